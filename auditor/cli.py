@@ -1,0 +1,200 @@
+"""The ``audit`` command line.
+
+Every command maps :class:`~auditor.errors.AuditError` to its exit code and a
+one-line message; nothing reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from auditor import __version__
+from auditor.analysis import analysis_names, get_analysis
+from auditor.config import AuditConfig, load_config
+from auditor.errors import (
+    EXIT_GATE_FAILED,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    AuditError,
+    UsageError,
+)
+from auditor.model import AuditResult
+from auditor.progress import Progress
+from auditor.runner import AuditRequest, run_audit
+
+EXIT_CODES_HELP = f"""
+\b
+Exit codes:
+  {EXIT_OK}  the audit completed and the gate passed
+  {EXIT_GATE_FAILED}  the audit completed and the gate failed
+  {EXIT_USAGE}  usage or configuration error
+  {EXIT_INCOMPLETE}  the audit could not be completed (tests failed or hung, a tool crashed)
+"""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn errors into one line on stderr and the documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AuditError as exc:
+            click.echo(f"audit: error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("audit: interrupted", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+            if os.environ.get("AUDIT_DEBUG"):
+                raise
+            log = Path(".audit") / "crash.log"
+            detail = ""
+            if log.parent.is_dir():
+                log.write_text(traceback.format_exc())
+                detail = f" (traceback in {log})"
+            click.echo(
+                f"audit: internal error: {type(exc).__name__}: {exc}{detail}", err=True
+            )
+            sys.exit(EXIT_INCOMPLETE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    """``--packages a,b --packages c`` -> [a, b, c]; None when not given."""
+    items = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return items or None
+
+
+def common_options(func: F) -> F:
+    """PATH and the options that override ``[tool.audit]``."""
+    decorators = [
+        click.argument(
+            "path", type=click.Path(path_type=Path), default=".", required=False
+        ),
+        click.option("--config", "config_file", type=click.Path(path_type=Path),
+                     help="Read [tool.audit] from FILE instead of PATH/pyproject.toml."),
+        click.option("--packages", multiple=True, help="Import names of the code under audit."),
+        click.option("--tests", multiple=True, help="Test paths, relative to PATH."),
+        click.option("--output", help="Report folder (default: audit-report)."),
+        click.option("--base", help="Git ref for changed-lines coverage."),
+        click.option("--no-gate", is_flag=True, help="Report only; never fail on gate rules."),
+        click.option("--annotations", type=click.Choice(["github", "none"]), default=None,
+                     help="Print CI annotations (default: github when GITHUB_ACTIONS=true)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
+    from auditor.project import find_project_root
+
+    root = find_project_root(path)
+    values = {
+        "packages": _split(overrides.get("packages") or ()),
+        "tests": _split(overrides.get("tests") or ()),
+        "output": overrides.get("output"),
+        "base": overrides.get("base"),
+    }
+    config = load_config(root, config_file, values)
+    if overrides.get("no_gate"):
+        config.gate_enabled = False
+    return config
+
+
+def _selected(only: str | None, config: AuditConfig) -> list[str]:
+    if not only:
+        return list(config.analyses)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in analysis_names()]
+    if unknown:
+        raise UsageError(
+            f"--only: unknown analysis {', '.join(unknown)} "
+            f"(choose from {', '.join(analysis_names())})"
+        )
+    return names
+
+
+def execute(config: AuditConfig, request: AuditRequest, annotations: str | None) -> None:
+    """Run, write reports, print the summary, exit with the gate's verdict."""
+    from auditor.reports import write_reports
+    from auditor.reports.terminal import print_summary
+
+    progress = Progress()
+    result = run_audit(config, request, progress)
+    written = write_reports(result, config.output, config.root)
+    print_summary(result, progress.console)
+    progress.console.print(f"reports: {config.output} ({len(written)} files)")
+    _annotate(result, annotations)
+    sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
+
+
+def _annotate(result: AuditResult, annotations: str | None) -> None:
+    mode = annotations or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none")
+    if mode != "github" or "mocks" not in result.analyses:
+        return
+    from auditor.mocks.annotations import github_annotations
+
+    for line in github_annotations(result):
+        click.echo(line)
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="audit")
+def main() -> None:
+    """Audit a Python test suite: what it covers, and whether it would notice a bug."""
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@common_options
+@click.option("--only", help="Run only these analyses (comma-separated).")
+@handle_errors
+def report(path: Path, config_file: Path | None, only: str | None, annotations: str | None,
+           **overrides: Any) -> None:
+    """Run every configured analysis on the project at PATH and write the reports."""
+    config = load(path, config_file, **overrides)
+    execute(config, AuditRequest(analyses=_selected(only, config)), annotations)
+
+
+def _analysis_command(name: str) -> click.Command:
+    analysis = get_analysis(name)
+
+    @handle_errors
+    def command(path: Path, config_file: Path | None, annotations: str | None,
+                **kwargs: Any) -> None:
+        own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
+        config = load(path, config_file, **kwargs)
+        execute(config, AuditRequest(analyses=[name], options=own), annotations)
+
+    command.__doc__ = f"{analysis.help} Same as `audit report --only {name}`."
+    decorated: Any = common_options(command)
+    for option in analysis.cli_options():
+        decorated.__click_params__ = [*getattr(decorated, "__click_params__", []), option]
+    return click.command(analysis.command, epilog=EXIT_CODES_HELP, help=command.__doc__)(
+        decorated
+    )
+
+
+for _name in analysis_names():
+    main.add_command(_analysis_command(_name))
+
+
+if __name__ == "__main__":
+    main()

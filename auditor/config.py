@@ -1,0 +1,220 @@
+"""``[tool.audit]`` configuration: loading, validation, command-line overrides.
+
+The schema is composed from a core part (below) and the parts each analysis
+declares (its own ``[tool.audit.<name>]`` table and its keys in
+``[tool.audit.gate]``), so an analysis adds configuration without touching
+this module. Unknown keys, wrong types and impossible values are
+:class:`~auditor.errors.ConfigError` with one line naming the file and key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from auditor.analysis import all_analyses, analysis_names
+from auditor.errors import ConfigError
+
+PERCENT: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 100}
+COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+CORE_SCHEMA: dict[str, Any] = {
+    "packages": {**STRINGS, "minItems": 1},
+    "tests": {**STRINGS, "minItems": 1},
+    "output": {"type": "string", "minLength": 1},
+    "base": {"type": ["string", "null"], "minLength": 1},
+    "analyses": {"type": "array", "items": {"enum": []}, "uniqueItems": True},
+    "python": {"type": "string", "minLength": 1},
+    "pytest_args": STRINGS,
+    "test_timeout": {"type": "number", "exclusiveMinimum": 0},
+    "tolerate_test_failures": {"type": "boolean"},
+    "history": {"type": "string", "minLength": 1},
+}
+
+DEFAULTS: dict[str, Any] = {
+    "tests": ["tests"],
+    "output": "audit-report",
+    "base": None,
+    "pytest_args": [],
+    "test_timeout": 1800,
+    "tolerate_test_failures": False,
+    "history": ".audit/history.db",
+}
+
+SETUP_HINT = (
+    'add a [tool.audit] table, e.g.\n\n[tool.audit]\npackages = ["yourpackage"]\n'
+    'tests = ["tests"]\n\n[tool.audit.gate]\nline = 80\n'
+)
+
+
+@dataclass
+class AuditConfig:
+    """The effective configuration of one audit (file values, then CLI overrides)."""
+
+    root: Path
+    source: str  # the file the values came from, for error messages
+    packages: list[str]
+    tests: list[str]
+    output: Path
+    base: str | None
+    analyses: list[str]
+    python: str | None
+    pytest_args: list[str]
+    test_timeout: float
+    tolerate_test_failures: bool
+    history: Path
+    gate: dict[str, Any] = field(default_factory=dict)
+    gate_enabled: bool = True
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The ``[tool.audit.<name>]`` table of an analysis ({} when absent)."""
+        return self.sections.get(name, {})
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything that changes what is measured.
+
+        The output folder and the gate switch are left out: moving the report
+        or disabling the gate does not make two runs incomparable.
+        """
+        payload = {
+            "packages": sorted(self.packages),
+            "tests": sorted(self.tests),
+            "base": self.base,
+            "analyses": sorted(self.analyses),
+            "pytest_args": self.pytest_args,
+            "gate": self.gate,
+            "sections": self.sections,
+        }
+        blob = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def full_schema() -> dict[str, Any]:
+    """The JSON Schema of the ``[tool.audit]`` table, with every analysis's part."""
+    analyses = all_analyses()
+    gate_props: dict[str, Any] = {}
+    props: dict[str, Any] = json.loads(json.dumps(CORE_SCHEMA))
+    props["analyses"]["items"]["enum"] = analysis_names()
+    for analysis in analyses:
+        gate_props.update(analysis.gate_schema)
+        if analysis.config_schema:
+            props[analysis.name] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": analysis.config_schema,
+            }
+    props["gate"] = {"type": "object", "additionalProperties": False, "properties": gate_props}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["packages"],
+        "properties": props,
+    }
+
+
+def _table(path: list[Any]) -> str:
+    return ".".join(["tool", "audit", *(str(p) for p in path)])
+
+
+def _key(part: Any) -> str:
+    text = str(part)
+    return text if text.replace("_", "").isalnum() else json.dumps(text)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One line naming the table and key of a schema error."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(set(error.instance) - set(known))
+        return f"[{_table(path)}] unknown key {', '.join(repr(k) for k in extra)}"
+    if error.validator == "required" or not path:
+        return f"[{_table(path)}] {error.message}"
+    # Everything before the first list index is a table path; the part just
+    # before it is the key, and list indexes follow it as [i].
+    first_index = next((i for i, p in enumerate(path) if isinstance(p, int)), len(path))
+    key_pos = max(first_index - 1, 0)
+    key = _key(path[key_pos]) + "".join(f"[{p}]" for p in path[key_pos + 1 :])
+    return f"[{_table(path[:key_pos])}] {key}: {error.message}"
+
+
+def validate_table(table: dict[str, Any], source: str) -> None:
+    """Raise :class:`ConfigError` for the first (most specific) schema violation."""
+    validator = jsonschema.Draft202012Validator(full_schema())
+    errors = sorted(validator.iter_errors(table), key=lambda e: (len(e.absolute_path), e.message))
+    if errors:
+        best = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(f"{source}: {_describe(best)}")
+
+
+def read_table(config_file: Path) -> dict[str, Any]:
+    """Read ``[tool.audit]`` (or, for a file without ``tool``, the whole file)."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_file}: cannot read: {exc}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file.name}: invalid TOML: {exc}") from None
+    if config_file.name == "pyproject.toml" or "tool" in document:
+        table = document.get("tool", {}).get("audit")
+        if table is None:
+            raise ConfigError(f"{config_file}: no [tool.audit] table; {SETUP_HINT}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config_file.name}: [tool.audit] must be a table")
+        return table
+    return document
+
+
+def load_config(
+    root: Path,
+    config_file: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> AuditConfig:
+    """Build the effective configuration for the project at ``root``.
+
+    ``overrides`` are command-line values (``None`` means "not given"); they
+    replace the file's values and are validated by the same schema.
+    """
+    config_path = config_file or root / "pyproject.toml"
+    if config_file is None and not config_path.is_file():
+        raise ConfigError(
+            f"{root}: not a Python project (no pyproject.toml); create one and {SETUP_HINT}"
+        )
+    table = read_table(config_path)
+    source = config_path.name if config_file is None else str(config_file)
+    validate_table(table, source)
+    merged = dict(table)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            merged[key] = value
+    if overrides:
+        validate_table(merged, "command line")
+    values = {**DEFAULTS, **merged}
+    return AuditConfig(
+        root=root,
+        source=source,
+        packages=list(values["packages"]),
+        tests=list(values["tests"]),
+        output=(root / values["output"]).resolve(),
+        base=values["base"],
+        analyses=list(values.get("analyses") or analysis_names()),
+        python=values.get("python"),
+        pytest_args=list(values["pytest_args"]),
+        test_timeout=float(values["test_timeout"]),
+        tolerate_test_failures=bool(values["tolerate_test_failures"]),
+        history=(root / values["history"]).resolve(),
+        gate=dict(values.get("gate", {})),
+        sections={name: dict(values.get(name, {})) for name in analysis_names()},
+    )

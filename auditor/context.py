@@ -1,0 +1,36 @@
+"""What an analysis gets to work with while an audit runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.config import AuditConfig
+from auditor.model import TestRun
+from auditor.progress import Progress
+from auditor.project import PackageLocation
+
+
+@dataclass
+class AuditContext:
+    """Shared state of one audit.
+
+    ``test_run`` and ``coverage_data`` are set when a selected analysis needs
+    the project's suite to run (it runs once, under coverage). ``options``
+    holds the analysis-specific command-line options of the subcommand.
+    """
+
+    config: AuditConfig
+    root: Path
+    state_dir: Path
+    python: str
+    packages: list[PackageLocation]
+    progress: Progress
+    test_run: TestRun | None = None
+    coverage_data: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def test_paths(self) -> list[Path]:
+        return [(self.root / t).resolve() for t in self.config.tests]

@@ -1,0 +1,64 @@
+"""Read coverage.py's own JSON report into :class:`CoverageResult`.
+
+``coverage json`` is produced by the project's interpreter from the data our
+test run wrote, so every count is coverage.py's; we only recompute the
+percentages exactly from those counts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from auditor.coverage.result import CoverageResult, ModuleCoverage
+from auditor.errors import IncompleteAuditError
+
+
+def export_json(python: str, root: Path, env: dict[str, str], data_file: Path) -> Path:
+    """Run ``coverage json`` on ``data_file``; return the JSON path."""
+    output = data_file.parent / "coverage.json"
+    output.unlink(missing_ok=True)
+    done = subprocess.run(
+        [
+            python, "-m", "coverage", "json",
+            f"--data-file={data_file}", "-o", str(output),
+            "--fail-under=0", "--ignore-errors",
+        ],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    if not output.exists():
+        message = (done.stdout + done.stderr).strip().splitlines()
+        detail = message[-1] if message else f"exit code {done.returncode}"
+        if "No data to report" in detail:
+            detail = "no code of the configured packages ran (check [tool.audit] packages)"
+        raise IncompleteAuditError(f"coverage json failed: {detail}")
+    return output
+
+
+def module_from_json(path: str, data: dict[str, Any]) -> ModuleCoverage:
+    summary = data["summary"]
+    return ModuleCoverage(
+        path=path,
+        statements=int(summary["num_statements"]),
+        covered_lines=int(summary["covered_lines"]),
+        missing_lines=sorted(data.get("missing_lines", [])),
+        executed_lines=sorted(data.get("executed_lines", [])),
+        excluded_lines=sorted(data.get("excluded_lines", [])),
+        branches=int(summary.get("num_branches", 0)),
+        covered_branches=int(summary.get("covered_branches", 0)),
+        partial_branches=int(summary.get("num_partial_branches", 0)),
+        missing_branches=[list(b) for b in data.get("missing_branches", [])],
+    )
+
+
+def read_coverage_json(json_file: Path) -> CoverageResult:
+    document = json.loads(json_file.read_text(encoding="utf-8"))
+    modules = {
+        Path(path).as_posix(): module_from_json(Path(path).as_posix(), data)
+        for path, data in document["files"].items()
+    }
+    return CoverageResult(
+        modules=modules, coverage_version=document.get("meta", {}).get("version", "")
+    )

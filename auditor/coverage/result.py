@@ -1,0 +1,210 @@
+"""Coverage results: plain dataclasses that roll up with ``+``.
+
+Numbers come from coverage.py's own JSON report of the data our single test
+run wrote, and the percentages are recomputed exactly from its counts, so
+they agree with ``coverage report`` / ``coverage json`` by construction (and
+a test checks that they do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from auditor.model import JSONDict
+from auditor.numbers import ratio_percent
+
+
+@dataclass
+class ModuleCoverage:
+    """Line and branch coverage of one file (or, summed, of many)."""
+
+    path: str
+    statements: int = 0
+    covered_lines: int = 0
+    missing_lines: list[int] = field(default_factory=list)
+    executed_lines: list[int] = field(default_factory=list)
+    excluded_lines: list[int] = field(default_factory=list)
+    branches: int = 0
+    covered_branches: int = 0
+    partial_branches: int = 0
+    missing_branches: list[list[int]] = field(default_factory=list)
+
+    def __add__(self, other: ModuleCoverage) -> ModuleCoverage:
+        """Sum counts; line lists only make sense per file and are dropped."""
+        return ModuleCoverage(
+            path="TOTAL",
+            statements=self.statements + other.statements,
+            covered_lines=self.covered_lines + other.covered_lines,
+            branches=self.branches + other.branches,
+            covered_branches=self.covered_branches + other.covered_branches,
+            partial_branches=self.partial_branches + other.partial_branches,
+        )
+
+    @property
+    def line_percent(self) -> float:
+        return float(ratio_percent(self.covered_lines, self.statements))
+
+    @property
+    def branch_percent(self) -> float:
+        return float(ratio_percent(self.covered_branches, self.branches))
+
+    @property
+    def percent(self) -> float:
+        """coverage.py's combined figure: (lines + branches hit) / (lines + branches)."""
+        return float(
+            ratio_percent(
+                self.covered_lines + self.covered_branches, self.statements + self.branches
+            )
+        )
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "line_percent": self.line_percent,
+            "branch_percent": self.branch_percent,
+            "percent": self.percent,
+            "statements": self.statements,
+            "covered_lines": self.covered_lines,
+            "missing_lines": list(self.missing_lines),
+            "executed_lines": list(self.executed_lines),
+            "excluded_lines": list(self.excluded_lines),
+            "branches": self.branches,
+            "covered_branches": self.covered_branches,
+            "partial_branches": self.partial_branches,
+            "missing_branches": [list(b) for b in self.missing_branches],
+        }
+
+    @classmethod
+    def from_dict(cls, path: str, data: JSONDict) -> ModuleCoverage:
+        return cls(
+            path=path,
+            statements=int(data["statements"]),
+            covered_lines=int(data["covered_lines"]),
+            missing_lines=list(data.get("missing_lines", [])),
+            executed_lines=list(data.get("executed_lines", [])),
+            excluded_lines=list(data.get("excluded_lines", [])),
+            branches=int(data.get("branches", 0)),
+            covered_branches=int(data.get("covered_branches", 0)),
+            partial_branches=int(data.get("partial_branches", 0)),
+            missing_branches=[list(b) for b in data.get("missing_branches", [])],
+        )
+
+
+@dataclass
+class DiffCoverage:
+    """Coverage of the statements added or changed since ``base``.
+
+    ``percent`` is ``None`` when no statement changed (nothing to measure is
+    not 100%). ``skipped_reason`` is set when the small-diff guard keeps the
+    changed-lines gate rule from applying.
+    """
+
+    base: str
+    base_commit: str
+    changed_lines: int
+    covered_changed_lines: int
+    files: dict[str, JSONDict] = field(default_factory=dict)
+    min_statements: int = 5
+    skipped_reason: str = ""
+
+    @property
+    def percent(self) -> float | None:
+        if self.changed_lines == 0:
+            return None
+        return float(ratio_percent(self.covered_changed_lines, self.changed_lines))
+
+    @property
+    def gated_percent(self) -> float | None:
+        """The value the changed-lines rule compares: ``None`` when the guard skips it."""
+        return None if self.skipped_reason else self.percent
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "base": self.base,
+            "base_commit": self.base_commit,
+            "changed_lines": self.changed_lines,
+            "covered_changed_lines": self.covered_changed_lines,
+            "percent": self.percent,
+            "gated_percent": self.gated_percent,
+            "min_statements": self.min_statements,
+            "skipped_reason": self.skipped_reason,
+            "files": self.files,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> DiffCoverage:
+        return cls(
+            base=data["base"],
+            base_commit=data.get("base_commit", ""),
+            changed_lines=int(data["changed_lines"]),
+            covered_changed_lines=int(data["covered_changed_lines"]),
+            files=dict(data.get("files", {})),
+            min_statements=int(data.get("min_statements", 5)),
+            skipped_reason=data.get("skipped_reason", ""),
+        )
+
+
+@dataclass
+class CoverageResult:
+    """Coverage of the code under audit, per module and in total."""
+
+    name: ClassVar[str] = "coverage"
+
+    modules: dict[str, ModuleCoverage] = field(default_factory=dict)
+    diff: DiffCoverage | None = None
+    coverage_version: str = ""
+
+    @property
+    def total(self) -> ModuleCoverage:
+        total = ModuleCoverage(path="TOTAL")
+        for module in self.modules.values():
+            total = total + module
+        return total
+
+    @property
+    def line_percent(self) -> float:
+        return self.total.line_percent
+
+    @property
+    def branch_percent(self) -> float:
+        return self.total.branch_percent
+
+    def to_dict(self) -> JSONDict:
+        total = self.total
+        data: dict[str, Any] = {
+            "line_percent": total.line_percent,
+            "branch_percent": total.branch_percent,
+            "percent": total.percent,
+            "statements": total.statements,
+            "covered_lines": total.covered_lines,
+            "branches": total.branches,
+            "covered_branches": total.covered_branches,
+            "coverage_version": self.coverage_version,
+            "modules": {path: m.to_dict() for path, m in sorted(self.modules.items())},
+            "diff": self.diff.to_dict() if self.diff else None,
+        }
+        return data
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> CoverageResult:
+        diff = data.get("diff")
+        return cls(
+            modules={p: ModuleCoverage.from_dict(p, m) for p, m in data["modules"].items()},
+            diff=DiffCoverage.from_dict(diff) if diff else None,
+            coverage_version=data.get("coverage_version", ""),
+        )
+
+    def headline_metrics(self) -> dict[str, float]:
+        metrics = {"line_percent": self.line_percent, "branch_percent": self.branch_percent}
+        if self.diff and self.diff.percent is not None:
+            metrics["changed_lines_percent"] = self.diff.percent
+        return metrics
+
+    def module_metrics(self) -> dict[str, dict[str, float]]:
+        return {
+            path: {"line_percent": m.line_percent, "branch_percent": m.branch_percent}
+            for path, m in self.modules.items()
+        }
+
+    def finding_counts(self) -> dict[str, int]:
+        return {}

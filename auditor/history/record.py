@@ -1,0 +1,234 @@
+"""Turning one audit into history rows, and writing them.
+
+A run is stored generically: every analysis's ``headline_metrics`` become
+``(analysis, metric, value)`` rows, its ``module_metrics`` become
+``(analysis, module, metric, value)`` rows and its ``finding_counts``
+``(analysis, rule, count)`` rows, so a new analysis appears in the history and
+the review without any change here. The whole ``report.json`` document is
+kept too (zlib-compressed) for the detail lists the review shows (surviving
+mutants, findings), read from it generically.
+
+The suite itself is stored as the pseudo-analysis ``tests`` with the metrics
+``suite_seconds``, ``tests_total`` and ``tests_failed``, plus one row per
+test (outcome and duration).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.history.db import open_history, translate_errors, write_transaction
+from auditor.model import AuditResult, JSONDict
+
+TESTS_ANALYSIS = "tests"
+
+
+def normalize_time(text: str) -> str:
+    """An ISO-8601 timestamp in UTC with microseconds, so that text order is time order.
+
+    A timestamp without a zone is taken as UTC.
+    """
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def report_key(report: JSONDict) -> str:
+    """The identity of a run: the hash of its report document.
+
+    Two machines that recorded the same report agree on the key, which is
+    what lets ``history import`` merge without duplicates.
+    """
+    return hashlib.sha256(canonical_json(report).encode()).hexdigest()
+
+
+@dataclass
+class RunRecord:
+    """Everything the history keeps about one run (also the export format of a run)."""
+
+    run_key: str
+    project: str
+    commit: str | None
+    branch: str | None
+    created: str
+    config_fingerprint: str
+    duration_seconds: float
+    gate_passed: bool | None
+    metrics: list[tuple[str, str, float]] = field(default_factory=list)
+    module_metrics: list[tuple[str, str, str, float]] = field(default_factory=list)
+    findings: list[tuple[str, str, int]] = field(default_factory=list)
+    gate_rules: list[JSONDict] = field(default_factory=list)
+    tests: list[tuple[str, str, float]] = field(default_factory=list)
+    report: JSONDict = field(default_factory=dict)
+    recorded: str = ""
+
+    @classmethod
+    def from_result(cls, result: AuditResult) -> RunRecord:
+        report = result.to_dict()
+        metrics: list[tuple[str, str, float]] = []
+        module_rows: list[tuple[str, str, str, float]] = []
+        findings: list[tuple[str, str, int]] = []
+        for name, analysis in sorted(result.analyses.items()):
+            for metric, value in sorted(analysis.headline_metrics().items()):
+                metrics.append((name, metric, float(value)))
+            for module, values in sorted(analysis.module_metrics().items()):
+                for metric, value in sorted(values.items()):
+                    module_rows.append((name, module, metric, float(value)))
+            for rule, count in sorted(analysis.finding_counts().items()):
+                findings.append((name, rule, int(count)))
+        tests: list[tuple[str, str, float]] = []
+        if result.test_run is not None:
+            run = result.test_run
+            metrics += [
+                (TESTS_ANALYSIS, "suite_seconds", float(run.duration_seconds)),
+                (TESTS_ANALYSIS, "tests_total", float(len(run.tests))),
+                (TESTS_ANALYSIS, "tests_failed", float(len(run.failed))),
+            ]
+            # A nodeid seen twice (a rerun plugin) keeps its last outcome.
+            seen = {t.nodeid: (t.nodeid, t.outcome, float(t.duration_seconds)) for t in run.tests}
+            tests = sorted(seen.values())
+        return cls(
+            run_key=report_key(report),
+            project=result.project,
+            commit=result.commit,
+            branch=result.branch,
+            created=normalize_time(result.created),
+            config_fingerprint=result.config_fingerprint,
+            duration_seconds=float(result.duration_seconds),
+            gate_passed=result.gate.passed if result.gate.enabled else None,
+            metrics=metrics,
+            module_metrics=module_rows,
+            findings=findings,
+            gate_rules=[r.to_dict() for r in result.gate.rules],
+            tests=tests,
+            report=report,
+        )
+
+    def to_json(self) -> JSONDict:
+        return {
+            "run_key": self.run_key,
+            "project": self.project,
+            "commit": self.commit,
+            "branch": self.branch,
+            "created": self.created,
+            "recorded": self.recorded,
+            "config_fingerprint": self.config_fingerprint,
+            "duration_seconds": self.duration_seconds,
+            "gate_passed": self.gate_passed,
+            "metrics": [list(row) for row in self.metrics],
+            "module_metrics": [list(row) for row in self.module_metrics],
+            "findings": [list(row) for row in self.findings],
+            "gate_rules": self.gate_rules,
+            "tests": [list(row) for row in self.tests],
+            "report": self.report,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSONDict) -> RunRecord:
+        return cls(
+            run_key=str(data["run_key"]),
+            project=str(data["project"]),
+            commit=data.get("commit"),
+            branch=data.get("branch"),
+            created=normalize_time(str(data["created"])),
+            recorded=str(data.get("recorded") or ""),
+            config_fingerprint=str(data.get("config_fingerprint", "")),
+            duration_seconds=float(data.get("duration_seconds", 0.0)),
+            gate_passed=data.get("gate_passed"),
+            metrics=[(str(a), str(m), float(v)) for a, m, v in data.get("metrics", [])],
+            module_metrics=[
+                (str(a), str(mod), str(m), float(v))
+                for a, mod, m, v in data.get("module_metrics", [])
+            ],
+            findings=[(str(a), str(r), int(c)) for a, r, c in data.get("findings", [])],
+            gate_rules=list(data.get("gate_rules", [])),
+            tests=[(str(n), str(o), float(d)) for n, o, d in data.get("tests", [])],
+            report=dict(data.get("report", {})),
+        )
+
+
+def compress(document: JSONDict) -> bytes:
+    return zlib.compress(canonical_json(document).encode(), 6)
+
+
+def decompress(blob: bytes) -> JSONDict:
+    document: JSONDict = json.loads(zlib.decompress(blob).decode())
+    return document
+
+
+def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
+    """Insert one run inside the caller's transaction.
+
+    Returns ``(run id, inserted)``; a run whose key is already present is
+    not inserted again (``inserted`` is False and the existing id returned).
+    """
+    existing = conn.execute("SELECT id FROM runs WHERE run_key = ?", (record.run_key,)).fetchone()
+    if existing:
+        return int(existing[0]), False
+    gate = None if record.gate_passed is None else int(record.gate_passed)
+    cursor = conn.execute(
+        "INSERT INTO runs (run_key, project, commit_sha, branch, created, recorded,"
+        " config_fingerprint, duration_seconds, gate_passed, report)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record.run_key, record.project, record.commit, record.branch, record.created,
+            record.recorded or now_utc(), record.config_fingerprint, record.duration_seconds,
+            gate, compress(record.report),
+        ),
+    )
+    run_id = cursor.lastrowid
+    assert run_id is not None
+    conn.executemany(
+        "INSERT INTO metrics VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.metrics]
+    )
+    conn.executemany(
+        "INSERT INTO module_metrics VALUES (?, ?, ?, ?, ?)",
+        [(run_id, *row) for row in record.module_metrics],
+    )
+    conn.executemany(
+        "INSERT INTO findings VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.findings]
+    )
+    conn.executemany(
+        "INSERT INTO gate_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                run_id, position, rule["id"], rule.get("analysis", ""), rule["status"],
+                rule.get("comparison", ""), rule.get("threshold"), rule.get("measured"),
+                rule.get("reason", ""),
+            )
+            for position, rule in enumerate(record.gate_rules)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO tests VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.tests]
+    )
+    return run_id, True
+
+
+def record_run(history_path: Path, result: AuditResult) -> int:
+    """Record one audit in the history at ``history_path``; return its run id.
+
+    Called by the runner after ``audit report``. The file (and its folder)
+    is created on first use. Recording the same report twice stores it once.
+    """
+    record = RunRecord.from_result(result)
+    with open_history(history_path) as conn, translate_errors(history_path):
+        with write_transaction(conn):
+            run_id, _ = insert_run(conn, record)
+    return run_id

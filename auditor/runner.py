@@ -1,0 +1,105 @@
+"""Compose one audit: configuration, the single test run, analyses, gate, reports.
+
+This is the only module that knows the order of things. Analyses do not know
+about each other or about reports; reports do not know how results were
+measured.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.analysis import Analysis, get_analysis
+from auditor.config import AuditConfig
+from auditor.context import AuditContext
+from auditor.errors import ConfigError
+from auditor.gate import evaluate
+from auditor.model import AnalysisResult, AuditResult, RuleResult
+from auditor.progress import Progress
+from auditor.project import (
+    find_python,
+    git_branch,
+    git_commit,
+    locate_package,
+    resolve_ref,
+    state_dir,
+)
+
+# Extra gate rules computed outside the analyses (e.g. regression against
+# history): called with (config, report document) -> evaluated rules.
+ExtraRules = Callable[[AuditConfig, dict[str, Any]], list[RuleResult]]
+
+
+@dataclass
+class AuditRequest:
+    """What to run: the selected analyses and their subcommand options."""
+
+    analyses: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+    extra_rules: list[ExtraRules] = field(default_factory=list)
+
+
+def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any]) -> AuditContext:
+    """Check the configuration against the project on disk and prepare ``.audit/``."""
+    root = config.root
+    packages = [locate_package(root, name, config.source) for name in config.packages]
+    for test in config.tests:
+        if not (root / test).exists():
+            raise ConfigError(f"{config.source}: [tool.audit] tests: {test!r} does not exist")
+    if config.base:
+        resolve_ref(root, config.base)
+    return AuditContext(
+        config=config,
+        root=root,
+        state_dir=state_dir(root),
+        python=find_python(root, config.python),
+        packages=packages,
+        progress=progress,
+        options=options,
+    )
+
+
+def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) -> AuditResult:
+    """Run the selected analyses and evaluate the gate (reports are written by the caller)."""
+    started = time.monotonic()
+    ctx = build_context(config, progress, request.options)
+    analyses: list[Analysis] = [get_analysis(name) for name in request.analyses]
+    if any(a.needs_test_run for a in analyses):
+        from auditor.testrun.runner import run_test_suite
+
+        ctx.test_run = run_test_suite(ctx, with_coverage="coverage" in request.analyses)
+    results: dict[str, AnalysisResult] = {}
+    for analysis in analyses:
+        progress.step(f"{analysis.title.lower()}...")
+        results[analysis.name] = analysis.run(ctx)
+    result = AuditResult(
+        project=config.root.name,
+        root=str(config.root),
+        commit=git_commit(config.root),
+        branch=git_branch(config.root),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_seconds=0.0,
+        config_fingerprint=config.fingerprint(),
+        analyses=results,
+        test_run=ctx.test_run,
+    )
+    document = result.to_dict()
+    rules = [
+        rule
+        for analysis in analyses
+        for rule in analysis.gate_rules(config.gate, document["analyses"][analysis.name])
+    ]
+    result.gate = evaluate(rules, document["analyses"], enabled=config.gate_enabled)
+    for extra in request.extra_rules:
+        result.gate.rules.extend(extra(config, result.to_dict()))
+    result.duration_seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def output_dir(config: AuditConfig) -> Path:
+    return config.output

@@ -1,0 +1,140 @@
+"""pytest plugin loaded into the audited project's test run (``-p audit_pytest_plugin``).
+
+It is a standalone, stdlib-only module (the project's interpreter may not
+have the auditor installed) that records, for each test, its outcome, its
+duration and how many assertions it actually executed, as JSON lines in the
+file named by ``AUDIT_PYTEST_REPORT``. The auditor reads that file while the
+run is going (for progress) and after it (for the result model).
+
+Assertions counted: plain ``assert`` statements that passed (pytest's
+``pytest_assertion_pass`` hook, enabled with ``enable_assertion_pass_hook``;
+a failing one fails the test anyway), ``pytest.raises``/``pytest.warns``
+calls, and unittest ``assert*``/``fail*`` methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+import unittest
+from typing import Any
+
+import pytest
+
+_current: dict[str, Any] = {"nodeid": None, "count": 0}
+_reports: dict[str, dict[str, Any]] = {}
+_stream: Any = None
+
+
+def _emit(record: dict[str, Any]) -> None:
+    if _stream is not None:
+        _stream.write(json.dumps(record) + "\n")
+        _stream.flush()
+
+
+def _count(n: int = 1) -> None:
+    if _current["nodeid"] is not None:
+        _current["count"] += n
+
+
+def _counting(func: Any) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _count()
+        return func(*args, **kwargs)
+
+    wrapper.__audit_counting__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _instrument() -> None:
+    """Wrap the assertion helpers that do not go through ``assert``."""
+    for name in ("raises", "warns", "deprecated_call"):
+        original = getattr(pytest, name, None)
+        if original is not None and not getattr(original, "__audit_counting__", False):
+            setattr(pytest, name, _counting(original))
+    for name in dir(unittest.TestCase):
+        if name.startswith(("assert", "fail")) and not name.startswith("failureException"):
+            method = getattr(unittest.TestCase, name)
+            if callable(method) and not getattr(method, "__audit_counting__", False):
+                setattr(unittest.TestCase, name, _counting(method))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _stream
+    path = os.environ.get("AUDIT_PYTEST_REPORT")
+    if path and _stream is None and not hasattr(config, "workerinput"):
+        _stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in unconfigure
+    _instrument()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _stream
+    if _stream is not None:
+        _stream.close()
+        _stream = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _emit({"event": "collected", "count": len(session.items)})
+
+
+def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) -> None:
+    _count()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    _current["nodeid"] = item.nodeid
+    _current["count"] = 0
+    _reports[item.nodeid] = {"start": time.perf_counter(), "phases": {}}
+    yield
+    state = _reports.pop(item.nodeid, {"phases": {}, "start": time.perf_counter()})
+    _emit(
+        {
+            "event": "test",
+            "nodeid": item.nodeid,
+            "outcome": _outcome(state["phases"]),
+            "duration": sum(p["duration"] for p in state["phases"].values()),
+            "assertions": _current["count"],
+            "message": next(
+                (p["message"] for p in state["phases"].values() if p["message"]), ""
+            ),
+        }
+    )
+    _current["nodeid"] = None
+
+
+def _outcome(phases: dict[str, dict[str, Any]]) -> str:
+    setup = phases.get("setup", {})
+    call = phases.get("call", {})
+    teardown = phases.get("teardown", {})
+    if setup.get("outcome") == "failed":
+        return "error"
+    if call.get("xfail") is not None:
+        return "xpassed" if call.get("outcome") == "passed" else "xfailed"
+    if setup.get("outcome") == "skipped" or call.get("outcome") == "skipped":
+        return "skipped"
+    if call.get("outcome") == "failed":
+        return "failed"
+    if teardown.get("outcome") == "failed":
+        return "error"
+    return "passed"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    state = _reports.get(report.nodeid)
+    if state is None:
+        return
+    message = ""
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = getattr(crash, "message", "") or (str(report.longrepr).splitlines() or [""])[-1]
+    state["phases"][report.when] = {
+        "outcome": report.outcome,
+        "duration": report.duration,
+        "xfail": getattr(report, "wasxfail", None),
+        "message": message[:500],
+    }

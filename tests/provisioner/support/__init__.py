@@ -1,0 +1,1 @@
+"""Test support for the provisioner: a Kubernetes API test server and fixtures' helpers."""
