@@ -54,6 +54,7 @@ def evaluate_rule(rule: GateRule, analyses: JSONDict) -> RuleResult:
         comparison=rule.comparison,
         threshold=rule.threshold,
         analysis=rule.analysis,
+        percent=rule.percent,
     )
     if rule.analysis not in analyses:
         return RuleResult(

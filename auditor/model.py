@@ -136,6 +136,7 @@ class RuleResult:
     status: str
     reason: str = ""
     analysis: str = ""
+    percent: bool = True  # a percentage rule (reports show "85.00%") or a count
 
     @property
     def passed(self) -> bool | None:
@@ -152,6 +153,7 @@ class RuleResult:
             "passed": self.passed,
             "status": self.status,
             "reason": self.reason,
+            "percent": self.percent,
         }
 
     @classmethod
@@ -165,6 +167,7 @@ class RuleResult:
             status=data["status"],
             reason=data.get("reason", ""),
             analysis=data.get("analysis", ""),
+            percent=bool(data.get("percent", True)),
         )
 
 

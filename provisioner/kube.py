@@ -190,6 +190,7 @@ class KubeClient:
             name,
             namespace,
             {"spec": {"replicas": replicas}},
+            field_validation="Strict",
         )
 
     def restart_deployment(self, namespace: str, name: str, at: datetime) -> None:

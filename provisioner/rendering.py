@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 import jsonschema
 import kubernetes_validate
+import kubernetes_validate.utils
 import yaml
 
 from provisioner.errors import ManifestError, ValuesError
@@ -138,8 +139,8 @@ def validate_manifest(manifest: Manifest, kubernetes_version: str) -> None:
         kind = manifest.get("kind", "?")
         raise ManifestError(f"{kind} manifest invalid at {where}: {exc.validator} failed") from None
     except (
-        kubernetes_validate.SchemaNotFoundError,
-        kubernetes_validate.VersionNotSupportedError,
+        kubernetes_validate.utils.SchemaNotFoundError,
+        kubernetes_validate.utils.VersionNotSupportedError,
     ) as exc:
         raise ManifestError(f"cannot validate manifest: {exc.message}") from None
 

@@ -187,9 +187,16 @@ def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
         " config_fingerprint, duration_seconds, gate_passed, report)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            record.run_key, record.project, record.commit, record.branch, record.created,
-            record.recorded or now_utc(), record.config_fingerprint, record.duration_seconds,
-            gate, compress(record.report),
+            record.run_key,
+            record.project,
+            record.commit,
+            record.branch,
+            record.created,
+            record.recorded or now_utc(),
+            record.config_fingerprint,
+            record.duration_seconds,
+            gate,
+            compress(record.report),
         ),
     )
     run_id = cursor.lastrowid
@@ -208,8 +215,14 @@ def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
         "INSERT INTO gate_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                run_id, position, rule["id"], rule.get("analysis", ""), rule["status"],
-                rule.get("comparison", ""), rule.get("threshold"), rule.get("measured"),
+                run_id,
+                position,
+                rule["id"],
+                rule.get("analysis", ""),
+                rule["status"],
+                rule.get("comparison", ""),
+                rule.get("threshold"),
+                rule.get("measured"),
                 rule.get("reason", ""),
             )
             for position, rule in enumerate(record.gate_rules)
@@ -228,7 +241,66 @@ def record_run(history_path: Path, result: AuditResult) -> int:
     is created on first use. Recording the same report twice stores it once.
     """
     record = RunRecord.from_result(result)
-    with open_history(history_path) as conn, translate_errors(history_path):
-        with write_transaction(conn):
-            run_id, _ = insert_run(conn, record)
+    with (
+        open_history(history_path) as conn,
+        translate_errors(history_path),
+        write_transaction(conn),
+    ):
+        run_id, _ = insert_run(conn, record)
     return run_id
+
+
+def flaky_row(
+    *,
+    nodeid: str,
+    kind: str,
+    commit: str | None,
+    branch: str | None,
+    created: str,
+    partner: str | None = None,
+    seed: int | None = None,
+    detail: str = "",
+) -> JSONDict:
+    """One flaky-test finding of ``audit flaky`` in its stored/exported form."""
+    row: JSONDict = {
+        "nodeid": nodeid,
+        "kind": kind,
+        "commit": commit,
+        "branch": branch,
+        "created": normalize_time(created),
+        "partner": partner,
+        "seed": seed,
+        "detail": detail,
+    }
+    row["finding_key"] = hashlib.sha256(canonical_json(row).encode()).hexdigest()
+    return row
+
+
+def insert_flaky(conn: sqlite3.Connection, row: JSONDict) -> bool:
+    """Insert a flaky finding inside the caller's transaction; False if already there."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO flaky_findings (finding_key, commit_sha, branch, created,"
+        " nodeid, kind, partner, seed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row["finding_key"],
+            row.get("commit"),
+            row.get("branch"),
+            normalize_time(row["created"]),
+            row["nodeid"],
+            row["kind"],
+            row.get("partner"),
+            row.get("seed"),
+            row.get("detail", ""),
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+def record_flaky(history_path: Path, rows: list[JSONDict]) -> int:
+    """Record ``audit flaky`` findings in one transaction; return how many were new."""
+    with (
+        open_history(history_path) as conn,
+        translate_errors(history_path),
+        write_transaction(conn),
+    ):
+        return sum(insert_flaky(conn, row) for row in rows)

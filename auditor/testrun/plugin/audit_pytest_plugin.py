@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-_current: dict[str, Any] = {"nodeid": None, "count": 0}
+_current: dict[str, Any] = {"nodeid": None, "count": 0, "depth": 0}
 _reports: dict[str, dict[str, Any]] = {}
 _stream: Any = None
 
@@ -40,10 +40,18 @@ def _count(n: int = 1) -> None:
 
 
 def _counting(func: Any) -> Any:
+    """Count a call once, even when it calls other counted helpers
+    (``assertEqual`` on lists calls ``assertListEqual``)."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _count()
-        return func(*args, **kwargs)
+        if _current["depth"] == 0:
+            _count()
+        _current["depth"] += 1
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _current["depth"] -= 1
 
     wrapper.__audit_counting__ = True  # type: ignore[attr-defined]
     return wrapper

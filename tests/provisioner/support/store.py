@@ -79,7 +79,7 @@ def status(code: int, reason: str, message: str, details: Obj | None = None) -> 
 
 def _name_error(resource: Resource, name: str) -> str | None:
     if resource.name_rule == "label" and (len(name) > 63 or not DNS_LABEL.match(name)):
-        return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'"
+        return "a lowercase RFC 1123 label must consist of lower case alphanumerics or '-'"
     if resource.name_rule == "1035" and (len(name) > 63 or not DNS_1035.match(name)):
         return "a DNS-1035 label must consist of lower case alphanumeric characters or '-'"
     if resource.name_rule == "subdomain" and (len(name) > 253 or not DNS_SUBDOMAIN.match(name)):
@@ -180,7 +180,8 @@ class Store:
             return self._invalid(resource, "", "metadata.name", "name or generateName is required")
         problem = _name_error(resource, name)
         if problem is not None:
-            return self._invalid(resource, name, "metadata.name", f'Invalid value: "{name}": {problem}')
+            message = f'Invalid value: "{name}": {problem}'
+            return self._invalid(resource, name, "metadata.name", message)
         return None
 
     @staticmethod
@@ -317,8 +318,9 @@ class Store:
             if problem:
                 return problem
             if body["metadata"]["name"] != name:
-                return status(400, "BadRequest", f"the name of the object ({body['metadata']['name']})"
-                              f" does not match the name on the URL ({name})")
+                given = body["metadata"]["name"]
+                return status(400, "BadRequest", f"the name of the object ({given}) does not"
+                              f" match the name on the URL ({name})")
             key = (plural, namespace if resource.namespaced else "", name)
             old = self._objects.get(key)
             if old is None:

@@ -1,0 +1,321 @@
+"""Reading the history: runs, their metrics, tests, reports and flaky evidence.
+
+Everything here is read-only and generic over analyses: metrics are keyed by
+``(analysis, metric)`` exactly as the analyses reported them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.history.record import RunRecord, decompress
+from auditor.model import JSONDict
+
+MetricKey = tuple[str, str]  # (analysis, metric)
+
+FAILING_OUTCOMES = ("failed", "error")
+
+
+@dataclass
+class RunSummary:
+    """One row of ``audit history``: a run with its headline metrics."""
+
+    id: int
+    run_key: str
+    project: str
+    commit: str | None
+    branch: str | None
+    created: str
+    config_fingerprint: str
+    duration_seconds: float
+    gate_passed: bool | None
+    metrics: dict[MetricKey, float] = field(default_factory=dict)
+
+    @property
+    def short_commit(self) -> str:
+        return (self.commit or "-")[:10]
+
+    def metric(self, name: str) -> float | None:
+        """A metric by ``analysis.metric`` or by bare metric name (first analysis wins)."""
+        analysis, _, metric = name.rpartition(".")
+        for (a, m), value in sorted(self.metrics.items()):
+            if m == metric and (not analysis or a == analysis):
+                return value
+        return None
+
+    def to_json(self) -> JSONDict:
+        return {
+            "id": self.id,
+            "run_key": self.run_key,
+            "project": self.project,
+            "commit": self.commit,
+            "branch": self.branch,
+            "created": self.created,
+            "config_fingerprint": self.config_fingerprint,
+            "duration_seconds": self.duration_seconds,
+            "gate_passed": self.gate_passed,
+            "metrics": {
+                f"{analysis}.{metric}": value
+                for (analysis, metric), value in sorted(self.metrics.items())
+            },
+        }
+
+
+_RUN_COLUMNS = (
+    "id, run_key, project, commit_sha, branch, created, config_fingerprint,"
+    " duration_seconds, gate_passed"
+)
+
+
+def _summary(row: tuple[Any, ...]) -> RunSummary:
+    return RunSummary(
+        id=int(row[0]),
+        run_key=row[1],
+        project=row[2],
+        commit=row[3],
+        branch=row[4],
+        created=row[5],
+        config_fingerprint=row[6],
+        duration_seconds=float(row[7]),
+        gate_passed=None if row[8] is None else bool(row[8]),
+    )
+
+
+def list_runs(
+    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
+) -> list[RunSummary]:
+    """Runs in time order (oldest first), optionally from ``since`` on and on one branch."""
+    clauses, params = [], []
+    if since is not None:
+        clauses.append("created >= ?")
+        params.append(since)
+    if branch is not None:
+        clauses.append("branch = ?")
+        params.append(branch)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY created, id", params
+    ).fetchall()
+    runs = [_summary(row) for row in rows]
+    attach_metrics(conn, runs)
+    return runs
+
+
+def attach_metrics(conn: sqlite3.Connection, runs: list[RunSummary]) -> None:
+    by_id = {run.id: run for run in runs}
+    if not by_id:
+        return
+    marks = ",".join("?" * len(by_id))
+    for run_id, analysis, metric, value in conn.execute(
+        f"SELECT run_id, analysis, metric, value FROM metrics WHERE run_id IN ({marks})",
+        list(by_id),
+    ):
+        by_id[run_id].metrics[(analysis, metric)] = float(value)
+
+
+def latest_run(conn: sqlite3.Connection, branch: str) -> RunSummary | None:
+    """The most recent run on ``branch`` (the regression gate's baseline)."""
+    row = conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs WHERE branch = ? ORDER BY created DESC, id DESC LIMIT 1",
+        (branch,),
+    ).fetchone()
+    if row is None:
+        return None
+    run = _summary(row)
+    attach_metrics(conn, [run])
+    return run
+
+
+def module_metrics(conn: sqlite3.Connection, run_id: int) -> dict[tuple[str, str, str], float]:
+    """``(analysis, module, metric) -> value`` of one run."""
+    return {
+        (a, mod, m): float(v)
+        for a, mod, m, v in conn.execute(
+            "SELECT analysis, module, metric, value FROM module_metrics WHERE run_id = ?",
+            (run_id,),
+        )
+    }
+
+
+def finding_counts(conn: sqlite3.Connection, run_id: int) -> dict[tuple[str, str], int]:
+    """``(analysis, rule) -> count`` of one run."""
+    return {
+        (a, r): int(c)
+        for a, r, c in conn.execute(
+            "SELECT analysis, rule, count FROM findings WHERE run_id = ?", (run_id,)
+        )
+    }
+
+
+def test_outcomes(conn: sqlite3.Connection, run_id: int) -> dict[str, tuple[str, float]]:
+    """``nodeid -> (outcome, duration_seconds)`` of one run."""
+    return {
+        nodeid: (outcome, float(duration))
+        for nodeid, outcome, duration in conn.execute(
+            "SELECT nodeid, outcome, duration_seconds FROM tests WHERE run_id = ?", (run_id,)
+        )
+    }
+
+
+def report_document(conn: sqlite3.Connection, run_id: int) -> JSONDict:
+    """The ``report.json`` document stored with a run."""
+    row = conn.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return decompress(row[0]) if row else {}
+
+
+@dataclass
+class FlakyTest:
+    """A test seen both passing and failing on the same commit."""
+
+    nodeid: str
+    commit: str | None
+    passed: int = 0
+    failed: int = 0
+    source: str = "history"  # history | flaky-run
+    kind: str = "inconsistent"
+    partner: str | None = None
+    seed: int | None = None
+    detail: str = ""
+
+    def to_json(self) -> JSONDict:
+        return {
+            "nodeid": self.nodeid,
+            "commit": self.commit,
+            "passed": self.passed,
+            "failed": self.failed,
+            "source": self.source,
+            "kind": self.kind,
+            "partner": self.partner,
+            "seed": self.seed,
+            "detail": self.detail,
+        }
+
+
+def flaky_from_history(
+    conn: sqlite3.Connection,
+    *,
+    run_ids: list[int] | None = None,
+    commit: str | None = None,
+    extra: list[tuple[str, str]] | None = None,
+) -> list[FlakyTest]:
+    """Tests that both passed and failed on one commit, across recorded runs.
+
+    ``run_ids`` limits the runs looked at (the review's period), ``commit``
+    limits to one commit (the gate), and ``extra`` adds ``(nodeid, outcome)``
+    of a run not yet recorded (the current audit, on ``commit``).
+    """
+    clauses = ["runs.commit_sha IS NOT NULL"]
+    params: list[int | str] = []
+    if run_ids is not None:
+        if not run_ids:
+            return []
+        clauses.append(f"runs.id IN ({','.join('?' * len(run_ids))})")
+        params += run_ids
+    if commit is not None:
+        clauses.append("runs.commit_sha = ?")
+        params.append(commit)
+    counts: dict[tuple[str | None, str], list[int]] = defaultdict(lambda: [0, 0])
+    for sha, nodeid, outcome in conn.execute(
+        "SELECT runs.commit_sha, tests.nodeid, tests.outcome FROM tests"
+        f" JOIN runs ON runs.id = tests.run_id WHERE {' AND '.join(clauses)}",
+        params,
+    ):
+        _count(counts[(sha, nodeid)], outcome)
+    for nodeid, outcome in extra or []:
+        _count(counts[(commit, nodeid)], outcome)
+    return [
+        FlakyTest(nodeid=nodeid, commit=sha, passed=p, failed=f)
+        for (sha, nodeid), (p, f) in sorted(
+            counts.items(), key=lambda kv: (kv[0][1], kv[0][0] or "")
+        )
+        if p and f
+    ]
+
+
+def _count(pair: list[int], outcome: str) -> None:
+    if outcome == "passed":
+        pair[0] += 1
+    elif outcome in FAILING_OUTCOMES:
+        pair[1] += 1
+
+
+def flaky_findings(
+    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
+) -> list[FlakyTest]:
+    """Flaky tests that ``audit flaky`` found and recorded."""
+    clauses, params = [], []
+    if since is not None:
+        clauses.append("created >= ?")
+        params.append(since)
+    if branch is not None:
+        clauses.append("branch = ?")
+        params.append(branch)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return [
+        FlakyTest(
+            nodeid=nodeid,
+            commit=sha,
+            source="flaky-run",
+            kind=kind,
+            partner=partner,
+            seed=seed,
+            detail=detail,
+        )
+        for sha, nodeid, kind, partner, seed, detail in conn.execute(
+            "SELECT commit_sha, nodeid, kind, partner, seed, detail FROM flaky_findings"
+            f"{where} ORDER BY created, id",
+            params,
+        )
+    ]
+
+
+def export_records(conn: sqlite3.Connection) -> list[RunRecord]:
+    """Every run as a :class:`RunRecord` (the export format), oldest first."""
+    records = []
+    for run in list_runs(conn):
+        row = conn.execute("SELECT recorded FROM runs WHERE id = ?", (run.id,)).fetchone()
+        gate_rows = conn.execute(
+            "SELECT rule_id, analysis, status, comparison, threshold, measured, reason"
+            " FROM gate_rules WHERE run_id = ? ORDER BY position",
+            (run.id,),
+        ).fetchall()
+        records.append(
+            RunRecord(
+                run_key=run.run_key,
+                project=run.project,
+                commit=run.commit,
+                branch=run.branch,
+                created=run.created,
+                recorded=row[0],
+                config_fingerprint=run.config_fingerprint,
+                duration_seconds=run.duration_seconds,
+                gate_passed=run.gate_passed,
+                metrics=[(a, m, v) for (a, m), v in sorted(run.metrics.items())],
+                module_metrics=[
+                    (a, mod, m, v)
+                    for (a, mod, m), v in sorted(module_metrics(conn, run.id).items())
+                ],
+                findings=[(a, r, c) for (a, r), c in sorted(finding_counts(conn, run.id).items())],
+                gate_rules=[
+                    {
+                        "id": rid,
+                        "analysis": analysis,
+                        "status": status,
+                        "comparison": comparison,
+                        "threshold": threshold,
+                        "measured": measured,
+                        "reason": reason,
+                    }
+                    for rid, analysis, status, comparison, threshold, measured, reason in gate_rows
+                ],
+                tests=[
+                    (nodeid, outcome, duration)
+                    for nodeid, (outcome, duration) in sorted(test_outcomes(conn, run.id).items())
+                ],
+                report=report_document(conn, run.id),
+            )
+        )
+    return records

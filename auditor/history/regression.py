@@ -1,0 +1,188 @@
+"""Gate rules that compare the current audit with the history.
+
+``[tool.audit.gate] no_regression = {line_percent = 0.5, mutation_score = 1.0}``
+lets each named metric get worse by at most that many points against the
+latest run on ``baseline_branch`` (default ``main``). ``max_flaky = N``
+allows at most N tests that both passed and failed on the current commit
+(in recorded runs, this run, or ``audit flaky`` findings).
+
+With no history, or no run on the baseline branch, or a baseline that did
+not measure the metric, the rule is *skipped* (never passed) and its reason
+says why. Every evaluated rule names the baseline run (id, commit, date).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from auditor.config import COUNT
+from auditor.history.db import open_history, translate_errors
+from auditor.history.metrics import find_metric, higher_is_better, report_metrics, shown
+from auditor.history.queries import RunSummary, flaky_findings, flaky_from_history, latest_run
+from auditor.model import JSONDict, RuleResult
+
+DEFAULT_BASELINE_BRANCH = "main"
+
+HISTORY_GATE_SCHEMA: dict[str, JSONDict] = {
+    "no_regression": {
+        "type": "object",
+        "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$"},
+        "additionalProperties": {"type": "number", "minimum": 0},
+    },
+    "baseline_branch": {"type": "string", "minLength": 1},
+    "max_flaky": COUNT,
+}
+"""Keys the history adds to ``[tool.audit.gate]`` (merged by ``config.full_schema``)."""
+
+
+def describe_run(run: RunSummary) -> str:
+    return f"run #{run.id} ({run.branch or 'no branch'} @ {run.short_commit}, {run.created[:19]}Z)"
+
+
+def regression_rules(
+    history_path: Path, gate_config: dict[str, Any], report: JSONDict
+) -> list[RuleResult]:
+    """The history's gate rules for the audit whose document is ``report``.
+
+    Reads the history only (a missing file is not created). Called by the
+    runner before the current run is recorded, so the baseline is never the
+    run being gated.
+    """
+    tolerances: dict[str, float] = dict(gate_config.get("no_regression") or {})
+    max_flaky = gate_config.get("max_flaky")
+    if not tolerances and max_flaky is None:
+        return []
+    branch = str(gate_config.get("baseline_branch") or DEFAULT_BASELINE_BRANCH)
+    current = report_metrics(report)
+    if not Path(history_path).exists():
+        reason = f"no history at {history_path} yet"
+        rules = [
+            _skipped_regression(name, tol, branch, current, reason)
+            for name, tol in tolerances.items()
+        ]
+        if max_flaky is not None:
+            rules.append(_flaky_rule(None, history_path, int(max_flaky), report))
+        return rules
+    with open_history(history_path, create=False) as conn, translate_errors(history_path):
+        baseline = latest_run(conn, branch)
+        rules = [
+            _regression_rule(name, float(tol), branch, current, baseline, history_path)
+            for name, tol in tolerances.items()
+        ]
+        if max_flaky is not None:
+            rules.append(_flaky_rule(conn, history_path, int(max_flaky), report))
+    return rules
+
+
+def _description(name: str, tolerance: float, branch: str) -> str:
+    worse = "drop" if higher_is_better(name.rpartition(".")[2]) else "rise"
+    return f"{name} may {worse} at most {tolerance:g} points against the latest {branch} run"
+
+
+def _skipped_regression(
+    name: str, tolerance: float, branch: str, current: dict[tuple[str, str], float], reason: str
+) -> RuleResult:
+    found = find_metric(current, name)
+    return RuleResult(
+        id=f"no_regression.{name}",
+        description=_description(name, tolerance, branch),
+        comparison=">=",
+        threshold=-float(tolerance),
+        measured=None,
+        status="skipped",
+        reason=reason,
+        analysis=found[0][0] if found else "",
+    )
+
+
+def _regression_rule(
+    name: str,
+    tolerance: float,
+    branch: str,
+    current: dict[tuple[str, str], float],
+    baseline: RunSummary | None,
+    history_path: Path,
+) -> RuleResult:
+    if baseline is None:
+        return _skipped_regression(
+            name,
+            tolerance,
+            branch,
+            current,
+            f"no baseline: no run on branch {branch!r} in {history_path}",
+        )
+    found = find_metric(current, name)
+    if found is None:
+        return _skipped_regression(
+            name,
+            tolerance,
+            branch,
+            current,
+            f"{name} was not measured in this run (baseline {describe_run(baseline)})",
+        )
+    key, now = found
+    before = baseline.metrics.get(key)
+    if before is None:
+        return _skipped_regression(
+            name,
+            tolerance,
+            branch,
+            current,
+            f"baseline {describe_run(baseline)} did not measure {key[0]}.{key[1]}",
+        )
+    # The change in the good direction, compared as displayed (2 decimals).
+    change = shown(now) - shown(before)
+    if not higher_is_better(key[1]):
+        change = -change
+    ok = change >= -shown(tolerance)
+    verb = "improved" if change > 0 else ("unchanged" if change == 0 else "worsened")
+    return RuleResult(
+        id=f"no_regression.{name}",
+        description=f"{_description(name, tolerance, branch)}: baseline {describe_run(baseline)}",
+        comparison=">=",
+        threshold=-float(tolerance),
+        measured=float(change),
+        status="passed" if ok else "failed",
+        reason=(
+            f"{key[0]}.{key[1]} {verb}: {shown(before)} in baseline {describe_run(baseline)}"
+            f" -> {shown(now)} now (change {change:+} points, tolerance {tolerance:g})"
+        ),
+        analysis=key[0],
+    )
+
+
+def _flaky_rule(
+    conn: sqlite3.Connection | None, history_path: Path, max_flaky: int, report: JSONDict
+) -> RuleResult:
+    def rule(measured: int | None, status: str, reason: str) -> RuleResult:
+        return RuleResult(
+            id="max_flaky",
+            description=f"at most {max_flaky} flaky tests on this commit",
+            comparison="<=",
+            threshold=float(max_flaky),
+            measured=measured,
+            status=status,
+            reason=reason,
+            analysis="tests",
+        )
+
+    commit = report.get("commit")
+    if commit is None:
+        return rule(None, "skipped", "not a git checkout")
+    if conn is None:
+        return rule(
+            None,
+            "skipped",
+            f"no history at {history_path}: flakiness needs earlier runs of this commit",
+        )
+    current = [(t["nodeid"], t["outcome"]) for t in (report.get("tests") or {}).get("tests", [])]
+    flaky = {f.nodeid for f in flaky_from_history(conn, commit=commit, extra=current)}
+    flaky |= {f.nodeid for f in flaky_findings(conn) if f.commit == commit}
+    names = ", ".join(sorted(flaky)[:5]) + (" ..." if len(flaky) > 5 else "")
+    return rule(
+        len(flaky),
+        "passed" if len(flaky) <= max_flaky else "failed",
+        f"{len(flaky)} flaky on {commit[:10]}" + (f": {names}" if flaky else ""),
+    )

@@ -1,0 +1,143 @@
+"""What one file contributes to the analysis, as plain data.
+
+Extracting these facts is the expensive part (parsing with libcst); they are
+computed in parallel and cached by file content hash, so a warm run only
+re-parses changed files. Everything that depends on *other* files (patch
+target resolution, fixtures from ``conftest.py``, helpers, the runtime
+assertion count) is decided afterwards from these facts, cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from auditor.model import JSONDict
+
+
+@dataclass
+class PatchFact:
+    """One patch applied by test code.
+
+    ``target`` is the dotted string target (``patch("pkg.mod.name")``);
+    ``object_ref`` the canonical dotted name of the object patched by
+    ``patch.object(obj, "attr")``-like calls (``None`` when it is a local
+    value that cannot be resolved statically), with ``attribute``.
+    ``creates_mock`` is true when the patch makes a ``MagicMock`` itself (no
+    ``new``/``new_callable``); ``has_spec`` when it is spec'd or autospec'd.
+    """
+
+    api: str  # patch | object | dict | multiple | monkeypatch
+    line: int
+    column: int
+    target: str | None = None
+    object_ref: str | None = None
+    attribute: str | None = None
+    creates_mock: bool = False
+    has_spec: bool = False
+    allows_create: bool = False
+    count: int = 1  # patch.multiple patches several attributes at once
+    via: str = "call"  # call | decorator | class-decorator
+
+
+@dataclass
+class AssertSite:
+    """One assertion in test code. ``kind``: assert, raises, unittest, mock, call, fail."""
+
+    kind: str
+    line: int
+    column: int
+    on_mock: bool = False
+
+
+@dataclass
+class LocalFinding:
+    """A finding decided from one function's code alone."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class FunctionFacts:
+    """A test, fixture, helper or setUp method of a test file."""
+
+    qualname: str  # "Class::name" or "name"
+    name: str
+    role: str  # test | fixture | helper | setup
+    line: int  # the line of ``def``
+    column: int
+    end_line: int
+    class_name: str | None = None
+    params: list[str] = field(default_factory=list)
+    fixture_name: str | None = None
+    autouse: bool = False
+    patches: list[PatchFact] = field(default_factory=list)
+    asserts: list[AssertSite] = field(default_factory=list)
+    helper_calls: list[str] = field(default_factory=list)
+    findings: list[LocalFinding] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> FunctionFacts:
+        values = dict(data)
+        values["patches"] = [PatchFact(**p) for p in data["patches"]]
+        values["asserts"] = [AssertSite(**a) for a in data["asserts"]]
+        values["findings"] = [LocalFinding(**f) for f in data["findings"]]
+        return cls(**values)
+
+
+@dataclass
+class Suppression:
+    """``# audit: ignore[rule-a, rule-b] reason`` on ``line``."""
+
+    line: int
+    rules: list[str]
+    reason: str
+
+
+@dataclass
+class ClassFacts:
+    """A class of the code under audit: its own attributes and its bases."""
+
+    attributes: list[str] = field(default_factory=list)
+    bases: list[str] = field(default_factory=list)  # canonical names; "?" if not static
+
+
+@dataclass
+class FileFacts:
+    """Everything the analysis needs from one file.
+
+    ``kind`` is ``test`` (a test module or ``conftest.py``) or ``source``
+    (a module of the code under audit). ``error`` is set, and the rest left
+    empty, when the file cannot be decoded or parsed.
+    """
+
+    path: str
+    module: str
+    kind: str
+    error: str | None = None
+    error_line: int | None = None
+    imports: dict[str, str] = field(default_factory=dict)
+    imported_modules: list[str] = field(default_factory=list)
+    functions: list[FunctionFacts] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    module_findings: list[LocalFinding] = field(default_factory=list)
+    # source modules only
+    names: dict[str, str] = field(default_factory=dict)  # name -> def|class|var|import:<target>
+    classes: dict[str, ClassFacts] = field(default_factory=dict)
+    dynamic: bool = False
+    defines_code: bool = False
+
+    def to_dict(self) -> JSONDict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileFacts:
+        values = dict(data)
+        values["functions"] = [FunctionFacts.from_dict(f) for f in data["functions"]]
+        values["suppressions"] = [Suppression(**s) for s in data["suppressions"]]
+        values["module_findings"] = [LocalFinding(**f) for f in data["module_findings"]]
+        values["classes"] = {n: ClassFacts(**c) for n, c in data["classes"].items()}
+        return cls(**values)

@@ -1,0 +1,177 @@
+"""Names of the mocking and testing APIs the analysis recognises, and helpers
+that turn libcst expressions into dotted names.
+
+Calls are recognised by their *canonical* dotted name: the name as written,
+with its first part replaced by what the module imported under that name
+(``from unittest import mock`` makes ``mock.patch`` into
+``unittest.mock.patch``). The third-party ``mock`` backport is folded into
+``unittest.mock``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+PATCH_KINDS: dict[str, str] = {
+    "unittest.mock.patch": "patch",
+    "unittest.mock.patch.object": "object",
+    "unittest.mock.patch.dict": "dict",
+    "unittest.mock.patch.multiple": "multiple",
+}
+MOCKER_NAMES = frozenset(
+    {"mocker", "module_mocker", "class_mocker", "package_mocker", "session_mocker"}
+)
+MOCKER_PATCH_KINDS: dict[str, str] = {
+    "patch": "patch",
+    "patch.object": "object",
+    "patch.dict": "dict",
+    "patch.multiple": "multiple",
+}
+MONKEYPATCH_METHODS = frozenset({"setattr", "delattr", "setitem", "delitem"})
+MOCK_CLASS_NAMES = frozenset(
+    {"Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock"}
+)
+MOCK_CLASSES = frozenset(f"unittest.mock.{name}" for name in MOCK_CLASS_NAMES)
+AUTOSPEC_FUNCTIONS = frozenset({"unittest.mock.create_autospec"})
+
+# Methods and attributes that read or check a mock's call record.
+MOCK_ASSERT_METHODS = frozenset(
+    {
+        "assert_called",
+        "assert_called_once",
+        "assert_called_with",
+        "assert_called_once_with",
+        "assert_any_call",
+        "assert_has_calls",
+        "assert_not_called",
+        "assert_awaited",
+        "assert_awaited_once",
+        "assert_awaited_with",
+        "assert_awaited_once_with",
+        "assert_any_await",
+        "assert_has_awaits",
+        "assert_not_awaited",
+    }
+)
+MOCK_RECORD_ATTRIBUTES = frozenset(
+    {
+        "called",
+        "call_count",
+        "call_args",
+        "call_args_list",
+        "mock_calls",
+        "method_calls",
+        "await_count",
+        "await_args",
+        "await_args_list",
+        "awaited",
+    }
+)
+MOCK_CONFIG_ATTRIBUTES = frozenset({"return_value", "side_effect"})
+
+RAISES_FUNCTIONS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
+FAIL_FUNCTIONS = frozenset({"pytest.fail"})
+SLEEP_FUNCTIONS = frozenset(
+    {"time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep"}
+)
+BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception",
+                              "builtins.BaseException"})
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+SETUP_METHODS = frozenset({"setUp", "asyncSetUp", "setup_method", "setup"})
+UNITTEST_BASES = frozenset(
+    {"unittest.TestCase", "unittest.IsolatedAsyncioTestCase", "TestCase",
+     "IsolatedAsyncioTestCase", "django.test.TestCase", "django.test.SimpleTestCase"}
+)
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else ``None``."""
+    parts: list[str] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.Attribute):
+        parts.append(current.attr.value)
+        current = current.value
+    if not isinstance(current, cst.Name):
+        return None
+    parts.append(current.value)
+    return ".".join(reversed(parts))
+
+
+def root_name(node: cst.BaseExpression) -> str | None:
+    """The leftmost name of an attribute/call/subscript chain (``a`` in ``a.b().c[0]``)."""
+    current: cst.BaseExpression = node
+    while True:
+        if isinstance(current, cst.Name):
+            return current.value
+        if isinstance(current, cst.Attribute):
+            current = current.value
+        elif isinstance(current, cst.Call):
+            current = current.func
+        elif isinstance(current, cst.Subscript):
+            current = current.value
+        elif isinstance(current, cst.Await):
+            current = current.expression
+        else:
+            return None
+
+
+def canonical(name: str, imports: dict[str, str]) -> str:
+    """Replace the first part of ``name`` by what it was imported as."""
+    head, dot, rest = name.partition(".")
+    if head in imports:
+        name = imports[head] + (dot + rest if rest else "")
+    if name == "mock" or name.startswith("mock."):
+        name = "unittest." + name
+    return name
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (non f-) string literal, else ``None``."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [a.value for a in call.args if a.keyword is None and not a.star]
+
+
+def attributes_in(node: cst.CSTNode) -> set[str]:
+    """Every attribute name read anywhere inside ``node``."""
+    found: set[str] = set()
+
+    class _Collector(cst.CSTVisitor):
+        def visit_Attribute(self, attr: cst.Attribute) -> None:
+            found.add(attr.attr.value)
+
+    node.visit(_Collector())
+    return found
+
+
+def contains_call(node: cst.CSTNode) -> bool:
+    """Whether ``node`` contains any call (so evaluating it twice may differ)."""
+    found = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> bool:
+            nonlocal found
+            found = True
+            return False
+
+    node.visit(_Finder())
+    return found

@@ -1,0 +1,248 @@
+"""One pass over a function's code, collecting the nodes the rules look at.
+
+The rules never walk the tree themselves: a single visitor gathers the
+asserts, calls, ``try`` statements, assignments and ``with`` items of a
+function (nested functions included: a local helper runs as part of the test)
+together with the little context the rules need (inside a loop, inside a
+conditional branch), and which local names hold mocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from auditor.mocks import names as n
+
+
+@dataclass
+class FunctionScan:
+    """The nodes of one function, plus what is known about its mocks."""
+
+    role: str
+    imports: dict[str, str]
+    positions: Mapping[cst.CSTNode, CodeRange]
+    module: cst.Module
+    asserts: list[tuple[cst.Assert, bool]] = field(default_factory=list)  # (node, conditional)
+    calls: list[tuple[cst.Call, bool]] = field(default_factory=list)  # (node, in a loop)
+    trys: list[cst.Try | cst.TryStar] = field(default_factory=list)
+    assigns: list[cst.Assign] = field(default_factory=list)
+    with_items: list[cst.WithItem] = field(default_factory=list)
+    mock_vars: set[str] = field(default_factory=set)
+    configured: dict[str, set[str]] = field(default_factory=dict)  # mock var -> value code
+    result_vars: dict[str, str] = field(default_factory=dict)  # var -> mock var it came from
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """1-based line and column of ``node``."""
+        start = self.positions[node].start
+        return start.line, start.column + 1
+
+    def code(self, node: cst.CSTNode) -> str:
+        return " ".join(self.module.code_for_node(node).split())
+
+    def canonical(self, node: cst.BaseExpression) -> str | None:
+        name = n.dotted(node)
+        return None if name is None else n.canonical(name, self.imports)
+
+    def configure(self, var: str, value: cst.BaseExpression) -> None:
+        values = self.configured.setdefault(var, set())
+        values.add(self.code(value))
+        if isinstance(value, cst.List | cst.Tuple):
+            for element in value.elements:
+                values.add(self.code(element.value))
+
+    def mock_root(self, node: cst.BaseExpression) -> str | None:
+        """The mock variable an expression is read from (``m`` in ``m.get().json``)."""
+        current: cst.BaseExpression | None = node
+        while current is not None:
+            name = n.dotted(current)
+            if name is not None and name in self.mock_vars:
+                return name
+            if isinstance(current, cst.Attribute):
+                current = current.value
+            elif isinstance(current, cst.Call):
+                current = current.func
+            elif isinstance(current, cst.Subscript):
+                current = current.value
+            elif isinstance(current, cst.Await):
+                current = current.expression
+            else:
+                current = None
+        return None
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, scan: FunctionScan) -> None:
+        super().__init__()
+        self.scan = scan
+        self.conditional = 0
+        self.loops = 0
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.scan.asserts.append((node, self.conditional > 0))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.scan.calls.append((node, self.loops > 0))
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.scan.trys.append(node)
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self.scan.trys.append(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.scan.assigns.append(node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.scan.with_items.append(node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.conditional += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.conditional -= 1
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.conditional += 1
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.conditional -= 1
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self.conditional += 1
+
+    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
+        self.conditional -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self.conditional += 1
+        self.loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.conditional -= 1
+        self.loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.conditional += 1
+        self.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.conditional -= 1
+        self.loops -= 1
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self.conditional += 1
+
+    def leave_Match(self, original_node: cst.Match) -> None:
+        self.conditional -= 1
+
+
+def produces_mock(scan: FunctionScan, value: cst.BaseExpression) -> bool:
+    """Whether evaluating ``value`` gives a mock (a constructor, a started patch...)."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "start":
+        inner = func.value
+        return isinstance(inner, cst.Call) and patch_api(scan, inner) is not None
+    canonical = scan.canonical(func)
+    if canonical is None:
+        return False
+    if canonical in n.MOCK_CLASSES or canonical in n.AUTOSPEC_FUNCTIONS:
+        return True
+    head, _, rest = canonical.partition(".")
+    if head in n.MOCKER_NAMES and (
+        rest in n.MOCK_CLASS_NAMES or rest == "create_autospec" or rest.startswith("patch")
+    ):
+        return True
+    return patch_api(scan, value) in ("patch", "object")
+
+
+def patch_api(scan: FunctionScan, call: cst.Call) -> str | None:
+    """``patch``/``object``/``dict``/``multiple``/``monkeypatch`` if ``call`` patches."""
+    canonical = scan.canonical(call.func)
+    if canonical is None:
+        return None
+    if canonical in n.PATCH_KINDS:
+        return n.PATCH_KINDS[canonical]
+    head, _, rest = canonical.partition(".")
+    if head in n.MOCKER_NAMES and rest in n.MOCKER_PATCH_KINDS:
+        return n.MOCKER_PATCH_KINDS[rest]
+    if head == "monkeypatch" and rest in n.MONKEYPATCH_METHODS:
+        return "monkeypatch"
+    return None
+
+
+def _config_kwargs(scan: FunctionScan, var: str, call: cst.Call) -> None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in n.MOCK_CONFIG_ATTRIBUTES:
+            scan.configure(var, arg.value)
+
+
+def scan_function(
+    body: cst.CSTNode,
+    role: str,
+    imports: dict[str, str],
+    positions: Mapping[cst.CSTNode, CodeRange],
+    module: cst.Module,
+    injected: list[tuple[str, cst.Call | None]],
+) -> FunctionScan:
+    """Collect the nodes of ``body``; ``injected`` are parameters holding mocks
+    (from ``@patch`` decorators, with the decorator call that made them)."""
+    scan = FunctionScan(role=role, imports=imports, positions=positions, module=module)
+    body.visit(_Collector(scan))
+    for name, decorator in injected:
+        scan.mock_vars.add(name)
+        if decorator is not None:
+            _config_kwargs(scan, name, decorator)
+    for item in scan.with_items:
+        if item.asname is not None and isinstance(item.asname.name, cst.Name):
+            if produces_mock(scan, item.item):
+                var = item.asname.name.value
+                scan.mock_vars.add(var)
+                if isinstance(item.item, cst.Call):
+                    _config_kwargs(scan, var, item.item)
+    # Two rounds: ``b = a.child`` may come before ``a`` is known as a mock.
+    for _ in range(2):
+        for assign in scan.assigns:
+            _track_assign(scan, assign)
+    return scan
+
+
+def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
+    value = assign.value
+    for target in assign.targets:
+        name = n.dotted(target.target)
+        if isinstance(target.target, cst.Attribute) and (
+            target.target.attr.value in n.MOCK_CONFIG_ATTRIBUTES
+        ):
+            root = scan.mock_root(target.target.value)
+            if root is not None:
+                scan.configure(root, value)
+            continue
+        if name is None:
+            continue
+        if produces_mock(scan, value):
+            scan.mock_vars.add(name)
+            call = value.expression if isinstance(value, cst.Await) else value
+            if isinstance(call, cst.Call):
+                _config_kwargs(scan, name, call)
+            continue
+        inner = value.expression if isinstance(value, cst.Await) else value
+        root = scan.mock_root(inner)
+        if root is None:
+            continue
+        if isinstance(inner, cst.Call) or (
+            isinstance(inner, cst.Attribute) and inner.attr.value == "return_value"
+        ):
+            scan.result_vars[name] = root
+        elif isinstance(inner, cst.Attribute) and inner.attr.value not in (
+            n.MOCK_RECORD_ATTRIBUTES | n.MOCK_CONFIG_ATTRIBUTES
+        ):
+            # ``api = client.api``: a child mock is a mock too, configured with its parent
+            scan.mock_vars.add(name)

@@ -1,0 +1,176 @@
+"""Run mutmut as a subprocess in the staged folder, with a live progress bar.
+
+mutmut rewires ``sys.path``, stdout and module globals when used in-process,
+so it always runs in a child process (with the staged folder as its cwd and
+in its own session). Its status line (``done/total 🎉 killed ... 🙁
+survived``) is parsed into the progress bar. Ctrl-C is forwarded as SIGINT,
+which mutmut handles by stopping its workers; every verdict it finished is
+already saved in its ``.meta`` files, so the next run resumes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.mutation.staging import Stage
+from auditor.progress import Progress, Task
+from auditor.project import tool_environment
+
+# "12/40  🎉 7 🫥 1  ⏰ 0  🤔 0  🙁 4  🔇 0  🧙 0"
+_STATUS = re.compile(
+    r"(\d+)/(\d+)\s+🎉 (\d+) 🫥 (\d+)\s+⏰ (\d+)\s+🤔 (\d+)\s+🙁 (\d+)"
+)
+_NO_MATCH = "Filtered for specific mutants, but nothing matches"
+LIST_ONLY_NAME = "__test_auditor_generate_only__"
+_ENTRY = "import sys; sys.argv[0] = 'mutmut'; from mutmut.__main__ import cli; cli()"
+_INTERRUPT_GRACE_SECONDS = 20.0
+_TAIL_BYTES = 6000
+
+
+@dataclass
+class MutmutOutcome:
+    exit_code: int
+    output_tail: str
+    interrupted: bool = False
+    nothing_matched: bool = False
+    duration_seconds: float = 0.0
+
+
+def mutmut_command(python: str) -> list[str]:
+    """``mutmut`` through the project's interpreter (which must have mutmut installed)."""
+    return [python, "-c", _ENTRY]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to SIGKILL mutmut if the auditor dies (no orphaned runs)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class _StatusParser:
+    """Feeds mutmut's ``\\r``-separated status line into a progress task."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.pending = ""
+
+    def feed(self, text: str) -> None:
+        self.pending += text
+        *complete, self.pending = re.split(r"[\r\n]", self.pending)
+        for line in complete:
+            match = _STATUS.search(line)
+            if match:
+                done, total, killed, _no_tests, timeout, _sus, survived = map(int, match.groups())
+                self.task.update(
+                    completed=done,
+                    total=total,
+                    description=f"mutants: {killed + timeout} killed, {survived} survived",
+                )
+
+
+def run_mutmut(
+    stage: Stage,
+    python: str,
+    progress: Progress,
+    names: list[str] | None = None,
+    max_children: int | None = None,
+    memory_limit_mb: int = 0,
+) -> MutmutOutcome:
+    """Run ``mutmut run [names]`` in the stage; returns its exit code and output tail."""
+    command = [*mutmut_command(python), "run"]
+    if max_children:
+        command += ["--max-children", str(max_children)]
+    command += names or []
+    env = tool_environment(python, [stage.plugin_dir])
+    env["AUDIT_MUTMUT_MEMORY_MB"] = str(memory_limit_mb)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("MUTANT_UNDER_TEST", None)
+    tail = b""
+    interrupted = False
+    started = time.monotonic()
+    with progress.task("mutation testing", total=None) as task:
+        parser = _StatusParser(task)
+        proc = subprocess.Popen(
+            command,
+            cwd=stage.folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except KeyboardInterrupt:
+                interrupted = True
+                _stop(proc)
+                continue
+            if not chunk:
+                break
+            tail = (tail + chunk)[-_TAIL_BYTES:]
+            parser.feed(chunk.decode("utf-8", "replace"))
+        try:
+            exit_code = proc.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            _stop(proc)
+            exit_code = proc.wait()
+    text = tail.decode("utf-8", "replace")
+    return MutmutOutcome(
+        exit_code=exit_code,
+        output_tail=text,
+        interrupted=interrupted,
+        nothing_matched=_NO_MATCH in text,
+        duration_seconds=time.monotonic() - started,
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGINT mutmut's process group; SIGKILL it if it does not stop in time."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + _INTERRUPT_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return
+        try:
+            proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            break
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def mutmut_version(python: str) -> str:
+    done = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('mutmut'))"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=tool_environment(python),
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def generated_output(stage: Stage, rel: str) -> Path:
+    return stage.mutants / rel

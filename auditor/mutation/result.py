@@ -1,0 +1,372 @@
+"""The mutation result: one record per mutant, scores computed from them.
+
+Everything in ``to_dict`` that is a number is derived from the mutant
+records (and the statement counts of each module), so a result read back
+with ``from_dict`` - or merged from shards - yields the same scores.
+
+Scores (percentages, exact fractions until display):
+
+- ``score`` = (killed + timeout) / valid mutants, where valid excludes
+  ``skipped`` and ``caught_by_type_check`` (not a verdict on the tests);
+- ``covered_score`` = (killed + timeout) / valid mutants whose function some
+  test reaches (``covered_by`` not empty): what the tests that run the code
+  actually check. ``None`` when no valid mutant is covered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from auditor.model import JSONDict
+from auditor.mutation import status as st
+from auditor.numbers import ratio_percent
+
+
+@dataclass
+class MutantRecord:
+    """One mutant: its verdict, where it is, and which tests cover/kill it."""
+
+    id: str  # mutmut's key, e.g. "pkg.mod.xǁBoxǁgrow__mutmut_1"
+    path: str  # source file, relative to the project root (posix)
+    module: str  # dotted module name
+    function: str  # qualified name in the module, e.g. "Box.grow"
+    status: str
+    exit_code: int | None = None
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    original: str = ""
+    mutated: str = ""
+    diff: str = ""
+    covered_by: list[str] = field(default_factory=list)
+    killed_by: list[str] | None = None  # None: the kill matrix did not run
+    duration_seconds: float | None = None
+
+    @property
+    def detected(self) -> bool:
+        return self.status in st.DETECTED
+
+    @property
+    def valid(self) -> bool:
+        return self.status not in st.INVALID
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "module": self.module,
+            "function": self.function,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "original": self.original,
+            "mutated": self.mutated,
+            "diff": self.diff,
+            "covered_by": list(self.covered_by),
+            "killed_by": None if self.killed_by is None else list(self.killed_by),
+            "duration_seconds": self.duration_seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> MutantRecord:
+        killed_by = data.get("killed_by")
+        return cls(
+            id=data["id"],
+            path=data["path"],
+            module=data.get("module", ""),
+            function=data.get("function", ""),
+            status=data["status"],
+            exit_code=data.get("exit_code"),
+            line=int(data.get("line", 0)),
+            column=int(data.get("column", 0)),
+            end_line=int(data.get("end_line", 0)),
+            end_column=int(data.get("end_column", 0)),
+            original=data.get("original", ""),
+            mutated=data.get("mutated", ""),
+            diff=data.get("diff", ""),
+            covered_by=list(data.get("covered_by", [])),
+            killed_by=None if killed_by is None else list(killed_by),
+            duration_seconds=data.get("duration_seconds"),
+        )
+
+
+@dataclass
+class Counts:
+    """Mutants by status, and the two scores derived from them."""
+
+    by_status: Counter[str] = field(default_factory=Counter)
+    covered_valid: int = 0
+    covered_detected: int = 0
+
+    def add(self, mutant: MutantRecord) -> None:
+        self.by_status[mutant.status] += 1
+        if mutant.valid and mutant.covered_by:
+            self.covered_valid += 1
+            self.covered_detected += int(mutant.detected)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def valid(self) -> int:
+        return self.total - sum(self.by_status[s] for s in st.INVALID)
+
+    @property
+    def detected(self) -> int:
+        return sum(self.by_status[s] for s in st.DETECTED)
+
+    @property
+    def score(self) -> float | None:
+        """None when there is no valid mutant: nothing measured is not 100%."""
+        return float(ratio_percent(self.detected, self.valid)) if self.valid else None
+
+    @property
+    def covered_score(self) -> float | None:
+        if not self.covered_valid:
+            return None
+        return float(ratio_percent(self.covered_detected, self.covered_valid))
+
+    def status_dict(self) -> dict[str, int]:
+        return {s: self.by_status[s] for s in st.ALL_STATUSES}
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "score": self.score,
+            "covered_score": self.covered_score,
+            "total": self.total,
+            "valid": self.valid,
+            "detected": self.detected,
+            "counts": self.status_dict(),
+        }
+
+
+def count(mutants: list[MutantRecord]) -> Counts:
+    counts = Counts()
+    for mutant in mutants:
+        counts.add(mutant)
+    return counts
+
+
+@dataclass
+class ModuleInfo:
+    """Statement counts of one source file, for the share of mutable code."""
+
+    path: str
+    statements: int = 0
+    mutable_statements: int = 0
+
+    @property
+    def mutable_share(self) -> float:
+        return float(ratio_percent(self.mutable_statements, self.statements))
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "statements": self.statements,
+            "mutable_statements": self.mutable_statements,
+            "mutable_share": self.mutable_share,
+        }
+
+
+@dataclass
+class NotMutated:
+    """Code mutmut left alone, and why (module-level code, class body, decorator...)."""
+
+    path: str
+    line: int
+    end_line: int
+    kind: str  # module_code | class_body | function
+    name: str
+    reason: str
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "kind": self.kind,
+            "name": self.name,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> NotMutated:
+        return cls(**{k: data[k] for k in ("path", "line", "end_line", "kind", "name", "reason")})
+
+
+@dataclass
+class MutationResult:
+    """Mutation testing of the code under audit."""
+
+    name: ClassVar[str] = "mutation"
+
+    mutants: list[MutantRecord] = field(default_factory=list)
+    module_info: dict[str, ModuleInfo] = field(default_factory=dict)
+    not_mutated: list[NotMutated] = field(default_factory=list)
+    kill_matrix: bool = False
+    since: str | None = None
+    changed_functions: list[str] | None = None  # "path::qualname" changed since `since`
+    shard: str | None = None  # "K/N" when this is one shard's result
+    shards_merged: int = 0
+    mutmut_version: str = ""
+    settings: JSONDict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # -- derived views ------------------------------------------------------
+
+    @property
+    def totals(self) -> Counts:
+        return count(self.mutants)
+
+    def by_key(self, key: str) -> dict[str, list[MutantRecord]]:
+        groups: dict[str, list[MutantRecord]] = {}
+        for mutant in self.mutants:
+            groups.setdefault(getattr(mutant, key), []).append(mutant)
+        return groups
+
+    @property
+    def complete(self) -> bool:
+        return not any(m.status in (st.NOT_CHECKED, st.INTERRUPTED) for m in self.mutants)
+
+    def function_key(self, mutant: MutantRecord) -> str:
+        return f"{mutant.path}::{mutant.function}"
+
+    def functions(self) -> dict[str, list[MutantRecord]]:
+        groups: dict[str, list[MutantRecord]] = {}
+        for mutant in self.mutants:
+            groups.setdefault(self.function_key(mutant), []).append(mutant)
+        return groups
+
+    def pseudo_tested(self) -> list[str]:
+        """Functions that tests execute but where every (valid) mutant survives."""
+        found = []
+        for key, mutants in sorted(self.functions().items()):
+            valid = [m for m in mutants if m.valid]
+            if valid and all(m.covered_by and m.status == st.SURVIVED for m in valid):
+                found.append(key)
+        return found
+
+    def changed_counts(self) -> Counts | None:
+        if self.changed_functions is None:
+            return None
+        changed = set(self.changed_functions)
+        return count([m for m in self.mutants if self.function_key(m) in changed])
+
+    def survivors(self) -> list[MutantRecord]:
+        return sorted(
+            (m for m in self.mutants if m.status == st.SURVIVED),
+            key=lambda m: (m.path, m.line, m.column, m.id),
+        )
+
+    def tests_summary(self) -> dict[str, JSONDict] | None:
+        """Per test: mutants it covers and kills (only when the kill matrix ran)."""
+        if not self.kill_matrix:
+            return None
+        tests: dict[str, dict[str, int]] = {}
+        for mutant in self.mutants:
+            if not mutant.valid:
+                continue
+            for test in mutant.covered_by:
+                tests.setdefault(test, {"covered": 0, "killed": 0})["covered"] += 1
+            for test in mutant.killed_by or []:
+                tests.setdefault(test, {"covered": 0, "killed": 0})["killed"] += 1
+        return {name: dict(v) for name, v in sorted(tests.items())}
+
+    def tests_killing_nothing(self) -> list[str] | None:
+        summary = self.tests_summary()
+        if summary is None:
+            return None
+        return [name for name, v in summary.items() if v["covered"] and not v["killed"]]
+
+    # -- AnalysisResult protocol -------------------------------------------
+
+    def to_dict(self) -> JSONDict:
+        totals = self.totals
+        modules: dict[str, Any] = {}
+        for path, mutants in sorted(self.by_key("path").items()):
+            info = self.module_info.get(path, ModuleInfo(path))
+            modules[path] = {**count(mutants).to_dict(), **info.to_dict()}
+        for path, info in sorted(self.module_info.items()):
+            modules.setdefault(path, {**Counts().to_dict(), **info.to_dict()})
+        functions = {key: count(ms).to_dict() for key, ms in sorted(self.functions().items())}
+        changed = self.changed_counts()
+        summary = self.tests_summary()
+        return {
+            "score": totals.score,
+            "covered_score": totals.covered_score,
+            "total": totals.total,
+            "valid": totals.valid,
+            "detected": totals.detected,
+            "counts": totals.status_dict(),
+            "complete": self.complete,
+            "modules": dict(sorted(modules.items())),
+            "functions": functions,
+            "survivors": [m.to_dict() for m in self.survivors()],
+            "survivor_count": totals.by_status[st.SURVIVED],
+            "pseudo_tested": self.pseudo_tested(),
+            "pseudo_tested_count": len(self.pseudo_tested()),
+            "not_mutated": [n.to_dict() for n in self.not_mutated],
+            "kill_matrix": self.kill_matrix,
+            "tests": summary,
+            "tests_killing_nothing": self.tests_killing_nothing(),
+            "since": self.since,
+            "changed_functions": self.changed_functions,
+            "changed": changed.to_dict() if changed is not None else None,
+            "shard": self.shard,
+            "shards_merged": self.shards_merged,
+            "mutmut_version": self.mutmut_version,
+            "settings": dict(self.settings),
+            "notes": list(self.notes),
+            "mutants": [m.to_dict() for m in sorted(self.mutants, key=lambda m: m.id)],
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> MutationResult:
+        module_info = {
+            path: ModuleInfo(path, int(m.get("statements", 0)), int(m.get("mutable_statements", 0)))
+            for path, m in data.get("modules", {}).items()
+        }
+        return cls(
+            mutants=[MutantRecord.from_dict(m) for m in data.get("mutants", [])],
+            module_info=module_info,
+            not_mutated=[NotMutated.from_dict(n) for n in data.get("not_mutated", [])],
+            kill_matrix=bool(data.get("kill_matrix", False)),
+            since=data.get("since"),
+            changed_functions=data.get("changed_functions"),
+            shard=data.get("shard"),
+            shards_merged=int(data.get("shards_merged", 0)),
+            mutmut_version=data.get("mutmut_version", ""),
+            settings=dict(data.get("settings", {})),
+            notes=list(data.get("notes", [])),
+        )
+
+    def headline_metrics(self) -> dict[str, float]:
+        totals = self.totals
+        metrics: dict[str, float] = {"survivors": float(totals.by_status[st.SURVIVED])}
+        if totals.score is not None:
+            metrics["mutation_score"] = totals.score
+        if totals.covered_score is not None:
+            metrics["mutation_covered_score"] = totals.covered_score
+        return metrics
+
+    def module_metrics(self) -> dict[str, dict[str, float]]:
+        metrics: dict[str, dict[str, float]] = {}
+        for path, mutants in self.by_key("path").items():
+            score = count(mutants).score
+            if score is not None:
+                metrics[path] = {"mutation_score": score}
+        return metrics
+
+    def finding_counts(self) -> dict[str, int]:
+        totals = self.totals
+        return {
+            "survived_mutants": totals.by_status[st.SURVIVED],
+            "no_tests_mutants": totals.by_status[st.NO_TESTS],
+            "pseudo_tested_functions": len(self.pseudo_tested()),
+        }

@@ -1,0 +1,31 @@
+"""pytest plugin loaded into mutmut's test runs (copied into the staged folder).
+
+It must import nothing from the auditor: it runs in the project's interpreter.
+In a process that tests one mutant (mutmut sets ``MUTANT_UNDER_TEST`` to the
+mutant's name before calling pytest in the forked worker) it caps the address
+space at ``AUDIT_MUTMUT_MEMORY_MB``, so a runaway mutant fails with
+``MemoryError`` - a verdict - instead of pushing the machine into swap. The
+stats, clean and forced-fail runs are left unlimited.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from typing import Any
+
+
+def _limit_memory() -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    megabytes = os.environ.get("AUDIT_MUTMUT_MEMORY_MB", "")
+    if "__mutmut_" not in mutant or not megabytes.isdigit() or int(megabytes) <= 0:
+        return
+    limit = int(megabytes) * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def pytest_configure(config: Any) -> None:
+    _limit_memory()

@@ -1,0 +1,151 @@
+"""The jinja2 environments every template-based report renders with.
+
+Where the templates are: a wheel ships ``reports/templates`` as
+``auditor/_templates`` (``force-include`` in ``pyproject.toml``); a source
+checkout or an editable install has them at ``<repo>/reports/templates``.
+The package location is tried first, so an installed wheel never picks up a
+stray checkout next to it.
+
+Two environments, because the two output languages escape differently:
+
+* HTML/XML: ``autoescape=True``, so a module or test called
+  ``<script>alert(1)</script>`` renders as text.
+* Markdown: every interpolated string is passed through :func:`markdown_escape`
+  by the environment's ``finalize`` hook, so a name with a pipe or a backtick
+  cannot break a table or start code. Partials must not escape again (the
+  ``md`` filter returns an already-escaped value, so doing it twice is harmless).
+
+Both are ``StrictUndefined``: a typo in a template is an error in the tests,
+not an empty cell in a user's report.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+import auditor
+from auditor.errors import IncompleteAuditError
+from auditor.gate import exact_percent
+from auditor.numbers import format_percent
+
+PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
+CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
+
+# Characters that mean something inline in GitHub-flavoured Markdown (or end a
+# table cell). CommonMark allows a backslash before any ASCII punctuation, so
+# escaping them all this way is always valid; "$" starts GitHub math.
+_MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~&$!#")
+
+
+def template_dir() -> Path:
+    """The directory holding the report templates (package first, then checkout)."""
+    for candidate in (PACKAGE_TEMPLATES, CHECKOUT_TEMPLATES):
+        if (candidate / "index.html.j2").is_file():
+            return candidate
+    raise IncompleteAuditError(
+        f"report templates not found in {PACKAGE_TEMPLATES} or {CHECKOUT_TEMPLATES}; "
+        "reinstall test-auditor"
+    )
+
+
+def pct(value: float | int | None) -> str:
+    """Format a percentage exactly as the gate rounded it (see :mod:`auditor.numbers`).
+
+    Percentages reach the templates as JSON floats; like the gate, recover the
+    exact fraction first, so that e.g. a float just below 28.57 still shows
+    28.57 when the gate compared 28.57.
+    """
+    if value is None:
+        return format_percent(None)
+    if isinstance(value, float):
+        return format_percent(exact_percent(value))
+    return format_percent(value)
+
+
+def number(value: float | int | None) -> str:
+    """A count or duration as text: integers without a decimal point."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.2f}"
+    return str(int(value))
+
+
+def metric(name: str, value: float | int | None) -> str:
+    """A headline metric: percentages by name (``*_percent``), counts otherwise."""
+    return pct(value) if name.endswith("percent") else number(value)
+
+
+def markdown_escape(value: Any) -> Markup:
+    """Text made safe for a Markdown table cell: literal, on one line."""
+    if isinstance(value, Markup):
+        return value
+    text = " ".join(str(value).splitlines())
+    return Markup("".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text))
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if isinstance(value, str):
+        return markdown_escape(value)
+    return value
+
+
+def _common(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["pct"] = pct
+    env.filters["number"] = number
+    env.filters["metric"] = metric
+    env.filters["md"] = markdown_escape
+    return env
+
+
+@cache
+def html_environment() -> jinja2.Environment:
+    """Environment for ``*.html.j2`` and ``*.xml.j2``: autoescaping on."""
+    return _common(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(template_dir()),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
+
+
+@cache
+def markdown_environment() -> jinja2.Environment:
+    """Environment for ``*.md.j2``: every interpolated string is Markdown-escaped."""
+    return _common(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(template_dir()),
+            autoescape=False,
+            finalize=_finalize_markdown,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
+
+
+def partial_names(env: jinja2.Environment, kind: str, analyses: list[str]) -> dict[str, str]:
+    """``{analysis: template name}`` of the ``<kind>/<analysis>.<kind>.j2`` partials that exist.
+
+    Partials are written by each analysis's owner; an analysis without one
+    is still listed in the report (with its headline metrics), never an error.
+    """
+    found: dict[str, str] = {}
+    for name in analyses:
+        template = f"{kind}/{name}.{kind}.j2"
+        try:
+            env.get_template(template)
+        except jinja2.TemplateNotFound:
+            continue
+        found[name] = template
+    return found

@@ -1,0 +1,75 @@
+"""Gate rules are data evaluated against the report document."""
+
+from __future__ import annotations
+
+from auditor.analysis import GateRule
+from auditor.coverage.analysis import CoverageAnalysis
+from auditor.gate import evaluate
+
+COVERAGE = {
+    "line_percent": 90.0,
+    "branch_percent": 70.0,
+    "modules": {
+        "src/pkg/a.py": {"line_percent": 95.0},
+        "src/pkg/b.py": {"line_percent": 60.0},
+        "src/other/c.py": {"line_percent": 10.0},
+    },
+    "diff": None,
+}
+
+
+def test_module_globs_expand_to_one_rule_per_matching_module() -> None:
+    rules = CoverageAnalysis().gate_rules({"modules": {"src/pkg/*": 80}}, COVERAGE)
+    gate = evaluate(rules, {"coverage": COVERAGE})
+    verdicts = {r.id: r.status for r in gate.rules}
+    assert verdicts == {
+        "modules[src/pkg/*]:src/pkg/a.py": "passed",
+        "modules[src/pkg/*]:src/pkg/b.py": "failed",
+    }
+    assert not gate.passed
+
+
+def test_glob_matching_nothing_is_skipped_with_reason() -> None:
+    rules = CoverageAnalysis().gate_rules({"modules": {"nothing/*": 80}}, COVERAGE)
+    gate = evaluate(rules, {"coverage": COVERAGE})
+    assert [(r.status, r.reason) for r in gate.rules] == [
+        ("skipped", "no module matches 'nothing/*'")
+    ]
+    assert gate.passed
+
+
+def test_changed_lines_rule_skipped_without_base() -> None:
+    rules = CoverageAnalysis().gate_rules({"changed_lines": 90}, COVERAGE)
+    [result] = evaluate(rules, {"coverage": COVERAGE}).rules
+    assert result.status == "skipped"
+    assert result.passed is None
+    assert "no --base" in result.reason
+
+
+def test_changed_lines_rule_uses_guard_reason() -> None:
+    data = dict(COVERAGE, diff={"gated_percent": None, "skipped_reason": "only 2 changed"})
+    rules = CoverageAnalysis().gate_rules({"changed_lines": 90}, data)
+    [result] = evaluate(rules, {"coverage": data}).rules
+    assert (result.status, result.reason) == ("skipped", "only 2 changed")
+
+
+def test_rule_of_an_analysis_that_did_not_run_is_skipped() -> None:
+    rule = GateRule("x", "mutation", "score", ("score",), ">=", 50)
+    [result] = evaluate([rule], {"coverage": COVERAGE}).rules
+    assert result.status == "skipped"
+    assert result.reason == "the mutation analysis did not run"
+
+
+def test_count_rules_compare_at_most() -> None:
+    rule = GateRule("import_failures", "imports", "failures", ("n",), "<=", 0, percent=False)
+    assert evaluate([rule], {"imports": {"n": 0}}).passed
+    failed = evaluate([rule], {"imports": {"n": 2}})
+    assert not failed.passed
+    assert failed.rules[0].measured == 2
+
+
+def test_disabled_gate_passes_even_with_failed_rules() -> None:
+    rule = GateRule("line", "coverage", "line", ("line_percent",), ">=", 99)
+    gate = evaluate([rule], {"coverage": COVERAGE}, enabled=False)
+    assert gate.rules[0].status == "failed"
+    assert gate.passed

@@ -1,0 +1,80 @@
+"""Fixtures of the provisioner's strong suite: a cluster, a real SQLite file, settings.
+
+Nothing here replaces provisioner code: the provisioner talks HTTP to the test
+server (or a real cluster) through the official client and writes a real file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioner.db import Database
+from provisioner.kube import KubeClient
+from provisioner.service import Provisioner
+from provisioner.settings import Settings
+from tests.provisioner.kube_server import KubeServer
+from tests.provisioner.support.cluster import (
+    Cluster,
+    make_settings,
+    real_kubeconfig,
+    unique_tenant,
+)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """A fresh test server per test, or the real cluster if configured."""
+    real = real_kubeconfig()
+    if real is not None:
+        yield Cluster(kubeconfig=real, server=None)
+        return
+    server = KubeServer().start()
+    try:
+        yield Cluster(kubeconfig=server.write_kubeconfig(tmp_path / "kubeconfig.yaml"),
+                      server=server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tenant(cluster: Cluster) -> Iterator[str]:
+    """A unique tenant; its namespaces are removed afterwards on a real cluster."""
+    name = unique_tenant()
+    yield name
+    if cluster.real:
+        cluster.delete_tenant_namespaces(name)
+
+
+@pytest.fixture
+def settings(cluster: Cluster) -> Settings:
+    """Settings with waits suited to the cluster in use."""
+    return make_settings(cluster.real)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Path of a real SQLite file for this test."""
+    return tmp_path / "provisioner.sqlite"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    """An open, migrated database."""
+    database = Database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def kube(cluster: Cluster, settings: Settings) -> KubeClient:
+    """The provisioner's cluster client, built from the kubeconfig like the CLI does."""
+    return KubeClient.from_kubeconfig(str(cluster.kubeconfig), None, settings)
+
+
+@pytest.fixture
+def provisioner(db: Database, kube: KubeClient, settings: Settings) -> Provisioner:
+    """A provisioner wired to the real database file and the cluster."""
+    return Provisioner(db, kube, settings)
