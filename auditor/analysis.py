@@ -70,6 +70,8 @@ class Analysis(Protocol):
 _REGISTRY: dict[str, str] = {
     "coverage": "auditor.coverage.analysis:CoverageAnalysis",
     "imports": "auditor.imports.analysis:ImportsAnalysis",
+    "mocks": "auditor.mocks.analysis:MocksAnalysis",
+    "mutation": "auditor.mutation.analysis:MutationAnalysis",
 }
 
 
@@ -92,4 +94,4 @@ def all_analyses() -> list[Analysis]:
 
 def result_type(name: str) -> Any:
     """The result class of analysis ``name``; it has a ``from_dict`` classmethod."""
-    return getattr(get_analysis(name), "result_type")
+    return get_analysis(name).result_type

@@ -60,7 +60,7 @@ def handle_errors(func: F) -> F:
             raise
         except click.ClickException:
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        except Exception as exc:
             if os.environ.get("AUDIT_DEBUG"):
                 raise
             log = Path(".audit") / "crash.log"
@@ -194,6 +194,14 @@ def _analysis_command(name: str) -> click.Command:
 
 for _name in analysis_names():
     main.add_command(_analysis_command(_name))
+
+from auditor.history.cli import register as _register_history  # noqa: E402
+
+_register_history(main, handle_errors)
+
+from auditor.mutation.cli import merge as _merge  # noqa: E402 (after main exists)
+
+main.add_command(_merge)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,9 @@ def full_schema() -> dict[str, Any]:
     gate_props: dict[str, Any] = {}
     props: dict[str, Any] = json.loads(json.dumps(CORE_SCHEMA))
     props["analyses"]["items"]["enum"] = analysis_names()
+    from auditor.history.regression import HISTORY_GATE_SCHEMA
+
+    gate_props.update(HISTORY_GATE_SCHEMA)
     for analysis in analyses:
         gate_props.update(analysis.gate_schema)
         if analysis.config_schema:

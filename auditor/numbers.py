@@ -34,6 +34,19 @@ def ratio_percent(part: int, whole: int) -> Fraction:
     return Fraction(100 * part, whole)
 
 
+# Percentages travel through JSON as floats. Every percentage the auditor
+# computes is 100 * a / b with b far below this bound, so the exact fraction
+# is recovered from the float before rounding (3 of 125 is 2.4, not 2.39).
+_MAX_DENOMINATOR = 10**6
+
+
+def exact_percent(value: float | int | Fraction) -> Fraction:
+    """Recover the exact fraction behind a percentage that went through a float."""
+    if isinstance(value, Fraction):
+        return value
+    return Fraction(value).limit_denominator(_MAX_DENOMINATOR)
+
+
 def display_percent(value: Fraction | float | int) -> Decimal:
     """Round a percentage down to :data:`PRECISION` decimals for display and gating.
 
@@ -44,9 +57,9 @@ def display_percent(value: Fraction | float | int) -> Decimal:
     >>> str(display_percent(Fraction(1, 1000)))
     '0.01'
     """
-    exact = Fraction(value) if not isinstance(value, Fraction) else value
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"not a finite percentage: {value}")
+    exact = exact_percent(value)
     shown = Decimal(math.floor(exact * 10**PRECISION)).scaleb(-PRECISION)
     if 0 < exact < _SMALLEST:
         shown = _QUANTUM

@@ -110,6 +110,13 @@ class KubeClient:
                 detail = f"{what}: connection failed ({type(exc).__name__})"
                 retry_after = None
                 transient = True
+            except ValueError as exc:
+                # The typed client validates bodies (pydantic) before sending.  Its
+                # indented lines echo input values (maybe secrets): keep field paths only.
+                fields = [line for line in str(exc).splitlines()[1:] if not line.startswith(" ")]
+                message = f"{what}: invalid request body at {', '.join(fields) or '?'}"
+                raise ClusterError(self.settings.redact(message)) from None
+
             if not transient or attempt >= self.settings.max_attempts:
                 raise ClusterError(self.settings.redact(detail), status=status or None)
             self._sleep(self._backoff(attempt, retry_after))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unidiff import PatchSet
+from unidiff.patch import PatchSet
 
 from auditor.coverage.result import CoverageResult, DiffCoverage
 from auditor.project import git_diff
@@ -72,7 +72,7 @@ def diff_coverage(
         base_commit=base_commit,
         changed_lines=total,
         covered_changed_lines=covered,
-        files=files,  # type: ignore[arg-type]
+        files=files,
         min_statements=min_statements,
         skipped_reason=skipped,
     )

@@ -217,11 +217,11 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Validate before anything that writes (switching to WAL rewrites the header).
+        _validate(conn, path)
         if create:
             _retrying(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             _migrate(conn, path)
-        else:
-            _validate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):

@@ -150,7 +150,7 @@ def finding_counts(conn: sqlite3.Connection, run_id: int) -> dict[tuple[str, str
     }
 
 
-def test_outcomes(conn: sqlite3.Connection, run_id: int) -> dict[str, tuple[str, float]]:
+def outcomes_of_run(conn: sqlite3.Connection, run_id: int) -> dict[str, tuple[str, float]]:
     """``nodeid -> (outcome, duration_seconds)`` of one run."""
     return {
         nodeid: (outcome, float(duration))
@@ -313,7 +313,7 @@ def export_records(conn: sqlite3.Connection) -> list[RunRecord]:
                 ],
                 tests=[
                     (nodeid, outcome, duration)
-                    for nodeid, (outcome, duration) in sorted(test_outcomes(conn, run.id).items())
+                    for nodeid, (outcome, duration) in sorted(outcomes_of_run(conn, run.id).items())
                 ],
                 report=report_document(conn, run.id),
             )

@@ -92,8 +92,16 @@ def _describe_exception(exc: BaseException, roots: list[str]) -> dict[str, Any]:
             "path": exc.filename or "",
             "line": exc.lineno,
         }
-    message = str(exc) or repr(exc)
+    message = _text_of(exc)
     return {"error_type": error_type, "message": message[:MESSAGE_LIMIT], **_location(exc, roots)}
+
+
+def _text_of(exc: BaseException) -> str:
+    """``str(exc)``, even when the exception's own ``__str__`` is broken."""
+    try:
+        return str(exc) or repr(exc)
+    except Exception as broken:  # a finding about the module, not a worker failure
+        return f"<{type(exc).__name__}: str() raised {type(broken).__name__}>"
 
 
 def _location(exc: BaseException, roots: list[str]) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def _die_with_parent() -> None:
 
 
 def run_child(
-    module: str, result_fd: int, fault_path: str, timeout: float, roots: list[str]
+    module: str, result_fd: int, fault_path: str, deadline: float, timeout: float, roots: list[str]
 ) -> None:
     """Import ``module`` and write one JSON line to ``result_fd``. Never returns."""
     status = 0
@@ -138,7 +146,9 @@ def run_child(
         fault_file = open(fault_path, "w")  # noqa: SIM115
         faulthandler.enable(fault_file)
         # Dump the stack shortly before the parent's kill, so a hang has a location.
-        faulthandler.dump_traceback_later(max(timeout * 0.9, timeout - 0.5), file=fault_file)
+        # ``deadline`` is on the parent's clock (CLOCK_MONOTONIC is system-wide).
+        dump_at = deadline - min(0.5, 0.1 * timeout) - time.monotonic()
+        faulthandler.dump_traceback_later(max(dump_at, 0.001), file=fault_file)
         report: dict[str, Any] = {"module": module}
         start = time.perf_counter()
         try:
@@ -171,13 +181,14 @@ class Slot:
         read_fd: int,
         fault_path: str,
         deadline: float,
+        timeout: float,
         popen: subprocess.Popen[bytes] | None = None,
     ) -> None:
         self.module = module
         self.pid = pid
         self.read_fd: int | None = read_fd
         self.fault_path = fault_path
-        self.started = time.monotonic()
+        self.started = deadline - timeout
         self.deadline = deadline
         self.popen = popen
         self.buffer = b""
@@ -258,14 +269,21 @@ class Runner:
                     _die_with_parent()
                     _redirect_std_fds()
                 finally:
-                    run_child(module, write_fd, fault_path, self.timeout, self.roots)
+                    run_child(module, write_fd, fault_path, deadline, self.timeout, self.roots)
             os.close(write_fd)
             popen = None
         else:
             command = [
-                sys.executable, os.path.abspath(__file__), "--child",
-                module, str(write_fd), fault_path, repr(self.timeout), *self.roots,
-            ]  # fmt: skip
+                sys.executable,
+                os.path.abspath(__file__),
+                "--child",
+                module,
+                str(write_fd),
+                fault_path,
+                repr(deadline),
+                repr(self.timeout),
+                *self.roots,
+            ]
             popen = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -277,7 +295,7 @@ class Runner:
             os.close(write_fd)
             pid = popen.pid
         os.set_blocking(read_fd, False)
-        return Slot(module, pid, read_fd, fault_path, deadline, popen)
+        return Slot(module, pid, read_fd, fault_path, deadline, self.timeout, popen)
 
     def finish(self, slot: Slot, status: int | None, timed_out: bool) -> dict[str, Any]:
         """Turn a finished child into a result message."""
@@ -469,13 +487,28 @@ def preload(
             else:
                 loaded += 1
             emit(
-                event="preloaded", module=name, ok=not error, error=error,
+                event="preloaded",
+                module=name,
+                ok=not error,
+                error=error,
                 seconds=time.perf_counter() - start,
-            )  # fmt: skip
+            )
     finally:
         if use_alarm:
             signal.signal(signal.SIGALRM, previous or signal.SIG_DFL)
     return loaded
+
+
+def _forget_project_modules(tops: list[str]) -> list[str]:
+    """Drop modules of the packages that a preloaded library imported.
+
+    Every child would otherwise start with them imported, which hides their
+    import errors. The library keeps its references; children import afresh.
+    """
+    names = [n for n in sys.modules if n.split(".")[0] in tops]
+    for name in names:
+        del sys.modules[name]
+    return sorted(names)
 
 
 def _thread_count() -> int:
@@ -509,8 +542,9 @@ def main() -> int:
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         del sys.path[0]
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        module, fd, fault_path, timeout = sys.argv[2:6]
-        run_child(module, int(fd), fault_path, float(timeout), sys.argv[6:])
+        module, fd, fault_path, deadline, child_timeout = sys.argv[2:7]
+        _die_with_parent()
+        run_child(module, int(fd), fault_path, float(deadline), float(child_timeout), sys.argv[7:])
     request = json.loads(sys.stdin.readline())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -534,13 +568,20 @@ def main() -> int:
             timeout,
             emit,
         )
+        unloaded = _forget_project_modules(list(request.get("package_tops", [])))
+        if unloaded:
+            emit(event="unloaded", modules=unloaded)
         gc.collect()
         if hasattr(gc, "freeze"):
             gc.freeze()  # keep the children from copying every page the collector touches
     emit(
-        event="ready", mode=mode, preloaded=loaded, threads=_thread_count(),
-        python=sys.executable, version=sys.version.split()[0],
-    )  # fmt: skip
+        event="ready",
+        mode=mode,
+        preloaded=loaded,
+        threads=_thread_count(),
+        python=sys.executable,
+        version=sys.version.split()[0],
+    )
     roots = list(request.get("import_roots", []))
     workers = int(request.get("workers") or os.cpu_count() or 1)
     recheck = mode == "fork" and bool(request.get("recheck", True))

@@ -60,7 +60,9 @@ def discover_package(location: PackageLocation, excluded: list[Path]) -> list[Mo
         relative = here.relative_to(base).parts
         # Prune in place so os.walk never descends into skipped folders.
         subfolders[:] = sorted(
-            d for d in subfolders if d.isidentifier() and not _is_inside(here / d, excluded)
+            d
+            for d in subfolders
+            if d.isidentifier() and d != "__pycache__" and not _is_inside(here / d, excluded)
         )
         package = ".".join((location.name, *relative))
         for filename in sorted(files):

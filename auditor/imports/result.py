@@ -1,4 +1,13 @@
-"""Import-validation results."""
+"""Import-validation results.
+
+``import_seconds`` holds the time each module took to import in its
+isolated child (its own code plus whatever of the packages it pulls in; the
+library modules preloaded by the warm parent are not counted). ``mode`` says
+how modules were isolated (``fork`` from a warm parent, or ``fresh``: one
+interpreter per module), ``python`` which interpreter imported them, and
+``notes`` anything that qualifies the result (a preloaded module dropped
+because it crashed the parent, a failure seen only after a fork...).
+"""
 
 from __future__ import annotations
 
@@ -55,6 +64,10 @@ class ImportsResult:
     cycles: list[list[str]] = field(default_factory=list)
     import_seconds: dict[str, float] = field(default_factory=dict)
     timeout_seconds: float = 10.0
+    mode: str = ""
+    python: str = ""
+    preloaded: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> JSONDict:
         return {
@@ -65,6 +78,10 @@ class ImportsResult:
             "cycles": [list(c) for c in self.cycles],
             "import_seconds": dict(sorted(self.import_seconds.items())),
             "timeout_seconds": self.timeout_seconds,
+            "mode": self.mode,
+            "python": self.python,
+            "preloaded": self.preloaded,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -75,6 +92,10 @@ class ImportsResult:
             cycles=[list(c) for c in data.get("cycles", [])],
             import_seconds=dict(data.get("import_seconds", {})),
             timeout_seconds=float(data.get("timeout_seconds", 10.0)),
+            mode=str(data.get("mode", "")),
+            python=str(data.get("python", "")),
+            preloaded=int(data.get("preloaded", 0)),
+            notes=[str(n) for n in data.get("notes", [])],
         )
 
     def headline_metrics(self) -> dict[str, float]:

@@ -201,12 +201,15 @@ def scan_function(
         if decorator is not None:
             _config_kwargs(scan, name, decorator)
     for item in scan.with_items:
-        if item.asname is not None and isinstance(item.asname.name, cst.Name):
-            if produces_mock(scan, item.item):
-                var = item.asname.name.value
-                scan.mock_vars.add(var)
-                if isinstance(item.item, cst.Call):
-                    _config_kwargs(scan, var, item.item)
+        if (
+            item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and produces_mock(scan, item.item)
+        ):
+            var = item.asname.name.value
+            scan.mock_vars.add(var)
+            if isinstance(item.item, cst.Call):
+                _config_kwargs(scan, var, item.item)
     # Two rounds: ``b = a.child`` may come before ``a`` is known as a mock.
     for _ in range(2):
         for assign in scan.assigns:

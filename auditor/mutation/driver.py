@@ -10,6 +10,7 @@ already saved in its ``.meta`` files, so the next run resumes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -24,9 +25,7 @@ from auditor.progress import Progress, Task
 from auditor.project import tool_environment
 
 # "12/40  🎉 7 🫥 1  ⏰ 0  🤔 0  🙁 4  🔇 0  🧙 0"
-_STATUS = re.compile(
-    r"(\d+)/(\d+)\s+🎉 (\d+) 🫥 (\d+)\s+⏰ (\d+)\s+🤔 (\d+)\s+🙁 (\d+)"
-)
+_STATUS = re.compile(r"(\d+)/(\d+)\s+🎉 (\d+) 🫥 (\d+)\s+⏰ (\d+)\s+🤔 (\d+)\s+🙁 (\d+)")
 _NO_MATCH = "Filtered for specific mutants, but nothing matches"
 LIST_ONLY_NAME = "__test_auditor_generate_only__"
 _ENTRY = "import sys; sys.argv[0] = 'mutmut'; from mutmut.__main__ import cli; cli()"
@@ -155,10 +154,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             continue
         except KeyboardInterrupt:
             break
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def mutmut_version(python: str) -> str:

@@ -3,7 +3,9 @@
 Built in Python rather than in the template so that the marking rules are
 plain code with tests: a missing line is ``miss``; a line some of whose
 branches never ran is ``partial`` (with a note naming the untaken
-destinations); an excluded line is ``excluded``.
+destinations); an excluded line is ``excluded``; any other statement that
+ran is ``run``. Lines that are not statements (blank, comments, the rest of
+a multi-line statement) have no mark.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from auditor.reports.sources import SourceReader
 
+RUN = "run"
 MISS = "miss"
 PARTIAL = "partial"
 EXCLUDED = "excluded"
@@ -22,7 +25,7 @@ EXCLUDED = "excluded"
 class SourceLine:
     number: int
     text: str
-    mark: str = ""  # "", MISS, PARTIAL or EXCLUDED
+    mark: str = ""  # "", RUN, MISS, PARTIAL or EXCLUDED
     note: str = ""
 
 
@@ -59,6 +62,7 @@ def mark_lines(lines: tuple[str, ...] | list[str], module: dict[str, Any]) -> li
     """Pair every source line with its mark from one module's coverage dict."""
     missing = set(module.get("missing_lines", []))
     excluded = set(module.get("excluded_lines", []))
+    executed = set(module.get("executed_lines", []))
     untaken = untaken_branches(module.get("missing_branches", []))
     marked: list[SourceLine] = []
     for number, text in enumerate(lines, start=1):
@@ -72,6 +76,8 @@ def mark_lines(lines: tuple[str, ...] | list[str], module: dict[str, Any]) -> li
             mark = PARTIAL
         elif number in excluded:
             mark = EXCLUDED
+        elif number in executed:
+            mark = RUN
         else:
             mark = ""
         marked.append(SourceLine(number=number, text=text, mark=mark, note=note))

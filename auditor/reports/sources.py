@@ -54,7 +54,10 @@ class SourceReader:
         """The decoded lines of ``relative_path``, or a reason why they are not available."""
         if not relative_path:
             return SourceFile(relative_path, unavailable="source not available: no path")
-        path = (self.root / relative_path).resolve()
+        try:
+            path = (self.root / relative_path).resolve()
+        except (OSError, ValueError) as error:  # e.g. a NUL byte, a symlink loop
+            return SourceFile(relative_path, unavailable=f"source not available: {error}")
         if not path.is_relative_to(self.root):
             # Paths come from report data, which may come from elsewhere.
             return SourceFile(
@@ -67,8 +70,8 @@ class SourceReader:
                     unavailable=f"source not shown: larger than {MAX_SOURCE_BYTES} bytes",
                 )
             data = path.read_bytes()
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
             return SourceFile(relative_path, unavailable=f"source not available: {reason}")
         return _decode(relative_path, data)
 

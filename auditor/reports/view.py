@@ -40,11 +40,8 @@ def rule_verdict(rule: JSONDict) -> str:
     percent = rule.get("percent", True)
     measured = format_rule_value(rule["measured"], percent)
     threshold = format_rule_value(rule["threshold"], percent)
-    at_least = rule["comparison"] == ">="
-    if rule["status"] == "passed":
-        sign = ">=" if at_least else "<="
-    else:
-        sign = "<" if at_least else ">"
+    signs = {">=": (">=", "<"), "<=": ("<=", ">")}[rule["comparison"]]
+    sign = signs[0] if rule["status"] == "passed" else signs[1]
     return f"measured {measured} {sign} threshold {threshold}"
 
 
@@ -130,10 +127,7 @@ def base_context(result: AuditResult) -> dict[str, Any]:
     """Variables every top-level template gets."""
     report = result.to_dict()
     gate = report["gate"]
-    if not gate["enabled"]:
-        verdict = "disabled"
-    else:
-        verdict = "passed" if gate["passed"] else "failed"
+    verdict = "disabled" if not gate["enabled"] else ("passed" if gate["passed"] else "failed")
     return {
         "report": report,
         "analysis_names": ordered_analyses(set(report["analyses"])),

@@ -64,7 +64,9 @@ def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise IncompleteAuditError(f"cannot run the project's interpreter {python}: {exc}") from None
+        raise IncompleteAuditError(
+            f"cannot run the project's interpreter {python}: {exc}"
+        ) from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise IncompleteAuditError(f"the project's interpreter {python} failed: {last}")

@@ -93,9 +93,8 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
 
 
 def _environment(ctx: AuditContext, report_file: Path) -> dict[str, str]:
-    extra = [PLUGIN_DIR] + sorted(
-        {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
-    )
+    roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
+    extra = [PLUGIN_DIR, *sorted(roots)]
     env = tool_environment(ctx.python, extra)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")

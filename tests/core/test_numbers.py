@@ -82,3 +82,10 @@ def test_empty_denominator_is_complete_like_coverage_py() -> None:
 def test_impossible_ratios_are_rejected(part: int, whole: int) -> None:
     with pytest.raises(ValueError, match="invalid ratio"):
         ratio_percent(part, whole)
+
+
+@given(part_and_whole())
+def test_format_of_a_json_float_equals_format_of_the_exact_value(pair: tuple[int, int]) -> None:
+    part, whole = pair
+    exact = ratio_percent(part, whole)
+    assert format_percent(float(exact)) == format_percent(exact)

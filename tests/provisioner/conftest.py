@@ -24,6 +24,13 @@ from tests.provisioner.support.cluster import (
 )
 
 
+def pytest_report_header() -> str:
+    """Name the imported package, so planted-bug runs can prove they used the copy."""
+    import provisioner
+
+    return f"provisioner package: {provisioner.__file__}"
+
+
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     """A fresh test server per test, or the real cluster if configured."""

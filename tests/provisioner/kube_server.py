@@ -107,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.status is not None:
                 reason = REASONS.get(fault.status, "InternalError")
                 message = f"injected fault: {self.command} {parts.path} -> {fault.status}"
+                if fault.echo_body:
+                    message += f": denied request {raw.decode(errors='replace')}"
                 extra = {"Retry-After": fault.retry_after} if fault.status == 429 else None
                 self._send(status(fault.status, reason, message), extra)
                 return
@@ -187,7 +189,9 @@ class KubeServer:
 
     def start(self) -> KubeServer:
         """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self._thread.start()
         return self
 

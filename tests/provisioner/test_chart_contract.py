@@ -145,7 +145,7 @@ def test_schema_errors_never_echo_secret_values() -> None:
     short_key = "short-secret-xyz"  # 16 chars is the minimum; make it invalid by a space
     values = _values()
     values["secrets"]["apiKey"] = short_key[:-1] + " "
-    with pytest.raises(ValuesError, match="secrets.apiKey: violates 'pattern'") as info:
+    with pytest.raises(ValuesError, match=r"secrets.apiKey: violates 'pattern'") as info:
         validate_values(values)
     assert short_key[:-1] not in str(info.value)
 
@@ -160,10 +160,10 @@ def test_strict_manifest_validation_rejects_unknown_fields() -> None:
 def test_manifest_validation_reports_unknown_kinds_and_versions() -> None:
     with pytest.raises(ManifestError, match="Couldn't find schema for kind Gadget"):
         validate_manifest({"apiVersion": "v1", "kind": "Gadget", "metadata": {"name": "g"}}, "1.33")
-    with pytest.raises(ManifestError, match="does not support version 9.9"):
+    with pytest.raises(ManifestError, match=r"does not support version 9.9"):
         validate_manifest(render(_values())[0], "9.9")
 
 
 def test_unknown_tier_lists_valid_ones() -> None:
-    with pytest.raises(ValuesError, match="unknown tier 'gold' .valid: free, professional"):
+    with pytest.raises(ValuesError, match=r"unknown tier 'gold' .valid: free, professional"):
         get_tier("gold")

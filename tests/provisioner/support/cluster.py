@@ -8,8 +8,11 @@ call ``Cluster.need_real()`` and skip on the test server.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +41,21 @@ def make_settings(real: bool, **overrides: Any) -> Settings:
         dict(readiness_timeout=300.0, namespace_timeout=300.0, poll_interval=1.0,
              request_timeout=30.0, retry_backoff=0.5)
         if real
-        else dict(readiness_timeout=2.0, namespace_timeout=2.0, poll_interval=0.005,
+        else dict(readiness_timeout=1.0, namespace_timeout=1.0, poll_interval=0.005,
                   request_timeout=2.0, retry_backoff=0.005)
     )
     options.update(overrides)
     return Settings(api_key=Secret(API_KEY), license_key=Secret(LICENSE_KEY), **options)
+
+
+def until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass (no fixed sleeps)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)  # polling interval inside a deadline loop
+    return bool(predicate())
 
 
 def unique_tenant() -> str:
@@ -86,6 +99,26 @@ class Cluster:
         """Skip unless running against a real cluster."""
         if self.server is not None:
             pytest.skip(f"needs a real cluster ({why}); set {REAL_KUBECONFIG_ENV}")
+
+    def raw_request(
+        self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Send a request the typed client would refuse to build (e.g. unknown fields).
+
+        The typed client validates bodies with pydantic before sending, so a
+        body with an unknown field never reaches a server through it.
+        """
+        request = self.api_client.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=list((query or {}).items()),
+            header_params={"Content-Type": "application/json", "Accept": "application/json"},
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        response = self.api_client.call_api(*request)
+        response.read()
+        return int(response.status), json.loads(response.data)
 
     def namespaces(self, tenant: str) -> dict[str, str]:
         """The tenant's namespaces and their phase (Active or Terminating)."""

@@ -22,7 +22,8 @@ REASONS = {
 class Fault:
     """What to do to requests matching ``method`` and the ``path`` regex.
 
-    ``status``: answer with this HTTP code and a ``Status`` body; ``drop``: close
+    ``status``: answer with this HTTP code and a ``Status`` body (``echo_body``:
+    quote the request body in the message, as some admission webhooks do); ``drop``: close
     the connection without answering; ``delay``: sleep first (a slow response,
     then normal processing unless ``status``/``drop`` also apply).  ``times``
     limits how many requests are hit (``None``: all of them).
@@ -35,6 +36,7 @@ class Fault:
     delay: float = 0.0
     times: int | None = None
     retry_after: str = "1"
+    echo_body: bool = False
     hits: int = field(default=0)
 
     def matches(self, method: str, path: str) -> bool:

@@ -1,0 +1,280 @@
+"""``audit history``, ``audit review`` and ``audit flaky``.
+
+The commands raise :class:`~auditor.errors.AuditError` for bad input and let
+it propagate; :func:`register` adds them to the ``audit`` group wrapped in
+the CLI's error handler (one line on stderr, the documented exit code).
+
+``--history PATH`` (relative to the current folder) overrides
+``[tool.audit] history``; with it, ``history``/``export``/``import`` need no
+project configuration at all (handy on a CI cache).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.config import AuditConfig, load_config
+from auditor.errors import UsageError
+from auditor.project import find_project_root
+
+_HISTORY_HELP = "History database (default: [tool.audit] history, .audit/history.db)."
+
+
+def _load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
+    root = find_project_root(path)
+    return load_config(root, config_file, {k: v for k, v in overrides.items() if v is not None})
+
+
+def _history_path(path: Path, config_file: Path | None, history: Path | None) -> Path:
+    if history is not None:
+        return history.resolve()
+    return _load(path, config_file).history
+
+
+def _project_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.argument("path", type=click.Path(path_type=Path), default=".", required=False),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="Read [tool.audit] from FILE instead of PATH/pyproject.toml.",
+        ),
+        click.option("--history", type=click.Path(path_type=Path), help=_HISTORY_HELP),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+class _DefaultGroup(click.Group):
+    """A group that runs ``list`` when the first argument is not a subcommand.
+
+    So ``audit history``, ``audit history PATH --json`` and
+    ``audit history export FILE`` all work.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("history", cls=_DefaultGroup)
+def history_group() -> None:
+    """List recorded audits (default), or move the history between machines."""
+
+
+@history_group.command("list")
+@_project_options
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.option("--branch", help="Only runs on this branch.")
+@click.option("--since", help="Only runs since 7d, 12h, 2w or a date such as 2026-11-01.")
+def list_command(
+    path: Path,
+    config_file: Path | None,
+    history: Path | None,
+    as_json: bool,
+    branch: str | None,
+    since: str | None,
+) -> None:
+    """List the audits recorded in the history of the project at PATH."""
+    from auditor.history.db import open_history, translate_errors
+    from auditor.history.queries import list_runs
+    from auditor.history.review import parse_since
+
+    db_path = _history_path(path, config_file, history)
+    if not db_path.exists():
+        runs = []
+    else:
+        with open_history(db_path, create=False) as conn, translate_errors(db_path):
+            runs = list_runs(conn, since=parse_since(since) if since else None, branch=branch)
+    if as_json:
+        click.echo(
+            json.dumps({"history": str(db_path), "runs": [r.to_json() for r in runs]}, indent=2)
+        )
+        return
+    if not runs:
+        click.echo(f"no runs recorded in {db_path}")
+        return
+    click.echo(_table(runs))
+
+
+def _table(runs: list[Any]) -> str:
+    from auditor.history.render import value_text
+
+    # Percent-like headline metrics make the columns; every metric is in --json.
+    columns = sorted({k for r in runs for k in r.metrics if "percent" in k[1] or "score" in k[1]})
+    header = ["id", "created (UTC)", "branch", "commit", "gate", "tests", "failed"]
+    header += [metric for _, metric in columns]
+    rows = [header]
+    for run in runs:
+        gate = {True: "passed", False: "failed", None: "-"}[run.gate_passed]
+        total = run.metrics.get(("tests", "tests_total"))
+        failed = run.metrics.get(("tests", "tests_failed"))
+        rows.append(
+            [
+                str(run.id),
+                run.created[:19].replace("T", " "),
+                run.branch or "-",
+                run.short_commit,
+                gate,
+                "-" if total is None else str(int(total)),
+                "-" if failed is None else str(int(failed)),
+            ]
+            + [value_text(m, run.metrics.get((a, m))) for a, m in columns]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+@history_group.command("export")
+@click.argument("file", type=click.Path(path_type=Path))
+@_project_options
+def export_command(file: Path, path: Path, config_file: Path | None, history: Path | None) -> None:
+    """Write the whole history to FILE as JSON (e.g. for a CI artifact cache)."""
+    from auditor.history.exchange import export_history
+
+    db_path = _history_path(path, config_file, history)
+    count = export_history(db_path, file)
+    click.echo(f"exported {count} runs from {db_path} to {file}")
+
+
+@history_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@_project_options
+def import_command(file: Path, path: Path, config_file: Path | None, history: Path | None) -> None:
+    """Merge the history export FILE into this history (runs already present are skipped)."""
+    from auditor.history.exchange import import_history
+
+    db_path = _history_path(path, config_file, history)
+    summary = import_history(db_path, file)
+    click.echo(
+        f"imported {summary.runs_added} runs ({summary.runs_skipped} already present), "
+        f"{summary.flaky_added} flaky findings into {db_path}"
+    )
+
+
+@click.command("review")
+@_project_options
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="Start of the period: 7d, 12h, 2w or a date such as 2026-11-01.",
+)
+@click.option("--branch", help="Only runs on this branch (default: all branches).")
+@click.option(
+    "--output", help="Folder for review.html and review.md (default: [tool.audit] output)."
+)
+def review_command(
+    path: Path,
+    config_file: Path | None,
+    history: Path | None,
+    since: str,
+    branch: str | None,
+    output: str | None,
+) -> None:
+    """Write the test-effectiveness review of a period (review.html, review.md)."""
+    from auditor.history.db import open_history, translate_errors
+    from auditor.history.render import write_review
+    from auditor.history.review import build_review, parse_since
+    from auditor.history.verdict import verdict
+
+    config = _load(path, config_file, output=output)
+    db_path = history.resolve() if history is not None else config.history
+    if not db_path.exists():
+        raise UsageError(f"{db_path}: no history yet; run `audit report` first")
+    start = parse_since(since)
+    with open_history(db_path, create=False) as conn, translate_errors(db_path):
+        review = build_review(conn, start, branch)
+    project = review.runs[-1].project if review.runs else config.root.name
+    files = write_review(review, config.output, project)
+    for sentence in verdict(review):
+        click.echo(sentence)
+    click.echo(f"review: {files.html} and {files.markdown}")
+
+
+@click.command("flaky")
+@_project_options
+@click.option(
+    "--runs",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="How many shuffled runs of the suite.",
+)
+@click.option("--seed", type=int, help="Master seed of the run orders (default: random).")
+@click.option("--output", help="Folder for flaky.json and flaky.md (default: [tool.audit] output).")
+def flaky_command(
+    path: Path,
+    config_file: Path | None,
+    history: Path | None,
+    runs: int,
+    seed: int | None,
+    output: str | None,
+) -> None:
+    """Run the suite N times in shuffled orders; report flaky tests and their polluters.
+
+    Exits 1 when a flaky test was found, 0 otherwise.
+    """
+    from auditor.history.flaky import find_flaky
+    from auditor.history.flaky_output import record_findings, write_flaky_report
+    from auditor.history.suite import SuiteRunner
+    from auditor.project import find_python, git_branch, git_commit, state_dir
+
+    config = _load(path, config_file, output=output)
+    python = find_python(config.root, config.python)
+    runner = SuiteRunner(
+        root=config.root,
+        python=python,
+        test_paths=list(config.tests),
+        work_dir=state_dir(config.root) / "flaky",
+        pytest_args=list(config.pytest_args),
+        timeout=config.test_timeout,
+    )
+    master_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    click.echo(f"audit flaky: {runs} shuffled runs, master seed {master_seed}", err=True)
+    report = find_flaky(
+        runner, runs, master_seed, progress=lambda message: click.echo(f"  {message}", err=True)
+    )
+    written = write_flaky_report(report, config, runner)
+    db_path = history.resolve() if history is not None else config.history
+    record_findings(db_path, report, git_commit(config.root), git_branch(config.root))
+    if not report.findings:
+        click.echo(f"no flaky test in {runs} shuffled runs (master seed {master_seed})")
+    for finding in report.findings:
+        click.echo(
+            f"FLAKY {finding.nodeid}: {finding.description} "
+            f"(passed {finding.passed}x, failed {finding.failed}x; seed {finding.seed})"
+        )
+    click.echo(f"report: {written}")
+    sys.exit(1 if report.findings else 0)
+
+
+def _wrapped(command: click.Command, wrap: Callable[[Any], Any]) -> click.Command:
+    if command.callback is not None:
+        command.callback = wrap(command.callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _wrapped(sub, wrap)
+    return command
+
+
+def commands() -> list[click.Command]:
+    return [history_group, review_command, flaky_command]
+
+
+def register(main: click.Group, wrap: Callable[[Any], Any]) -> None:
+    """Add the history commands to ``main``, each callback wrapped by ``wrap``."""
+    for command in commands():
+        main.add_command(_wrapped(command, wrap))

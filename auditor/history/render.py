@@ -1,0 +1,173 @@
+"""Writing ``review.html`` and ``review.md`` from a :class:`~auditor.history.review.Review`.
+
+The templates (``reports/templates/review.{html,md}.j2``) get a view model of
+already-formatted text, so that both formats show identical numbers and the
+templates stay free of arithmetic. Values use the project's one rounding rule
+(floor to 2 decimals); a metric whose name contains ``percent`` or ``score``
+is shown with ``%``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor.history.charts import Chart, make_charts
+from auditor.history.metrics import shown
+from auditor.history.review import MetricChange, Review
+from auditor.history.verdict import verdict
+from auditor.reports.templates import html_environment, markdown_environment
+
+
+def is_percent(metric: str) -> bool:
+    return "percent" in metric or metric.endswith(("_score", "_gap"))
+
+
+def value_text(metric: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if is_percent(metric):
+        return f"{shown(value)}%"
+    # Counts stay counts ("3", not "3.00"); other numbers use the rounding rule.
+    return str(int(value)) if float(value).is_integer() else f"{shown(value)}"
+
+
+def delta_text(delta: Decimal | float | None) -> str:
+    if delta is None:
+        return "n/a"
+    if not isinstance(delta, Decimal):
+        delta = shown(delta) if delta >= 0 else -shown(-delta)
+    return "±0" if delta == 0 else f"{delta:+}"
+
+
+def trend(improved: bool | None, delta: Decimal | None) -> str:
+    if delta is None:
+        return "n/a"
+    if improved is None:
+        return "same"
+    return "better" if improved else "worse"
+
+
+@dataclass
+class ReviewFiles:
+    html: Path
+    markdown: Path
+    charts: list[Chart]
+
+
+def _change_row(change: MetricChange) -> dict[str, str]:
+    return {
+        "analysis": change.analysis,
+        "metric": change.metric,
+        "start": value_text(change.metric, change.start),
+        "end": value_text(change.metric, change.end),
+        "delta": delta_text(change.delta),
+        "trend": trend(change.improved, change.delta),
+        "direction": "higher is better" if change.higher_is_better else "lower is better",
+    }
+
+
+def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, Any]:
+    """Everything the templates show, as text."""
+    start, end = review.start, review.end
+    chart_views = []
+    for chart in charts:
+        runs = [run for run, _ in chart.series[0].points]
+        chart_views.append(
+            {
+                "id": chart.id,
+                "title": chart.title,
+                "src": chart.data_uri,
+                "columns": [s.label for s in chart.series],
+                "rows": [
+                    {
+                        "run": f"#{run.id}",
+                        "created": run.created[:19].replace("T", " "),
+                        "commit": run.short_commit,
+                        "values": [value_text(s.metric, s.points[i][1]) for s in chart.series],
+                    }
+                    for i, run in enumerate(runs)
+                ],
+            }
+        )
+    return {
+        "project": project,
+        "since": review.since[:19].replace("T", " "),
+        "branch": review.branch or "all branches",
+        "run_count": len(review.runs),
+        "start": None if start is None else _run_view(start),
+        "end": None if end is None else _run_view(end),
+        "verdict": verdict(review),
+        "charts": chart_views,
+        "changes": [_change_row(c) for c in review.changes],
+        "modules": [{**_change_row(c), "module": c.module} for c in review.module_regressions],
+        "survivors": [vars(item) for item in review.new_survivors],
+        "findings": [vars(item) for item in review.new_findings],
+        "slowest": [
+            {
+                "nodeid": t.nodeid,
+                "duration": f"{t.duration:.3f}",
+                "start": "new" if t.start_duration is None else f"{t.start_duration:.3f}",
+                "delta": "n/a" if t.delta is None else f"{t.delta:+.3f}",
+            }
+            for t in review.slowest_tests
+        ],
+        "killing_nothing": review.tests_killing_nothing,
+        "flaky": [
+            {
+                "nodeid": f.nodeid,
+                "commit": (f.commit or "-")[:10],
+                "source": f.source,
+                "kind": f.kind,
+                "evidence": (
+                    f"passed {f.passed}×, failed {f.failed}×"
+                    if f.source == "history"
+                    else (f.detail or f.kind)
+                ),
+                "partner": f.partner or "",
+                "seed": "" if f.seed is None else str(f.seed),
+            }
+            for f in review.flaky
+        ],
+    }
+
+
+def _run_view(run: Any) -> dict[str, str]:
+    return {
+        "id": str(run.id),
+        "commit": run.short_commit,
+        "branch": run.branch or "-",
+        "created": run.created[:19].replace("T", " "),
+    }
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file so a reader never sees half a review."""
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_review(review: Review, output_dir: Path, project: str) -> ReviewFiles:
+    """Render the charts and both review files into ``output_dir``."""
+    charts = make_charts(review)
+    view = view_model(review, charts, project)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    html_path, md_path = output_dir / "review.html", output_dir / "review.md"
+    _write_atomic(html_path, html_environment().get_template("review.html.j2").render(**view))
+    _write_atomic(md_path, markdown_environment().get_template("review.md.j2").render(**view))
+    # The Markdown review links the charts as files (Markdown viewers drop data: URIs).
+    chart_dir = output_dir / "review-charts"
+    chart_dir.mkdir(exist_ok=True)
+    for chart in charts:
+        (chart_dir / f"{chart.id}.png").write_bytes(chart.png)
+    return ReviewFiles(html=html_path, markdown=md_path, charts=charts)

@@ -1,0 +1,358 @@
+"""The weekly review: what changed over a period, computed from the history.
+
+:func:`build_review` reads the runs of a period (optionally one branch) and
+returns a :class:`Review`: a time series of every metric (whatever the
+analyses recorded, plus the derived theater gap and flaky-test count), the
+change of every metric since the start of the period, the modules that
+regressed most, new surviving mutants and findings, slow tests, tests that
+kill no mutant and flaky tests. Charts and the written verdict are made from
+this object (:mod:`auditor.history.charts`, :mod:`auditor.history.verdict`).
+
+"Start of the period" is the first run in the period; "now" is the last.
+Detail lists are read generically from the stored ``report.json`` documents:
+``analyses.<name>.findings`` for every analysis that has such a list,
+``analyses.mutation.survivors`` and ``analyses.mutation.tests_killing_nothing``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.history.metrics import (
+    FLAKY_TESTS,
+    higher_is_better,
+    is_improvement,
+    shown,
+    with_derived,
+)
+from auditor.history.queries import (
+    FlakyTest,
+    RunSummary,
+    flaky_findings,
+    flaky_from_history,
+    list_runs,
+    module_metrics,
+    report_document,
+    outcomes_of_run,
+)
+from auditor.model import JSONDict
+
+MetricKey = tuple[str, str]
+TOP_N = 10
+_RELATIVE = re.compile(r"^(\d+)([hdw])$")
+
+
+def parse_since(text: str, now: datetime | None = None) -> str:
+    """``7d``/``12h``/``2w`` (ago) or an ISO date/time, as a UTC timestamp string."""
+    now = now or datetime.now(UTC)
+    match = _RELATIVE.match(text.strip())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount)}.get(
+            unit, timedelta(weeks=amount)
+        )
+        moment = now - delta
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(
+                f"--since {text}: expected a duration like 7d, 12h, 2w or a date like 2026-11-01"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class MetricChange:
+    analysis: str
+    metric: str
+    start: float | None
+    end: float | None
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.start is None or self.end is None:
+            return None
+        return shown(self.end) - shown(self.start)
+
+    @property
+    def improved(self) -> bool | None:
+        delta = self.delta
+        return None if delta is None else is_improvement(self.metric, delta)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return higher_is_better(self.metric)
+
+
+@dataclass
+class ModuleChange(MetricChange):
+    module: str = ""
+
+
+@dataclass
+class SlowTest:
+    nodeid: str
+    duration: float
+    start_duration: float | None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.start_duration is None else self.duration - self.start_duration
+
+
+@dataclass
+class DetailItem:
+    """One new surviving mutant or finding, read generically from a report."""
+
+    analysis: str
+    kind: str  # the rule, or "survived mutant"
+    location: str
+    text: str
+    test: str = ""
+
+
+@dataclass
+class Series:
+    """One metric over the runs of the period (``None`` where a run did not measure it)."""
+
+    analysis: str
+    metric: str
+    points: list[tuple[RunSummary, float | None]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.analysis}.{self.metric}"
+
+    @property
+    def measured(self) -> bool:
+        return any(v is not None for _, v in self.points)
+
+
+@dataclass
+class Review:
+    since: str
+    branch: str | None
+    runs: list[RunSummary]
+    series: dict[MetricKey, Series] = field(default_factory=dict)
+    finding_series: dict[MetricKey, Series] = field(default_factory=dict)
+    changes: list[MetricChange] = field(default_factory=list)
+    module_regressions: list[ModuleChange] = field(default_factory=list)
+    new_survivors: list[DetailItem] = field(default_factory=list)
+    new_findings: list[DetailItem] = field(default_factory=list)
+    slowest_tests: list[SlowTest] = field(default_factory=list)
+    tests_killing_nothing: list[str] | None = None
+    flaky: list[FlakyTest] = field(default_factory=list)
+    new_tests: list[str] = field(default_factory=list)
+    new_tests_with_findings: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def start(self) -> RunSummary | None:
+        return self.runs[0] if self.runs else None
+
+    @property
+    def end(self) -> RunSummary | None:
+        return self.runs[-1] if self.runs else None
+
+    def change(self, analysis: str, metric: str) -> MetricChange | None:
+        for change in self.changes:
+            if (change.analysis, change.metric) == (analysis, metric):
+                return change
+        return None
+
+
+def build_review(conn: sqlite3.Connection, since: str, branch: str | None = None) -> Review:
+    """Everything the review shows for the runs since ``since`` (on ``branch``)."""
+    runs = list_runs(conn, since=since, branch=branch)
+    review = Review(since=since, branch=branch, runs=runs)
+    if not runs:
+        return review
+    _add_flaky_counts(conn, runs)
+    per_run = {run.id: with_derived(run.metrics) for run in runs}
+    keys = sorted({key for metrics in per_run.values() for key in metrics})
+    for key in keys:
+        review.series[key] = Series(key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs])
+    review.finding_series = _finding_series(conn, runs)
+    start, end = runs[0], runs[-1]
+    review.changes = [
+        MetricChange(key[0], key[1], _first(review.series[key]), per_run[end.id].get(key))
+        for key in keys
+    ]
+    review.module_regressions = _module_regressions(conn, start, end)
+    start_doc, end_doc = report_document(conn, start.id), report_document(conn, end.id)
+    review.new_survivors = _new_survivors(start_doc, end_doc) if start is not end else []
+    review.new_findings = _new_findings(start_doc, end_doc) if start is not end else []
+    start_tests, end_tests = outcomes_of_run(conn, start.id), outcomes_of_run(conn, end.id)
+    review.slowest_tests = [
+        SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
+        for nodeid, (_, duration) in sorted(end_tests.items(), key=lambda kv: -kv[1][1])[:TOP_N]
+    ]
+    mutation = (end_doc.get("analyses") or {}).get("mutation") or {}
+    killing_nothing = mutation.get("tests_killing_nothing")
+    review.tests_killing_nothing = list(killing_nothing) if killing_nothing is not None else None
+    review.flaky = _flaky(conn, runs, since, branch)
+    if start is not end:
+        review.new_tests = sorted(set(end_tests) - set(start_tests))
+        review.new_tests_with_findings = _findings_of_tests(end_doc, set(review.new_tests))
+    return review
+
+
+def _first(series: Series) -> float | None:
+    """The first measured value of the period (a metric may appear mid-period)."""
+    return next((v for _, v in series.points if v is not None), None)
+
+
+def _add_flaky_counts(conn: sqlite3.Connection, runs: list[RunSummary]) -> None:
+    """Set ``derived.flaky_tests`` per run: tests flaky on its commit as of that run."""
+    seen: set[int] = set()
+    for run in runs:
+        seen.add(run.id)
+        if run.commit is None or ("tests", "tests_total") not in run.metrics:
+            continue  # no commit or no test outcomes: flakiness not measured
+        earlier = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM runs WHERE commit_sha = ? AND (created < ? OR id = ?)",
+                (run.commit, run.created, run.id),
+            )
+        ]
+        run.metrics[FLAKY_TESTS] = float(len(flaky_from_history(conn, run_ids=earlier)))
+
+
+def _finding_series(conn: sqlite3.Connection, runs: list[RunSummary]) -> dict[MetricKey, Series]:
+    counts: dict[int, dict[MetricKey, float]] = defaultdict(dict)
+    marks = ",".join("?" * len(runs))
+    for run_id, analysis, rule, count in conn.execute(
+        f"SELECT run_id, analysis, rule, count FROM findings WHERE run_id IN ({marks})",
+        [r.id for r in runs],
+    ):
+        counts[run_id][(analysis, rule)] = float(count)
+    keys = sorted({key for c in counts.values() for key in c})
+    # A run of an analysis that reported no finding of a rule has 0 of it.
+    ran = {r.id: {a for a, _ in r.metrics} for r in runs}
+    return {
+        key: Series(
+            key[0],
+            key[1],
+            [(r, counts[r.id].get(key, 0.0 if key[0] in ran[r.id] else None)) for r in runs],
+        )
+        for key in keys
+    }
+
+
+def _module_regressions(
+    conn: sqlite3.Connection, start: RunSummary, end: RunSummary
+) -> list[ModuleChange]:
+    if start is end:
+        return []
+    before, after = module_metrics(conn, start.id), module_metrics(conn, end.id)
+    changes = [
+        ModuleChange(analysis, metric, before[key], value, module=module)
+        for key, value in after.items()
+        if key in before
+        for analysis, module, metric in [key]
+    ]
+    worse = [c for c in changes if c.improved is False]
+    # Most regressed first: the size of the move in the bad direction.
+    worse.sort(key=lambda c: (-abs(c.delta or Decimal(0)), c.analysis, c.module, c.metric))
+    return worse[:TOP_N]
+
+
+def _identity(item: Any, fields: tuple[str, ...]) -> str:
+    if isinstance(item, dict):
+        present = [str(item.get(f)) for f in fields if item.get(f) is not None]
+        if present:
+            return "|".join(present)
+    return repr(item)
+
+
+def _text(item: Any, *names: str) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    for name in names:
+        if item.get(name):
+            return str(item[name])
+    return ""
+
+
+def _location(item: Any) -> str:
+    path = _text(item, "path", "file", "module")
+    line = item.get("line") if isinstance(item, dict) else None
+    return f"{path}:{line}" if path and line else path
+
+
+_SURVIVOR_IDENTITY = ("id",)
+# Line numbers move when code above changes: a finding is "new" by what and where, not line.
+_FINDING_IDENTITY = ("analysis", "rule", "path", "file", "test", "nodeid", "function", "message")
+
+
+def _new_survivors(start: JSONDict, end: JSONDict) -> list[DetailItem]:
+    def survivors(doc: JSONDict) -> list[Any]:
+        return list(((doc.get("analyses") or {}).get("mutation") or {}).get("survivors") or [])
+
+    old = {_identity(s, _SURVIVOR_IDENTITY) for s in survivors(start)}
+    return [
+        DetailItem(
+            "mutation",
+            "survived mutant",
+            _location(s),
+            _text(s, "diff", "mutated", "id"),
+            test=_text(s, "function"),
+        )
+        for s in survivors(end)
+        if _identity(s, _SURVIVOR_IDENTITY) not in old
+    ]
+
+
+def _findings_lists(doc: JSONDict) -> list[tuple[str, Any]]:
+    found = []
+    for name, section in sorted((doc.get("analyses") or {}).items()):
+        if isinstance(section, dict) and isinstance(section.get("findings"), list):
+            found += [(name, item) for item in section["findings"]]
+    return found
+
+
+def _new_findings(start: JSONDict, end: JSONDict) -> list[DetailItem]:
+    def key(name: str, item: Any) -> str:
+        return name + "|" + _identity(item, _FINDING_IDENTITY)
+
+    old = {key(n, i) for n, i in _findings_lists(start)}
+    return [
+        DetailItem(
+            name,
+            _text(item, "rule", "kind", "code") or "finding",
+            _location(item),
+            _text(item, "message", "description", "text"),
+            test=_text(item, "test", "nodeid", "function"),
+        )
+        for name, item in _findings_lists(end)
+        if key(name, item) not in old
+    ]
+
+
+def _findings_of_tests(doc: JSONDict, nodeids: set[str]) -> dict[str, list[str]]:
+    """``rule -> [new tests with a finding of that rule]`` (for the verdict)."""
+    by_rule: dict[str, set[str]] = defaultdict(set)
+    for _, item in _findings_lists(doc):
+        test = _text(item, "nodeid", "test")
+        hits = {n for n in nodeids if test and (n == test or n.endswith("::" + test))}
+        for nodeid in hits:
+            by_rule[_text(item, "rule", "kind", "code") or "finding"].add(nodeid)
+    return {rule: sorted(tests) for rule, tests in sorted(by_rule.items())}
+
+
+def _flaky(
+    conn: sqlite3.Connection, runs: list[RunSummary], since: str, branch: str | None
+) -> list[FlakyTest]:
+    from_history = flaky_from_history(conn, run_ids=[r.id for r in runs])
+    recorded = flaky_findings(conn, since=since, branch=branch)
+    return from_history + recorded

@@ -1,0 +1,167 @@
+"""The import-validation analysis: every module imports on its own, and no cycles.
+
+A test suite only imports what its tests import; a module nobody tests can
+be broken (a missing dependency, a syntax error, a ``sys.exit()`` at import)
+without any test failing. This analysis finds every module of the packages
+statically (:mod:`auditor.imports.discovery`), imports each one in
+isolation in the project's own interpreter (:mod:`auditor.imports.checker`
+driving ``_worker.py``), and reports the import cycles of the static import
+graph (:mod:`auditor.imports.cycles`). It does not need the test run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import click
+
+from auditor.analysis import GateRule
+from auditor.context import AuditContext
+from auditor.imports.checker import CheckRequest, CheckRun, ModuleOutcome, check_imports
+from auditor.imports.cycles import build_graph, find_cycles
+from auditor.imports.discovery import discover_modules
+from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.model import JSONDict
+
+DEFAULT_TIMEOUT = 10.0
+_COUNT: JSONDict = {"type": "integer", "minimum": 0}
+
+
+def _relative(path: str, root: Path) -> str:
+    """A path inside the project relative to its root; anything else as it is."""
+    if not path:
+        return ""
+    candidate = Path(path)
+    try:
+        return candidate.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path
+
+
+def _failure(outcome: ModuleOutcome, root: Path) -> ImportFailure:
+    return ImportFailure(
+        module=outcome.module,
+        error_type=outcome.error_type,
+        message=outcome.message,
+        path=_relative(outcome.path, root),
+        line=outcome.line,
+    )
+
+
+def _notes(run: CheckRun) -> list[str]:
+    notes = [
+        f"{name} was not preloaded: importing it killed or hung the warm parent"
+        for name in run.skipped_preloads
+    ]
+    if run.unloaded:
+        notes.append(
+            f"preloaded libraries imported {len(run.unloaded)} modules of the packages "
+            f"({', '.join(run.unloaded[:3])}{'...' if len(run.unloaded) > 3 else ''}); "
+            "they were dropped again so that each module is still imported on its own"
+        )
+    for outcome in sorted(run.outcomes.values(), key=lambda o: o.module):
+        if outcome.after_fork and outcome.ok:
+            notes.append(
+                f"{outcome.module}: {outcome.after_fork} after fork but imports in a fresh "
+                f"interpreter; a preloaded module is not fork-safe"
+                f"{f' ({run.threads} threads after preload)' if run.threads > 1 else ''}"
+            )
+    return notes
+
+
+class ImportsAnalysis:
+    """Imports each module of the packages in isolation and finds import cycles."""
+
+    name: ClassVar[str] = "imports"
+    command: ClassVar[str] = "imports"
+    title: ClassVar[str] = "Imports"
+    help: ClassVar[str] = (
+        "Import every module of the packages in isolation (errors, sys.exit, hangs, crashes) "
+        "and find import cycles."
+    )
+    needs_test_run: ClassVar[bool] = False
+    result_type: ClassVar[type[ImportsResult]] = ImportsResult
+    config_schema: ClassVar[JSONDict] = {
+        "timeout": {"type": "number", "exclusiveMinimum": 0},
+        "workers": {"type": "integer", "minimum": 1},
+        "preload": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "mode": {"enum": ["fork", "fresh"]},
+    }
+    gate_schema: ClassVar[dict[str, JSONDict]] = {
+        "import_failures": _COUNT,
+        "cycles": _COUNT,
+    }
+
+    def run(self, ctx: AuditContext) -> ImportsResult:
+        settings = ctx.config.section("imports")
+        timeout = float(settings.get("timeout", DEFAULT_TIMEOUT))
+        modules = discover_modules(ctx.packages, ctx.test_paths)
+        graph = build_graph(modules, [p.name for p in ctx.packages])
+        import_roots = list(dict.fromkeys(p.import_root.resolve() for p in ctx.packages))
+        request = CheckRequest(
+            python=ctx.python,
+            root=ctx.root,
+            import_roots=import_roots,
+            modules=[m.name for m in modules],
+            package_tops=sorted({p.name.split(".")[0] for p in ctx.packages}),
+            preload_candidates=sorted(graph.external),
+            preload=list(settings.get("preload", [])),
+            timeout=timeout,
+            workers=int(settings.get("workers") or os.cpu_count() or 1),
+            mode=str(settings.get("mode", "fork")),
+        )
+        ctx.progress.step(f"imports: importing {len(modules)} modules one by one")
+        with ctx.progress.task("importing modules", total=len(modules)) as task:
+            done = 0
+
+            def advance(_outcome: ModuleOutcome) -> None:
+                nonlocal done
+                done += 1
+                task.update(completed=done)
+
+            run = check_imports(request, advance) if modules else CheckRun()
+        outcomes = [run.outcomes[m.name] for m in modules if m.name in run.outcomes]
+        return ImportsResult(
+            modules_checked=len(outcomes),
+            failures=[_failure(o, ctx.root) for o in outcomes if not o.ok],
+            cycles=find_cycles(graph.edges),
+            import_seconds={o.module: round(o.seconds, 6) for o in outcomes},
+            timeout_seconds=timeout,
+            mode=run.mode,
+            python=run.python,
+            preloaded=run.preloaded,
+            notes=_notes(run),
+        )
+
+    def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:
+        # Import failures are gated even when not configured: a module that
+        # cannot be imported is broken code, whatever the thresholds say.
+        rules = [
+            GateRule(
+                "import_failures",
+                self.name,
+                "modules that fail to import on their own",
+                ("failure_count",),
+                "<=",
+                gate.get("import_failures", 0),
+                percent=False,
+            ),
+        ]
+        if "cycles" in gate:
+            rules.append(
+                GateRule(
+                    "cycles",
+                    self.name,
+                    "import cycles between modules",
+                    ("cycle_count",),
+                    "<=",
+                    gate["cycles"],
+                    percent=False,
+                )
+            )
+        return rules
+
+    def cli_options(self) -> list[click.Option]:
+        return []

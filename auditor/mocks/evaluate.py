@@ -1,0 +1,384 @@
+"""The cross-file part of the analysis: from the facts of every file to findings.
+
+This is where patch targets are resolved against the project's import graph,
+fixtures and helpers are looked up in the same module and the ``conftest.py``
+files above it, the runtime assertion count refines ``test-no-assert``, and
+suppressions are applied. It is cheap (no parsing), so it runs on every audit
+even when every file's facts came from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from auditor.mocks.facts import FileFacts, FunctionFacts, LocalFinding, PatchFact
+from auditor.mocks.resolve import ProjectIndex
+from auditor.mocks.result import Finding, MocksResult, ParseError, TestMetrics
+from auditor.mocks.rules import RULES, assertions, meta, patches, rule_ids
+from auditor.model import TestRun
+
+_RAN = ("passed", "xpassed")
+
+
+@dataclass
+class Settings:
+    packages: list[str]
+    boundaries: list[str] = field(default_factory=list)
+    max_patches: int = 4
+    disabled: list[str] = field(default_factory=list)
+
+
+class _TestFile:
+    """Lookups over one test file's functions."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.directory = str(PurePosixPath(facts.path).parent)
+        self.helpers: dict[tuple[str | None, str], FunctionFacts] = {}
+        self.fixtures: dict[tuple[str | None, str], FunctionFacts] = {}
+        for fn in facts.functions:
+            if fn.role == "fixture" and fn.fixture_name:
+                self.fixtures[(fn.class_name, fn.fixture_name)] = fn
+            else:
+                self.helpers[(fn.class_name, fn.name)] = fn
+
+    def autouse(self, class_name: str | None) -> list[FunctionFacts]:
+        return [f for (cls, _), f in self.fixtures.items()
+                if f.autouse and (cls is None or cls == class_name)]
+
+
+class _Evaluator:
+    def __init__(self, facts: list[FileFacts], settings: Settings,
+                 test_run: TestRun | None) -> None:
+        self.settings = settings
+        self.sources = {f.module: f for f in facts if f.kind == "source"}
+        self.index = ProjectIndex(self.sources, settings.packages, settings.boundaries)
+        self.files = [_TestFile(f) for f in facts if f.kind == "test" and not f.error]
+        self.conftests = {f.directory: f for f in self.files
+                          if f.facts.path.endswith("conftest.py")}
+        self.errors = [f for f in facts if f.error]
+        self.runtime = _runtime_index(test_run)
+        self.test_run = test_run
+        self._asserting: dict[int, bool] = {}
+
+    # -- lookups ---------------------------------------------------------
+
+    def _chain(self, file: _TestFile) -> list[_TestFile]:
+        """The file itself, then the conftest.py files of its folder and above."""
+        chain = [file]
+        directory = PurePosixPath(file.directory)
+        while True:
+            conftest = self.conftests.get(str(directory))
+            if conftest is not None and conftest is not file:
+                chain.append(conftest)
+            if str(directory) in (".", "/", ""):
+                break
+            directory = directory.parent
+        return chain
+
+    def _helper(self, file: _TestFile, fn: FunctionFacts, call: str) -> FunctionFacts | None:
+        if call.startswith("self."):
+            return file.helpers.get((fn.class_name, call[5:]))
+        for candidate in self._chain(file):
+            helper = candidate.helpers.get((None, call))
+            if helper is not None and helper.role == "helper":
+                return helper
+        return None
+
+    def _fixture(self, file: _TestFile, class_name: str | None,
+                 name: str) -> tuple[_TestFile, FunctionFacts] | None:
+        if class_name is not None and (class_name, name) in file.fixtures:
+            return file, file.fixtures[(class_name, name)]
+        for candidate in self._chain(file):
+            found = candidate.fixtures.get((None, name))
+            if found is not None:
+                return candidate, found
+        return None
+
+    def asserts(self, file: _TestFile, fn: FunctionFacts, seen: frozenset[int] = frozenset()
+                ) -> bool:
+        """Whether ``fn`` asserts, itself or through helpers it calls."""
+        key = id(fn)
+        if key in self._asserting:
+            return self._asserting[key]
+        if fn.asserts:
+            self._asserting[key] = True
+            return True
+        result = False
+        for call in fn.helper_calls:
+            helper = self._helper(file, fn, call)
+            if helper is not None and id(helper) not in seen and helper is not fn:
+                owner = self._owner(file, helper)
+                if self.asserts(owner, helper, seen | {key}):
+                    result = True
+                    break
+        self._asserting[key] = result
+        return result
+
+    def _owner(self, file: _TestFile, fn: FunctionFacts) -> _TestFile:
+        for candidate in self._chain(file):
+            if any(f is fn for f in candidate.facts.functions):
+                return candidate
+        return file
+
+    def fixture_patches(self, file: _TestFile, fixture: FunctionFacts,
+                        seen: set[int]) -> int:
+        """Patches a fixture makes, with the fixtures it requests in turn."""
+        if id(fixture) in seen:
+            return 0
+        seen.add(id(fixture))
+        total = sum(p.count for p in fixture.patches)
+        for param in fixture.params:
+            found = self._fixture(file, fixture.class_name, param)
+            if found is not None:
+                total += self.fixture_patches(found[0], found[1], seen)
+        return total
+
+    def patch_count(self, file: _TestFile, fn: FunctionFacts) -> int:
+        total = sum(p.count for p in fn.patches)
+        seen: set[int] = set()
+        for setup in file.facts.functions:
+            if setup.role == "setup" and setup.class_name == fn.class_name:
+                total += sum(p.count for p in setup.patches)
+        for param in fn.params:
+            found = self._fixture(file, fn.class_name, param)
+            if found is not None:
+                total += self.fixture_patches(found[0], found[1], seen)
+        for candidate in self._chain(file):
+            for fixture in candidate.autouse(fn.class_name if candidate is file else None):
+                total += self.fixture_patches(candidate, fixture, seen)
+        return total
+
+    # -- evaluation ------------------------------------------------------
+
+    def run(self) -> MocksResult:
+        result = MocksResult(rule_ids=rule_ids(), max_patches=self.settings.max_patches,
+                             boundaries=list(self.settings.boundaries))
+        raw: list[Finding] = []
+        for facts in self.errors:
+            result.parse_errors.append(ParseError(facts.path, facts.error or "", facts.error_line))
+            raw.append(self._finding(meta.PARSE_ERROR.id, facts.path, facts.error_line or 1, 1,
+                                     facts.path, facts.error or "cannot parse", "static"))
+        for file in self.files:
+            raw += self._file(file, result)
+        result.files_analyzed = sum(1 for f in self.files) + sum(
+            1 for f in self.errors if f.kind == "test")
+        result.source_files_analyzed = len(self.sources)
+        result.modules = self._direct_tests()
+        if self.test_run is None:
+            result.runtime_note = (
+                "the suite did not run in this audit: test-no-assert verdicts are static only"
+            )
+        else:
+            matched = sum(1 for t in result.tests if t.assertions_executed is not None)
+            result.runtime_used = matched > 0
+            result.runtime_note = (
+                f"executed-assertion counts from the audit's test run matched {matched} of "
+                f"{len(result.tests)} tests; the others have static verdicts"
+            )
+        disabled = set(self.settings.disabled)
+        result.findings = _dedupe([f for f in raw if f.rule not in disabled])
+        flagged: dict[str, int] = {}
+        for finding in result.findings:
+            if not finding.suppressed:
+                flagged[finding.test] = flagged.get(finding.test, 0) + 1
+        for metrics in result.tests:
+            metrics.findings = flagged.get(metrics.test, 0)
+        return result
+
+    def _finding(self, rule: str, path: str, line: int, column: int, test: str, message: str,
+                 source: str) -> Finding:
+        return Finding(rule=rule, path=path, line=line, column=column, test=test,
+                       message=message, severity=RULES[rule].severity, source=source)
+
+    def _file(self, file: _TestFile, result: MocksResult) -> list[Finding]:
+        path = file.facts.path
+        found: list[Finding] = []
+        functions = file.facts.functions
+        for local in file.facts.module_findings:
+            owner = next((f for f in functions if f.line > local.line and f.class_name), None)
+            test = f"{path}::{owner.class_name}" if owner and owner.class_name else path
+            found.append(self._local(path, test, local))
+        for fn in functions:
+            test_id = f"{path}::{fn.qualname}"
+            for local in fn.findings:
+                found.append(self._local(path, test_id, local))
+            internal = 0
+            for patch in fn.patches:
+                verdict = patches.check_target(self.index, patch)
+                if verdict is None:
+                    continue
+                if verdict[0] == patches.MOCK_INTERNAL.id:
+                    internal += patch.count
+                found.append(self._finding(verdict[0], path, patch.line, patch.column, test_id,
+                                           verdict[1], "static"))
+            if fn.role == "test":
+                found += self._test(file, fn, test_id, internal, result)
+        self._apply_suppressions(file, found)
+        return found
+
+    def _local(self, path: str, test: str, local: LocalFinding) -> Finding:
+        return self._finding(local.rule, path, local.line, local.column, test, local.message,
+                             "static")
+
+    def _test(self, file: _TestFile, fn: FunctionFacts, test_id: str, internal: int,
+              result: MocksResult) -> list[Finding]:
+        path = file.facts.path
+        found: list[Finding] = []
+        helper_asserts = sum(
+            1 for call in fn.helper_calls
+            if (h := self._helper(file, fn, call)) is not None and h is not fn
+            and self.asserts(self._owner(file, h), h)
+        )
+        mock_sites = [s for s in fn.asserts if s.on_mock]
+        value_count = len(fn.asserts) - len(mock_sites) + helper_asserts
+        patch_total = self.patch_count(file, fn)
+        metrics = TestMetrics(
+            test=test_id, path=path, line=fn.line, patches=patch_total,
+            internal_patches=internal + self._fixture_internal_for(file, fn),
+            assertions_static=len(fn.asserts) + helper_asserts,
+            mock_assertions=len(mock_sites), value_assertions=value_count,
+        )
+        result.tests.append(metrics)
+        if mock_sites and value_count == 0:
+            found.append(self._finding(
+                assertions.MOCK_ONLY_ASSERTS.id, path, fn.line, fn.column, test_id,
+                f"all {len(mock_sites)} assertion(s) check mock call records, none a result",
+                "static"))
+        if patch_total > self.settings.max_patches:
+            found.append(self._finding(
+                patches.MOCK_DENSITY.id, path, fn.line, fn.column, test_id,
+                patches.density_message(patch_total, self.settings.max_patches), "static"))
+        static_asserts = bool(fn.asserts) or helper_asserts > 0
+        executed = self.runtime.get(test_id)
+        if executed is not None:
+            metrics.assertions_executed = executed
+            metrics.no_assert_source = "runtime"
+            # mock assert_* methods are not counted at run time: judge those statically
+            if executed == 0 and not mock_sites:
+                message = ("executed no assertion in the audit's test run"
+                           + (" (its assertions are in branches never taken)"
+                              if static_asserts else ""))
+                found.append(self._finding(assertions.TEST_NO_ASSERT.id, path, fn.line,
+                                           fn.column, test_id, message, "runtime"))
+        elif not static_asserts:
+            found.append(self._finding(
+                assertions.TEST_NO_ASSERT.id, path, fn.line, fn.column, test_id,
+                "no assert, pytest.raises/warns, self.assert* or asserting helper", "static"))
+        return found
+
+    def _fixture_internal_for(self, file: _TestFile, fn: FunctionFacts) -> int:
+        total = 0
+        for param in fn.params:
+            found = self._fixture(file, fn.class_name, param)
+            if found is not None:
+                total += sum(p.count for p in found[1].patches
+                             if patches.is_internal(self.index, p))
+        return total
+
+    def _apply_suppressions(self, file: _TestFile, found: list[Finding]) -> None:
+        path = file.facts.path
+        by_line: dict[int, list[tuple[str, str]]] = {}
+        for suppression in file.facts.suppressions:
+            unknown = [r for r in suppression.rules if r not in RULES]
+            owner = _enclosing(file.facts.functions, suppression.line)
+            test = f"{path}::{owner.qualname}" if owner else path
+            if not suppression.reason or unknown or not suppression.rules:
+                problem = (f"unknown rule id(s) {', '.join(unknown)}" if unknown
+                           else "no rule id" if not suppression.rules
+                           else "no reason given (write one after the brackets)")
+                found.append(self._finding(meta.BAD_SUPPRESSION.id, path, suppression.line, 1,
+                                           test, f"suppression ignored: {problem}", "static"))
+                continue
+            for rule in suppression.rules:
+                by_line.setdefault(suppression.line, []).append((rule, suppression.reason))
+        if not by_line:
+            return
+        for finding in found:
+            owner = _enclosing(file.facts.functions, finding.line)
+            lines = [finding.line] + ([owner.line] if owner else [])
+            for line in lines:
+                reason = next((r for rule, r in by_line.get(line, []) if rule == finding.rule),
+                              None)
+                if reason is not None and finding.rule != meta.BAD_SUPPRESSION.id:
+                    finding.suppressed = True
+                    finding.suppression_reason = reason
+                    break
+
+    def _direct_tests(self) -> dict[str, list[str]]:
+        modules: dict[str, set[str]] = {
+            name: set() for name, facts in self.sources.items() if facts.defines_code
+        }
+        for file in self.files:
+            if file.facts.path.endswith("conftest.py"):
+                continue
+            for imported in file.facts.imported_modules:
+                module = self.index.module_of(imported)
+                if module is not None:
+                    modules.setdefault(module, set()).add(file.facts.path)
+        return {m: sorted(files) for m, files in modules.items()}
+
+
+def _enclosing(functions: list[FunctionFacts], line: int) -> FunctionFacts | None:
+    """The innermost function whose lines (decorators excluded) contain ``line``."""
+    best: FunctionFacts | None = None
+    for fn in functions:
+        if fn.line <= line <= fn.end_line and (best is None or fn.line >= best.line):
+            best = fn
+    return best
+
+
+def _runtime_index(test_run: TestRun | None) -> dict[str, int]:
+    """Static test id -> fewest assertions any of its run instances executed."""
+    if test_run is None:
+        return {}
+    counts: dict[str, int] = {}
+    for outcome in test_run.tests:
+        if outcome.outcome not in _RAN:
+            continue
+        node = outcome.nodeid
+        bracket = node.find("[")
+        if bracket != -1:
+            node = node[:bracket]
+        previous = counts.get(node)
+        counts[node] = outcome.assertions_executed if previous is None else min(
+            previous, outcome.assertions_executed)
+    return counts
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Drop repeats (a class decorator's patch seen from each test), sort, fingerprint."""
+    unique: dict[tuple[str, str, int, int, str], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule, finding.path, finding.line, finding.column,
+                           finding.message), finding)
+    return sorted(unique.values(), key=lambda f: (f.path, f.line, f.column, f.rule))
+
+
+def add_code_and_fingerprints(findings: list[Finding],
+                              read_lines: Callable[[str], list[str]]) -> None:
+    """Fill each finding's code line and its line-number-free fingerprint."""
+    cache: dict[str, list[str]] = {}
+    occurrences: dict[tuple[str, str, str, str], int] = {}
+    for finding in findings:
+        if finding.path not in cache:
+            cache[finding.path] = read_lines(finding.path)
+        lines = cache[finding.path]
+        if 0 < finding.line <= len(lines):
+            finding.code = lines[finding.line - 1].rstrip()[:300]
+        normalized = " ".join(finding.code.split())
+        key = (finding.rule, finding.path, finding.test, normalized)
+        occurrence = occurrences.get(key, 0)
+        occurrences[key] = occurrence + 1
+        blob = "\0".join([*key, str(occurrence)]).encode()
+        finding.fingerprint = hashlib.sha256(blob).hexdigest()[:32]
+
+
+__all__ = ["PatchFact", "Settings", "add_code_and_fingerprints", "evaluate"]
+
+
+def evaluate(facts: list[FileFacts], settings: Settings, test_run: TestRun | None) -> MocksResult:
+    return _Evaluator(facts, settings, test_run).run()

@@ -1,0 +1,125 @@
+"""Resolving patch targets through the project's import graph.
+
+A dotted name such as ``app.pricing.requests.get`` is split into the longest
+prefix that is a module of the code under audit (``app.pricing``) and the
+attributes after it. Each attribute is looked up in what that module binds:
+a definition of the module itself (the target is *internal*), a name it
+imported (followed: ``requests`` leads to ``requests.get``, which is
+*external*), or nothing (the target is *unresolved*). A target that exists and
+lies in a module declared as a boundary (an adapter) is a *boundary*, like
+everything outside the packages under audit.
+
+Where static knowledge ends (a star import, a module ``__getattr__``, a class
+whose bases are not all known), the resolver gives the benefit of the doubt:
+nothing is reported as unresolved that might exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.mocks.facts import FileFacts
+
+_MAX_HOPS = 20
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """``status``: internal, boundary, external or unresolved; ``name`` is the
+    canonical name the target resolved to."""
+
+    status: str
+    name: str
+    detail: str = ""
+
+
+class ProjectIndex:
+    """What the modules of the code under audit define and import."""
+
+    def __init__(
+        self, sources: dict[str, FileFacts], packages: list[str], boundaries: list[str]
+    ) -> None:
+        self.modules = sources  # dotted module name -> facts
+        self.packages = sorted(packages)
+        self.boundaries = sorted(boundaries)
+        self._cache: dict[str, Resolution] = {}
+
+    def is_first_party(self, name: str) -> bool:
+        return any(name == p or name.startswith(p + ".") for p in self.packages)
+
+    def is_boundary(self, name: str) -> bool:
+        return any(name == b or name.startswith(b + ".") for b in self.boundaries)
+
+    def module_of(self, name: str) -> str | None:
+        """The longest prefix of ``name`` that is a module under audit."""
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:end])
+            if candidate in self.modules:
+                return candidate
+        return None
+
+    def resolve(self, name: str) -> Resolution:
+        if name not in self._cache:
+            result = self._resolve(name, 0)
+            if result.status == "internal" and self.is_boundary(result.name):
+                result = Resolution("boundary", result.name, result.detail)
+            self._cache[name] = result
+        return self._cache[name]
+
+    def _resolve(self, name: str, hops: int) -> Resolution:
+        if hops > _MAX_HOPS:
+            return Resolution("internal", name, "import cycle")
+        if not self.is_first_party(name):
+            return Resolution("external", name)
+        module = self.module_of(name)
+        if module is None:
+            return Resolution("unresolved", name, f"no module {name.split('.')[0]!r}"
+                              " of that name is under audit")
+        rest = name[len(module) + 1 :].split(".") if name != module else []
+        if not rest:
+            return Resolution("internal", name)
+        facts = self.modules[module]
+        binding = facts.names.get(rest[0])
+        if binding is None:
+            if facts.dynamic or facts.error:
+                return Resolution("internal", name, "dynamic module")
+            return Resolution("unresolved", name, f"module {module} has no {rest[0]!r}")
+        if binding.startswith("import:"):
+            target = binding[len("import:") :]
+            followed = ".".join([target, *rest[1:]])
+            result = self._resolve(followed, hops + 1)
+            return Resolution(result.status, result.name, result.detail)
+        if binding == "class" and len(rest) > 1 and not self._class_has(
+            module, rest[0], rest[1], hops
+        ):
+            return Resolution("unresolved", name, f"class {module}.{rest[0]} has no {rest[1]!r}")
+        return Resolution("internal", name)
+
+    def _class_has(self, module: str, class_name: str, attribute: str, hops: int) -> bool:
+        """Whether a class (or one of its bases) binds ``attribute``; True when unsure."""
+        if hops > _MAX_HOPS or attribute.startswith("__"):
+            return True
+        facts = self.modules.get(module)
+        if facts is None or class_name not in facts.classes:
+            return True
+        cls = facts.classes[class_name]
+        if attribute in cls.attributes:
+            return True
+        for base in cls.bases:
+            if base in ("object", "builtins.object"):
+                continue
+            base_module = self.module_of(base)
+            if base == "?" or base_module is None or not self.is_first_party(base):
+                return True  # an external or dynamic base may provide it
+            base_rest = base[len(base_module) + 1 :]
+            binding = self.modules[base_module].names.get(base_rest)
+            if binding is not None and binding.startswith("import:"):
+                target = binding[len("import:") :]
+                target_module = self.module_of(target)
+                if target_module is None:
+                    return True
+                base_module, base_rest = target_module, target[len(target_module) + 1 :]
+            if "." in base_rest or self._class_has(base_module, base_rest, attribute, hops + 1):
+                return True
+        return False

@@ -1,0 +1,188 @@
+"""Rules about test hygiene: test-sleep and test-broad-except."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.mocks import names as n
+from auditor.mocks.facts import LocalFinding
+from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.scan import FunctionScan
+
+TEST_SLEEP = Rule(
+    id="test-sleep",
+    message="real sleep with a constant duration in a test",
+    severity="note",
+    rationale="""
+        `time.sleep(0.5)` in a test is either too short (flaky on a loaded CI
+        machine) or too long (a slow suite), and usually stands in for waiting
+        on a condition. Poll the condition with a deadline, or inject a clock.
+        A sleep inside a loop (a polling interval) and `sleep(0)` (a yield to
+        the event loop) are not reported.
+    """,
+    invalid=(
+        Example(
+            """
+            import time
+
+            from app.pricing import net_total
+
+
+            def test_total_after_a_while():
+                time.sleep(0.5)
+                assert net_total([1]) == 1
+            """,
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            import time
+            from pathlib import Path
+
+
+            def test_file_appears(tmp_path):
+                target = tmp_path / "out"
+                target.write_text("x")
+                deadline = time.monotonic() + 5
+                while not Path(target).exists() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert target.read_text() == "x"
+            """,
+            "polling with a deadline",
+        ),
+    ),
+)
+
+TEST_BROAD_EXCEPT = Rule(
+    id="test-broad-except",
+    message="test swallows any exception, or expects any exception",
+    severity="warning",
+    rationale="""
+        A `try`/`except Exception` (or bare `except`) in a test that does not
+        re-raise turns every failure inside it (a failed `assert`, a
+        `TypeError`, a typo) into a pass. `pytest.raises(Exception)`
+        without `match=` passes for any error at all, including the ones the
+        test did not mean. Expect the specific exception and match its message.
+    """,
+    invalid=(
+        Example(
+            """
+            from app.pricing import net_total
+
+
+            def test_total_of_text():
+                try:
+                    net_total(["a"])
+                except Exception:
+                    pass
+                assert net_total([]) == 0
+            """,
+        ),
+        Example(
+            """
+            import pytest
+
+            from app.pricing import net_total
+
+
+            def test_total_of_text():
+                with pytest.raises(Exception):
+                    net_total(["a"])
+            """,
+            "pytest.raises(Exception) without match",
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            import pytest
+
+            from app.pricing import net_total
+
+
+            def test_total_of_text():
+                with pytest.raises(TypeError, match="unsupported operand"):
+                    net_total([1, "a"])
+            """,
+        ),
+    ),
+)
+
+RULES = (TEST_SLEEP, TEST_BROAD_EXCEPT)
+
+
+def check_sleeps(scan: FunctionScan) -> list[LocalFinding]:
+    found: list[LocalFinding] = []
+    for call, in_loop in scan.calls:
+        if in_loop or scan.canonical(call.func) not in n.SLEEP_FUNCTIONS:
+            continue
+        args = n.positional(call) or [a.value for a in call.args if a.keyword is not None]
+        if not args or not isinstance(args[0], cst.Integer | cst.Float):
+            continue
+        if args[0].evaluated_value == 0:
+            continue
+        line, column = scan.position(call)
+        found.append(LocalFinding(TEST_SLEEP.id, line, column,
+                                  f"{scan.code(call)} waits a fixed time; poll with a deadline"))
+    return found
+
+
+def _is_broad(scan: FunctionScan, expr: cst.BaseExpression | None) -> bool:
+    if expr is None:
+        return True
+    if isinstance(expr, cst.Tuple):
+        return any(_is_broad(scan, e.value) for e in expr.elements)
+    return scan.canonical(expr) in n.BROAD_EXCEPTIONS
+
+
+def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    found = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Raise(self, node: cst.Raise) -> None:
+            nonlocal found
+            found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    handler.body.visit(_Finder())
+    return found
+
+
+def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
+    found: list[LocalFinding] = []
+    for node in scan.trys:
+        for handler in node.handlers:
+            if _is_broad(scan, handler.type) and not _reraises(handler):
+                line, column = scan.position(handler)
+                caught = scan.code(handler.type) if handler.type is not None else "everything"
+                found.append(LocalFinding(
+                    TEST_BROAD_EXCEPT.id, line, column,
+                    f"except {caught} without re-raising hides every failure of the test",
+                ))
+    for call, _loop in scan.calls:
+        canonical = scan.canonical(call.func) or ""
+        func = call.func
+        is_raises = canonical == "pytest.raises" or (
+            isinstance(func, cst.Attribute) and func.attr.value == "assertRaises"
+            and n.dotted(func.value) in ("self", "cls")
+        )
+        if not is_raises:
+            continue
+        args = n.positional(call)
+        expected = args[0] if args else None
+        if expected is None:
+            kw = n.keyword(call, "expected_exception")
+            expected = kw.value if kw else None
+        if expected is None or not _is_broad(scan, expected):
+            continue
+        if n.keyword(call, "match") is not None:
+            continue
+        line, column = scan.position(call)
+        found.append(LocalFinding(
+            TEST_BROAD_EXCEPT.id, line, column,
+            f"{scan.code(call.func)}({scan.code(expected)}) without match= passes for any error",
+        ))
+    return found

@@ -1,0 +1,379 @@
+"""Rules about what is patched and how: mock-internal, mock-unresolved,
+mock-no-spec and mock-density."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.mocks import names as n
+from auditor.mocks.facts import LocalFinding, PatchFact
+from auditor.mocks.resolve import ProjectIndex, Resolution
+from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.scan import FunctionScan, patch_api
+
+MOCK_INTERNAL = Rule(
+    id="mock-internal",
+    message="patch of code under audit instead of a boundary",
+    severity="warning",
+    rationale="""
+        Patching your own code replaces the behaviour the test is meant to check:
+        the test then verifies how modules call each other, breaks on every
+        refactoring and passes when the patched code is wrong. Patch at the
+        boundary instead (third-party and standard-library modules, or first-party
+        adapter modules declared in `[tool.audit.mocks] boundaries`), or pass a
+        fake in. Targets are resolved through the test module's imports and the
+        project's import graph: `patch("app.pricing.requests.get")` patches
+        `requests.get` (a boundary) while `patch("app.pricing.net_total")` or
+        `patch.object(PriceBook, "price")` patch the code under audit.
+    """,
+    invalid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            def test_gross_adds_vat():
+                with mock.patch.object(PriceBook, "price", autospec=True, return_value=10.0):
+                    assert PriceBook().gross("sku-1") == 12.0
+            """,
+            "patch.object on a class of the package",
+        ),
+        Example(
+            """
+            def test_total(mocker):
+                mocker.patch("app.pricing.net_total", autospec=True, return_value=3)
+                from app import pricing
+                assert pricing.net_total([1, 2]) == 3
+            """,
+            "mocker.patch of a package function",
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            def test_price_reads_the_price_service():
+                with mock.patch("app.adapters.http.requests.get", autospec=True) as get:
+                    get.return_value.json.return_value = {"price": 10.0}
+                    assert PriceBook().gross("sku-1") == 12.0
+            """,
+            "patch of requests where the declared adapter uses it",
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_git_tag_runs_git():
+                done = mock.Mock(spec=["stdout"], stdout="v1.0\\n")
+                with mock.patch("app.pricing.subprocess.run", autospec=True, return_value=done):
+                    assert pricing.git_tag() == "v1.0\\n"
+            """,
+            "subprocess patched where the code under audit uses it",
+        ),
+    ),
+)
+
+MOCK_UNRESOLVED = Rule(
+    id="mock-unresolved",
+    message="patch target does not exist in the code under audit",
+    severity="error",
+    rationale="""
+        A patch target string names a module and an attribute of the code under
+        audit. When that attribute does not exist, `patch` raises at run time or,
+        with `create=True`, silently patches a name nobody reads, so the test runs
+        against the real code while claiming otherwise. Typos and stale targets
+        after a rename are the usual cause.
+    """,
+    invalid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            @mock.patch("app.pricing.net_totl", autospec=True)
+            def test_total(net_total):
+                assert pricing.net_total([1]) == 1
+            """,
+            "typo in the target",
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("app.adapters.http.HttpClient.get_jsn", autospec=True)
+            def test_price(get_json):
+                get_json.return_value = {"price": 2.0}
+                assert PriceBook().price("x") == 2.0
+            """,
+            "stale method name on an adapter",
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("app.adapters.http.HttpClient.get_json", autospec=True)
+            def test_price(get_json):
+                get_json.return_value = {"price": 2.0}
+                assert PriceBook().price("x") == 2.0
+            """,
+            "an existing method of a declared adapter",
+        ),
+    ),
+)
+
+MOCK_NO_SPEC = Rule(
+    id="mock-no-spec",
+    message="mock without spec, spec_set or autospec",
+    severity="note",
+    rationale="""
+        A `Mock()` or `MagicMock()` without `spec` accepts any attribute and any
+        call signature: a misspelt method, a removed parameter or a wrong return
+        shape all pass silently. Give the mock a `spec`/`spec_set`, use
+        `create_autospec`, or patch with `autospec=True` (`spec=None` does not
+        count). Patches that replace the target with a given object (`new`)
+        create no mock and are not reported.
+    """,
+    invalid=(
+        Example(
+            """
+            from unittest.mock import MagicMock
+
+            from app.pricing import PriceBook
+
+
+            def test_price():
+                client = MagicMock()
+                client.get_json.return_value = {"price": 2.0}
+                assert PriceBook(client).price("x") == 2.0
+            """,
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("app.adapters.http.requests.get")
+            def test_price(get):
+                get.return_value.json.return_value = {"price": 2.0}
+                assert PriceBook().price("x") == 2.0
+            """,
+            "patch without autospec",
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            from unittest.mock import create_autospec
+
+            from app.adapters.http import HttpClient
+            from app.pricing import PriceBook
+
+
+            def test_price():
+                client = create_autospec(HttpClient, instance=True)
+                client.get_json.return_value = {"price": 2.0}
+                assert PriceBook(client).price("x") == 2.0
+            """,
+        ),
+    ),
+)
+
+MOCK_DENSITY = Rule(
+    id="mock-density",
+    message="too many patches active in one test",
+    severity="note",
+    rationale="""
+        A test with many patches checks wiring, not behaviour: so much of the
+        world is replaced that the code under test barely runs. The count
+        includes `@patch` decorators (on the test and its class), patches in the
+        test body, and patches made by the fixtures it uses from the same module
+        or a `conftest.py`. The limit is `[tool.audit.mocks] max_patches`
+        (default 4).
+    """,
+    invalid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("os.getcwd", autospec=True)
+            @mock.patch("os.getpid", autospec=True)
+            @mock.patch("time.time", autospec=True)
+            @mock.patch("time.monotonic", autospec=True)
+            @mock.patch("app.adapters.http.requests.get", autospec=True)
+            def test_everything_is_fake(get, monotonic, now, getpid, getcwd):
+                get.return_value.json.return_value = {"price": 1.0}
+                assert PriceBook().price("x") == 1.0
+            """,
+        ),
+    ),
+    valid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("app.adapters.http.requests.get", autospec=True)
+            def test_price(get):
+                get.return_value.json.return_value = {"price": 1.0}
+                assert PriceBook().price("x") == 1.0
+            """,
+        ),
+    ),
+)
+
+RULES = (MOCK_INTERNAL, MOCK_UNRESOLVED, MOCK_NO_SPEC, MOCK_DENSITY)
+
+_SPEC_KEYWORDS = ("spec", "spec_set")
+
+
+def _given(arg: cst.Arg | None) -> bool:
+    """A keyword given with a value other than ``None``/``False``."""
+    if arg is None:
+        return False
+    value = arg.value
+    return not (isinstance(value, cst.Name) and value.value in ("None", "False"))
+
+
+def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None:
+    """Describe the patch made by ``call`` (``None`` if it is not a patch)."""
+    api = patch_api(scan, call)
+    if api is None:
+        return None
+    line, column = scan.position(call)
+    fact = PatchFact(api=api, line=line, column=column, via=via)
+    args = n.positional(call)
+    first = args[0] if args else (n.keyword(call, "target") or n.keyword(call, "in_dict"))
+    first_expr = first.value if isinstance(first, cst.Arg) else first
+    if first_expr is not None:
+        fact.target = n.string_value(first_expr)
+        if fact.target is None:
+            fact.object_ref = _object_ref(scan, first_expr)
+    if api == "object" or (api == "monkeypatch" and fact.target is None):
+        attribute = args[1] if len(args) > 1 else None
+        attr_kw = n.keyword(call, "attribute") or n.keyword(call, "name")
+        if attribute is None and attr_kw is not None:
+            attribute = attr_kw.value
+        fact.attribute = n.string_value(attribute) if attribute is not None else None
+    canonical = scan.canonical(call.func) or ""
+    if api == "monkeypatch" and canonical.endswith(("setitem", "delitem")):
+        fact.api = "dict"
+        fact.attribute = None
+    new_position = {"patch": 1, "object": 2}.get(api)
+    has_new = (
+        (new_position is not None and len(args) > new_position)
+        or n.keyword(call, "new") is not None
+        or n.keyword(call, "new_callable") is not None
+    )
+    fact.creates_mock = api in ("patch", "object") and not has_new
+    fact.has_spec = _given(n.keyword(call, "autospec")) or any(
+        _given(n.keyword(call, k)) for k in _SPEC_KEYWORDS
+    )
+    fact.allows_create = _given(n.keyword(call, "create"))
+    if api == "multiple":
+        fact.count = max(1, sum(1 for a in call.args if a.keyword is not None and
+                                a.keyword.value not in ("spec", "spec_set", "create",
+                                                        "autospec", "new_callable")))
+    return fact
+
+
+def _object_ref(scan: FunctionScan, expr: cst.BaseExpression) -> str | None:
+    name = n.dotted(expr)
+    if name is None or name.partition(".")[0] not in scan.imports:
+        return None  # a local value: what it is cannot be known statically
+    return n.canonical(name, scan.imports)
+
+
+def check_no_spec_patch(fact: PatchFact) -> LocalFinding | None:
+    if fact.creates_mock and not fact.has_spec:
+        where = fact.target or (
+            f"{fact.object_ref or '<object>'}.{fact.attribute}" if fact.attribute else None
+        )
+        what = f" of {where}" if where else ""
+        return LocalFinding(
+            MOCK_NO_SPEC.id, fact.line, fact.column,
+            f"patch{what} creates a MagicMock without autospec=True or spec",
+        )
+    return None
+
+
+def check_no_spec_constructor(scan: FunctionScan, call: cst.Call) -> LocalFinding | None:
+    canonical = scan.canonical(call.func)
+    if canonical is None:
+        return None
+    head, _, rest = canonical.partition(".")
+    if canonical in n.MOCK_CLASSES:
+        kind = canonical.rpartition(".")[2]
+    elif head in n.MOCKER_NAMES and rest in n.MOCK_CLASS_NAMES:
+        kind = rest
+    else:
+        return None
+    args = n.positional(call)
+    if args and not n.is_none(args[0]):
+        return None  # Mock(SomeClass): the first positional parameter is spec
+    if any(_given(n.keyword(call, k)) for k in _SPEC_KEYWORDS):
+        return None
+    line, column = scan.position(call)
+    return LocalFinding(MOCK_NO_SPEC.id, line, column,
+                        f"{kind}() without spec or spec_set accepts any attribute and call")
+
+
+def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None:
+    """``(rule id, message)`` when a patch is internal or does not resolve."""
+    name = _patched_name(fact)
+    if name is None:
+        return None
+    resolution: Resolution = index.resolve(name)
+    if resolution.status == "unresolved" and not fact.allows_create:
+        return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
+    if resolution.status == "internal":
+        shown = name if resolution.name == name else f"{name} (= {resolution.name})"
+        return MOCK_INTERNAL.id, (
+            f"patches {shown}, code under audit; patch a boundary or declare "
+            f"its module in [tool.audit.mocks] boundaries"
+        )
+    return None
+
+
+def _patched_name(fact: PatchFact) -> str | None:
+    if fact.target is not None:
+        return fact.target
+    if fact.object_ref is None:
+        return None
+    if fact.attribute is None:
+        return fact.object_ref if fact.api == "dict" else None
+    return f"{fact.object_ref}.{fact.attribute}"
+
+
+def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
+    name = _patched_name(fact)
+    return name is not None and index.resolve(name).status == "internal"
+
+
+def density_message(count: int, limit: int) -> str:
+    return f"{count} patches active in one test (limit {limit})"

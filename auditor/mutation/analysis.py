@@ -1,0 +1,339 @@
+"""The mutation analysis: ``audit mutate`` and the mutation part of ``audit report``."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from typing import Any, ClassVar
+
+import click
+
+from auditor.analysis import GateRule
+from auditor.context import AuditContext
+from auditor.errors import IncompleteAuditError, UsageError
+from auditor.model import JSONDict
+from auditor.mutation import incremental as inc
+from auditor.mutation.collect import build_records, not_mutated
+from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
+from auditor.mutation.killmatrix import run_kill_matrix
+from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
+from auditor.mutation.result import MutationResult
+from auditor.mutation.staging import Stage, StageSettings, prepare_stage
+from auditor.project import git_diff, resolve_ref
+
+_NUMBER_POS = {"type": "number", "exclusiveMinimum": 0}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
+_COUNT = {"type": "integer", "minimum": 0}
+_NO_COVERAGE = "could not find any test case for any mutant"
+
+
+class MutationAnalysis:
+    name: ClassVar[str] = "mutation"
+    command: ClassVar[str] = "mutate"
+    title: ClassVar[str] = "Mutation testing"
+    help: ClassVar[str] = (
+        "Mutation testing with mutmut: would the tests notice if the code were wrong?"
+    )
+    needs_test_run: ClassVar[bool] = False
+    config_schema: ClassVar[JSONDict] = {
+        "timeout_multiplier": _NUMBER_POS,
+        "timeout_constant": {"type": "number", "minimum": 0},
+        "memory_limit_mb": _COUNT,
+        "also_copy": _STRINGS,
+        "do_not_mutate": _STRINGS,
+        "kill_matrix": {"type": "boolean"},
+        "max_children": {"type": "integer", "minimum": 1},
+    }
+    gate_schema: ClassVar[dict[str, JSONDict]] = {
+        "mutation_score": _PERCENT,
+        "mutation_covered_score": _PERCENT,
+        "mutation_modules": {"type": "object", "additionalProperties": _PERCENT},
+        "mutation_changed_score": _PERCENT,
+        "max_survivors": _COUNT,
+        "max_pseudo_tested": _COUNT,
+    }
+    result_type: ClassVar[type[Any]] = MutationResult
+
+    def cli_options(self) -> list[click.Option]:
+        return [
+            click.Option(
+                ["--kill-matrix/--no-kill-matrix"],
+                default=None,
+                help="Run every covering test of every mutant: which tests kill what.",
+            ),
+            click.Option(
+                ["--since"],
+                metavar="REF",
+                default=None,
+                help="Mutate only functions changed since this git ref.",
+            ),
+            click.Option(
+                ["--shard"],
+                metavar="K/N",
+                default=None,
+                help="Run only shard K of N of the mutants (merge with `audit merge`).",
+            ),
+            click.Option(
+                ["--memory-limit"],
+                type=click.IntRange(min=0),
+                default=None,
+                metavar="MB",
+                help="Address-space limit per mutant (0: none).",
+            ),
+            click.Option(
+                ["--max-children"],
+                type=click.IntRange(min=1),
+                default=None,
+                help="Mutants tested in parallel (default: CPU count).",
+            ),
+        ]
+
+    # -- run ---------------------------------------------------------------
+
+    def settings(self, ctx: AuditContext) -> tuple[StageSettings, bool]:
+        section = ctx.config.section("mutation")
+        options = ctx.options
+        settings = StageSettings(
+            timeout_multiplier=float(section.get("timeout_multiplier", 2.0)),
+            timeout_constant=float(section.get("timeout_constant", 1.0)),
+            memory_limit_mb=int(
+                _pick(options.get("memory_limit"), section.get("memory_limit_mb"), 2048)
+            ),
+            also_copy=list(section.get("also_copy", [])),
+            do_not_mutate=list(section.get("do_not_mutate", [])),
+            max_children=_pick(options.get("max_children"), section.get("max_children"), None),
+        )
+        kill_matrix = bool(_pick(options.get("kill_matrix"), section.get("kill_matrix"), False))
+        return settings, kill_matrix
+
+    def run(self, ctx: AuditContext) -> MutationResult:
+        settings, kill_matrix = self.settings(ctx)
+        shard_text = ctx.options.get("shard")
+        since = ctx.options.get("since")
+        try:
+            shard = inc.parse_shard(shard_text) if shard_text else None
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        since_sha = resolve_ref(ctx.root, since) if since else None
+        stage = prepare_stage(ctx.root, ctx.state_dir, ctx.packages, ctx.config.tests, settings)
+        notes = [f"repaired unreadable mutmut file {p}" for p in repair_meta_files(stage)]
+
+        test_hashes = inc.test_file_hashes(stage)
+        changed_tests = inc.changed_test_files(stage, test_hashes) or set()
+        reset = inc.invalidate_for_test_changes(
+            stage, changed_tests, read_metas(stage), read_stats(stage)
+        )
+        if reset:
+            notes.append(f"{len(reset)} mutants re-tested because their tests changed")
+
+        runner = _Runner(stage, ctx, settings)
+        names: list[str] | None = None
+        only: set[str] | None = None
+        changed_functions: list[str] | None = None
+        if since_sha is not None or shard is not None:
+            runner.run([LIST_ONLY_NAME], generate_only=True)
+            keys = inc.all_keys(stage)
+            if since_sha is not None:
+                touched = inc.changed_lines(git_diff(ctx.root, since_sha))
+                changed_functions = inc.changed_functions(ctx.root, stage_files(stage), touched)
+                wanted = {f.split("::", 1)[1] for f in changed_functions}
+                keys = [
+                    k for k in keys if _qualname(k) in wanted and _path_match(k, changed_functions)
+                ]
+            if shard is not None:
+                keys = inc.shard_keys(keys, shard)
+            names, only = keys, set(keys)
+
+        before = inc.current_codes(stage, read_metas(stage))
+        if names is None or names:
+            runner.run(names)
+        metas, stats = read_metas(stage), read_stats(stage)
+        if changed_tests and names is None and not runner.no_coverage:
+            stale = inc.stale_survivors(changed_tests, before, metas, stats)
+            if stale:
+                notes.append(f"{len(stale)} survivors re-tested: a changed test now reaches them")
+                runner.run(stale)
+                metas, stats = read_metas(stage), read_stats(stage)
+
+        records = build_records(stage, metas, stats, only, no_tests_fallback=runner.no_coverage)
+        infos, skipped = not_mutated(stage, metas)
+        if kill_matrix:
+            run_kill_matrix(
+                stage,
+                ctx.python,
+                records,
+                stats.duration_by_test,
+                ctx.progress,
+                settings.timeout_multiplier,
+                settings.timeout_constant,
+                settings.memory_limit_mb,
+                settings.max_children or os.cpu_count() or 1,
+            )
+        result = MutationResult(
+            mutants=records,
+            module_info=infos,
+            not_mutated=skipped,
+            kill_matrix=kill_matrix,
+            since=since,
+            changed_functions=changed_functions,
+            shard=f"{shard[0]}/{shard[1]}" if shard else None,
+            mutmut_version=mutmut_version(ctx.python),
+            settings={
+                "timeout_multiplier": settings.timeout_multiplier,
+                "timeout_constant": settings.timeout_constant,
+                "memory_limit_mb": settings.memory_limit_mb,
+            },
+            notes=notes + runner.notes,
+        )
+        if result.complete and shard is None and since is None:
+            inc.save_state(stage, test_hashes)
+        return result
+
+    # -- gate ----------------------------------------------------------------
+
+    def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:
+        rules = []
+
+        def percent(rule_id: str, key: str, path: tuple[str | int, ...], what: str) -> None:
+            if key in gate:
+                rules.append(
+                    GateRule(
+                        rule_id,
+                        self.name,
+                        f"{what} at least {gate[key]}%",
+                        path,
+                        ">=",
+                        float(gate[key]),
+                        skip_reason="no valid mutant to score",
+                    )
+                )
+
+        percent("mutation_score", "mutation_score", ("score",), "mutation score")
+        percent(
+            "mutation_covered_score",
+            "mutation_covered_score",
+            ("covered_score",),
+            "mutation score on covered code",
+        )
+        if "mutation_changed_score" in gate:
+            rules.append(
+                GateRule(
+                    "mutation_changed_score",
+                    self.name,
+                    "mutation score of changed functions at least "
+                    f"{gate['mutation_changed_score']}%",
+                    ("changed", "score"),
+                    ">=",
+                    float(gate["mutation_changed_score"]),
+                    skip_reason="run with --since REF to score changed functions",
+                )
+            )
+        for pattern, threshold in sorted(gate.get("mutation_modules", {}).items()):
+            for path in sorted(result.get("modules", {})):
+                if fnmatch.fnmatch(path, pattern):
+                    rules.append(
+                        GateRule(
+                            f"mutation_module:{path}",
+                            self.name,
+                            f"mutation score of {path} ({pattern}) at least {threshold}%",
+                            ("modules", path, "score"),
+                            ">=",
+                            float(threshold),
+                            skip_reason="no valid mutant in this module",
+                        )
+                    )
+        if "max_survivors" in gate:
+            rules.append(
+                GateRule(
+                    "max_survivors",
+                    self.name,
+                    f"at most {gate['max_survivors']} surviving mutants",
+                    ("survivor_count",),
+                    "<=",
+                    float(gate["max_survivors"]),
+                    percent=False,
+                )
+            )
+        if "max_pseudo_tested" in gate:
+            rules.append(
+                GateRule(
+                    "max_pseudo_tested",
+                    self.name,
+                    f"at most {gate['max_pseudo_tested']} pseudo-tested functions",
+                    ("pseudo_tested_count",),
+                    "<=",
+                    float(gate["max_pseudo_tested"]),
+                    percent=False,
+                )
+            )
+        return rules
+
+
+def _pick(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _qualname(key: str) -> str:
+    from auditor.mutation.reader import mangled_of, qualname_of_mangled
+
+    return qualname_of_mangled(mangled_of(key).rsplit(".", 1)[1])
+
+
+def _path_match(key: str, changed_functions: list[str]) -> bool:
+    module = key.rsplit(".", 1)[0]
+    for entry in changed_functions:
+        path = entry.split("::", 1)[0]
+        dotted = path[: -len(".py")].replace("/", ".")
+        dotted = dotted.removeprefix("src.").removesuffix(".__init__")
+        if dotted == module:
+            return True
+    return False
+
+
+def stage_files(stage: Stage) -> list[str]:
+    from auditor.mutation.collect import source_files
+
+    return source_files(stage)
+
+
+class _Runner:
+    """Runs mutmut and turns its failures into one-line audit errors."""
+
+    def __init__(self, stage: Stage, ctx: AuditContext, settings: StageSettings) -> None:
+        self.stage, self.ctx, self.settings = stage, ctx, settings
+        self.no_coverage = False
+        self.notes: list[str] = []
+
+    def run(self, names: list[str] | None, generate_only: bool = False) -> MutmutOutcome:
+        outcome = run_mutmut(
+            self.stage,
+            self.ctx.python,
+            self.ctx.progress,
+            names,
+            self.settings.max_children,
+            self.settings.memory_limit_mb,
+        )
+        if outcome.interrupted:
+            metas = read_metas(self.stage)
+            done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())
+            raise IncompleteAuditError(
+                f"mutation testing interrupted; {done} verdicts kept in "
+                f"{self.stage.folder}, run again to resume"
+            )
+        if outcome.exit_code == 0 or (generate_only and outcome.nothing_matched):
+            return outcome
+        if _NO_COVERAGE in outcome.output_tail:
+            self.no_coverage = True
+            self.notes.append("no test reaches any mutated function: every mutant is 'no tests'")
+            return outcome
+        last = [
+            ln.strip() for ln in outcome.output_tail.replace("\r", "\n").splitlines() if ln.strip()
+        ]
+        raise IncompleteAuditError(
+            f"mutmut run failed (exit {outcome.exit_code}) in {self.stage.folder}: "
+            + " | ".join(last[-3:])
+        )

@@ -1,0 +1,83 @@
+"""``audit merge``: one report from the shard results of ``audit mutate --shard K/N``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import cast
+
+import click
+
+from auditor.analysis import get_analysis
+from auditor.config import load_config
+from auditor.errors import EXIT_GATE_FAILED, EXIT_OK, ConfigError, UsageError
+from auditor.gate import evaluate
+from auditor.model import AuditResult
+from auditor.mutation.merge import load_reports, merge_results
+from auditor.mutation.result import MutationResult
+
+
+def merged_report(files: list[Path], root: Path) -> AuditResult:
+    """The merged :class:`AuditResult`, gated with the project's configuration if any."""
+    reports = load_reports(files)
+    merged = merge_results([cast(MutationResult, r.analyses["mutation"]) for r in reports])
+    first = reports[0]
+    result = AuditResult(
+        project=first.project,
+        root=str(root),
+        commit=first.commit,
+        branch=first.branch,
+        created=max(r.created for r in reports),
+        duration_seconds=sum(r.duration_seconds for r in reports),
+        config_fingerprint=first.config_fingerprint,
+        analyses={"mutation": merged},
+        notes=[f"merged from {len(reports)} shard reports"],
+    )
+    try:
+        config = load_config(root)
+    except ConfigError:
+        result.gate.enabled = False
+        return result
+    analysis = get_analysis("mutation")
+    document = result.to_dict()["analyses"]
+    rules = analysis.gate_rules(config.gate, document["mutation"])
+    result.gate = evaluate(rules, document, enabled=config.gate_enabled)
+    return result
+
+
+@click.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("audit-report"),
+    show_default=True,
+    help="Folder for the merged reports.",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Project root (its [tool.audit.gate] is applied).",
+)
+def merge(files: tuple[Path, ...], output: Path, root: Path) -> None:
+    """Merge the report.json files of `audit mutate --shard K/N` runs into one report."""
+    from auditor.reports import write_reports
+
+    try:
+        result = merged_report(list(files), root.resolve())
+    except UsageError as exc:
+        click.echo(f"audit: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    written = write_reports(result, output.resolve(), root.resolve())
+    mutation = cast(MutationResult, result.analyses["mutation"])
+    totals = mutation.totals
+    click.echo(
+        f"merged {mutation.shards_merged} shards: {totals.total} mutants, "
+        f"score {totals.to_dict()['score']}, {len(written)} files in {output}"
+    )
+    for rule in result.gate.failed_rules:
+        click.echo(f"gate failed: {rule.id}: {rule.measured} {rule.comparison} {rule.threshold}")
+    sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)

@@ -1,0 +1,85 @@
+"""The kill matrix: which tests kill each mutant (``--kill-matrix``).
+
+mutmut stops at the first failing test (``-x``) and records no test names,
+so for every mutant that some test covers, the worker
+(:mod:`auditor.mutation.killmatrix_worker`, run in the project's interpreter
+inside ``mutants/``) runs all its covering tests and records the failing
+ones. From that: ``killed_by`` per mutant, and per test the mutants it
+kills - including the tests that kill none although they cover mutated code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+from auditor.errors import IncompleteAuditError
+from auditor.mutation import status as st
+from auditor.mutation.result import MutantRecord
+from auditor.mutation.staging import Stage
+from auditor.progress import Progress
+from auditor.project import tool_environment
+
+
+def run_kill_matrix(
+    stage: Stage,
+    python: str,
+    mutants: list[MutantRecord],
+    durations: dict[str, float],
+    progress: Progress,
+    timeout_multiplier: float,
+    timeout_constant: float,
+    memory_limit_mb: int,
+    workers: int,
+) -> None:
+    """Fill ``killed_by`` of every covered, valid mutant in place."""
+    todo = [m for m in mutants if m.covered_by and m.status not in st.INVALID]
+    for mutant in mutants:
+        mutant.killed_by = []
+    if not todo:
+        return
+    job_items = []
+    for index, mutant in enumerate(todo):
+        estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
+        wall = (estimate + timeout_constant) * timeout_multiplier + 1.0
+        job_items.append(
+            {
+                "index": index,
+                "id": mutant.id,
+                "tests": sorted(mutant.covered_by),
+                "wall_limit": wall,
+                "cpu_limit": max(1, math.ceil(wall * 2)),
+            }
+        )
+    work = stage.folder / "killmatrix"
+    work.mkdir(exist_ok=True)
+    job_file, out_file = work / "job.json", work / "results.jsonl"
+    job_file.write_text(
+        json.dumps({"mutants": job_items, "memory_limit_mb": memory_limit_mb, "workers": workers})
+    )
+    out_file.unlink(missing_ok=True)
+    worker = Path(__file__).with_name("killmatrix_worker.py")
+    progress.step(f"kill matrix: running the covering tests of {len(todo)} mutants")
+    env = tool_environment(python, [stage.plugin_dir])
+    env.pop("MUTANT_UNDER_TEST", None)
+    done = subprocess.run(
+        [python, str(worker), str(job_file), str(out_file)],
+        cwd=stage.mutants,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise IncompleteAuditError(
+            f"kill matrix worker failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"
+        )
+    by_id = {m.id: m for m in todo}
+    for line in out_file.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        target = by_id.get(record["id"])
+        if target is not None:
+            target.killed_by = sorted(record["killed_by"])

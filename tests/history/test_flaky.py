@@ -1,0 +1,137 @@
+"""``audit flaky`` on real fixture suites: shuffled runs, polluter bisection, replay."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from auditor.history.flaky import POLLUTED, find_flaky, flaky_nodeids
+from auditor.history.suite import SuiteRunner
+from tests.support.projects import run_audit, write_files
+
+# test_victim fails when test_polluter ran earlier in the same process (it
+# leaves a module-level registry dirty). The other tests are innocent
+# bystanders that bisection must rule out.
+POLLUTED_SUITE = {
+    "pyproject.toml": """
+        [project]
+        name = "shop"
+        version = "0.1"
+
+        [tool.audit]
+        packages = ["shop"]
+        tests = ["tests"]
+        history = ".audit/history.db"
+    """,
+    "shop/__init__.py": "REGISTRY = []\n",
+    "tests/test_alpha.py": """
+        import shop
+
+        def test_polluter():
+            shop.REGISTRY.append("leftover")
+            assert shop.REGISTRY
+
+        def test_alpha_innocent():
+            assert 1 + 1 == 2
+    """,
+    "tests/test_beta.py": """
+        import shop
+
+        def test_beta_one():
+            assert "x".upper() == "X"
+
+        def test_beta_two():
+            assert sorted([2, 1]) == [1, 2]
+
+        def test_victim():
+            assert shop.REGISTRY == []
+    """,
+    "tests/test_gamma.py": """
+        def test_gamma_one():
+            assert len("abc") == 3
+
+        def test_gamma_two():
+            assert max(1, 5) == 5
+    """,
+}
+ALL_TESTS = 7
+
+
+def _runner(root: Path) -> SuiteRunner:
+    import sys
+
+    return SuiteRunner(root=root, python=sys.executable, test_paths=["tests"],
+                       work_dir=root / ".audit" / "flaky")
+
+
+def test_same_seed_gives_same_order_and_order_file_is_obeyed(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "shop", POLLUTED_SUITE)
+    runner = _runner(root)
+    first, again, other = runner.run(seed=11), runner.run(seed=11), runner.run(seed=12)
+    assert len(first.order) == ALL_TESTS
+    assert first.order == again.order
+    assert sorted(first.order) == sorted(other.order)
+    assert first.order != other.order
+    wanted = ["tests/test_beta.py::test_victim", "tests/test_alpha.py::test_polluter"]
+    replay = runner.run(order=wanted)
+    assert replay.order == wanted
+    assert replay.outcomes == {wanted[0]: "passed", wanted[1]: "passed"}
+    polluted = runner.run(order=list(reversed(wanted)))
+    assert polluted.outcomes[wanted[0]] == "failed"
+
+
+def test_order_dependent_test_is_found_with_its_polluter(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "shop", POLLUTED_SUITE)
+    runner = _runner(root)
+    report = find_flaky(runner, runs=8, master_seed=2024)
+    victim = "tests/test_beta.py::test_victim"
+    # Independent check: in each shuffled run the victim failed exactly when the polluter ran first.
+    for run in report.runs:
+        polluter_first = run.order.index("tests/test_alpha.py::test_polluter") < run.order.index(victim)
+        assert run.failed(victim) == polluter_first
+    assert flaky_nodeids(report.runs) == [victim]
+    (finding,) = report.findings
+    assert finding.kind == POLLUTED
+    assert finding.partners == ["tests/test_alpha.py::test_polluter"]
+    assert finding.minimal_order == ["tests/test_alpha.py::test_polluter", victim]
+    assert finding.failing_order[-1] == victim
+    assert finding.seed in [r.seed for r in report.runs if r.failed(victim)]
+    # Bisection needs only a handful of runs beyond the 8 shuffled ones.
+    assert report.runs_made - 8 <= 2 + 2 * ALL_TESTS.bit_length() + 1
+
+
+@pytest.mark.slow
+def test_audit_flaky_command_reports_replays_and_records(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "shop", POLLUTED_SUITE)
+    before = {p.relative_to(root) for p in root.rglob("*")}
+    done = run_audit("flaky", root, "--runs", "6", "--seed", "2024", "--output", "out")
+    assert done.exit_code == 1, done.stderr
+    assert ("FLAKY tests/test_beta.py::test_victim: fails after "
+            "tests/test_alpha.py::test_polluter ran") in done.stdout
+    report = json.loads((root / "out" / "flaky.json").read_text())
+    (entry,) = report["flaky"]
+    assert entry["partners"] == ["tests/test_alpha.py::test_polluter"]
+    minimal = json.loads((root / "out" / "flaky" / "1-minimal-order.json").read_text())
+    assert minimal == ["tests/test_alpha.py::test_polluter", "tests/test_beta.py::test_victim"]
+    assert "--audit-order-from=" in entry["replay_minimal_order"]
+    assert f"--audit-shuffle-seed={entry['seed']}" in entry["replay_seed"]
+    # The finding is in the history (for the review and max_flaky).
+    rows = sqlite3.connect(root / ".audit" / "history.db").execute(
+        "SELECT nodeid, kind, partner, seed FROM flaky_findings").fetchall()
+    assert rows == [("tests/test_beta.py::test_victim", "polluted",
+                     "tests/test_alpha.py::test_polluter", entry["seed"])]
+    # Nothing written in the user's tree outside .audit/ and the output folder.
+    after = {p.relative_to(root) for p in root.rglob("*")}
+    assert {p for p in after - before if p.parts[0] not in (".audit", "out")} == set()
+
+
+def test_stable_suite_has_no_flaky_tests_and_exits_0(tmp_path: Path) -> None:
+    files = {k: v for k, v in POLLUTED_SUITE.items() if k != "tests/test_beta.py"}
+    root = write_files(tmp_path / "calm", files)
+    done = run_audit("flaky", root, "--runs", "3", "--seed", "1", "--output", "out")
+    assert done.exit_code == 0, done.stderr
+    assert "no flaky test in 3 shuffled runs (master seed 1)" in done.stdout
+    assert json.loads((root / "out" / "flaky.json").read_text())["flaky"] == []

@@ -1,0 +1,133 @@
+"""The analysis's contracts: configuration, gate rules, result model, schema, reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.analysis import get_analysis
+from auditor.config import load_config
+from auditor.errors import ConfigError
+from auditor.gate import evaluate
+from auditor.imports.analysis import ImportsAnalysis
+from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.reports.templates import html_environment, markdown_environment
+from tests.imports.fixture_project import ProjectFactory, write_project
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "auditor/schema/imports.schema.json").read_text()
+)
+
+names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z_][a-z0-9_]{0,8}){0,2}", fullmatch=True)
+failures = st.builds(
+    ImportFailure,
+    module=names,
+    error_type=st.sampled_from(["ImportError", "SyntaxError", "SystemExit", "Timeout", "Crash"]),
+    message=st.text(max_size=40),
+    path=st.text(max_size=20),
+    line=st.none() | st.integers(min_value=0, max_value=10_000),
+)
+results = st.builds(
+    ImportsResult,
+    modules_checked=st.integers(min_value=0, max_value=10_000),
+    failures=st.lists(failures, max_size=5),
+    cycles=st.lists(st.lists(names, min_size=1, max_size=4), max_size=4),
+    import_seconds=st.dictionaries(
+        names, st.floats(min_value=0, max_value=1e4, allow_nan=False), max_size=5
+    ),
+    timeout_seconds=st.floats(min_value=0.001, max_value=1e4),
+    mode=st.sampled_from(["", "fork", "fresh"]),
+    python=st.text(max_size=20),
+    preloaded=st.integers(min_value=0, max_value=500),
+    notes=st.lists(st.text(max_size=30), max_size=3),
+)
+
+
+@given(results)
+def test_result_round_trips_through_json(result: ImportsResult) -> None:
+    document = json.loads(json.dumps(result.to_dict()))
+    assert ImportsResult.from_dict(document) == result
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+
+
+def test_registered_analysis_is_this_one() -> None:
+    analysis = get_analysis("imports")
+    assert isinstance(analysis, ImportsAnalysis)
+    assert (analysis.command, analysis.needs_test_run) == ("imports", False)
+    assert analysis.result_type is ImportsResult
+
+
+def _rules(gate: dict[str, Any], failure_count: int, cycle_count: int) -> list[tuple[str, str]]:
+    section = {"failure_count": failure_count, "cycle_count": cycle_count}
+    rules = ImportsAnalysis().gate_rules(gate, section)
+    return [(r.id, r.status) for r in evaluate(rules, {"imports": section}).rules]
+
+
+def test_import_failures_are_gated_at_zero_without_configuration() -> None:
+    assert _rules({}, 0, 3) == [("import_failures", "passed")]
+    assert _rules({}, 1, 0) == [("import_failures", "failed")]
+
+
+def test_configured_thresholds_are_maximums() -> None:
+    gate = {"import_failures": 2, "cycles": 1}
+    assert _rules(gate, 2, 1) == [("import_failures", "passed"), ("cycles", "passed")]
+    assert _rules(gate, 3, 2) == [("import_failures", "failed"), ("cycles", "failed")]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[tool.audit.imports]\ntimeout = 0\n", r"\[tool\.audit\.imports\] timeout: 0 is less"),
+        ("[tool.audit.imports]\nworkers = 0\n", r"\[tool\.audit\.imports\] workers: 0 is less"),
+        ("[tool.audit.imports]\nretries = 2\n", r"unknown key 'retries'"),
+        ('[tool.audit.imports]\nmode = "spawn"\n', r"mode: 'spawn' is not one of"),
+        ("[tool.audit.gate]\ncycles = -1\n", r"\[tool\.audit\.gate\] cycles: -1 is less"),
+        ("[tool.audit.gate]\nimport_failures = 1.5\n", r"import_failures: 1\.5 is not of type"),
+    ],
+)
+def test_bad_configuration_names_the_key(tmp_path: Path, table: str, message: str) -> None:
+    root = write_project(tmp_path, {"pkg/__init__.py": ""}, ["pkg"], table)
+    with pytest.raises(ConfigError, match=message):
+        load_config(root)
+
+
+def test_a_real_result_validates_and_renders(project: ProjectFactory) -> None:
+    ctx = project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import pkg.b\n",
+            "pkg/b.py": "import pkg.a\n",
+            "pkg/evil.py": "raise ValueError('<script>alert(1)</script> | `tick`')\n",
+        }
+    )
+    data = ImportsAnalysis().run(ctx).to_dict()
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert data["cycles"] == [["pkg.a", "pkg.b"]]
+
+    html = html_environment().get_template("html/imports.html.j2").render(a=data, report={})
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "<code>pkg.a</code> ⇄ <code>pkg.b</code>" in html
+    assert 'id="imports-slowest"' in html
+
+    markdown = markdown_environment().get_template("md/imports.md.j2").render(a=data, report={})
+    row = next(line for line in markdown.splitlines() if line.startswith("| pkg.evil |"))
+    assert row == (
+        "| pkg.evil | ValueError | \\<script\\>alert(1)\\</script\\> \\| \\`tick\\` "
+        "| pkg/evil.py:1 |"
+    )
+    assert "1. pkg.a ⇄ pkg.b" in markdown
+
+
+def test_empty_result_renders_the_all_clear() -> None:
+    data = ImportsResult(modules_checked=0).to_dict()
+    html = html_environment().get_template("html/imports.html.j2").render(a=data, report={})
+    assert 'id="imports-no-failures"' in html
+    assert 'id="imports-no-cycles"' in html
+    assert "imports-slowest" not in html

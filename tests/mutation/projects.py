@@ -1,0 +1,190 @@
+"""Fixture projects for the mutation tests, written into ``tmp_path``, and the oracle.
+
+The oracle is plain mutmut run on an independent copy of the same project
+(its own ``[tool.mutmut]``, its own ``mutants/``), read back through
+``mutmut results --all true``: the auditor's numbers must equal mutmut's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+PRICING = '''\
+RATE = 0.2
+
+
+def add(a, b):
+    return a + b
+
+
+def discount(price, percent):
+    if percent > 100:
+        raise ValueError("percent")
+    return price - price * percent / 100
+
+
+def clamp(x, low, high):
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+
+
+def label(n):
+    return "item-" + str(n)
+
+
+class Cart:
+    currency = "EUR"
+
+    def __init__(self):
+        self.items = []
+
+    def add_item(self, price):
+        self.items.append(price)
+        return len(self.items)
+
+    @property
+    def total(self):
+        return sum(self.items)
+
+
+def untested(x):
+    return x * 2
+'''
+
+STRONG_TESTS = '''\
+import pytest
+
+from shop.pricing import Cart, add, discount
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_discount():
+    assert discount(200, 10) == 180
+    assert discount(200, 100) == 0
+    with pytest.raises(ValueError, match="percent"):
+        discount(200, 101)
+
+
+def test_cart():
+    cart = Cart()
+    assert cart.add_item(5) == 1
+    assert cart.add_item(7) == 2
+    assert cart.items == [5, 7]
+'''
+
+WEAK_TESTS = '''\
+from shop.pricing import clamp, label
+
+
+def test_clamp_runs():
+    clamp(5, 0, 10)
+    clamp(-1, 0, 10)
+
+
+def test_label_runs():
+    label(3)
+'''
+
+STRONG_CLAMP_TESTS = '''\
+from shop.pricing import clamp, label
+
+
+def test_clamp_runs():
+    assert clamp(5, 0, 10) == 5
+    assert clamp(-1, 0, 10) == 0
+    assert clamp(11, 0, 10) == 10
+    assert clamp(0, 0, 10) == 0
+    assert clamp(10, 0, 10) == 10
+
+
+def test_label_runs():
+    assert label(3) == "item-3"
+'''
+
+PYPROJECT = '''\
+[project]
+name = "shop"
+version = "0"
+
+[tool.audit]
+packages = ["shop"]
+tests = ["tests"]
+
+[tool.audit.mutation]
+memory_limit_mb = 1024
+{extra}
+
+[tool.audit.gate]
+{gate}
+'''
+
+
+def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
+    (root / "shop").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "pricing.py").write_text(PRICING)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_strong.py").write_text(STRONG_TESTS)
+    (root / "tests" / "test_weak.py").write_text(WEAK_TESTS)
+    (root / "pyproject.toml").write_text(PYPROJECT.format(gate=gate, extra=extra))
+    return root
+
+
+def audit(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real ``audit`` command line in a subprocess."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="")
+    return subprocess.run(
+        [PYTHON, "-m", "auditor", *args],
+        cwd=cwd or REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def report(output: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((output / "report.json").read_text())
+    return data
+
+
+def mutmut_oracle(project: Path, workdir: Path) -> dict[str, str]:
+    """Plain mutmut on a copy of ``project``: {mutant key: status (our spelling)}."""
+    copy = workdir / "oracle"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".audit", "audit-report*"))
+    (copy / "pyproject.toml").write_text(
+        '[tool.mutmut]\nsource_paths = ["shop"]\npytest_add_cli_args_test_selection = ["tests"]\n'
+    )
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
+    run = subprocess.run(
+        [PYTHON, "-c", entry, "run"], cwd=copy, env=env, capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    listing = subprocess.run(
+        [PYTHON, "-c", entry, "results", "--all", "true"], cwd=copy, env=env,
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    statuses = {}
+    for line in listing.stdout.splitlines():
+        key, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in key:
+            statuses[key] = status.replace(" ", "_").replace("segfault", "crash")
+    return statuses

@@ -1,0 +1,113 @@
+"""``audit mutate`` on a real fixture project, checked against plain mutmut."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.mutation.projects import audit, make_shop, mutmut_oracle, report
+
+pytestmark = pytest.mark.slow
+
+SCHEMA = Path(__file__).with_name("data") / "mutation-testing-report-schema.json"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("shop")
+    project = make_shop(base / "project", gate="mutation_score = 90")
+    done = audit("mutate", str(project), "--kill-matrix")
+    oracle = mutmut_oracle(project, base)
+    return {
+        "project": project,
+        "run": done,
+        "report": report(project / "audit-report"),
+        "oracle": oracle,
+    }
+
+
+def test_statuses_equal_mutmut_own_results(shop: dict[str, Any]) -> None:
+    mutants = shop["report"]["analyses"]["mutation"]["mutants"]
+    assert {m["id"]: m["status"] for m in mutants} == shop["oracle"]
+
+
+def test_score_and_counts_follow_from_mutmut_statuses(shop: dict[str, Any]) -> None:
+    oracle = list(shop["oracle"].values())
+    killed = oracle.count("killed") + oracle.count("timeout")
+    valid = len(oracle) - oracle.count("skipped") - oracle.count("caught_by_type_check")
+    section = shop["report"]["analyses"]["mutation"]
+    assert Fraction(section["score"]).limit_denominator(10**6) == Fraction(100 * killed, valid)
+    assert section["counts"]["survived"] == oracle.count("survived")
+    assert section["counts"]["no_tests"] == oracle.count("no_tests") > 0
+    assert section["survivor_count"] == len(section["survivors"]) == oracle.count("survived")
+
+
+def test_gate_fails_below_threshold(shop: dict[str, Any]) -> None:
+    section = shop["report"]["analyses"]["mutation"]
+    assert section["score"] < 90
+    assert shop["run"].returncode == 1, shop["run"].stderr
+    rule = shop["report"]["gate"]["rules"][0]
+    assert (rule["id"], rule["status"]) == ("mutation_score", "failed")
+
+
+def test_survivors_point_at_their_source_line(shop: dict[str, Any]) -> None:
+    source = (shop["project"] / "shop" / "pricing.py").read_text().splitlines()
+    survivors = shop["report"]["analyses"]["mutation"]["survivors"]
+    assert survivors
+    for mutant in survivors:
+        lines = source[mutant["line"] - 1 : mutant["end_line"]]
+        assert "\n".join(lines) == mutant["original"], mutant["id"]
+        assert mutant["mutated"] != mutant["original"]
+
+
+def test_arithmetic_mutant_located_on_its_operator(shop: dict[str, Any]) -> None:
+    source = (shop["project"] / "shop" / "pricing.py").read_text().splitlines()
+    expected_line = source.index("    return a + b") + 1
+    mutants = shop["report"]["analyses"]["mutation"]["mutants"]
+    add_mutant = next(m for m in mutants if m["function"] == "add" and "a - b" in m["mutated"])
+    assert add_mutant["line"] == expected_line
+    assert source[expected_line - 1][add_mutant["column"] - 1] == "+"
+
+
+def test_pseudo_tested_and_not_mutated(shop: dict[str, Any]) -> None:
+    section = shop["report"]["analyses"]["mutation"]
+    assert "shop/pricing.py::clamp" in section["pseudo_tested"]
+    assert "shop/pricing.py::add" not in section["pseudo_tested"]
+    reasons = {(n["kind"], n["name"]): n["reason"] for n in section["not_mutated"]}
+    assert "@property" in reasons[("function", "Cart.total")]
+    assert ("module_code", "") in reasons
+    assert ("class_body", "Cart") in reasons
+
+
+def test_kill_matrix_names_killers_and_useless_tests(shop: dict[str, Any]) -> None:
+    section = shop["report"]["analyses"]["mutation"]
+    add_mutants = [m for m in section["mutants"] if m["function"] == "add"]
+    assert all(m["killed_by"] == ["tests/test_strong.py::test_add"] for m in add_mutants)
+    assert "tests/test_weak.py::test_clamp_runs" in section["tests_killing_nothing"]
+    assert "tests/test_strong.py::test_add" not in section["tests_killing_nothing"]
+
+
+def test_mutation_json_is_valid_mutation_testing_elements(shop: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    document = json.loads((shop["project"] / "audit-report" / "mutation.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(document)
+    statuses = [m["status"] for f in document["files"].values() for m in f["mutants"]]
+    assert statuses.count("Survived") == list(shop["oracle"].values()).count("survived")
+
+
+def test_report_json_matches_our_schema(shop: dict[str, Any]) -> None:
+    from auditor.reports.json_report import validate_report
+
+    validate_report(shop["report"])
+    assert shop["report"]["analyses"]["mutation"]["complete"] is True
+
+
+def test_user_tree_only_gains_audit_folders(shop: dict[str, Any]) -> None:
+    names = {p.name for p in shop["project"].iterdir()}
+    assert names == {"shop", "tests", "pyproject.toml", ".audit", "audit-report"}
+    assert not list(shop["project"].rglob("__pycache__"))

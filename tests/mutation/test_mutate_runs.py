@@ -1,0 +1,163 @@
+"""Sharded, incremental, diff and interrupted runs of ``audit mutate`` (real mutmut)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.mutation.projects import (
+    PYTHON,
+    REPO,
+    STRONG_CLAMP_TESTS,
+    audit,
+    make_shop,
+    mutmut_oracle,
+    report,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def statuses(output: Path) -> dict[str, str]:
+    mutants = report(output)["analyses"]["mutation"]["mutants"]
+    return {m["id"]: m["status"] for m in mutants}
+
+
+def test_sharded_and_merged_equals_unsharded(tmp_path: Path) -> None:
+    project = make_shop(tmp_path / "p")
+    whole = audit("mutate", str(project), "--output", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    shard_files = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"shard{k}"
+        done = audit("mutate", str(project), "--shard", f"{k}/3", "--output", str(out))
+        assert done.returncode == 0, done.stderr
+        shard_files.append(str(out / "report.json"))
+    shard_ids = [set(statuses(Path(f).parent)) for f in shard_files]
+    assert not (shard_ids[0] & shard_ids[1]) and all(shard_ids)
+    merged = audit("merge", *shard_files, "--output", str(tmp_path / "merged"), "--root", str(project))
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    a = report(tmp_path / "whole")["analyses"]["mutation"]
+    b = report(tmp_path / "merged")["analyses"]["mutation"]
+    assert statuses(tmp_path / "merged") == statuses(tmp_path / "whole")
+    for key in ("score", "covered_score", "counts", "modules", "survivor_count", "pseudo_tested"):
+        assert b[key] == a[key], key
+    assert b["shards_merged"] == 3
+
+
+def test_edited_test_re_tests_survivors_mutmut_alone_keeps(tmp_path: Path) -> None:
+    project = make_shop(tmp_path / "p")
+    first = audit("mutate", str(project))
+    assert first.returncode == 0, first.stderr
+    before = statuses(project / "audit-report")
+    label_survivors = {k for k, s in before.items() if "x_label" in k and s == "survived"}
+    assert label_survivors
+    (project / "tests" / "test_weak.py").write_text(STRONG_CLAMP_TESTS)
+    second = audit("mutate", str(project))
+    assert second.returncode == 0, second.stderr
+    after = statuses(project / "audit-report")
+    # the independent oracle: a fresh mutmut run on the edited project
+    assert after == mutmut_oracle(project, tmp_path)
+    assert {after[k] for k in label_survivors} == {"killed"}
+
+
+def test_changed_function_is_the_only_one_re_tested(tmp_path: Path) -> None:
+    project = make_shop(tmp_path / "p")
+    assert audit("mutate", str(project)).returncode == 0
+    meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
+    durations_before = json.loads(meta.read_text())["durations_by_key"]
+    source = project / "shop" / "pricing.py"
+    source.write_text(source.read_text().replace("return a + b", "return b + a"))
+    assert audit("mutate", str(project)).returncode == 0
+    durations_after = json.loads(meta.read_text())["durations_by_key"]
+    retested = {k for k in durations_after if durations_after[k] != durations_before.get(k)}
+    assert retested and all(".x_add__" in k for k in retested)
+    assert statuses(project / "audit-report") == mutmut_oracle(project, tmp_path)
+
+
+def _git(project: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True,
+                   env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                            GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t"))
+
+
+def test_since_limits_mutation_to_changed_functions(tmp_path: Path) -> None:
+    project = make_shop(tmp_path / "p", gate="mutation_changed_score = 100")
+    _git(project, "init", "-q")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "base")
+    source = project / "shop" / "pricing.py"
+    source.write_text(source.read_text().replace('"item-" + str(n)', '"item:" + str(n)'))
+    done = audit("mutate", str(project), "--since", "HEAD")
+    section = report(project / "audit-report")["analyses"]["mutation"]
+    assert section["changed_functions"] == ["shop/pricing.py::label"]
+    assert {m["function"] for m in section["mutants"]} == {"label"}
+    assert section["changed"]["counts"]["survived"] > 0
+    assert done.returncode == 1  # the label mutants survive the weak test
+
+
+def _tree_digest(project: Path) -> dict[str, str]:
+    digest = {}
+    for path in sorted(project.rglob("*")):
+        rel = path.relative_to(project)
+        if rel.parts[0] in (".audit", "audit-report") or not path.is_file():
+            continue
+        digest[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+SLOW_TEST = '''\
+import time
+
+from shop.pricing import add
+
+
+def test_slow_add():
+    time.sleep(0.3)
+    assert add(1, 1) == 2
+'''
+
+
+def _wait_for_verdict(project: Path, proc: subprocess.Popen[str], deadline: float) -> None:
+    metas = project / ".audit" / "mutation" / "mutants"
+    while time.monotonic() < deadline and proc.poll() is None:
+        for meta in metas.rglob("*.meta") if metas.exists() else []:
+            try:
+                codes = json.loads(meta.read_text())["exit_code_by_key"].values()
+            except (ValueError, KeyError):
+                continue
+            if any(c is not None for c in codes):
+                return
+        time.sleep(0.05)
+    raise AssertionError("no verdict appeared before the deadline")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
+    project = make_shop(tmp_path / "p", extra="max_children = 1")
+    (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
+    before = _tree_digest(project)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([PYTHON, "-m", "auditor", "mutate", str(project)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_verdict(project, proc, time.monotonic() + 120)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == (3 if sig == signal.SIGINT else -9), err
+    assert _tree_digest(project) == before
+    # a truncated .meta (as left by a kill mid-write) is re-run, never a crash
+    meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
+    if meta.exists():
+        meta.write_text(meta.read_text()[:40])
+    resumed = audit("mutate", str(project))
+    assert resumed.returncode == 0, resumed.stderr
+    section = report(project / "audit-report")["analyses"]["mutation"]
+    assert section["complete"] is True and section["counts"]["not_checked"] == 0
+    assert _tree_digest(project) == before

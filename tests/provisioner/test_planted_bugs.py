@@ -1,0 +1,47 @@
+"""Planted-bug proof: the strong suite fails on each classic bug the theater misses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.provisioner.planted_bugs import BUGS, PlantedBug
+from tests.provisioner.support.runner import PACKAGE, STRONG_SUITE, package_copy, run_suite
+
+# Fail fast: one failing test is the proof; skip the slow meta-tests (no recursion).
+FAST = ("-m", "not slow", "-x", "-q")
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
+def test_bug_definition_matches_the_code(bug: PlantedBug) -> None:
+    source = (PACKAGE / bug.module).read_text(encoding="utf-8")
+    assert source.count(bug.original) == 1
+    assert bug.replacement not in source
+
+
+def test_planting_refuses_stale_definitions(tmp_path: Path) -> None:
+    stale = PlantedBug("stale", "gone", "kube.py", "text that is not there", "x")
+    root = package_copy(tmp_path)
+    with pytest.raises(ValueError, match="original text not found exactly once"):
+        stale.apply(root / "provisioner")
+    assert (root / "provisioner" / "kube.py").read_text() == (PACKAGE / "kube.py").read_text()
+
+
+@pytest.mark.slow
+def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path) -> None:
+    root = package_copy(tmp_path)
+    run = run_suite(STRONG_SUITE, root, extra=("-m", "not slow", "-q"))
+    assert run.imported_from == root / "provisioner", run.output[-2000:]
+    assert run.returncode == 0, run.output[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
+def test_strong_suite_catches_planted_bug(tmp_path: Path, bug: PlantedBug) -> None:
+    root = package_copy(tmp_path, bug)
+    assert bug.replacement in (root / "provisioner" / bug.module).read_text()
+    run = run_suite(STRONG_SUITE, root, extra=FAST)
+    assert run.imported_from == root / "provisioner", run.output[-2000:]
+    assert run.returncode == 1, run.output[-3000:]
+    assert " failed" in run.output

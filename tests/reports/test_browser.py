@@ -1,0 +1,155 @@
+"""index.html in a real headless Chromium: offline, error-free, sortable, inert names.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``)
+and the Python ``playwright`` package. Skipped when either is missing on a
+developer machine; under CI (``CI`` set) a missing browser is a failure,
+because CI must run these tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.reports import write_reports
+from tests.reports import samples
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class LoadedReport:
+    """A page showing the written index.html, with everything it tried to do recorded."""
+
+    def __init__(self, browser: Any, report: Path) -> None:
+        self.url = report.as_uri()
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = browser.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(self.url, wait_until="load")
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if u != self.url and not u.startswith("data:")]
+
+    def module_order(self) -> list[str]:
+        order: list[str] = self.page.eval_on_selector_all(
+            "#coverage-modules tbody tr", "rows => rows.map(r => r.dataset.path)"
+        )
+        return order
+
+
+@pytest.fixture
+def report(browser: Any, tmp_path: Path) -> Iterator[LoadedReport]:
+    root = samples.write_project(tmp_path / "project")
+    write_reports(samples.audit_result(), tmp_path / "out", root)
+    loaded = LoadedReport(browser, tmp_path / "out" / "index.html")
+    yield loaded
+    loaded.page.close()
+
+
+def test_loads_offline_without_errors(report: LoadedReport) -> None:
+    assert report.page.title() == "Test audit: demo"
+    assert report.console_errors == []
+    assert report.page_errors == []
+    assert report.foreign_requests() == []
+    assert report.requests == [report.url]
+
+
+def test_clicking_headers_sorts_the_module_table(report: LoadedReport) -> None:
+    counts = samples.MODULE_COUNTS
+    by_statements = sorted(counts, key=lambda p: counts[p][0])
+    by_line_percent = sorted(counts, key=lambda p: counts[p][1] / counts[p][0])
+    assert report.module_order() == sorted(counts)  # as written: by path
+    assert report.module_order() != by_statements  # so that sorting has something to do
+
+    header = "#coverage-modules thead th:has-text('{}') button"
+    report.page.click(header.format("Statements"))
+    assert report.module_order() == by_statements  # numeric: 3 < 8 < 9 < 10
+    assert report.page.get_attribute(
+        "#coverage-modules thead th:has-text('Statements')", "aria-sort"
+    ) == "ascending"
+    report.page.click(header.format("Statements"))
+    assert report.module_order() == by_statements[::-1]
+    report.page.click(header.format("Line %"))
+    assert report.module_order() == by_line_percent
+    report.page.click(header.format("Module"))
+    assert report.module_order() == sorted(counts, key=str.lower)
+    assert report.console_errors == [] and report.page_errors == []
+
+
+def test_hostile_names_show_as_text(report: LoadedReport) -> None:
+    page = report.page
+    cells = page.eval_on_selector_all("td.rule-id", "cells => cells.map(c => c.innerText)")
+    assert samples.HOSTILE_RULE in cells
+    assert page.inner_text(f"#coverage-modules tr[data-path='{samples.HOSTILE}'] td.path") == (
+        samples.HOSTILE
+    )
+    assert samples.HOSTILE_TEST in page.inner_text("#failed-tests")
+    injected = page.eval_on_selector_all(
+        "script", "scripts => scripts.filter(s => s.textContent.includes('alert(1)')).length"
+    )
+    assert injected == 0
+    assert page.eval_on_selector_all("script", "s => s.length") == 1
+    assert report.dialogs == []
+
+
+def test_a_link_opens_the_marked_source_of_a_file(report: LoadedReport) -> None:
+    page = report.page
+    details = f"details[data-path='{samples.CORE_PATH}']"
+    assert page.eval_on_selector(details, "d => d.open") is False
+    page.click(f"#coverage-modules a:text-is('{samples.CORE_PATH}')")
+    assert page.eval_on_selector(details, "d => d.open") is True
+    missing = page.eval_on_selector_all(
+        f"{details} tr.miss", "rows => rows.map(r => Number(r.dataset.line))"
+    )
+    assert missing == [5, 10]
+    assert page.is_visible(f"{details} tr[data-line='5']")
+    assert "never jumped to line 5" in page.inner_text(f"{details} tr[data-line='4']")
