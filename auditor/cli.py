@@ -132,7 +132,14 @@ def _selected(only: str | None, config: AuditConfig) -> list[str]:
     return names
 
 
-def execute(config: AuditConfig, request: AuditRequest, annotations: str | None) -> None:
+def _history_rules(config: AuditConfig, document: dict[str, Any]) -> list[Any]:
+    from auditor.history import regression_rules
+
+    return regression_rules(config.history, config.gate, document)
+
+
+def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
+            record_history: bool = False) -> None:
     """Run, write reports, print the summary, exit with the gate's verdict."""
     from auditor.reports import write_reports
     from auditor.reports.terminal import print_summary
@@ -142,6 +149,11 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None)
     written = write_reports(result, config.output, config.root)
     print_summary(result, progress.console)
     progress.console.print(f"reports: {config.output} ({len(written)} files)")
+    if record_history:
+        from auditor.history import record_run
+
+        run_id = record_run(config.history, result)
+        progress.console.print(f"history: run #{run_id} in {config.history}")
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
 
@@ -170,7 +182,8 @@ def report(path: Path, config_file: Path | None, only: str | None, annotations: 
            **overrides: Any) -> None:
     """Run every configured analysis on the project at PATH and write the reports."""
     config = load(path, config_file, **overrides)
-    execute(config, AuditRequest(analyses=_selected(only, config)), annotations)
+    request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules])
+    execute(config, request, annotations, record_history=True)
 
 
 def _analysis_command(name: str) -> click.Command:

@@ -19,9 +19,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from auditor.gate import exact_percent
 from auditor.model import JSONDict
-from auditor.numbers import display_percent
+from auditor.numbers import display_percent, exact_percent
 
 LOWER_IS_BETTER_SUFFIXES = (
     "_failures",

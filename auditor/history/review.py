@@ -39,8 +39,8 @@ from auditor.history.queries import (
     flaky_from_history,
     list_runs,
     module_metrics,
-    report_document,
     outcomes_of_run,
+    report_document,
 )
 from auditor.model import JSONDict
 

@@ -15,6 +15,7 @@ it must never make it fail.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -175,8 +176,11 @@ def _run_worker(
         finished = False
         try:
             assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write((json.dumps(request.payload(excluded)) + "\n").encode())
-            worker.stdin.close()
+            # A worker that is already gone (wrong interpreter...) breaks the
+            # pipe; its exit status and stderr below say why.
+            with contextlib.suppress(BrokenPipeError):
+                worker.stdin.write((json.dumps(request.payload(excluded)) + "\n").encode())
+                worker.stdin.close()
             for message in _lines(worker.stdout, request.silence_limit):
                 event = message.get("event")
                 if event == "preloading":

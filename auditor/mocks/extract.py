@@ -12,6 +12,7 @@ it; it never raises on bad input: undecodable bytes and syntax errors become
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from dataclasses import dataclass
@@ -47,14 +48,18 @@ def extract(job: ExtractJob) -> FileFacts:
     facts = FileFacts(path=job.path, module=job.module, kind=job.kind)
     try:
         text = decode(job.data)
-    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+    except UnicodeDecodeError as exc:
+        facts.error = f"cannot decode: {exc.reason} at byte {exc.start}"
+        facts.error_line = job.data[: exc.start].count(b"\n") + 1
+        return facts
+    except (SyntaxError, LookupError) as exc:  # a bad or unknown encoding declaration
         facts.error = f"cannot decode: {exc}"
+        facts.error_line = 1
         return facts
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        facts.error = f"syntax error: {exc.message}"
-        facts.error_line = exc.raw_line
+        facts.error, facts.error_line = _syntax_error(text, job.path, exc)
         return facts
     except (RecursionError, ValueError) as exc:  # pathological nesting, bad characters
         facts.error = f"cannot parse: {exc}"
@@ -66,6 +71,18 @@ def extract(job: ExtractJob) -> FileFacts:
         facts.suppressions = parse_suppressions(text)
         _TestFileExtractor(module, facts).run()
     return facts
+
+
+def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> tuple[str, int]:
+    """Python's own message and line when it agrees the code is invalid (libcst's
+    positions can point past the real error); libcst's otherwise."""
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return f"syntax error: {error.msg}", error.lineno or 1
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return f"syntax error: {exc.message}", exc.raw_line
 
 
 def _resolve_relative(job: ExtractJob, level: int, name: str | None) -> str:
@@ -236,7 +253,7 @@ class _TestFileExtractor:
     def run(self) -> None:
         for stmt in _statements(self.module):
             if isinstance(stmt, cst.FunctionDef):
-                self._function(stmt, None, False, [])
+                self._function(stmt, None, False, [], set())
             elif isinstance(stmt, cst.ClassDef):
                 self._class(stmt, [], [])
 
@@ -261,14 +278,22 @@ class _TestFileExtractor:
                     finding = patches.check_no_spec_patch(fact)
                     if finding is not None:
                         self.facts.module_findings.append(finding)
-        for stmt in _statements(_body_of(node.body)):
-            if isinstance(stmt, cst.FunctionDef):
-                self._function(stmt, names, is_test_class, decorator_patches)
+        statements = _statements(_body_of(node.body))
+        # setUp runs first: the mocks it stores on self are mocks in every test
+        setups = [s for s in statements
+                  if isinstance(s, cst.FunctionDef) and s.name.value in n.SETUP_METHODS]
+        class_mocks: set[str] = set()
+        for stmt in setups:
+            class_mocks |= self._function(stmt, names, is_test_class, decorator_patches, set())
+        for stmt in statements:
+            if isinstance(stmt, cst.FunctionDef) and stmt not in setups:
+                self._function(stmt, names, is_test_class, decorator_patches, class_mocks)
             elif isinstance(stmt, cst.ClassDef):
                 self._class(stmt, names, decorator_patches)
 
     def _function(self, node: cst.FunctionDef, classes: list[str] | None, in_test_class: bool,
-                  class_patches: list[cst.Call]) -> None:
+                  class_patches: list[cst.Call], class_mocks: set[str]) -> set[str]:
+        """Record one function; return the ``self.`` attributes it stores mocks in."""
         name = node.name.value
         fixture_name, autouse = self._fixture(node)
         if fixture_name is not None:
@@ -310,6 +335,7 @@ class _TestFileExtractor:
         for param in params[len(creating):]:
             if param.startswith("mock_") or param.endswith("_mock") or param.startswith("mocked_"):
                 injected.append((param, None))
+        injected += [(name, None) for name in sorted(class_mocks)]
         scan = self._scan_for(node.body, role, injected)
         for call, via in decorator_calls:
             fact = patches.patch_fact(scan, call, via)
@@ -321,6 +347,7 @@ class _TestFileExtractor:
                         fn.findings.append(finding)
         self._analyse(scan, fn)
         self.facts.functions.append(fn)
+        return {var for var in scan.mock_vars if var.startswith("self.")}
 
     def _analyse(self, scan: FunctionScan, fn: FunctionFacts) -> None:
         for call, _loop in scan.calls:
@@ -344,7 +371,8 @@ class _TestFileExtractor:
         if fn.role == "test":
             fn.findings += assertions.check_echo(scan)
         if fn.role in ("test", "setup", "fixture"):
-            fn.findings += hygiene.check_sleeps(scan)
+            patched = {p.target for p in fn.patches if p.target}
+            fn.findings += hygiene.check_sleeps(scan, patched)
         if fn.role in ("test", "setup"):
             fn.findings += hygiene.check_broad_excepts(scan)
         else:

@@ -31,6 +31,7 @@ def parse_suppressions(text: str) -> list[Suppression]:
         if match is None:
             continue
         rules = [r.strip() for r in match.group(1).split(",") if r.strip()]
-        reason = match.group(2).strip().lstrip(":-—– ").strip()
+        # the reason runs to the end of the comment, or to a further "#" comment
+        reason = match.group(2).split("#", 1)[0].strip().lstrip(":-—– ").strip()
         found.append(Suppression(line=token.start[0], rules=rules, reason=reason))
     return found

@@ -41,8 +41,9 @@ class SmellsResult:
         return {"sleep-in-test": self.sleepy_tests}
 
 
-def coverage(lines: dict[str, tuple[int, int]], branches: dict[str, tuple[int, int]] | None = None
-             ) -> CoverageResult:
+def coverage(
+    lines: dict[str, tuple[int, int]], branches: dict[str, tuple[int, int]] | None = None
+) -> CoverageResult:
     """``{path: (covered, statements)}`` and optional ``{path: (covered, branches)}``."""
     branches = branches or {}
     return CoverageResult(
@@ -59,14 +60,22 @@ def coverage(lines: dict[str, tuple[int, int]], branches: dict[str, tuple[int, i
     )
 
 
-def mutation(statuses: dict[str, str], killed_by: dict[str, list[str]] | None = None,
-             covered_by: dict[str, list[str]] | None = None) -> MutationResult:
+def mutation(
+    statuses: dict[str, str],
+    killed_by: dict[str, list[str]] | None = None,
+    covered_by: dict[str, list[str]] | None = None,
+) -> MutationResult:
     """Mutants ``{id: status}`` in ``pkg/mod.py``; the kill matrix ran if ``killed_by`` is given."""
     return MutationResult(
         mutants=[
             MutantRecord(
-                id=mutant_id, path="pkg/mod.py", module="pkg.mod", function="f",
-                status=status, line=index + 1, mutated=f"mutated {mutant_id}",
+                id=mutant_id,
+                path="pkg/mod.py",
+                module="pkg.mod",
+                function="f",
+                status=status,
+                line=index + 1,
+                mutated=f"mutated {mutant_id}",
                 covered_by=list((covered_by or {}).get(mutant_id, [])),
                 killed_by=None if killed_by is None else list(killed_by.get(mutant_id, [])),
             )
@@ -87,7 +96,9 @@ def tests(outcomes: dict[str, tuple[str, float]], duration: float) -> TestRun:
     return TestRun(
         exit_code=0,
         duration_seconds=duration,
-        tests=[TestOutcome(nodeid, outcome, seconds) for nodeid, (outcome, seconds) in outcomes.items()],
+        tests=[
+            TestOutcome(nodeid, outcome, seconds) for nodeid, (outcome, seconds) in outcomes.items()
+        ],
     )
 
 

@@ -41,11 +41,21 @@ def two_runs() -> tuple[AuditResult, AuditResult]:
         analyses={
             "coverage": builders.coverage({"a.py": (8, 10), "b.py": (4, 5)}, {"a.py": (3, 4)}),
             "mutation": builders.mutation(
-                {"m1": "killed", "m2": "killed", "m3": "survived", "m4": "killed",
-                 "m5": "survived"},
+                {
+                    "m1": "killed",
+                    "m2": "killed",
+                    "m3": "survived",
+                    "m4": "killed",
+                    "m5": "survived",
+                },
                 killed_by={"m1": ["t::slow"], "m2": ["t::ok"], "m4": ["t::slow"]},
-                covered_by={"m1": ["t::slow"], "m2": ["t::ok"], "m3": ["t::new"],
-                            "m4": ["t::slow"], "m5": ["t::slow"]},
+                covered_by={
+                    "m1": ["t::slow"],
+                    "m2": ["t::ok"],
+                    "m3": ["t::new"],
+                    "m4": ["t::slow"],
+                    "m5": ["t::slow"],
+                },
             ),
             "imports": builders.imports(4, ["pkg.broken"]),
             "smells": builders.SmellsResult(sleepy_tests=3),

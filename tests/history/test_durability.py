@@ -60,8 +60,13 @@ _INSIDE_TRANSACTION = textwrap.dedent(
 def _spawn(script: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-c", script, *args], cwd=REPO_ROOT, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-c", script, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -91,17 +96,22 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert proc.returncode == 0, err
         assert out.split() == [str(n) for n in range(15)]
     assert _assert_consistent(path) == 8 * 15
-    commits = sqlite3.connect(path).execute("SELECT count(DISTINCT commit_sha) FROM runs").fetchone()
+    commits = (
+        sqlite3.connect(path).execute("SELECT count(DISTINCT commit_sha) FROM runs").fetchone()
+    )
     assert commits == (120,)
 
 
 def test_writer_killed_inside_its_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     path = tmp_path / "history.db"
-    record_run(path, builders.audit(
-        created="2026-01-01T00:00:00Z",
-        analyses={"coverage": builders.coverage({"m.py": (5, 10)})},
-        test_run=builders.tests({"t.py::a": ("passed", 0.1), "t.py::b": ("passed", 0.1)}, 1.0),
-    ))
+    record_run(
+        path,
+        builders.audit(
+            created="2026-01-01T00:00:00Z",
+            analyses={"coverage": builders.coverage({"m.py": (5, 10)})},
+            test_run=builders.tests({"t.py::a": ("passed", 0.1), "t.py::b": ("passed", 0.1)}, 1.0),
+        ),
+    )
     proc = _spawn(_INSIDE_TRANSACTION, str(path))
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "inside"
@@ -110,11 +120,14 @@ def test_writer_killed_inside_its_transaction_leaves_nothing_behind(tmp_path: Pa
     assert proc.returncode == -signal.SIGKILL
     assert _assert_consistent(path) == 1
     # The killed writer's lock is gone: the next audit records normally.
-    record_run(path, builders.audit(
-        created="2026-01-02T00:00:00Z",
-        analyses={"coverage": builders.coverage({"m.py": (6, 10)})},
-        test_run=builders.tests({"t.py::a": ("passed", 0.1), "t.py::b": ("passed", 0.1)}, 1.0),
-    ))
+    record_run(
+        path,
+        builders.audit(
+            created="2026-01-02T00:00:00Z",
+            analyses={"coverage": builders.coverage({"m.py": (6, 10)})},
+            test_run=builders.tests({"t.py::a": ("passed", 0.1), "t.py::b": ("passed", 0.1)}, 1.0),
+        ),
+    )
     assert _assert_consistent(path) == 2
 
 

@@ -63,8 +63,9 @@ ALL_TESTS = 7
 def _runner(root: Path) -> SuiteRunner:
     import sys
 
-    return SuiteRunner(root=root, python=sys.executable, test_paths=["tests"],
-                       work_dir=root / ".audit" / "flaky")
+    return SuiteRunner(
+        root=root, python=sys.executable, test_paths=["tests"], work_dir=root / ".audit" / "flaky"
+    )
 
 
 def test_same_seed_gives_same_order_and_order_file_is_obeyed(tmp_path: Path) -> None:
@@ -90,7 +91,9 @@ def test_order_dependent_test_is_found_with_its_polluter(tmp_path: Path) -> None
     victim = "tests/test_beta.py::test_victim"
     # Independent check: in each shuffled run the victim failed exactly when the polluter ran first.
     for run in report.runs:
-        polluter_first = run.order.index("tests/test_alpha.py::test_polluter") < run.order.index(victim)
+        polluter_first = run.order.index("tests/test_alpha.py::test_polluter") < run.order.index(
+            victim
+        )
         assert run.failed(victim) == polluter_first
     assert flaky_nodeids(report.runs) == [victim]
     (finding,) = report.findings
@@ -109,8 +112,9 @@ def test_audit_flaky_command_reports_replays_and_records(tmp_path: Path) -> None
     before = {p.relative_to(root) for p in root.rglob("*")}
     done = run_audit("flaky", root, "--runs", "6", "--seed", "2024", "--output", "out")
     assert done.exit_code == 1, done.stderr
-    assert ("FLAKY tests/test_beta.py::test_victim: fails after "
-            "tests/test_alpha.py::test_polluter ran") in done.stdout
+    assert (
+        "FLAKY tests/test_beta.py::test_victim: fails after tests/test_alpha.py::test_polluter ran"
+    ) in done.stdout
     report = json.loads((root / "out" / "flaky.json").read_text())
     (entry,) = report["flaky"]
     assert entry["partners"] == ["tests/test_alpha.py::test_polluter"]
@@ -119,10 +123,19 @@ def test_audit_flaky_command_reports_replays_and_records(tmp_path: Path) -> None
     assert "--audit-order-from=" in entry["replay_minimal_order"]
     assert f"--audit-shuffle-seed={entry['seed']}" in entry["replay_seed"]
     # The finding is in the history (for the review and max_flaky).
-    rows = sqlite3.connect(root / ".audit" / "history.db").execute(
-        "SELECT nodeid, kind, partner, seed FROM flaky_findings").fetchall()
-    assert rows == [("tests/test_beta.py::test_victim", "polluted",
-                     "tests/test_alpha.py::test_polluter", entry["seed"])]
+    rows = (
+        sqlite3.connect(root / ".audit" / "history.db")
+        .execute("SELECT nodeid, kind, partner, seed FROM flaky_findings")
+        .fetchall()
+    )
+    assert rows == [
+        (
+            "tests/test_beta.py::test_victim",
+            "polluted",
+            "tests/test_alpha.py::test_polluter",
+            entry["seed"],
+        )
+    ]
     # Nothing written in the user's tree outside .audit/ and the output folder.
     after = {p.relative_to(root) for p in root.rglob("*")}
     assert {p for p in after - before if p.parts[0] not in (".audit", "out")} == set()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from auditor.history import record_run
 from auditor.history.db import open_history
 from auditor.history.exchange import export_history, import_history
-from auditor.history.queries import list_runs, module_metrics, report_document, outcomes_of_run
+from auditor.history.queries import list_runs, module_metrics, outcomes_of_run, report_document
 from auditor.model import RuleResult
 from tests.history import builders
 
@@ -60,8 +60,14 @@ def test_run_is_stored_generically_with_tests_rules_and_report(tmp_path: Path) -
         }
         assert report_document(conn, run_id) == json.loads(json.dumps(result.to_dict()))
         (run,) = list_runs(conn)
-    assert (run.commit, run.branch, run.created) == ("c" * 40, "feature", "2026-03-01T12:00:00.000000+00:00")
-    assert _rows(path, "SELECT rule_id, status, measured FROM gate_rules") == [("line", "passed", 88.88)]
+    assert (run.commit, run.branch, run.created) == (
+        "c" * 40,
+        "feature",
+        "2026-03-01T12:00:00.000000+00:00",
+    )
+    assert _rows(path, "SELECT rule_id, status, measured FROM gate_rules") == [
+        ("line", "passed", 88.88)
+    ]
 
 
 def test_recording_the_same_report_twice_stores_it_once(tmp_path: Path) -> None:
@@ -83,7 +89,10 @@ def test_timestamps_in_other_zones_sort_by_real_time(tmp_path: Path) -> None:
 # -- export / import -------------------------------------------------------------
 
 _created = st.integers(min_value=0, max_value=10**6).map(
-    lambda s: f"2026-01-{1 + s // 86400:02d}T{(s // 3600) % 24:02d}:{(s // 60) % 60:02d}:{s % 60:02d}+00:00"
+    lambda s: (
+        f"2026-01-{1 + s // 86400:02d}T{(s // 3600) % 24:02d}:"
+        f"{(s // 60) % 60:02d}:{s % 60:02d}+00:00"
+    )
 )
 _audit = st.builds(
     lambda created, covered, branch, outcome: builders.audit(
@@ -113,14 +122,21 @@ def test_export_import_merges_without_duplicates(left: list, right: list) -> Non
         first = import_history(b, dump)
         again = import_history(b, dump)
         expected = {json.dumps(r.to_dict(), sort_keys=True) for r in [*left, *right]}
-        expected.add(json.dumps(builders.audit(created="2025-01-01T00:00:00Z").to_dict(), sort_keys=True))
+        expected.add(
+            json.dumps(builders.audit(created="2025-01-01T00:00:00Z").to_dict(), sort_keys=True)
+        )
         with open_history(b) as conn:
-            stored = {json.dumps(report_document(conn, r.id), sort_keys=True) for r in list_runs(conn)}
+            stored = {
+                json.dumps(report_document(conn, r.id), sort_keys=True) for r in list_runs(conn)
+            }
             count = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
         assert stored == expected
         assert count == len(expected)
         assert again.runs_added == 0
-        assert first.runs_added + first.runs_skipped == len({json.dumps(r.to_dict(), sort_keys=True) for r in left}) + 1
+        assert (
+            first.runs_added + first.runs_skipped
+            == len({json.dumps(r.to_dict(), sort_keys=True) for r in left}) + 1
+        )
 
 
 def test_imported_run_keeps_every_row(tmp_path: Path) -> None:

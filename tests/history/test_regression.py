@@ -1,4 +1,4 @@
-"""The regression gate: compare with the latest baseline-branch run; skip, never pass, without one."""
+"""The regression gate: compare with the latest baseline run; skipped (never passed) without one."""
 
 from __future__ import annotations
 
@@ -18,17 +18,24 @@ from tests.support.projects import make_calc_project
 
 def _cov(covered: int, total: int, created: str, branch: str = "main", commit: str = "a" * 40):
     return builders.audit(
-        created=created, branch=branch, commit=commit,
+        created=created,
+        branch=branch,
+        commit=commit,
         analyses={"coverage": builders.coverage({"m.py": (covered, total)})},
     )
 
 
 def test_no_history_file_skips_with_reason_and_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "none.db"
-    (rule,) = regression_rules(path, {"no_regression": {"line_percent": 0.5}},
-                               _cov(1, 2, "2026-01-01T00:00:00Z").to_dict())
+    (rule,) = regression_rules(
+        path, {"no_regression": {"line_percent": 0.5}}, _cov(1, 2, "2026-01-01T00:00:00Z").to_dict()
+    )
     assert (rule.id, rule.status, rule.passed, rule.measured) == (
-        "no_regression.line_percent", "skipped", None, None)
+        "no_regression.line_percent",
+        "skipped",
+        None,
+        None,
+    )
     assert rule.reason == f"no history at {path} yet"
     assert not path.exists()
 
@@ -36,8 +43,11 @@ def test_no_history_file_skips_with_reason_and_creates_nothing(tmp_path: Path) -
 def test_history_without_baseline_branch_run_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     record_run(path, _cov(9, 10, "2026-01-01T00:00:00Z", branch="feature"))
-    (rule,) = regression_rules(path, {"no_regression": {"line_percent": 0.5}},
-                               _cov(1, 10, "2026-01-02T00:00:00Z").to_dict())
+    (rule,) = regression_rules(
+        path,
+        {"no_regression": {"line_percent": 0.5}},
+        _cov(1, 10, "2026-01-02T00:00:00Z").to_dict(),
+    )
     assert rule.status == "skipped"
     assert rule.reason == f"no baseline: no run on branch 'main' in {path}"
 
@@ -62,17 +72,24 @@ def test_drop_within_tolerance_and_other_baseline_branch_pass(tmp_path: Path) ->
     record_run(path, _cov(80, 100, "2026-01-01T00:00:00Z", branch="release"))
     current = _cov(796, 1000, "2026-01-02T00:00:00Z").to_dict()
     (rule,) = regression_rules(
-        path, {"no_regression": {"coverage.line_percent": 0.5}, "baseline_branch": "release"}, current
+        path,
+        {"no_regression": {"coverage.line_percent": 0.5}, "baseline_branch": "release"},
+        current,
     )
     assert (rule.status, rule.measured) == ("passed", -0.4)
 
 
 def test_lower_is_better_metric_fails_when_it_rises(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
-    record_run(path, builders.audit(created="2026-01-01T00:00:00Z",
-                                    analyses={"imports": builders.imports(5, [])}))
-    current = builders.audit(created="2026-01-02T00:00:00Z",
-                             analyses={"imports": builders.imports(5, ["a", "b"])}).to_dict()
+    record_run(
+        path,
+        builders.audit(
+            created="2026-01-01T00:00:00Z", analyses={"imports": builders.imports(5, [])}
+        ),
+    )
+    current = builders.audit(
+        created="2026-01-02T00:00:00Z", analyses={"imports": builders.imports(5, ["a", "b"])}
+    ).to_dict()
     (rule,) = regression_rules(path, {"no_regression": {"import_failures": 1}}, current)
     assert rule.status == "failed"
     assert rule.measured == -2.0
@@ -84,8 +101,10 @@ def test_metric_missing_now_or_in_baseline_is_skipped(tmp_path: Path) -> None:
     record_run(path, _cov(1, 2, "2026-01-01T00:00:00Z"))
     current = builders.audit(
         created="2026-01-02T00:00:00Z",
-        analyses={"coverage": builders.coverage({"m.py": (1, 2)}),
-                  "mutation": builders.mutation({"m1": "killed"})},
+        analyses={
+            "coverage": builders.coverage({"m.py": (1, 2)}),
+            "mutation": builders.mutation({"m1": "killed"}),
+        },
     ).to_dict()
     rules = regression_rules(
         path, {"no_regression": {"mutation_score": 1, "nonexistent_metric": 1}}, current
@@ -101,11 +120,14 @@ def test_max_flaky_counts_tests_that_passed_and_failed_on_this_commit(tmp_path: 
 
     def run(created: str, outcomes: dict[str, str], commit: str = sha):
         return builders.audit(
-            created=created, commit=commit,
+            created=created,
+            commit=commit,
             test_run=builders.tests({n: (o, 0.1) for n, o in outcomes.items()}, 1.0),
         )
 
-    record_run(path, run("2026-01-01T00:00:00Z", {"t::a": "passed", "t::b": "failed", "t::c": "passed"}))
+    record_run(
+        path, run("2026-01-01T00:00:00Z", {"t::a": "passed", "t::b": "failed", "t::c": "passed"})
+    )
     # t::c failed on another commit only: not flaky on this one.
     record_run(path, run("2026-01-02T00:00:00Z", {"t::c": "failed"}, commit="0" * 40))
     current = run("2026-01-03T00:00:00Z", {"t::a": "failed", "t::b": "failed", "t::c": "passed"})
@@ -144,17 +166,23 @@ def test_regression_verdict_matches_integer_arithmetic(
 
 
 def test_gate_keys_are_part_of_the_configuration_schema(tmp_path: Path) -> None:
-    good = make_calc_project(tmp_path / "good", """
+    good = make_calc_project(
+        tmp_path / "good",
+        """
         [tool.audit.gate]
         no_regression = {line_percent = 0.5, mutation_score = 1.0}
         baseline_branch = "develop"
         max_flaky = 0
-    """)
+    """,
+    )
     config = load_config(good)
     assert config.gate["no_regression"] == {"line_percent": 0.5, "mutation_score": 1.0}
-    bad = make_calc_project(tmp_path / "bad", """
+    bad = make_calc_project(
+        tmp_path / "bad",
+        """
         [tool.audit.gate]
         no_regression = {line_percent = -1}
-    """)
+    """,
+    )
     with pytest.raises(ConfigError, match=r"no_regression.*-1 is less than the minimum of 0"):
         load_config(bad)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from auditor.history import record_run
 from auditor.history.charts import plan_charts
 from auditor.history.db import open_history
 from auditor.history.render import write_review
 from auditor.history.review import Review, build_review, parse_since
 from auditor.history.verdict import verdict
 from tests.history import builders, review_fixture
-from auditor.history import record_run
 
 
 def _review(path: Path, since: str = "7d", branch: str | None = None) -> Review:
@@ -58,12 +58,19 @@ def test_detail_tables(tmp_path: Path) -> None:
     review_fixture.record_two_runs(path)
     review = _review(path)
     (module,) = review.module_regressions
-    assert (module.module, module.metric, module.start, module.end) == ("b.py", "line_percent", 100, 80)
+    assert (module.module, module.metric, module.start, module.end) == (
+        "b.py",
+        "line_percent",
+        100,
+        80,
+    )
     assert [s.text for s in review.new_survivors] == ["mutated m5"]
     assert review.new_survivors[0].location == "pkg/mod.py:5"
     assert review.tests_killing_nothing == ["t::new"]
     assert [(t.nodeid, t.duration, t.start_duration) for t in review.slowest_tests] == [
-        ("t::slow", 3.0, 2.0), ("t::new", 0.2, None), ("t::ok", 0.1, 0.1)
+        ("t::slow", 3.0, 2.0),
+        ("t::new", 0.2, None),
+        ("t::ok", 0.1, 0.1),
     ]
     assert review.new_tests == ["t::new"]
     series = review.finding_series[("smells", "sleep-in-test")]
@@ -102,10 +109,16 @@ def test_verdict_is_computed_from_the_numbers(tmp_path: Path) -> None:
 def test_flaky_from_history_appears_in_review(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     for day, outcome in [(3, "passed"), (2, "failed"), (1, "passed")]:
-        record_run(path, builders.audit(
-            created=review_fixture.days_ago(day), commit="9" * 40,
-            test_run=builders.tests({"t::shaky": (outcome, 0.1), "t::steady": ("passed", 0.1)}, 1),
-        ))
+        record_run(
+            path,
+            builders.audit(
+                created=review_fixture.days_ago(day),
+                commit="9" * 40,
+                test_run=builders.tests(
+                    {"t::shaky": (outcome, 0.1), "t::steady": ("passed", 0.1)}, 1
+                ),
+            ),
+        )
     review = _review(path)
     assert [(f.nodeid, f.passed, f.failed) for f in review.flaky] == [("t::shaky", 2, 1)]
     flaky_series = review.series[("derived", "flaky_tests")]
@@ -137,8 +150,13 @@ def test_written_review_files_show_the_numbers_and_real_charts(tmp_path: Path) -
 
 def test_charts_are_planned_from_data_only(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
-    record_run(path, builders.audit(created=review_fixture.days_ago(1),
-                                    analyses={"coverage": builders.coverage({"a.py": (1, 2)})}))
+    record_run(
+        path,
+        builders.audit(
+            created=review_fixture.days_ago(1),
+            analyses={"coverage": builders.coverage({"a.py": (1, 2)})},
+        ),
+    )
     charts = plan_charts(_review(path))
     # No mutation, imports or tests data: those charts are left out, not drawn empty.
     assert [c.id for c in charts] == ["coverage"]

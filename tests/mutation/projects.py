@@ -18,7 +18,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
-PRICING = '''\
+PRICING = """\
 RATE = 0.2
 
 
@@ -61,9 +61,9 @@ class Cart:
 
 def untested(x):
     return x * 2
-'''
+"""
 
-STRONG_TESTS = '''\
+STRONG_TESTS = """\
 import pytest
 
 from shop.pricing import Cart, add, discount
@@ -85,9 +85,9 @@ def test_cart():
     assert cart.add_item(5) == 1
     assert cart.add_item(7) == 2
     assert cart.items == [5, 7]
-'''
+"""
 
-WEAK_TESTS = '''\
+WEAK_TESTS = """\
 from shop.pricing import clamp, label
 
 
@@ -98,9 +98,9 @@ def test_clamp_runs():
 
 def test_label_runs():
     label(3)
-'''
+"""
 
-STRONG_CLAMP_TESTS = '''\
+STRONG_CLAMP_TESTS = """\
 from shop.pricing import clamp, label
 
 
@@ -114,9 +114,9 @@ def test_clamp_runs():
 
 def test_label_runs():
     assert label(3) == "item-3"
-'''
+"""
 
-PYPROJECT = '''\
+PYPROJECT = """\
 [project]
 name = "shop"
 version = "0"
@@ -131,7 +131,7 @@ memory_limit_mb = 1024
 
 [tool.audit.gate]
 {gate}
-'''
+"""
 
 
 def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
@@ -145,7 +145,9 @@ def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
     return root
 
 
-def audit(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def audit(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``audit`` command line in a subprocess."""
     env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="")
     return subprocess.run(
@@ -174,13 +176,23 @@ def mutmut_oracle(project: Path, workdir: Path) -> dict[str, str]:
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
     run = subprocess.run(
-        [PYTHON, "-c", entry, "run"], cwd=copy, env=env, capture_output=True, text=True,
-        timeout=300, check=False,
+        [PYTHON, "-c", entry, "run"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert run.returncode == 0, run.stdout[-2000:]
     listing = subprocess.run(
-        [PYTHON, "-c", entry, "results", "--all", "true"], cwd=copy, env=env,
-        capture_output=True, text=True, timeout=120, check=True,
+        [PYTHON, "-c", entry, "results", "--all", "true"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     statuses = {}
     for line in listing.stdout.splitlines():

@@ -42,7 +42,9 @@ def test_sharded_and_merged_equals_unsharded(tmp_path: Path) -> None:
         shard_files.append(str(out / "report.json"))
     shard_ids = [set(statuses(Path(f).parent)) for f in shard_files]
     assert not (shard_ids[0] & shard_ids[1]) and all(shard_ids)
-    merged = audit("merge", *shard_files, "--output", str(tmp_path / "merged"), "--root", str(project))
+    merged = audit(
+        "merge", *shard_files, "--output", str(tmp_path / "merged"), "--root", str(project)
+    )
     assert merged.returncode == 0, merged.stdout + merged.stderr
     a = report(tmp_path / "whole")["analyses"]["mutation"]
     b = report(tmp_path / "merged")["analyses"]["mutation"]
@@ -83,9 +85,19 @@ def test_changed_function_is_the_only_one_re_tested(tmp_path: Path) -> None:
 
 
 def _git(project: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True,
-                   env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
-                            GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t"))
+    subprocess.run(
+        ["git", *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        env=dict(
+            os.environ,
+            GIT_AUTHOR_NAME="t",
+            GIT_AUTHOR_EMAIL="t@t",
+            GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@t",
+        ),
+    )
 
 
 def test_since_limits_mutation_to_changed_functions(tmp_path: Path) -> None:
@@ -113,7 +125,7 @@ def _tree_digest(project: Path) -> dict[str, str]:
     return digest
 
 
-SLOW_TEST = '''\
+SLOW_TEST = """\
 import time
 
 from shop.pricing import add
@@ -122,7 +134,7 @@ from shop.pricing import add
 def test_slow_add():
     time.sleep(0.3)
     assert add(1, 1) == 2
-'''
+"""
 
 
 def _wait_for_verdict(project: Path, proc: subprocess.Popen[str], deadline: float) -> None:
@@ -145,8 +157,14 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
     before = _tree_digest(project)
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([PYTHON, "-m", "auditor", "mutate", str(project)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "auditor", "mutate", str(project)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_for_verdict(project, proc, time.monotonic() + 120)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -161,3 +179,36 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     section = report(project / "audit-report")["analyses"]["mutation"]
     assert section["complete"] is True and section["counts"]["not_checked"] == 0
     assert _tree_digest(project) == before
+
+
+RUNAWAY = '''\
+def count_up(n):
+    items = []
+    i = 0
+    while i < n:
+        items.append(i)
+        i += 1
+    return items
+'''
+
+
+def test_runaway_mutant_becomes_a_verdict(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    (project / "shop").mkdir(parents=True)
+    (project / "shop" / "__init__.py").write_text("")
+    (project / "shop" / "loops.py").write_text(RUNAWAY)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_loops.py").write_text(
+        "from shop.loops import count_up\n\n\ndef test_count():\n"
+        "    assert count_up(3) == [0, 1, 2]\n"
+    )
+    (project / "pyproject.toml").write_text(
+        '[tool.audit]\npackages = ["shop"]\n\n[tool.audit.mutation]\nmemory_limit_mb = 300\n'
+    )
+    done = audit("mutate", str(project))
+    assert done.returncode == 0, done.stderr
+    mutants = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
+    runaway = [m for m in mutants if m["mutated"].strip() == "i -= 1"]
+    assert len(runaway) == 1
+    # it never finishes: the memory limit (MemoryError -> killed) or the timeout stops it
+    assert runaway[0]["status"] in ("killed", "timeout")

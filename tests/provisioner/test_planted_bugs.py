@@ -10,7 +10,7 @@ from tests.provisioner.planted_bugs import BUGS, PlantedBug
 from tests.provisioner.support.runner import PACKAGE, STRONG_SUITE, package_copy, run_suite
 
 # Fail fast: one failing test is the proof; skip the slow meta-tests (no recursion).
-FAST = ("-m", "not slow", "-x", "-q")
+FAST = ("-m", "not slow", "-x")
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
@@ -31,7 +31,7 @@ def test_planting_refuses_stale_definitions(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path) -> None:
     root = package_copy(tmp_path)
-    run = run_suite(STRONG_SUITE, root, extra=("-m", "not slow", "-q"))
+    run = run_suite(STRONG_SUITE, root, extra=("-m", "not slow"))
     assert run.imported_from == root / "provisioner", run.output[-2000:]
     assert run.returncode == 0, run.output[-3000:]
 

@@ -112,10 +112,13 @@ TEST_BROAD_EXCEPT = Rule(
 RULES = (TEST_SLEEP, TEST_BROAD_EXCEPT)
 
 
-def check_sleeps(scan: FunctionScan) -> list[LocalFinding]:
+def check_sleeps(scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
+    """Constant sleeps outside loops; ``patched`` are targets the test patches
+    (a patched ``time.sleep`` does not wait)."""
     found: list[LocalFinding] = []
     for call, in_loop in scan.calls:
-        if in_loop or scan.canonical(call.func) not in n.SLEEP_FUNCTIONS:
+        canonical = scan.canonical(call.func)
+        if in_loop or canonical not in n.SLEEP_FUNCTIONS or canonical in patched:
             continue
         args = n.positional(call) or [a.value for a in call.args if a.keyword is not None]
         if not args or not isinstance(args[0], cst.Integer | cst.Float):
@@ -137,12 +140,19 @@ def _is_broad(scan: FunctionScan, expr: cst.BaseExpression | None) -> bool:
 
 
 def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """A ``raise``, or a call that fails the test (``pytest.fail``, ``self.fail``)."""
     found = False
 
     class _Finder(cst.CSTVisitor):
         def visit_Raise(self, node: cst.Raise) -> None:
             nonlocal found
             found = True
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            name = n.dotted(node.func) or ""
+            if name in ("pytest.fail", "self.fail", "fail"):
+                found = True
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False

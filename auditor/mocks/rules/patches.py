@@ -351,7 +351,8 @@ def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None
     resolution: Resolution = index.resolve(name)
     if resolution.status == "unresolved" and not fact.allows_create:
         return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
-    if resolution.status == "internal":
+    # create=True on a missing name still patches a module of the code under audit
+    if resolution.status == "internal" or resolution.status == "unresolved":
         shown = name if resolution.name == name else f"{name} (= {resolution.name})"
         return MOCK_INTERNAL.id, (
             f"patches {shown}, code under audit; patch a boundary or declare "
