@@ -216,6 +216,10 @@ from auditor.mutation.cli import merge as _merge  # noqa: E402 (after main exist
 
 main.add_command(_merge)
 
+from auditor.mocks.cli import rules as _rules  # noqa: E402 (after main exists)
+
+main.add_command(_rules)
+
 
 if __name__ == "__main__":
     main()

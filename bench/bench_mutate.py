@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.mutation.projects import PYTHON, audit, make_shop  # noqa: E402
 
-HANGING = '''\
+HANGING = """\
 
 
 def count(n):
@@ -36,7 +36,7 @@ def count(n):
     while i < n:
         i += 1
     return i
-'''
+"""
 HANGING_TEST = "from shop.pricing import count\n\n\ndef test_count():\n    assert count(3) == 3\n"
 MUTMUT = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
 
@@ -94,8 +94,14 @@ def fixture(root: Path) -> Path:
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.monotonic()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"{command} failed: {done.stdout[-800:]} {done.stderr[-800:]}")
     return time.monotonic() - started

@@ -147,7 +147,7 @@ def run_child(
         faulthandler.enable(fault_file)
         # Dump the stack shortly before the parent's kill, so a hang has a location.
         # ``deadline`` is on the parent's clock (CLOCK_MONOTONIC is system-wide).
-        dump_at = deadline - min(0.5, 0.1 * timeout) - time.monotonic()
+        dump_at = deadline - min(0.5, 0.25 * timeout) - time.monotonic()
         faulthandler.dump_traceback_later(max(dump_at, 0.001), file=fault_file)
         report: dict[str, Any] = {"module": module}
         start = time.perf_counter()

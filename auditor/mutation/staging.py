@@ -128,8 +128,29 @@ def user_pytest_options(root: Path) -> dict[str, Any]:
     return dict(options) if isinstance(options, dict) else {}
 
 
+def parent_package_files(root: Path, test_paths: list[str]) -> list[str]:
+    """``__init__.py``/``conftest.py`` of the folders above each test path.
+
+    Without ``tests/__init__.py``, pytest would import ``tests/provisioner/``
+    as a top-level package named ``provisioner`` and shadow the real one.
+    """
+    found = set()
+    for rel in test_paths:
+        for parent in Path(rel).parents:
+            if parent == Path("."):
+                break
+            for name in ("__init__.py", "conftest.py"):
+                if (root / parent / name).is_file():
+                    found.add((parent / name).as_posix())
+    return sorted(found)
+
+
 def mutmut_table(stage: Stage, settings: StageSettings) -> dict[str, Any]:
-    also_copy = [*stage.test_paths, *settings.also_copy]
+    also_copy = [
+        *stage.test_paths,
+        *parent_package_files(stage.root, stage.test_paths),
+        *settings.also_copy,
+    ]
     if (stage.root / "conftest.py").is_file():
         also_copy.append("conftest.py")
     if (stage.root / "pytest.ini").is_file():
@@ -174,7 +195,14 @@ def prepare_stage(
     stage = Stage(root=root, folder=folder, source_paths=source_paths, test_paths=test_paths)
 
     wanted: set[str] = set()
-    roots = [*source_paths, *test_paths, *settings.also_copy, "conftest.py", "pytest.ini"]
+    roots = [
+        *source_paths,
+        *test_paths,
+        *parent_package_files(root, test_paths),
+        *settings.also_copy,
+        "conftest.py",
+        "pytest.ini",
+    ]
     for rel in roots:
         base = root / rel
         if not base.exists():

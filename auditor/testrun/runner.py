@@ -155,6 +155,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
     outcomes: list[TestOutcome] = []
+    collect_errors: list[str] = []
     offset = 0
     with log_file.open("wb") as log, ctx.progress.task("tests") as task:
         process = subprocess.Popen(
@@ -168,6 +169,8 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
                 for event in events:
                     if event["event"] == "collected":
                         task.update(total=float(event["count"]))  # type: ignore[arg-type]
+                    elif event["event"] == "collect_error":
+                        collect_errors.append(f"{event['nodeid']}: {event['message']}")
                     elif event["event"] == "test":
                         outcomes.append(_outcome(event))
                         task.update(completed=len(outcomes))
@@ -190,7 +193,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
         tests=outcomes,
         command=command,
     )
-    _check(run, ctx, log_file)
+    _check(run, ctx, log_file, collect_errors)
     if with_coverage:
         _combine_parallel_data(ctx, env, data_file)
         ctx.coverage_data = data_file
@@ -207,10 +210,15 @@ def _outcome(event: dict[str, object]) -> TestOutcome:
     )
 
 
-def _check(run: TestRun, ctx: AuditContext, log_file: Path) -> None:
+def _check(run: TestRun, ctx: AuditContext, log_file: Path, collect_errors: list[str]) -> None:
     """Turn a run that is not a coverage result into a clear error."""
     if run.exit_code == 0:
         return
+    if collect_errors:
+        more = f" (and {len(collect_errors) - 1} more)" if len(collect_errors) > 1 else ""
+        raise IncompleteAuditError(
+            f"pytest could not collect the tests: {collect_errors[0]}{more}; log: {log_file}"
+        )
     if run.exit_code == 1 and run.failed:
         if ctx.config.tolerate_test_failures:
             run.tolerated_failures = True

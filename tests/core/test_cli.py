@@ -63,6 +63,18 @@ def test_failing_suite_is_not_a_coverage_result(tmp_path: Path) -> None:
     assert not (root / "audit-report" / "report.json").exists()
 
 
+def test_collection_error_names_the_module_and_the_cause(tmp_path: Path) -> None:
+    root = make_calc_project(
+        tmp_path, **{"tests/test_needs.py": "import not_installed_anywhere\n"}
+    )
+    run = run_audit("coverage", root)
+    assert run.exit_code == EXIT_INCOMPLETE
+    assert run.error_lines[0].startswith(
+        "audit: error: pytest could not collect the tests: tests/test_needs.py: "
+        "ModuleNotFoundError: No module named 'not_installed_anywhere'"
+    )
+
+
 def test_tolerated_failures_still_report(tmp_path: Path) -> None:
     root = make_calc_project(
         tmp_path,

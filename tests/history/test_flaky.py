@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
-from auditor.history.flaky import POLLUTED, find_flaky, flaky_nodeids
+from auditor.history.flaky import DEPENDS_ON, POLLUTED, find_flaky, flaky_nodeids
 from auditor.history.suite import SuiteRunner
 from tests.support.projects import run_audit, write_files
 
@@ -61,8 +62,6 @@ ALL_TESTS = 7
 
 
 def _runner(root: Path) -> SuiteRunner:
-    import sys
-
     return SuiteRunner(
         root=root, python=sys.executable, test_paths=["tests"], work_dir=root / ".audit" / "flaky"
     )
@@ -84,6 +83,7 @@ def test_same_seed_gives_same_order_and_order_file_is_obeyed(tmp_path: Path) -> 
     assert polluted.outcomes[wanted[0]] == "failed"
 
 
+@pytest.mark.slow
 def test_order_dependent_test_is_found_with_its_polluter(tmp_path: Path) -> None:
     root = write_files(tmp_path / "shop", POLLUTED_SUITE)
     runner = _runner(root)
@@ -148,3 +148,41 @@ def test_stable_suite_has_no_flaky_tests_and_exits_0(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     assert "no flaky test in 3 shuffled runs (master seed 1)" in done.stdout
     assert json.loads((root / "out" / "flaky.json").read_text())["flaky"] == []
+
+
+# test_reader passes only when test_writer ran before it (shared state it relies on).
+DEPENDENT_SUITE = {
+    "state.py": "VALUES = {}\n",
+    "tests/test_state.py": """
+        import state
+
+        def test_writer():
+            state.VALUES["ready"] = True
+            assert state.VALUES
+
+        def test_other():
+            assert 2 * 2 == 4
+
+        def test_reader():
+            assert state.VALUES.get("ready") is True
+    """,
+}
+
+
+@pytest.mark.slow
+def test_test_that_needs_another_to_run_first_is_reported_with_it(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "dep", DEPENDENT_SUITE)
+    runner = SuiteRunner(
+        root=root,
+        python=sys.executable,
+        test_paths=["tests"],
+        work_dir=root / ".audit" / "flaky",
+        pytest_args=["--rootdir", str(root)],
+    )
+    report = find_flaky(runner, runs=6, master_seed=7)
+    reader, writer = "tests/test_state.py::test_reader", "tests/test_state.py::test_writer"
+    for run in report.runs:
+        assert run.passed(reader) == (run.order.index(writer) < run.order.index(reader))
+    (finding,) = report.findings
+    assert (finding.nodeid, finding.kind, finding.partners) == (reader, DEPENDS_ON, [writer])
+    assert finding.description == f"passes only after {writer} ran"

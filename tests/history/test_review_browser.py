@@ -17,7 +17,7 @@ from auditor.history.render import write_review
 from auditor.history.review import build_review, parse_since
 from tests.history import review_fixture
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

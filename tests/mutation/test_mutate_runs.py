@@ -181,7 +181,7 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     assert _tree_digest(project) == before
 
 
-RUNAWAY = '''\
+RUNAWAY = """\
 def count_up(n):
     items = []
     i = 0
@@ -189,7 +189,7 @@ def count_up(n):
         items.append(i)
         i += 1
     return items
-'''
+"""
 
 
 def test_runaway_mutant_becomes_a_verdict(tmp_path: Path) -> None:

@@ -89,6 +89,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _emit({"event": "collected", "count": len(session.items)})
 
 
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _emit({"event": "collect_error", "nodeid": report.nodeid,
+               "message": _failure_message(report)})
+
+
+def _failure_message(report: Any) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", "")
+    if not message:
+        lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        message = (errors or lines or [""])[-1]
+    return str(message)[:500]
+
+
 def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) -> None:
     _count()
 
@@ -136,13 +152,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     state = _reports.get(report.nodeid)
     if state is None:
         return
-    message = ""
-    if report.failed:
-        crash = getattr(report.longrepr, "reprcrash", None)
-        message = getattr(crash, "message", "") or (str(report.longrepr).splitlines() or [""])[-1]
+    message = _failure_message(report) if report.failed else ""
     state["phases"][report.when] = {
         "outcome": report.outcome,
         "duration": report.duration,
         "xfail": getattr(report, "wasxfail", None),
-        "message": message[:500],
+        "message": message,
     }

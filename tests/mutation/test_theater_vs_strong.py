@@ -1,0 +1,60 @@
+"""On this repository: the provisioner's theater suite scores far lower than the strong one.
+
+Both suites run the same code (similar line coverage); only the strong one
+checks it. A bounded subset of provisioner modules keeps the run short.
+Skipped until ``examples/coverage_theater`` exists.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.mutation.projects import REPO, audit, report
+
+pytestmark = pytest.mark.slow
+
+THEATER = REPO / "examples" / "coverage_theater"
+STRONG = REPO / "tests" / "provisioner"
+MODULES = ["provisioner/states.py", "provisioner/tiers.py"]
+
+
+def _project(root: Path, suite: Path) -> Path:
+    shutil.copytree(
+        REPO / "provisioner", root / "provisioner", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "tests").mkdir()
+    (root / "tests" / "__init__.py").write_text("")
+    shutil.copytree(
+        suite, root / "tests" / suite.name, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    others = sorted(
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "provisioner").rglob("*.py")
+        if p.relative_to(REPO).as_posix() not in MODULES
+    )
+    (root / "pyproject.toml").write_text(
+        '[tool.audit]\npackages = ["provisioner"]\n'
+        f'tests = ["tests/{suite.name}"]\n\n[tool.audit.mutation]\n'
+        f"do_not_mutate = {others!r}\n".replace("'", '"')
+    )
+    return root
+
+
+@pytest.mark.skipif(not THEATER.is_dir(), reason="examples/coverage_theater not written yet")
+def test_theater_suite_scores_much_lower_than_strong_suite(tmp_path: Path) -> None:
+    results = {}
+    for name, suite in (("strong", STRONG), ("theater", THEATER)):
+        project = _project(tmp_path / name, suite)
+        done = audit("report", str(project), "--only", "coverage,mutation", timeout=900)
+        assert done.returncode in (0, 1), done.stderr
+        results[name] = report(project / "audit-report")["analyses"]
+    for module in MODULES:
+        strong_line = results["strong"]["coverage"]["modules"][module]["line_percent"]
+        theater_line = results["theater"]["coverage"]["modules"][module]["line_percent"]
+        assert abs(strong_line - theater_line) <= 15, module
+    strong_score = results["strong"]["mutation"]["score"]
+    theater_score = results["theater"]["mutation"]["score"]
+    assert theater_score + 30 <= strong_score
