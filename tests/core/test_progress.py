@@ -1,0 +1,54 @@
+"""Progress shows while tests run on a terminal, and stays out of CI logs."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.projects import REPO_ROOT, make_calc_project, run_audit
+
+pytestmark = pytest.mark.slow
+
+
+def _run_on_a_terminal(root: Path) -> str:
+    """Run ``audit coverage`` with stderr on a pseudo-terminal; return what it drew."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "coverage", str(root)],
+        cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(terminal)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=300)
+    os.close(controller)
+    assert process.returncode == 0
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def test_progress_bar_counts_tests_on_a_terminal(tmp_path: Path) -> None:
+    root = make_calc_project(tmp_path)
+    drawn = _run_on_a_terminal(root)
+    # The project has 3 tests; the bar ends at 3/3.
+    assert "3/3" in drawn
+
+
+def test_no_progress_bar_without_a_terminal(tmp_path: Path) -> None:
+    root = make_calc_project(tmp_path)
+    run = run_audit("coverage", root)
+    assert run.exit_code == 0, run.stderr
+    assert "3/3" not in run.stderr
+    assert "running the test suite" in run.stderr
