@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 import auditor
 from auditor.errors import IncompleteAuditError
-from auditor.gate import exact_percent
+from auditor.numbers import exact_percent
 from auditor.numbers import format_percent
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
