@@ -94,6 +94,8 @@ def common_options(func: F) -> F:
         click.option("--tests", multiple=True, help="Test paths, relative to PATH."),
         click.option("--output", help="Report folder (default: audit-report)."),
         click.option("--base", help="Git ref for changed-lines coverage."),
+        click.option("--history", "history_path",
+                     help="History database (default: [tool.audit] history, .audit/history.db)."),
         click.option("--no-gate", is_flag=True, help="Report only; never fail on gate rules."),
         click.option("--annotations", type=click.Choice(["github", "none"]), default=None,
                      help="Print CI annotations (default: github when GITHUB_ACTIONS=true)."),
@@ -112,6 +114,7 @@ def load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
         "tests": _split(overrides.get("tests") or ()),
         "output": overrides.get("output"),
         "base": overrides.get("base"),
+        "history": overrides.get("history_path"),
     }
     config = load_config(root, config_file, values)
     if overrides.get("no_gate"):

@@ -283,10 +283,10 @@ class _TestFileExtractor:
         setups = [s for s in statements
                   if isinstance(s, cst.FunctionDef) and s.name.value in n.SETUP_METHODS]
         class_mocks: set[str] = set()
-        for stmt in setups:
-            class_mocks |= self._function(stmt, names, is_test_class, decorator_patches, set())
+        for setup in setups:
+            class_mocks |= self._function(setup, names, is_test_class, decorator_patches, set())
         for stmt in statements:
-            if isinstance(stmt, cst.FunctionDef) and stmt not in setups:
+            if isinstance(stmt, cst.FunctionDef) and all(stmt is not s for s in setups):
                 self._function(stmt, names, is_test_class, decorator_patches, class_mocks)
             elif isinstance(stmt, cst.ClassDef):
                 self._class(stmt, names, decorator_patches)

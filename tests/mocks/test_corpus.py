@@ -20,7 +20,9 @@ MIN_RECALL = 0.90
 
 
 @pytest.fixture(scope="module")
-def corpus_result(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[tuple[str, int, str]], int]:
+def corpus_result(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[set[tuple[str, int, str]], int]:
     root = tmp_path_factory.mktemp("corpus")
     materialize_corpus(root)
     result = analyse_corpus(root)

@@ -32,7 +32,7 @@ def test_invalid_example_is_reported(case: tuple[Rule, Example], tmp_path: Path)
 
 @pytest.mark.parametrize("case", VALID, ids=[_id(c) for c in VALID])
 def test_valid_example_is_clean(case: tuple[Rule, Example], tmp_path: Path) -> None:
-    rule, example = case
+    _rule, example = case
     example_project(tmp_path, example.source)
     result = analyse_example(tmp_path)
     assert [(f.rule, f.line, f.message) for f in result.active] == []

@@ -66,8 +66,8 @@ def run_suite(root: Path) -> TestRun:
     env = dict(os.environ, AUDIT_PYTEST_REPORT=str(report),
                PYTHONPATH=os.pathsep.join([str(PLUGIN_DIR), str(root)]))
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "audit_pytest_plugin", "-p", "no:cacheprovider",
-         "-o", "enable_assertion_pass_hook=true", "tests"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "audit_pytest_plugin",
+         "-p", "no:cacheprovider", "-o", "enable_assertion_pass_hook=true", "tests"],
         cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     tests = []
