@@ -47,8 +47,10 @@ def generate(root: Path, min_lines: int) -> tuple[int, int]:
     tests.mkdir()
     (tests / "__init__.py").write_text("")
     shutil.copy(CORPUS / "tests" / "conftest.py.txt", tests / "conftest.py")
-    templates = [p.read_text(encoding="utf-8") for p in sorted((CORPUS / "tests").glob("test_*.txt"))
-                 if "broken" not in p.name and "bad_bytes" not in p.name]
+    templates = [
+        p.read_text(encoding="utf-8") for p in sorted((CORPUS / "tests").glob("test_*.txt"))
+        if "broken" not in p.name and "bad_bytes" not in p.name
+    ]
     lines = files = 0
     while lines < min_lines:
         text = templates[files % len(templates)]

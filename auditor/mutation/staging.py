@@ -159,7 +159,8 @@ def mutmut_table(stage: Stage, settings: StageSettings) -> dict[str, Any]:
         "source_paths": stage.source_paths,
         "pytest_add_cli_args_test_selection": stage.test_paths,
         "pytest_add_cli_args": ["-p", PLUGIN_MODULE, "-p", "no:cacheprovider"],
-        "also_copy": sorted(set(also_copy)),
+        # folders first: mutmut copies a file only into a folder that exists
+        "also_copy": sorted(dict.fromkeys(also_copy), key=lambda p: (Path(p).suffix != "", p)),
         "timeout_multiplier": float(settings.timeout_multiplier),
         "timeout_constant": float(settings.timeout_constant),
         # the staged folder lives inside the user's repository: keep mutmut's
