@@ -16,6 +16,7 @@ from auditor.analysis import GateRule
 from auditor.model import GateResult, JSONDict, RuleResult
 from auditor.numbers import display_percent, exact_percent
 
+
 def _lookup(document: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         if isinstance(document, dict) and part in document:

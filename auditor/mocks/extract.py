@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -64,7 +65,7 @@ def extract(job: ExtractJob) -> FileFacts:
     except (RecursionError, ValueError) as exc:  # pathological nesting, bad characters
         facts.error = f"cannot parse: {exc}"
         return facts
-    facts.imports, facts.imported_modules, star = _collect_imports(module, job)
+    facts.imports, facts.imported_modules, star = _collect_imports(module, job, text)
     if job.kind == "source":
         _source_facts(module, facts, star)
     else:
@@ -92,8 +93,19 @@ def _resolve_relative(job: ExtractJob, level: int, name: str | None) -> str:
     return ".".join([*package, *([name] if name else [])])
 
 
-def _collect_imports(module: cst.Module, job: ExtractJob) -> tuple[dict[str, str], list[str], bool]:
-    """local name -> canonical name, imported modules, whether a star import exists."""
+_NESTED_IMPORT = re.compile(r"^[ \t]+(?:from[ \t]+\S+[ \t]+)?import[ \t]", re.MULTILINE)
+
+
+def _collect_imports(
+    module: cst.Module, job: ExtractJob, text: str
+) -> tuple[dict[str, str], list[str], bool]:
+    """local name -> canonical name, imported modules, whether a star import exists.
+
+    Imports inside functions count too (tests often import there), but walking
+    the whole tree for them costs as much as the rest of the extraction, so the
+    tree is walked only when the text has an indented import; otherwise the
+    module-level statements are enough.
+    """
     imports: dict[str, str] = {}
     modules: list[str] = []
     star = False
@@ -129,7 +141,17 @@ def _collect_imports(module: cst.Module, job: ExtractJob) -> tuple[dict[str, str
                 imports[local] = f"{base}.{name}" if base else name
                 modules.append(f"{base}.{name}" if base else name)
 
-    module.visit(_Imports())
+    visitor = _Imports()
+    if _NESTED_IMPORT.search(text):
+        module.visit(visitor)
+    else:
+        for stmt in _statements(module):
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Import):
+                        visitor.visit_Import(small)
+                    elif isinstance(small, cst.ImportFrom):
+                        visitor.visit_ImportFrom(small)
     return imports, modules, star
 
 

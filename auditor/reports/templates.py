@@ -30,8 +30,7 @@ from markupsafe import Markup
 
 import auditor
 from auditor.errors import IncompleteAuditError
-from auditor.numbers import exact_percent
-from auditor.numbers import format_percent
+from auditor.numbers import exact_percent, format_percent
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"

@@ -34,7 +34,7 @@ def test_provision_calls_everything(build, render, settings, instance):
 @patch("provisioner.service.render_validated")
 @patch("provisioner.service.build_values")
 def test_provision_new_instance(build, render, settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, db, _kube = _provisioner(settings, instance)
     db.find_live.return_value = None
     assert provisioner.provision("acme", "web", "starter") is not None
     db.create_instance.assert_called_once()
@@ -43,7 +43,7 @@ def test_provision_new_instance(build, render, settings, instance):
 @patch("provisioner.service.render_validated")
 @patch("provisioner.service.build_values")
 def test_provision_failure_is_reported(build, render, settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, kube = _provisioner(settings, instance)
     kube.apply_all.side_effect = ClusterError("boom")
     kube.wait_namespace_gone.return_value = False
     with pytest.raises(OperationFailedError):
@@ -52,7 +52,7 @@ def test_provision_failure_is_reported(build, render, settings, instance):
 
 
 def test_provision_tier_conflict(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, _kube = _provisioner(settings, instance)
     with pytest.raises(Exception):  # noqa: B017 - theater: any error will do
         provisioner.provision("acme", "web", "professional")
 
@@ -65,7 +65,7 @@ def test_stop(settings, instance):
 
 
 def test_stop_failure(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, kube = _provisioner(settings, instance)
     instance.status = Status.RUNNING
     kube.scale_deployment.side_effect = ClusterError("nope")
     kube.delete_namespace.side_effect = ClusterError("also nope")
@@ -81,7 +81,7 @@ def test_restart(settings, instance):
 
 
 def test_restart_failure(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, kube = _provisioner(settings, instance)
     instance.status = Status.RUNNING
     kube.restart_deployment.side_effect = ClusterError("x")
     with pytest.raises(OperationFailedError):
@@ -95,21 +95,21 @@ def test_uninstall(settings, instance):
 
 
 def test_uninstall_failure(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, kube = _provisioner(settings, instance)
     kube.delete_namespace.side_effect = ClusterError("x")
     with pytest.raises(OperationFailedError):
         provisioner.uninstall("acme", "web")
 
 
 def test_uninstall_timeout(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, _db, kube = _provisioner(settings, instance)
     kube.wait_namespace_gone.return_value = False
     with pytest.raises(OperationFailedError):
         provisioner.uninstall("acme", "web")
 
 
 def test_busy_and_missing(settings, instance):
-    provisioner, db, kube = _provisioner(settings, instance)
+    provisioner, db, _kube = _provisioner(settings, instance)
     instance.status = Status.DELETING
     with pytest.raises(Exception):  # noqa: B017
         provisioner.stop("acme", "web")

@@ -100,7 +100,6 @@ THEATER = REPO / "examples" / "coverage_theater"
 STRONG = REPO / "tests" / "provisioner"
 
 
-@pytest.mark.skipif(not THEATER.is_dir(), reason="examples/coverage_theater not written yet")
 def test_theater_suite_flagged_strong_suite_clean() -> None:
     packages = [PackageLocation("provisioner", REPO / "provisioner", REPO)]
     settings = Settings(packages=["provisioner"])
@@ -108,5 +107,8 @@ def test_theater_suite_flagged_strong_suite_clean() -> None:
     strong = analyse_project(REPO, packages, [STRONG], settings, workers=1)
     assert [(f.path, f.line, f.rule) for f in strong.active] == []
     flagged = {f.test for f in theater.active}
-    assert len(flagged) >= 0.8 * len(theater.tests)
-    assert len({f.rule for f in theater.active}) >= 5
+    assert len(theater.tests) >= 20
+    assert len(flagged) >= 0.4 * len(theater.tests)
+    assert len(theater.active) >= 30
+    assert {"mock-internal", "mock-no-spec", "mock-only-asserts", "mock-echo",
+            "test-broad-except"} <= {f.rule for f in theater.active}

@@ -45,6 +45,13 @@ def test_every_rule_has_examples_and_rationale() -> None:
         assert "\n" not in rule.message and len(rule.message) < 80, rule.id
 
 
+def test_registry_is_every_rule_module_in_order() -> None:
+    from auditor.mocks.rules import assertions, hygiene, meta, patches
+
+    modules = (patches, assertions, hygiene, meta)
+    assert ALL_RULES == tuple(rule for module in modules for rule in module.RULES)
+
+
 def test_rule_ids_are_unique_and_stable() -> None:
     ids = [rule.id for rule in ALL_RULES]
     assert len(ids) == len(set(ids))

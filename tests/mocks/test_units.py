@@ -161,3 +161,51 @@ def test_rules_command_lists_and_shows() -> None:
     unknown = runner.invoke(rules, ["mock-nope"])
     assert unknown.exit_code == 2
     assert "unknown rule 'mock-nope'" in unknown.output
+
+
+def test_canonical_names_fold_the_mock_backport() -> None:
+    from auditor.mocks.names import canonical, dotted
+
+    imports = {"mock": "mock", "p": "unittest.mock.patch", "np": "numpy"}
+    assert canonical("mock.patch.object", imports) == "unittest.mock.patch.object"
+    assert canonical("p.dict", imports) == "unittest.mock.patch.dict"
+    assert canonical("np.testing.assert_equal", imports) == "numpy.testing.assert_equal"
+    assert canonical("local.thing", imports) == "local.thing"
+    import libcst as cst
+
+    assert dotted(cst.parse_expression("a.b.c")) == "a.b.c"
+    assert dotted(cst.parse_expression("a().b")) is None
+
+
+def test_rule_severity_is_checked() -> None:
+    from auditor.mocks.rules.base import Rule
+
+    with pytest.raises(ValueError, match="unknown severity 'fatal'"):
+        Rule(id="x", message="m", rationale="r", severity="fatal")
+
+
+def test_scan_tracks_mocks_and_configured_values() -> None:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from auditor.mocks.scan import scan_function
+
+    code = textwrap.dedent("""
+        def test_x(mocker):
+            client = mocker.patch("a.Client", autospec=True, return_value=7)
+            api = client.api
+            api.get.return_value = {"k": 1}
+            with mock.patch("a.b", autospec=True) as b:
+                result = b()
+            self.helper = Mock(spec=int)
+    """)
+    wrapper = MetadataWrapper(cst.parse_module(code), unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    function = wrapper.module.body[0]
+    assert isinstance(function, cst.FunctionDef)
+    scan = scan_function(function.body, "test", {"mock": "unittest.mock",
+                                                 "Mock": "unittest.mock.Mock"},
+                         positions, wrapper.module, [])
+    assert scan.mock_vars == {"client", "api", "b", "self.helper"}
+    assert scan.configured == {"client": {"7"}, "api": {'{"k": 1}'}}
+    assert scan.result_vars == {"result": "b"}

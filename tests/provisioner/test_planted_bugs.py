@@ -1,4 +1,8 @@
-"""Planted-bug proof: the strong suite fails on each classic bug the theater misses."""
+"""Planted-bug proof: the strong suite fails on each classic bug the theater misses.
+
+Each slow test copies ``provisioner/`` into ``tmp_path``, plants one bug, and
+runs both suites in subprocesses against the copy (see ``support/runner.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.provisioner.planted_bugs import BUGS, PlantedBug
-from tests.provisioner.support.runner import PACKAGE, STRONG_SUITE, package_copy, run_suite
+from tests.provisioner.support.runner import (
+    PACKAGE,
+    STRONG_SUITE,
+    THEATER_SUITE,
+    package_copy,
+    run_suite,
+)
 
 # Fail fast: one failing test is the proof; skip the slow meta-tests (no recursion).
 FAST = ("-m", "not slow", "-x")
@@ -38,10 +48,15 @@ def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
-def test_strong_suite_catches_planted_bug(tmp_path: Path, bug: PlantedBug) -> None:
+def test_planted_bug_is_caught_by_strong_suite_and_missed_by_theater(
+    tmp_path: Path, bug: PlantedBug
+) -> None:
     root = package_copy(tmp_path, bug)
-    assert bug.replacement in (root / "provisioner" / bug.module).read_text()
-    run = run_suite(STRONG_SUITE, root, extra=FAST)
-    assert run.imported_from == root / "provisioner", run.output[-2000:]
-    assert run.returncode == 1, run.output[-3000:]
-    assert " failed" in run.output
+    assert bug.replacement in (root / "provisioner" / bug.module).read_text(encoding="utf-8")
+    theater = run_suite(THEATER_SUITE, root)
+    assert theater.imported_from == root / "provisioner", theater.output[-2000:]
+    assert theater.returncode == 0, theater.output[-3000:]
+    strong = run_suite(STRONG_SUITE, root, extra=FAST)
+    assert strong.imported_from == root / "provisioner", strong.output[-2000:]
+    assert strong.returncode == 1, strong.output[-3000:]
+    assert "1 failed" in strong.output

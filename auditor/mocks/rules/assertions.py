@@ -65,7 +65,11 @@ MOCK_ECHO = Rule(
     rationale="""
         Configuring `m.return_value = X` (or `side_effect`) and then asserting
         that calling `m` gives `X`, with no code of the project in between,
-        tests the mock library, not the project: it cannot fail.
+        tests the mock library, not the project: it cannot fail. Comparing a
+        result with a value read back from a mock (`assert f() ==
+        db.save.return_value`) is reported too: the expectation comes from the
+        mock rather than from what the code should compute, so it only shows
+        that some mock value was passed through.
     """,
     invalid=(
         Example(
@@ -403,8 +407,16 @@ def _echo_message(scan: FunctionScan, pair: tuple[cst.BaseExpression, ...]) -> s
             "on a mock")
 
 
+def _reads_mock_config(expr: cst.BaseExpression) -> bool:
+    """``x.y.return_value``: an expected value read back from a mock."""
+    return isinstance(expr, cst.Attribute) and expr.attr.value in n.MOCK_CONFIG_ATTRIBUTES
+
+
 def _echoes(scan: FunctionScan, actual: cst.BaseExpression, expected: cst.BaseExpression) -> bool:
-    """``actual`` comes straight from a mock and ``expected`` is what it was configured with."""
+    """``actual`` comes straight from a mock and ``expected`` is what it was configured
+    with, or ``expected`` is read back from a mock (``== m.method.return_value``)."""
+    if _reads_mock_config(expected) and not _reads_mock_config(actual):
+        return True
     root: str | None = None
     inner = actual.expression if isinstance(actual, cst.Await) else actual
     name = n.dotted(inner)
