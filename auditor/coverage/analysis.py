@@ -44,8 +44,9 @@ class CoverageAnalysis:
                 "the test run wrote no coverage data (no code of the configured packages ran?)"
             )
         env = tool_environment(ctx.python)
-        json_file = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
+        json_file, unparsable = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
         result = read_coverage_json(json_file)
+        result.unparsable_files = unparsable
         if ctx.config.base:
             base_commit = resolve_ref(ctx.root, ctx.config.base)
             minimum = int(

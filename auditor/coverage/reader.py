@@ -8,6 +8,8 @@ percentages exactly from those counts.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,18 @@ from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
 
 
-def export_json(python: str, root: Path, env: dict[str, str], data_file: Path) -> Path:
-    """Run ``coverage json`` on ``data_file``; return the JSON path."""
+_UNPARSABLE = re.compile(r"Couldn't parse Python file '([^']+)'")
+
+
+def export_json(
+    python: str, root: Path, env: dict[str, str], data_file: Path
+) -> tuple[Path, list[str]]:
+    """Run ``coverage json`` on ``data_file``; return the JSON path and unparsable files.
+
+    A file coverage.py cannot parse (a syntax error) is left out of its
+    numbers with a warning; we keep that list so the report can say so (the
+    imports analysis reports the error itself).
+    """
     output = data_file.parent / "coverage.json"
     output.unlink(missing_ok=True)
     done = subprocess.run(
@@ -34,7 +46,11 @@ def export_json(python: str, root: Path, env: dict[str, str], data_file: Path) -
         if "No data to report" in detail:
             detail = "no code of the configured packages ran (check [tool.audit] packages)"
         raise IncompleteAuditError(f"coverage json failed: {detail}")
-    return output
+    unparsable = sorted(
+        Path(os.path.relpath(path, root)).as_posix()
+        for path in _UNPARSABLE.findall(done.stdout + done.stderr)
+    )
+    return output, unparsable
 
 
 def module_from_json(path: str, data: dict[str, Any]) -> ModuleCoverage:

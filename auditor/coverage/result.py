@@ -153,6 +153,7 @@ class CoverageResult:
     modules: dict[str, ModuleCoverage] = field(default_factory=dict)
     diff: DiffCoverage | None = None
     coverage_version: str = ""
+    unparsable_files: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> ModuleCoverage:
@@ -182,6 +183,7 @@ class CoverageResult:
             "coverage_version": self.coverage_version,
             "modules": {path: m.to_dict() for path, m in sorted(self.modules.items())},
             "diff": self.diff.to_dict() if self.diff else None,
+            "unparsable_files": list(self.unparsable_files),
         }
         return data
 
@@ -192,6 +194,7 @@ class CoverageResult:
             modules={p: ModuleCoverage.from_dict(p, m) for p, m in data["modules"].items()},
             diff=DiffCoverage.from_dict(diff) if diff else None,
             coverage_version=data.get("coverage_version", ""),
+            unparsable_files=list(data.get("unparsable_files", [])),
         )
 
     def headline_metrics(self) -> dict[str, float]:

@@ -151,27 +151,34 @@ def positional(call: cst.Call) -> list[cst.BaseExpression]:
     return [a.value for a in call.args if a.keyword is None and not a.star]
 
 
+class _AttributeCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.found.add(node.attr.value)
+
+
+class _CallFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self.found = True
+        return False
+
+
 def attributes_in(node: cst.CSTNode) -> set[str]:
     """Every attribute name read anywhere inside ``node``."""
-    found: set[str] = set()
-
-    class _Collector(cst.CSTVisitor):
-        def visit_Attribute(self, attr: cst.Attribute) -> None:
-            found.add(attr.attr.value)
-
-    node.visit(_Collector())
-    return found
+    collector = _AttributeCollector()
+    node.visit(collector)
+    return collector.found
 
 
 def contains_call(node: cst.CSTNode) -> bool:
     """Whether ``node`` contains any call (so evaluating it twice may differ)."""
-    found = False
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> bool:
-            nonlocal found
-            found = True
-            return False
-
-    node.visit(_Finder())
-    return found
+    finder = _CallFinder()
+    node.visit(finder)
+    return finder.found

@@ -51,6 +51,27 @@ def test_runs_in_the_current_directory_without_path(tmp_path: Path) -> None:
     assert (root / "audit-report" / "report.json").is_file()
 
 
+def test_syntax_error_in_a_module_is_an_import_failure_and_the_rest_goes_on(
+    tmp_path: Path,
+) -> None:
+    root = make_calc_project(
+        tmp_path,
+        **{"src/calc/broken.py": "def broken(:\n    pass\n"},
+    )
+    run = run_audit("report", root, "--only", "coverage,imports")
+    assert run.exit_code == EXIT_GATE_FAILED, run.stderr
+    report = read_report(root)
+    [failure] = report["analyses"]["imports"]["failures"]
+    assert (failure["module"], failure["error_type"], failure["line"]) == (
+        "calc.broken", "SyntaxError", 1
+    )
+    coverage = report["analyses"]["coverage"]
+    assert coverage["unparsable_files"] == ["src/calc/broken.py"]
+    assert "src/calc/ops.py" in coverage["modules"]
+    [rule] = [r for r in report["gate"]["rules"] if r["id"] == "import_failures"]
+    assert (rule["measured"], rule["status"]) == (1, "failed")
+
+
 def test_failing_suite_is_not_a_coverage_result(tmp_path: Path) -> None:
     root = make_calc_project(
         tmp_path,

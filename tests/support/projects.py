@@ -139,7 +139,12 @@ def tree_digest(root: Path, ignore: tuple[str, ...] = (".audit", "audit-report")
 
 
 def read_report(root: Path, output: str = "audit-report") -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((root / output / "report.json").read_text())
+    """The written ``report.json``, validated against the published schema."""
+    from auditor.reports.json_report import validate_report
+
+    path = root / output / "report.json"
+    document: dict[str, Any] = json.loads(path.read_text())
+    validate_report(document, str(path))
     return document
 
 
