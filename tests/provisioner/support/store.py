@@ -11,7 +11,8 @@ What is modelled, and why it matters for the provisioner's tests:
 * namespaces pass through ``Terminating`` for ``terminate_delay`` seconds and
   refuse new content (403) meanwhile; then they vanish with their objects;
 * a Deployment reports its replicas available ``ready_delay`` seconds after its
-  last spec change (``observedGeneration`` lags until then).
+  last spec change (``observedGeneration`` lags until then); the delay in force
+  at the change applies, so raising it later stalls only new rollouts.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class Store:
         self.terminate_delay = terminate_delay
         self._lock = threading.RLock()
         self._objects: dict[tuple[str, str, str], Obj] = {}
-        self._changed: dict[tuple[str, str], float] = {}  # deployment -> last spec change
+        self._ready_at: dict[tuple[str, str], float] = {}  # deployment -> rollout done
         self._terminating: dict[str, float] = {}  # namespace -> when it disappears
         self._version = 0
         self._ips = 0
@@ -128,8 +129,8 @@ class Store:
                 for key in [k for k in self._objects if k[1] == namespace or k == (
                     "namespaces", "", namespace)]:
                     del self._objects[key]
-                for key in [k for k in self._changed if k[0] == namespace]:
-                    del self._changed[key]
+                for key in [k for k in self._ready_at if k[0] == namespace]:
+                    del self._ready_at[key]
 
     def _view(self, plural: str, obj: Obj) -> Obj:
         """The object as a client sees it (with a computed Deployment status)."""
@@ -137,7 +138,7 @@ class Store:
         if plural == "deployments":
             meta, spec = view["metadata"], view["spec"]
             key = (meta["namespace"], meta["name"])
-            ready = time.monotonic() - self._changed[key] >= self.ready_delay
+            ready = time.monotonic() >= self._ready_at[key]
             replicas = spec.get("replicas", 1)
             generation = meta["generation"]
             view["status"] = (
@@ -277,7 +278,7 @@ class Store:
                 meta["namespace"] = namespace
             if plural == "deployments":
                 meta["generation"] = 1
-                self._changed[(namespace, name)] = time.monotonic()
+                self._ready_at[(namespace, name)] = time.monotonic() + self.ready_delay
             problem = self._defaults(resource, obj, None)
             if problem:
                 return problem
@@ -347,7 +348,7 @@ class Store:
             meta["generation"] = old["metadata"]["generation"]
             if obj.get("spec") != old.get("spec"):
                 meta["generation"] += 1
-                self._changed[(key[1], key[2])] = time.monotonic()
+                self._ready_at[(key[1], key[2])] = time.monotonic() + self.ready_delay
         problem = self._defaults(resource, obj, old)
         if problem:
             return problem
