@@ -49,7 +49,7 @@ def test_registry_is_every_rule_module_in_order() -> None:
     from auditor.mocks.rules import assertions, hygiene, meta, patches
 
     modules = (patches, assertions, hygiene, meta)
-    assert ALL_RULES == tuple(rule for module in modules for rule in module.RULES)
+    assert tuple(rule for module in modules for rule in module.RULES) == ALL_RULES
 
 
 def test_rule_ids_are_unique_and_stable() -> None:
