@@ -27,8 +27,8 @@ def _project(root: Path, suite: Path) -> Path:
     )
     (root / "tests").mkdir()
     (root / "tests" / "__init__.py").write_text("")
-    # test_planted_bugs copies this repository and runs the suite itself: not a unit test
-    skip = shutil.ignore_patterns("__pycache__", "test_planted_bugs.py")
+    # meta tests about this repository (they copy it, or inspect the theater suite)
+    skip = shutil.ignore_patterns("__pycache__", "test_planted_bugs.py", "test_theater_facts.py")
     shutil.copytree(suite, root / "tests" / suite.name, ignore=skip)
     others = sorted(
         p.relative_to(REPO).as_posix()
