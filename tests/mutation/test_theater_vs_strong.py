@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 THEATER = REPO / "examples" / "coverage_theater"
 STRONG = REPO / "tests" / "provisioner"
-MODULES = ["provisioner/states.py", "provisioner/tiers.py"]
+MODULES = ["provisioner/service.py", "provisioner/usage.py"]
 
 
 def _project(root: Path, suite: Path) -> Path:

@@ -39,6 +39,15 @@ def test_apply_creates_then_replaces_idempotently(
     assert second.metadata.generation == first.metadata.generation  # same spec: no rollout
     claim = cluster.core.read_namespaced_persistent_volume_claim("instance-data", ns)
     assert claim.spec.resources.requests["storage"] == "1Gi"
+
+
+def test_apply_of_a_bigger_tier_rolls_out_and_grows_the_claim(
+    cluster: Cluster, kube: KubeClient, settings: Settings, tenant: str
+) -> None:
+    cluster.need_server("growing a PVC needs a storage class with allowVolumeExpansion")
+    kube.apply_all(_manifests(tenant, settings))
+    ns = f"{tenant}--web"
+    first = cluster.apps.read_namespaced_deployment("instance", ns)
     grown = _manifests(tenant, settings, tier="starter")
     kube.apply_all(grown)
     third = cluster.apps.read_namespaced_deployment("instance", ns)

@@ -53,7 +53,10 @@ FAULT_ENDPOINTS = (
     ("PATCH", r"/deployments/instance$"),
     ("PATCH", r"/scale$"),
 )
-FAULT_KINDS = ("500", "403", "429", "drop")
+FAULT_KINDS = ("500", "403", "429", "drop", "clear")
+MINUTES = st.integers(min_value=0, max_value=600)
+# On the test server an operation may run while rollouts stall (never finish).
+STALLED = st.booleans()
 EXPECTED_END = {"provision": Status.RUNNING, "stop": Status.STOPPED, "restart": Status.RUNNING}
 
 
@@ -70,10 +73,9 @@ class StepClock:
 
 def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMachine]:
     server = cluster.server
-    # Short readiness timeout: stalled rollouts are a rule, and a spurious timeout
-    # under load is still a legitimate failure the invariants accept.
-    fast = make_settings(cluster.real, max_attempts=2, **(
-        {} if cluster.real else {"readiness_timeout": 0.1}))
+    fast = make_settings(cluster.real, max_attempts=2)
+    # Operations during a stalled rollout use a short readiness timeout.
+    impatient = make_settings(cluster.real, max_attempts=2, readiness_timeout=0.1)
 
     class ProvisionerMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -86,7 +88,9 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
             self.db = Database(tmp() / "machine.sqlite")
             self.clock = StepClock(T0)
             kube = KubeClient.from_kubeconfig(str(cluster.kubeconfig), None, fast)
-            self.provisioner = Provisioner(self.db, kube, fast, clock=self.clock)
+            self.patient = Provisioner(self.db, kube, fast, clock=self.clock)
+            self.provisioner = self.patient
+            self.stalled = False
 
         @initialize()
         def start_with_a_running_instance(self) -> None:
@@ -97,6 +101,8 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
         # -- operations -------------------------------------------------------
 
         def _attempt(self, name: str, operation: str, call: Callable[[], Instance]) -> None:
+            # Without faults or a stalled rollout, an allowed operation must succeed.
+            healthy = server is None or not (self.stalled or server.faults.active())
             before = self.db.find_live(self.tenant, name)
             events_before = len(self.db.events())
             try:
@@ -106,7 +112,8 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
                 assert self.db.find_live(self.tenant, name) == before
                 assert len(self.db.events()) == events_before
                 return
-            except OperationFailedError:
+            except OperationFailedError as exc:
+                assert not healthy, f"{operation} failed on a healthy cluster: {exc}"
                 after = self.db.find_live(self.tenant, name)
                 assert after is not None and after.status is Status.FAILED
                 assert after.reason and after.reason.startswith(f"{operation} failed")
@@ -117,49 +124,52 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
             else:
                 assert result.status is EXPECTED_END[operation]
 
-        @rule(name=st.sampled_from(NAMES), tier=st.none() | st.sampled_from(sorted(TIERS)))
-        def provision(self, name: str, tier: str | None) -> None:
+        def _rollouts(self, stalled: bool) -> None:
+            # A stalled rollout never becomes available: the operation must fail.
+            if server is not None:
+                self.stalled = stalled
+                server.store.ready_delay = 3600 if stalled else 0.005
+                self.provisioner = Provisioner(
+                    self.db, self.patient.kube, impatient if stalled else fast, clock=self.clock)
+
+        @rule(name=st.sampled_from(NAMES), tier=st.none() | st.sampled_from(sorted(TIERS)),
+              minutes=MINUTES, stalled=STALLED)
+        def provision(self, name: str, tier: str | None, minutes: int, stalled: bool) -> None:
+            self.clock.now += timedelta(minutes=minutes)
+            self._rollouts(stalled)
             self._attempt(name, "provision",
                           lambda: self.provisioner.provision(self.tenant, name, tier))
+            self._rollouts(False)
 
-        @rule(name=st.sampled_from(NAMES))
-        def stop(self, name: str) -> None:
+        @rule(name=st.sampled_from(NAMES), minutes=MINUTES)
+        def stop(self, name: str, minutes: int) -> None:
+            self.clock.now += timedelta(minutes=minutes)
             self._attempt(name, "stop", lambda: self.provisioner.stop(self.tenant, name))
 
-        @rule(name=st.sampled_from(NAMES))
-        def restart(self, name: str) -> None:
+        @rule(name=st.sampled_from(NAMES), minutes=MINUTES, stalled=STALLED)
+        def restart(self, name: str, minutes: int, stalled: bool) -> None:
+            self.clock.now += timedelta(minutes=minutes)
+            self._rollouts(stalled)
             self._attempt(name, "restart", lambda: self.provisioner.restart(self.tenant, name))
+            self._rollouts(False)
 
-        @rule(name=st.sampled_from(NAMES))
-        def uninstall(self, name: str) -> None:
+        @rule(name=st.sampled_from(NAMES), minutes=MINUTES)
+        def uninstall(self, name: str, minutes: int) -> None:
+            self.clock.now += timedelta(minutes=minutes)
             self._attempt(name, "uninstall",
                           lambda: self.provisioner.uninstall(self.tenant, name))
-
-        @rule(minutes=st.integers(min_value=1, max_value=600))
-        def time_passes(self, minutes: int) -> None:
-            self.clock.now += timedelta(minutes=minutes)
 
         @precondition(lambda self: server is not None)
         @rule(endpoint=st.sampled_from(FAULT_ENDPOINTS), kind=st.sampled_from(FAULT_KINDS),
               times=st.none() | st.integers(min_value=1, max_value=3))
-        def inject_fault(self, endpoint: tuple[str, str], kind: str, times: int | None) -> None:
+        def change_faults(self, endpoint: tuple[str, str], kind: str, times: int | None) -> None:
             assert server is not None
-            options: dict[str, Any] = {"drop": True} if kind == "drop" else {
-                "status": int(kind), "retry_after": "0"}
-            server.inject(endpoint[0], endpoint[1], times=times, **options)
-
-        @precondition(lambda self: server is not None)
-        @rule(stall=st.booleans())
-        def rollouts_stall(self, stall: bool) -> None:
-            # A stalled rollout never becomes available: provision/restart must fail.
-            assert server is not None
-            server.store.ready_delay = 3600 if stall else 0.005
-
-        @precondition(lambda self: server is not None)
-        @rule()
-        def clear_faults(self) -> None:
-            assert server is not None
-            server.faults.clear()
+            if kind == "clear":
+                server.faults.clear()
+            else:
+                options: dict[str, Any] = {"drop": True} if kind == "drop" else {
+                    "status": int(kind), "retry_after": "0"}
+                server.inject(endpoint[0], endpoint[1], times=times, **options)
 
         # -- invariants -------------------------------------------------------
 
@@ -236,7 +246,7 @@ def test_provisioner_state_machine(
     budget = (
         settings(max_examples=3, stateful_step_count=6, deadline=None, database=None)
         if cluster.real
-        else settings(max_examples=25, stateful_step_count=12, deadline=None, database=None,
+        else settings(max_examples=30, stateful_step_count=12, deadline=None, database=None,
                       suppress_health_check=[HealthCheck.too_slow])
     )
     run_state_machine_as_test(machine, settings=budget)

@@ -66,6 +66,11 @@ class Faults:
         with self._lock:
             self._rules.clear()
 
+    def active(self) -> bool:
+        """Whether any rule can still hit a request."""
+        with self._lock:
+            return any(rule.times is None or rule.hits < rule.times for rule in self._rules)
+
     def take(self, method: str, path: str) -> Fault | None:
         """The first matching rule, counting the hit."""
         with self._lock:
