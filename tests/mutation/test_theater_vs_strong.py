@@ -2,11 +2,15 @@
 
 Both suites run the same code (similar line coverage); only the strong one
 checks it. A bounded subset of provisioner modules keeps the run short.
-Skipped until ``examples/coverage_theater`` exists.
+It takes ~13 minutes on 2 cores (two full audits of ~400 mutants each), more
+than the CI budget allows, so it runs only with ``AUDIT_THEATER_COMPARISON=1``.
+Measured (service.py + usage.py): strong suite mutation score 84.07% at 99-100%
+line coverage, theater suite 37.60% at 97% line coverage.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,6 +48,10 @@ def _project(root: Path, suite: Path) -> Path:
 
 
 @pytest.mark.skipif(not THEATER.is_dir(), reason="examples/coverage_theater not written yet")
+@pytest.mark.skipif(
+    os.environ.get("AUDIT_THEATER_COMPARISON") != "1",
+    reason="~13 min: set AUDIT_THEATER_COMPARISON=1 to run",
+)
 def test_theater_suite_scores_much_lower_than_strong_suite(tmp_path: Path) -> None:
     results = {}
     for name, suite in (("strong", STRONG), ("theater", THEATER)):

@@ -146,6 +146,10 @@ def test_a_link_opens_the_marked_source_of_a_file(report: LoadedReport) -> None:
     details = f"details[data-path='{samples.CORE_PATH}']"
     assert page.eval_on_selector(details, "d => d.open") is False
     page.click(f"#coverage-modules a:text-is('{samples.CORE_PATH}')")
+    # The page opens the section from its hashchange handler: wait for it (a
+    # loaded machine may take a moment) rather than read the state at once.
+    page.wait_for_function("sel => document.querySelector(sel).open", arg=details,
+                           timeout=10_000)
     assert page.eval_on_selector(details, "d => d.open") is True
     missing = page.eval_on_selector_all(
         f"{details} tr.miss", "rows => rows.map(r => Number(r.dataset.line))"
