@@ -17,7 +17,6 @@ from typing import Any
 from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
 
-
 _UNPARSABLE = re.compile(r"Couldn't parse Python file '([^']+)'")
 
 

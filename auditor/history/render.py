@@ -20,17 +20,14 @@ from auditor.history.charts import Chart, make_charts
 from auditor.history.metrics import shown
 from auditor.history.review import MetricChange, Review
 from auditor.history.verdict import verdict
+from auditor.numbers import is_percent_metric
 from auditor.reports.templates import html_environment, markdown_environment
-
-
-def is_percent(metric: str) -> bool:
-    return "percent" in metric or metric.endswith(("_score", "_gap"))
 
 
 def value_text(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
-    if is_percent(metric):
+    if is_percent_metric(metric):
         return f"{shown(value)}%"
     # Counts stay counts ("3", not "3.00"); other numbers use the rounding rule.
     return str(int(value)) if float(value).is_integer() else f"{shown(value)}"

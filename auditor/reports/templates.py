@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 import auditor
 from auditor.errors import IncompleteAuditError
-from auditor.numbers import exact_percent, format_percent
+from auditor.numbers import exact_percent, format_percent, is_percent_metric
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
@@ -76,8 +76,8 @@ def number(value: float | int | None) -> str:
 
 
 def metric(name: str, value: float | int | None) -> str:
-    """A headline metric: percentages by name (``*_percent``), counts otherwise."""
-    return pct(value) if name.endswith("percent") else number(value)
+    """A headline metric: percentages by name (see ``is_percent_metric``), else counts."""
+    return pct(value) if is_percent_metric(name) else number(value)
 
 
 def markdown_escape(value: Any) -> Markup:
