@@ -6,7 +6,6 @@ developer machine without them, a failure under CI (``CI`` set).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,34 +15,12 @@ from auditor.history.db import open_history
 from auditor.history.render import write_review
 from auditor.history.review import build_review, parse_since
 from tests.history import review_fixture
+from tests.support.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-    pytest.skip(reason)
-
 
 def test_review_renders_in_chromium_with_charts_and_no_errors(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
     history = tmp_path / "h.db"
     review_fixture.record_two_runs(history)
     with open_history(history) as conn:
@@ -52,21 +29,17 @@ def test_review_renders_in_chromium_with_charts_and_no_errors(tmp_path: Path) ->
     shot = tmp_path / "review.png"
     errors: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(files.html.as_uri(), wait_until="load")
-            widths = page.eval_on_selector_all(
-                "figure.chart img", "imgs => imgs.map(i => [i.dataset.chart, i.naturalWidth])"
-            )
-            verdict_text = page.inner_text("#verdict")
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(files.html.as_uri(), wait_until="load")
+        widths = page.eval_on_selector_all(
+            "figure.chart img", "imgs => imgs.map(i => [i.dataset.chart, i.naturalWidth])"
+        )
+        verdict_text = page.inner_text("#verdict")
+        page.screenshot(path=str(shot), full_page=True)
     assert errors == []
     assert [u for u in requests if not u.startswith(("data:", "file:"))] == []
     assert [chart_id for chart_id, _ in widths] == [c.id for c in files.charts]
