@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import tarfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from auditor.numbers import display_percent
 from tests.mutation.projects import audit, make_shop, mutmut_oracle, report
+from tests.support.browser import chromium, unavailable
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +116,58 @@ def test_user_tree_only_gains_audit_folders(shop: dict[str, Any]) -> None:
     names = {p.name for p in shop["project"].iterdir()}
     assert names == {"shop", "tests", "pyproject.toml", ".audit", "audit-report"}
     assert not list(shop["project"].rglob("__pycache__"))
+
+
+@pytest.fixture(scope="module")
+def viewer_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real mutation-testing-elements viewer bundle, fetched from the npm registry."""
+    npm = shutil.which("npm")
+    if npm is None:
+        unavailable("npm is not installed (needed to fetch mutation-testing-elements)")
+    folder = tmp_path_factory.mktemp("viewer")
+    done = subprocess.run(
+        [str(npm), "pack", "mutation-testing-elements@3", "--silent"],
+        cwd=folder, capture_output=True, text=True, timeout=300, check=False,
+    )
+    if done.returncode != 0:
+        unavailable(f"npm pack mutation-testing-elements failed: {done.stderr.strip()[-200:]}")
+    [archive] = folder.glob("mutation-testing-elements-*.tgz")
+    with tarfile.open(archive) as tar:
+        member = tar.getmember("package/dist/mutation-test-elements.js")
+        tar.extractall(folder, members=[member], filter="data")
+    return folder / "package" / "dist" / "mutation-test-elements.js"
+
+
+@pytest.mark.browser
+def test_mutation_json_renders_in_the_real_viewer(
+    shop: dict[str, Any], viewer_script: Path, tmp_path: Path
+) -> None:
+    """Existing viewers render our mutation.json: load it into the Stryker/PIT web component."""
+    document = json.loads((shop["project"] / "audit-report" / "mutation.json").read_text())
+    page_file = tmp_path / "viewer.html"
+    page_file.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body>"
+        "<mutation-test-report-app title-postfix='audit'></mutation-test-report-app>"
+        f"<script src='{viewer_script.as_uri()}'></script>"
+        "<script>document.querySelector('mutation-test-report-app').report = "
+        f"{json.dumps(document)};</script></body></html>"
+    )
+    errors: list[str] = []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri(), wait_until="load")
+        # The viewer renders a totals table in its shadow DOM, one row per file.
+        page.wait_for_selector("mutation-test-report-app >> text=pricing.py",
+                               state="attached", timeout=20_000)
+        text = " ".join(page.locator("mutation-test-report-app >> css=table").all_inner_texts())
+    assert errors == []
+    section = shop["report"]["analyses"]["mutation"]
+    # The "All files" row: score of total, score of covered, killed, survived, ...
+    row = text[text.index("All files"):].split("\n\n")[0].split()
+    # The viewer computes its own score and counts from our file: they must be ours.
+    assert row[2] == str(display_percent(section["score"]))
+    assert int(row[4]) == section["counts"]["killed"]
+    assert int(row[5]) == section["counts"]["survived"]
+    assert "pricing.py" in text
