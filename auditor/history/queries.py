@@ -84,18 +84,24 @@ def _summary(row: tuple[Any, ...]) -> RunSummary:
     )
 
 
-def list_runs(
-    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
-) -> list[RunSummary]:
-    """Runs in time order (oldest first), optionally from ``since`` on and on one branch."""
-    clauses, params = [], []
+def _period_filter(since: str | None, branch: str | None) -> tuple[str, list[str]]:
+    """A ``WHERE`` clause (or nothing) for runs from ``since`` on, on ``branch``."""
+    clauses: list[str] = []
+    params: list[str] = []
     if since is not None:
         clauses.append("created >= ?")
         params.append(since)
     if branch is not None:
         clauses.append("branch = ?")
         params.append(branch)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def list_runs(
+    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
+) -> list[RunSummary]:
+    """Runs in time order (oldest first), optionally from ``since`` on and on one branch."""
+    where, params = _period_filter(since, branch)
     rows = conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY created, id", params
     ).fetchall()
@@ -246,14 +252,7 @@ def flaky_findings(
     conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
 ) -> list[FlakyTest]:
     """Flaky tests that ``audit flaky`` found and recorded."""
-    clauses, params = [], []
-    if since is not None:
-        clauses.append("created >= ?")
-        params.append(since)
-    if branch is not None:
-        clauses.append("branch = ?")
-        params.append(branch)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = _period_filter(since, branch)
     return [
         FlakyTest(
             nodeid=nodeid,

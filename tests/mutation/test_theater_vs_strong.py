@@ -51,7 +51,7 @@ def _project(root: Path, suite: Path) -> Path:
 @pytest.mark.skipif(not THEATER.is_dir(), reason="examples/coverage_theater not written yet")
 @pytest.mark.skipif(
     os.environ.get("AUDIT_THEATER_COMPARISON") != "1",
-    reason="~13 min: set AUDIT_THEATER_COMPARISON=1 to run",
+    reason="~10 min: set AUDIT_THEATER_COMPARISON=1 to run (.ci/run does)",
 )
 def test_theater_suite_scores_much_lower_than_strong_suite(tmp_path: Path) -> None:
     results = {}
