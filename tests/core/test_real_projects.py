@@ -56,8 +56,18 @@ def test_pytest_cov_forced_in_addopts_does_not_clobber_our_data(tmp_path: Path) 
             def test_square():
                 assert square(3) == 9
         """,
+        # Hypothesis keeps an example database in ./.hypothesis unless told otherwise.
+        "tests/test_property.py": """
+            from hypothesis import given, strategies as st
+            from shapes.area import square
+
+            @given(st.integers(min_value=0, max_value=1000))
+            def test_square_is_not_negative(side):
+                assert square(side) >= 0
+        """,
     })
     report = _audit_ok(root)
+    assert not (root / ".hypothesis").exists()
     module = report["analyses"]["coverage"]["modules"]["shapes/area.py"]  # type: ignore[index]
     # Lines not run: the raise, and legacy's two body lines.
     assert len(module["missing_lines"]) == 3
