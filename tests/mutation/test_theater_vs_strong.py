@@ -2,7 +2,7 @@
 
 Both suites run the same code (similar line coverage); only the strong one
 checks it. A bounded subset of provisioner modules keeps the run short.
-It takes ~10 minutes on 2 cores (two full audits of ~400 mutants each), so it
+It takes ~4 minutes on 2 cores (two full audits of ~400 mutants each), so it
 runs only with ``AUDIT_THEATER_COMPARISON=1``, which ``.ci/run`` sets in a
 step of its own.
 Measured (service.py + usage.py): strong suite mutation score 84.07% at 99-100%
@@ -56,7 +56,7 @@ def _project(root: Path, suite: Path) -> Path:
 @pytest.mark.skipif(not THEATER.is_dir(), reason="examples/coverage_theater not written yet")
 @pytest.mark.skipif(
     os.environ.get("AUDIT_THEATER_COMPARISON") != "1",
-    reason="~10 min: set AUDIT_THEATER_COMPARISON=1 to run (.ci/run does)",
+    reason="~4 min: set AUDIT_THEATER_COMPARISON=1 to run (.ci/run does)",
 )
 def test_theater_suite_scores_much_lower_than_strong_suite(tmp_path: Path) -> None:
     results = {}
