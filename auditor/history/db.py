@@ -153,9 +153,15 @@ def _retrying(attempt: Callable[[], object]) -> None:
 
 def _validate(conn: sqlite3.Connection, path: Path) -> int:
     """Return the schema version, refusing foreign and newer databases."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    # One statement, so one snapshot: read separately, a process creating the
+    # schema could commit in between and its tables would be seen without its
+    # application id, which looks exactly like another application's database.
+    app_id, version, tables = conn.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id()),"
+        " (SELECT user_version FROM pragma_user_version()),"
+        " (SELECT count(*) FROM sqlite_master WHERE type = 'table')"
+    ).fetchone()
+    version = int(version)
     if app_id != APPLICATION_ID and (app_id != 0 or tables or version):
         raise HistoryError(
             f"{path}: an SQLite database of another application, not a test-auditor history; "
