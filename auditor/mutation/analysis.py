@@ -128,6 +128,8 @@ class MutationAnalysis:
             notes.append(f"{len(reset)} mutants re-tested because their tests changed")
 
         runner = _Runner(stage, ctx, settings)
+        setup = inc.setup_fingerprint(stage, ctx.python, test_hashes)
+        runner.forced_fail_passed_for = inc.forced_fail_version(stage, setup)
         names: list[str] | None = None
         only: set[str] | None = None
         changed_functions: list[str] | None = None
@@ -178,7 +180,7 @@ class MutationAnalysis:
             since=since,
             changed_functions=changed_functions,
             shard=f"{shard[0]}/{shard[1]}" if shard else None,
-            mutmut_version=mutmut_version(ctx.python),
+            mutmut_version=runner.version or mutmut_version(ctx.python),
             settings={
                 "timeout_multiplier": settings.timeout_multiplier,
                 "timeout_constant": settings.timeout_constant,
@@ -187,7 +189,7 @@ class MutationAnalysis:
             notes=notes + runner.notes,
         )
         if result.complete and shard is None and since is None:
-            inc.save_state(stage, test_hashes)
+            inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
         return result
 
     # -- gate ----------------------------------------------------------------
@@ -307,6 +309,9 @@ class _Runner:
         self.stage, self.ctx, self.settings = stage, ctx, settings
         self.no_coverage = False
         self.notes: list[str] = []
+        self.version = ""  # mutmut's version, reported by its runs
+        # the mutmut version whose forced-fail check passed with this stage setup
+        self.forced_fail_passed_for: str | None = None
 
     def run(self, names: list[str] | None, generate_only: bool = False) -> MutmutOutcome:
         outcome = run_mutmut(
@@ -316,7 +321,9 @@ class _Runner:
             names,
             self.settings.max_children,
             self.settings.memory_limit_mb,
+            skip_forced_fail_for=self.forced_fail_passed_for,
         )
+        self.version = outcome.version or self.version
         if outcome.interrupted:
             metas = read_metas(self.stage)
             done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())
@@ -324,7 +331,11 @@ class _Runner:
                 f"mutation testing interrupted; {done} verdicts kept in "
                 f"{self.stage.folder}, run again to resume"
             )
-        if outcome.exit_code == 0 or (generate_only and outcome.nothing_matched):
+        if outcome.exit_code == 0:
+            # mutmut exits 0 only after its forced-fail check (run or skipped) passed
+            self.forced_fail_passed_for = outcome.version or None
+            return outcome
+        if generate_only and outcome.nothing_matched:
             return outcome
         if _NO_COVERAGE in outcome.output_tail:
             self.no_coverage = True

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import astuple
 from pathlib import Path
+from typing import Any
 
 from auditor.mutation import status as st
-from auditor.mutation.locations import FileLocator
+from auditor.mutation.locations import FileLocator, Location
 from auditor.mutation.notmutated import analyse_module
 from auditor.mutation.reader import (
     FileMeta,
@@ -32,8 +36,9 @@ def build_records(
     function; its unchecked mutants are then "no tests", which is what they are.
     """
     records = []
+    cache = _LocationCache(stage)
     for rel, meta in sorted(metas.items()):
-        locator = FileLocator.from_files(stage.folder / rel, stage.mutants / rel)
+        locate = cache.locator(rel)
         for key, code in sorted(meta.exit_code_by_key.items()):
             if only is not None and key not in only:
                 continue
@@ -53,14 +58,70 @@ def build_records(
                 covered_by=list(covered),
                 duration_seconds=meta.durations_by_key.get(key),
             )
-            location = locator.locate(local_name(key), qualname) if locator else None
+            location = locate(local_name(key), qualname)
             if location is not None:
                 record.line, record.column = location.line, location.column
                 record.end_line, record.end_column = location.end_line, location.end_column
                 record.original, record.mutated = location.original, location.mutated
                 record.diff = location.diff
             records.append(record)
+    cache.save()
     return records
+
+
+LOCATION_CACHE = "audit-locations.json"
+
+
+class _LocationCache:
+    """Mutant locations per file, kept while the source and its mutated copy are unchanged.
+
+    Locating every mutant parses and diffs each mutated module; on a re-run
+    most files are untouched, so their locations are read back instead. An
+    entry is used only under the digest of both files' current bytes.
+    """
+
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
+        self.file = stage.folder / LOCATION_CACHE
+        try:
+            loaded = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        self.old: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        self.new: dict[str, Any] = {}
+
+    def locator(self, rel: str) -> Any:
+        """``locate(local_key, qualname) -> Location | None`` for the mutants of ``rel``."""
+        try:
+            original = (self.stage.folder / rel).read_bytes()
+            mutated = (self.stage.mutants / rel).read_bytes()
+        except OSError:
+            return lambda local_key, qualname: None
+        digest = hashlib.sha256(original + b"\0" + mutated).hexdigest()
+        entry = self.old.get(rel)
+        known: dict[str, Any] = {}
+        if isinstance(entry, dict) and entry.get("digest") == digest:
+            known = dict(entry.get("locations") or {})
+        self.new[rel] = {"digest": digest, "locations": known}
+        built: list[FileLocator | None] = []
+
+        def locate(local_key: str, qualname: str) -> Location | None:
+            if local_key in known:
+                row = known[local_key]
+                return Location(*row) if row is not None else None
+            if not built:
+                built.append(
+                    FileLocator.from_files(self.stage.folder / rel, self.stage.mutants / rel)
+                )
+            location = built[0].locate(local_key, qualname) if built[0] else None
+            known[local_key] = list(astuple(location)) if location is not None else None
+            return location
+
+        return locate
+
+    def save(self) -> None:
+        if self.new != self.old:
+            self.file.write_text(json.dumps(self.new), encoding="utf-8")
 
 
 def source_files(stage: Stage) -> list[str]:

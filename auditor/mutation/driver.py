@@ -2,10 +2,11 @@
 
 mutmut rewires ``sys.path``, stdout and module globals when used in-process,
 so it always runs in a child process (with the staged folder as its cwd and
-in its own session). Its status line (``done/total 🎉 killed ... 🙁
-survived``) is parsed into the progress bar. Ctrl-C is forwarded as SIGINT,
-which mutmut handles by stopping its workers; every verdict it finished is
-already saved in its ``.meta`` files, so the next run resumes.
+in its own session), through :mod:`auditor.mutation.mutmut_entry`. Its
+status line (``done/total 🎉 killed ... 🙁 survived``) is parsed into the
+progress bar. Ctrl-C is forwarded as SIGINT, which mutmut handles by
+stopping its workers; every verdict it finished is already saved in its
+``.meta`` files, so the next run resumes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.mutation.mutmut_entry import SKIP_FORCED_FAIL, VERSION_MARKER
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, Task
 from auditor.project import tool_environment
@@ -28,7 +30,9 @@ from auditor.project import tool_environment
 _STATUS = re.compile(r"(\d+)/(\d+)\s+🎉 (\d+) 🫥 (\d+)\s+⏰ (\d+)\s+🤔 (\d+)\s+🙁 (\d+)")
 _NO_MATCH = "Filtered for specific mutants, but nothing matches"
 LIST_ONLY_NAME = "__test_auditor_generate_only__"
-_ENTRY = "import sys; sys.argv[0] = 'mutmut'; from mutmut.__main__ import cli; cli()"
+_RUN_PROGRAM = Path(__file__).with_name("mutmut_entry.py")
+_VERSION = re.compile(re.escape(VERSION_MARKER) + r"(\S+)")
+_HEAD_BYTES = 400
 _INTERRUPT_GRACE_SECONDS = 20.0
 _TAIL_BYTES = 6000
 
@@ -40,11 +44,7 @@ class MutmutOutcome:
     interrupted: bool = False
     nothing_matched: bool = False
     duration_seconds: float = 0.0
-
-
-def mutmut_command(python: str) -> list[str]:
-    """``mutmut`` through the project's interpreter (which must have mutmut installed)."""
-    return [python, "-c", _ENTRY]
+    version: str = ""  # mutmut's version, as the run reported it
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -84,9 +84,16 @@ def run_mutmut(
     names: list[str] | None = None,
     max_children: int | None = None,
     memory_limit_mb: int = 0,
+    skip_forced_fail_for: str | None = None,
 ) -> MutmutOutcome:
-    """Run ``mutmut run [names]`` in the stage; returns its exit code and output tail."""
-    command = [*mutmut_command(python), "run"]
+    """Run ``mutmut run [names]`` in the stage; returns its exit code and output tail.
+
+    mutmut runs through the project's interpreter (which must have it installed).
+
+    ``skip_forced_fail_for``: a mutmut version; when the run's mutmut has that
+    version, its forced-fail run is left out (see :mod:`auditor.mutation.mutmut_entry`).
+    """
+    command = [python, "-c", _RUN_PROGRAM.read_text(encoding="utf-8"), "run"]
     if max_children:
         command += ["--max-children", str(max_children)]
     command += names or []
@@ -94,7 +101,10 @@ def run_mutmut(
     env["AUDIT_MUTMUT_MEMORY_MB"] = str(memory_limit_mb)
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("MUTANT_UNDER_TEST", None)
-    tail = b""
+    env.pop(SKIP_FORCED_FAIL, None)
+    if skip_forced_fail_for:
+        env[SKIP_FORCED_FAIL] = skip_forced_fail_for
+    head = tail = b""
     interrupted = False
     started = time.monotonic()
     with progress.task("mutation testing", total=None) as task:
@@ -120,6 +130,8 @@ def run_mutmut(
                 continue
             if not chunk:
                 break
+            if len(head) < _HEAD_BYTES:
+                head += chunk[: _HEAD_BYTES - len(head)]
             tail = (tail + chunk)[-_TAIL_BYTES:]
             parser.feed(chunk.decode("utf-8", "replace"))
         try:
@@ -129,12 +141,14 @@ def run_mutmut(
             _stop(proc)
             exit_code = proc.wait()
     text = tail.decode("utf-8", "replace")
+    version = _VERSION.search(head.decode("utf-8", "replace"))
     return MutmutOutcome(
         exit_code=exit_code,
         output_tail=text,
         interrupted=interrupted,
         nothing_matched=_NO_MATCH in text,
         duration_seconds=time.monotonic() - started,
+        version=version.group(1) if version else "",
     )
 
 

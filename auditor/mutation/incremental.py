@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -58,8 +59,56 @@ def load_state(stage: Stage) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def save_state(stage: Stage, test_hashes: dict[str, str]) -> None:
-    (stage.folder / STATE_FILE).write_text(json.dumps({"test_hashes": test_hashes}, indent=1))
+def save_state(
+    stage: Stage,
+    test_hashes: dict[str, str],
+    setup: str = "",
+    forced_fail_version: str | None = None,
+) -> None:
+    state = {
+        "test_hashes": test_hashes,
+        "setup": setup,
+        "forced_fail_version": forced_fail_version,
+    }
+    (stage.folder / STATE_FILE).write_text(json.dumps(state, indent=1))
+
+
+def setup_fingerprint(stage: Stage, python: str, test_hashes: dict[str, str]) -> str:
+    """What decides whether mutmut's forced-fail check can pass, as one digest.
+
+    That check proves the tests import the mutated copies (so that
+    ``MUTANT_UNDER_TEST`` reaches them): it depends on the interpreter, the
+    import path, the generated configuration, the staged file names and the
+    content of every staged file other than the code under audit.
+    """
+    sources = [p.rstrip("/") for p in stage.source_paths]
+    files = {}
+    for rel in stage.copied:
+        if any(rel == s or rel.startswith(s + "/") for s in sources):
+            files[rel] = ""
+        else:
+            files[rel] = (
+                test_hashes.get(rel)
+                or hashlib.sha256((stage.folder / rel).read_bytes()).hexdigest()[:16]
+            )
+    config_file = stage.folder / "pyproject.toml"
+    parts = {
+        "python": python,
+        "pythonpath": os.environ.get("PYTHONPATH", ""),
+        "config": config_file.read_text() if config_file.is_file() else "",
+        "files": files,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def forced_fail_version(stage: Stage, setup: str) -> str | None:
+    """The mutmut version whose forced-fail check passed in the last completed run,
+    when the stage setup is still the same (None: the check must run)."""
+    state = load_state(stage)
+    version = state.get("forced_fail_version")
+    if state.get("setup") != setup or not isinstance(version, str) or not version:
+        return None
+    return version
 
 
 def changed_test_files(stage: Stage, current: dict[str, str]) -> set[str] | None:

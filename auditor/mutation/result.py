@@ -243,10 +243,10 @@ class MutationResult:
             groups.setdefault(self.function_key(mutant), []).append(mutant)
         return groups
 
-    def pseudo_tested(self) -> list[str]:
+    def pseudo_tested(self, functions: dict[str, list[MutantRecord]] | None = None) -> list[str]:
         """Functions that tests execute but where every (valid) mutant survives."""
         found = []
-        for key, mutants in sorted(self.functions().items()):
+        for key, mutants in sorted((functions or self.functions()).items()):
             valid = [m for m in mutants if m.valid]
             if valid and all(m.covered_by and m.status == st.SURVIVED for m in valid):
                 found.append(key)
@@ -294,7 +294,9 @@ class MutationResult:
             modules[path] = {**count(mutants).to_dict(), **info.to_dict()}
         for path, info in sorted(self.module_info.items()):
             modules.setdefault(path, {**Counts().to_dict(), **info.to_dict()})
-        functions = {key: count(ms).to_dict() for key, ms in sorted(self.functions().items())}
+        by_function = self.functions()
+        functions = {key: count(ms).to_dict() for key, ms in sorted(by_function.items())}
+        pseudo_tested = self.pseudo_tested(by_function)
         changed = self.changed_counts()
         summary = self.tests_summary()
         return {
@@ -309,8 +311,8 @@ class MutationResult:
             "functions": functions,
             "survivors": [m.to_dict() for m in self.survivors()],
             "survivor_count": totals.by_status[st.SURVIVED],
-            "pseudo_tested": self.pseudo_tested(),
-            "pseudo_tested_count": len(self.pseudo_tested()),
+            "pseudo_tested": pseudo_tested,
+            "pseudo_tested_count": len(pseudo_tested),
             "not_mutated": [n.to_dict() for n in self.not_mutated],
             "kill_matrix": self.kill_matrix,
             "tests": summary,

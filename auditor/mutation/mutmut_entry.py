@@ -1,0 +1,138 @@
+"""The program behind the auditor's ``mutmut`` runs (``python -c`` in the stage).
+
+It runs mutmut's own ``mutmut run`` command (mutmut 3.x) in the project's
+interpreter and must import nothing from the auditor. It changes only what
+costs time without deciding a verdict:
+
+- mutmut's version is printed first (``AUDIT-MUTMUT-VERSION: x``), which
+  saves the auditor a separate interpreter start to ask for it;
+- the status line is recounted at most every 0.1 s and always at the end
+  (mutmut recounts every mutant for each mutant it visits);
+- without mutant names, the clean run covers the tests of the mutants that
+  will be tested - what ``mutmut run NAMES`` does - and is left out when no
+  mutant will be tested (their verdicts cannot depend on other tests);
+- with ``AUDIT_SKIP_FORCED_FAIL`` set to this mutmut version, the forced-fail
+  run (the check that ``MUTANT_UNDER_TEST`` reaches the mutated code) is left
+  out: the auditor sets it only when the same stage setup passed that check
+  in an earlier completed run;
+- the process ends with ``os._exit`` once mutmut is done and its output
+  flushed (every result file is closed by then), skipping the teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+VERSION_MARKER = "AUDIT-MUTMUT-VERSION: "
+SKIP_FORCED_FAIL = "AUDIT_SKIP_FORCED_FAIL"
+_STATUS_INTERVAL_SECONDS = 0.1
+
+
+_PATCHED = (
+    "print_stats",
+    "collect_source_file_mutation_data",
+    "tests_for_mutant_names",
+    "mangled_name_from_mutant_name",
+    "run_forced_fail_test",
+)
+
+
+def _patch(main: Any, version: str) -> None:
+    """Install the changes listed in the module docstring into ``mutmut.__main__``.
+
+    A mutmut whose internals differ from 3.8's is left as it is.
+    """
+    try:
+        from mutmut.state import state
+        from mutmut.workers import isolation
+    except ImportError:
+        return
+    runner_classes: list[Any] = [
+        getattr(isolation, n, None) for n in ("ForkRunner", "ForkServerRunner")
+    ]
+    if not all(hasattr(main, name) for name in _PATCHED) or None in runner_classes:
+        return
+
+    original_print_stats = main.print_stats
+    last_status = [0.0]
+
+    def print_stats(data: Any, force_output: bool = False) -> None:
+        now = time.monotonic()
+        if force_output or now - last_status[0] >= _STATUS_INTERVAL_SECONDS:
+            last_status[0] = now
+            original_print_stats(data, force_output=force_output)
+
+    main.print_stats = print_stats
+
+    original_collect = main.collect_source_file_mutation_data
+    selected: dict[str, Any] = {}
+
+    def collect_source_file_mutation_data(*, mutant_names: Any) -> Any:
+        found = original_collect(mutant_names=mutant_names)
+        if not mutant_names:
+            selected["mutants"] = found[0]
+        return found
+
+    main.collect_source_file_mutation_data = collect_source_file_mutation_data
+
+    original_tests_for = main.tests_for_mutant_names
+
+    def tests_for_mutant_names(mutant_names: Any) -> set[str]:
+        if mutant_names or "mutants" not in selected:
+            return set(original_tests_for(mutant_names))
+        # the same test lookup as mutmut's loop over the mutants to test
+        tests: set[str] = set()
+        for _data, name, result in selected["mutants"]:
+            if result is None:
+                mangled = main.mangled_name_from_mutant_name(name.replace("__init__.", ""))
+                tests |= set(state().tests_by_mangled_function_name.get(mangled, ()))
+        selected["clean_tests"] = tests
+        return tests
+
+    main.tests_for_mutant_names = tests_for_mutant_names
+
+    for runner_class in runner_classes:
+        original_clean = runner_class.run_clean_tests
+
+        def run_clean_tests(self: Any, tests: Any, _original: Any = original_clean) -> int:
+            if not tests and "clean_tests" in selected:
+                return 0  # no mutant will be tested: nothing for a clean run to vouch for
+            return int(_original(self, tests=tests))
+
+        setattr(runner_class, "run_clean_tests", run_clean_tests)  # noqa: B010
+
+    if os.environ.get(SKIP_FORCED_FAIL) == version:
+
+        def run_forced_fail_test(runner: Any) -> None:
+            print("    forced fail test: passed in an earlier run with this setup")
+
+        main.run_forced_fail_test = run_forced_fail_test
+
+
+def main() -> None:
+    sys.argv[0] = "mutmut"
+    import mutmut
+    import mutmut.__main__ as mutmut_main
+
+    version = str(mutmut.__version__)
+    print(VERSION_MARKER + version, flush=True)
+    _patch(mutmut_main, version)
+    code = 0
+    try:
+        mutmut_main.cli()
+    except SystemExit as exc:
+        if isinstance(exc.code, int):
+            code = exc.code
+        elif exc.code is not None:  # SystemExit("message"): printed, exit code 1
+            print(exc.code, file=sys.stderr)
+            code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Re-runs without mutmut's fixed costs keep mutmut's verdicts (real mutmut runs).
+
+A root ``conftest.py`` in the fixture project logs every pytest session that
+mutmut starts (``MUTANT_UNDER_TEST`` and the selected tests), so the tests
+see which of mutmut's runs happened: the stats and listing runs, the clean
+run (``""``), the forced-fail run (``"fail"``) and one run per mutant.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.mutation.projects import (
+    PYTHON,
+    STRONG_CLAMP_TESTS,
+    audit,
+    make_shop,
+    mutmut_oracle,
+    report,
+)
+
+pytestmark = pytest.mark.slow
+
+LOGGING_CONFTEST = """\
+import json
+import os
+
+
+def pytest_sessionstart(session):
+    entry = {{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "args": list(session.config.args)}}
+    with open({log!r}, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\\n")
+"""
+
+
+def logged_shop(root: Path, log: Path) -> Path:
+    project = make_shop(root / "p")
+    (project / "conftest.py").write_text(LOGGING_CONFTEST.format(log=str(log)))
+    return project
+
+
+def sessions(log: Path) -> list[dict[str, object]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def statuses(project: Path) -> dict[str, str]:
+    mutants = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
+    return {m["id"]: m["status"] for m in mutants}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(tmp_path: Path) -> None:
+    log = tmp_path / "sessions.jsonl"
+    project = logged_shop(tmp_path, log)
+    first = audit("mutate", str(project))
+    assert first.returncode == 0, first.stderr
+    kinds = [s["mutant"] for s in sessions(log)]
+    assert "fail" in kinds and "" in kinds  # the first run checks both
+
+    log.unlink()
+    edit(project / "shop" / "pricing.py", "return a + b", "return b + a")
+    second = audit("mutate", str(project))
+    assert second.returncode == 0, second.stderr
+    runs = sessions(log)
+    assert "fail" not in [s["mutant"] for s in runs]
+    clean = [s for s in runs if s["mutant"] == ""]
+    # one clean run, of the tests that reach add() (the only changed function)
+    assert [sorted(s["args"]) for s in clean] == [["tests/test_strong.py::test_add"]]
+    tested = {s["mutant"] for s in runs if "__mutmut_" in str(s["mutant"])}
+    assert tested and all(".x_add__mutmut_" in str(m) for m in tested)
+    assert statuses(project) == mutmut_oracle(project, tmp_path)
+    section = report(project / "audit-report")["analyses"]["mutation"]
+    assert section["mutmut_version"] == importlib.metadata.version("mutmut")
+    # the edited file's mutants are located in its new text, not read back stale
+    add_mutants = [m for m in section["mutants"] if ".x_add__mutmut_" in m["id"]]
+    assert add_mutants and all("b + a" in m["original"] for m in add_mutants)
+
+
+def test_unchanged_rerun_runs_no_clean_tests_and_keeps_verdicts(tmp_path: Path) -> None:
+    log = tmp_path / "sessions.jsonl"
+    project = logged_shop(tmp_path, log)
+    assert audit("mutate", str(project)).returncode == 0
+    before = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
+    log.unlink()
+    again = audit("mutate", str(project))
+    assert again.returncode == 0, again.stderr
+    assert [s["mutant"] for s in sessions(log)] == ["list_all_tests"]
+    after = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
+    assert after == before  # verdicts, locations and diffs read back unchanged
+
+
+def test_changed_setup_runs_the_forced_fail_check_again(tmp_path: Path) -> None:
+    log = tmp_path / "sessions.jsonl"
+    project = logged_shop(tmp_path, log)
+    assert audit("mutate", str(project)).returncode == 0
+    log.unlink()
+    (project / "tests" / "test_weak.py").write_text(STRONG_CLAMP_TESTS)
+    second = audit("mutate", str(project))
+    assert second.returncode == 0, second.stderr
+    assert "fail" in [s["mutant"] for s in sessions(log)]
+    assert statuses(project) == mutmut_oracle(project, tmp_path)
+
+
+def plain_mutmut(project: Path) -> subprocess.CompletedProcess[str]:
+    """``mutmut run`` with its own configuration, in ``project`` itself."""
+    (project / "pyproject.toml").write_text(
+        '[tool.mutmut]\nsource_paths = ["shop"]\npytest_add_cli_args_test_selection = ["tests"]\n'
+    )
+    entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
+    return subprocess.run(
+        [PYTHON, "-c", entry, "run"],
+        cwd=project,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_source_change_breaking_a_test_stops_the_rerun_like_mutmut(tmp_path: Path) -> None:
+    log = tmp_path / "sessions.jsonl"
+    project = logged_shop(tmp_path, log)
+    copy = tmp_path / "plain"
+    shutil.copytree(project, copy)
+    assert plain_mutmut(copy).returncode == 0
+    assert audit("mutate", str(project)).returncode == 0
+    for root in (project, copy):  # test_add fails on the unmutated code now
+        edit(root / "shop" / "pricing.py", "return a + b", "return a - b")
+    second = audit("mutate", str(project))
+    assert second.returncode not in (0, 1)
+    assert "Failed to run clean test" in second.stdout + second.stderr
+    meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    add_codes = {k: c for k, c in codes.items() if ".x_add__mutmut_" in k}
+    assert add_codes and set(add_codes.values()) == {None}  # none taken for a kill
+    # plain mutmut, re-run on its own copy after the same edit, refuses as well
+    plain = plain_mutmut(copy)
+    assert plain.returncode != 0
+    assert "Failed to run clean test" in plain.stdout
