@@ -81,8 +81,3 @@ def is_percent_metric(name: str) -> bool:
     everything else is a count or a duration.
     """
     return "percent" in name or name.endswith(("_score", "_share", "_gap"))
-
-
-def as_float(value: Fraction) -> float:
-    """A JSON-friendly float of an exact percentage (full precision, not rounded)."""
-    return float(value)

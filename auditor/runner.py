@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from auditor.analysis import Analysis, get_analysis
@@ -95,11 +94,9 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
         for rule in analysis.gate_rules(config.gate, document["analyses"][analysis.name])
     ]
     result.gate = evaluate(rules, document["analyses"], enabled=config.gate_enabled)
+    # Extra rules read the measurements, not the gate: the document built
+    # above serves them as it is.
     for extra in request.extra_rules:
-        result.gate.rules.extend(extra(config, result.to_dict()))
+        result.gate.rules.extend(extra(config, document))
     result.duration_seconds = round(time.monotonic() - started, 3)
     return result
-
-
-def output_dir(config: AuditConfig) -> Path:
-    return config.output

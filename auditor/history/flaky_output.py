@@ -17,29 +17,14 @@ from pathlib import Path
 from auditor.config import AuditConfig
 from auditor.history.flaky import FlakyReport
 from auditor.history.record import flaky_row, record_flaky
-from auditor.history.suite import PLUGIN, PLUGIN_DIR, SuiteRunner
+from auditor.history.suite import PLUGIN_DIR, SuiteRunner
 
 
 def replay_command(
     runner: SuiteRunner, *, seed: int | None = None, order_file: Path | None = None
 ) -> str:
     """A shell command that replays a shuffled run or an explicit order."""
-    cmd = [
-        runner.python,
-        "-m",
-        "pytest",
-        "-p",
-        PLUGIN,
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-    ]
-    if seed is not None:
-        cmd.append(f"--audit-shuffle-seed={seed}")
-    if order_file is not None:
-        cmd.append(f"--audit-order-from={order_file}")
-    cmd += [*runner.pytest_args, *runner.test_paths]
+    cmd = runner.replay_command(seed=seed, order_file=order_file)
     return f"cd {shlex.quote(str(runner.root))} && PYTHONPATH={shlex.quote(str(PLUGIN_DIR))} " + (
         " ".join(shlex.quote(part) for part in cmd)
     )

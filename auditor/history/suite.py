@@ -54,20 +54,19 @@ class SuiteRunner:
     runs_made: int = 0
 
     def command(self, *, seed: int | None, order_file: Path | None, report: Path) -> list[str]:
+        """The recorded run: quiet, with the executed order written to ``report``."""
+        quiet = ["-q", "--no-header", "-rN", f"--audit-order-report={report}"]
+        return self._pytest(seed, order_file, quiet)
+
+    def replay_command(self, *, seed: int | None, order_file: Path | None) -> list[str]:
+        """The same run for a person to replay, with pytest's normal output."""
+        return self._pytest(seed, order_file, [])
+
+    def _pytest(self, seed: int | None, order_file: Path | None, extra: list[str]) -> list[str]:
         cmd = [
-            self.python,
-            "-m",
-            "pytest",
-            "-p",
-            PLUGIN,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            "-q",
-            "--no-header",
-            "-rN",
-            f"--audit-order-report={report}",
+            self.python, "-m", "pytest",
+            "-p", PLUGIN, "-p", "no:cacheprovider", "-p", "no:randomly",
+            *extra,
         ]
         if seed is not None:
             cmd.append(f"--audit-shuffle-seed={seed}")

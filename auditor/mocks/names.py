@@ -10,6 +10,8 @@ with its first part replaced by what the module imported under that name
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
 
 PATCH_KINDS: dict[str, str] = {
@@ -97,22 +99,26 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def root_name(node: cst.BaseExpression) -> str | None:
-    """The leftmost name of an attribute/call/subscript chain (``a`` in ``a.b().c[0]``)."""
-    current: cst.BaseExpression = node
-    while True:
-        if isinstance(current, cst.Name):
-            return current.value
-        if isinstance(current, cst.Attribute):
+def chain(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """``node`` and what it is read from, outermost first (``a.b().c`` -> ``a.b().c``,
+    ``a.b()``, ``a.b``, ``a``), through attributes, calls, subscripts and awaits."""
+    current: cst.BaseExpression | None = node
+    while current is not None:
+        yield current
+        if isinstance(current, cst.Attribute | cst.Subscript):
             current = current.value
         elif isinstance(current, cst.Call):
             current = current.func
-        elif isinstance(current, cst.Subscript):
-            current = current.value
         elif isinstance(current, cst.Await):
             current = current.expression
         else:
-            return None
+            current = None
+
+
+def root_name(node: cst.BaseExpression) -> str | None:
+    """The leftmost name of an attribute/call/subscript chain (``a`` in ``a.b().c[0]``)."""
+    *_, last = chain(node)
+    return last.value if isinstance(last, cst.Name) else None
 
 
 def canonical(name: str, imports: dict[str, str]) -> str:

@@ -56,21 +56,10 @@ class FunctionScan:
 
     def mock_root(self, node: cst.BaseExpression) -> str | None:
         """The mock variable an expression is read from (``m`` in ``m.get().json``)."""
-        current: cst.BaseExpression | None = node
-        while current is not None:
+        for current in n.chain(node):
             name = n.dotted(current)
             if name is not None and name in self.mock_vars:
                 return name
-            if isinstance(current, cst.Attribute):
-                current = current.value
-            elif isinstance(current, cst.Call):
-                current = current.func
-            elif isinstance(current, cst.Subscript):
-                current = current.value
-            elif isinstance(current, cst.Await):
-                current = current.expression
-            else:
-                current = None
         return None
 
 
