@@ -30,6 +30,13 @@ class AuditContext:
     test_run: TestRun | None = None
     coverage_data: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    run_dir: Path = field(default=Path())
+    """This audit's own scratch folder under ``.audit/`` (test events, logs, coverage
+    data); ``state_dir/run`` unless the caller gives one."""
+
+    def __post_init__(self) -> None:
+        if self.run_dir == Path():
+            self.run_dir = self.state_dir / "run"
 
     @property
     def test_paths(self) -> list[Path]:

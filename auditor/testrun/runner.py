@@ -25,10 +25,14 @@ from pathlib import Path
 from auditor.context import AuditContext
 from auditor.errors import IncompleteAuditError
 from auditor.model import TestOutcome, TestRun
-from auditor.project import tool_environment
-from auditor.testrun.probe import InterpreterFacts, probe
+from auditor.testrun.command import (
+    build_command,
+    combine_parallel_data,
+    coverage_data_file,
+    test_environment,
+)
+from auditor.testrun.probe import probe
 
-PLUGIN_DIR = Path(__file__).parent / "plugin"
 _PYTEST_EXIT_MEANING = {
     2: "interrupted",
     3: "internal error",
@@ -36,70 +40,6 @@ _PYTEST_EXIT_MEANING = {
     5: "no tests collected",
 }
 _POLL_SECONDS = 0.2
-
-
-def coverage_data_file(state: Path) -> Path:
-    return state / "coverage" / ".coverage"
-
-
-def _source_arguments(ctx: AuditContext) -> list[str]:
-    """``--source`` as paths (so never-imported files count as 0%) or module names."""
-    sources = [
-        loc.name if loc.is_module else os.path.relpath(loc.path, ctx.root)
-        for loc in ctx.packages
-    ]
-    return [f"--source={','.join(sources)}"]
-
-
-def _omit_arguments(ctx: AuditContext, facts: InterpreterFacts) -> list[str]:
-    """Keep the project's omit patterns and add tests that live inside a package."""
-    patterns = list(facts.omit)
-    for test_path in ctx.test_paths:
-        for loc in ctx.packages:
-            if test_path == loc.path or loc.path in test_path.parents:
-                relative = os.path.relpath(test_path, ctx.root)
-                patterns.append(relative if test_path.suffix == ".py" else f"{relative}/*")
-    return [f"--omit={','.join(patterns)}"] if patterns else []
-
-
-def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool) -> list[str]:
-    command = [ctx.python, "-m"]
-    if with_coverage:
-        command += [
-            "coverage",
-            "run",
-            "--branch",
-            f"--data-file={coverage_data_file(ctx.state_dir)}",
-            *_source_arguments(ctx),
-            *_omit_arguments(ctx, facts),
-            "-m",
-        ]
-    command += [
-        "pytest",
-        "-p",
-        "audit_pytest_plugin",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "enable_assertion_pass_hook=true",
-    ]
-    if facts.has_pytest_cov:
-        command.append("--no-cov")
-    if facts.has_xdist:
-        command += ["-n", "0"]
-    command += ctx.config.pytest_args
-    command += [os.path.relpath(p, ctx.root) for p in ctx.test_paths]
-    return command
-
-
-def _environment(ctx: AuditContext, report_file: Path) -> dict[str, str]:
-    roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
-    extra = [PLUGIN_DIR, *sorted(roots)]
-    env = tool_environment(ctx.python, extra)
-    env["AUDIT_PYTEST_REPORT"] = str(report_file)
-    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")
-    env.pop("COVERAGE_PROCESS_START", None)
-    return env
 
 
 def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]], int]:
@@ -140,16 +80,16 @@ def _log_tail(log_file: Path) -> str:
 
 def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result."""
-    run_dir = ctx.state_dir / "run"
+    run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     report_file = run_dir / "tests.jsonl"
     log_file = run_dir / "pytest.log"
     report_file.write_text("")
-    data_file = coverage_data_file(ctx.state_dir)
+    data_file = coverage_data_file(run_dir)
     data_file.parent.mkdir(parents=True, exist_ok=True)
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
-    env = _environment(ctx, report_file)
+    env = test_environment(ctx, report_file)
     facts = probe(ctx.python, ctx.root, env)
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
@@ -195,7 +135,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
     )
     _check(run, ctx, log_file, collect_errors)
     if with_coverage:
-        _combine_parallel_data(ctx, env, data_file)
+        combine_parallel_data(ctx, env, data_file)
         ctx.coverage_data = data_file
     return run
 
@@ -238,15 +178,4 @@ def _check(run: TestRun, ctx: AuditContext, log_file: Path, collect_errors: list
         f"pytest exited with code {run.exit_code} ({meaning})"
         + (f": {tail}" if tail else "")
         + f"; log: {log_file}"
-    )
-
-
-def _combine_parallel_data(ctx: AuditContext, env: dict[str, str], data_file: Path) -> None:
-    """A project with ``parallel = true`` writes suffixed data files: combine them."""
-    if data_file.exists() or not list(data_file.parent.glob(".coverage.*")):
-        return
-    subprocess.run(
-        [ctx.python, "-m", "coverage", "combine", f"--data-file={data_file}",
-         str(data_file.parent)],
-        cwd=ctx.root, env=env, capture_output=True, timeout=600, check=False,
     )
