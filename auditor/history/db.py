@@ -14,8 +14,10 @@ naming the path.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -198,30 +200,93 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why a history at ``path`` cannot be written, or None when it can.
+
+    Checked before anything is measured, so an audit that could not record
+    its run says so at once instead of after the whole suite. A history file
+    needs its folder writable too: SQLite keeps its journal beside it.
+    """
+    path = Path(path).absolute()
+    existing = _nearest_existing(path)
+    try:
+        if os.statvfs(existing).f_flag & os.ST_RDONLY:
+            where = "it is" if existing == path else f"{existing} is"
+            return f"{where} on a read-only file system"
+    except OSError:
+        pass
+    if path.is_dir():
+        return None  # _check_header names this case
+    if path.exists() and not os.access(path, os.W_OK):
+        return "it is not writable"
+    folder = path.parent if path.parent.exists() else _nearest_existing(path.parent)
+    if not os.access(folder, os.W_OK):
+        return f"{folder} is not writable"
+    return None
+
+
+def check_writable(path: Path) -> None:
+    """:class:`HistoryError` (exit 2) when a run could not be recorded at ``path``."""
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise HistoryError(
+            f"{path}: history is read-only ({reason}); point [tool.audit] history / "
+            "--history at a writable path"
+        )
+
+
+def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """Open ``path``; read-only callers never write, not even SQLite's side files.
+
+    On media nobody can write, SQLite cannot create the shared-memory file a
+    WAL database is read through, and reports "unable to open database file":
+    there the file is opened as immutable (safe, since nothing can change it).
+    """
+    if not read_only:
+        return sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    mode = "immutable=1" if read_only_reason(path) else "mode=ro"
+    uri = f"file:{urllib.parse.quote(str(Path(path).absolute()))}?{mode}"
+    return sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        check_same_thread=False,
+    )
+
+
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (and, if ``create``, create or migrate) the history at ``path``.
 
     With ``create=False`` a missing file is :class:`FileNotFoundError` and
-    nothing is written (used by read-only callers such as the gate).
+    nothing is written: the file is opened read-only, so listing and
+    reviewing a history on a read-only file system works (used by readers
+    such as ``audit history``, ``audit review`` and the gate).
     """
     path = Path(path)
     if path.exists():
         _check_header(path)
     elif not create:
         raise FileNotFoundError(str(path))
-    else:
+    if create:
+        check_writable(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HistoryError(f"{path}: cannot create history folder: {exc.strerror}") from None
     try:
-        conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-        )
+        conn = _sqlite_connect(path, read_only=not create)
     except sqlite3.OperationalError as exc:
         raise HistoryError(f"{path}: cannot open history database: {exc}") from None
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
+        if create:
+            conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Validate before anything that writes (switching to WAL rewrites the header).
         _validate(conn, path)
