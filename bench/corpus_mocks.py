@@ -1,0 +1,214 @@
+"""Precision and recall of the mocks analysis on the corpus of real suites.
+
+For each project of ``bench/corpus/projects.toml`` (a fresh unpacked copy of
+its pinned sdist, with its own venv, from ``bench/corpus/corpus.py``), runs
+
+    audit report --only mocks --no-gate --config <file outside the tree> --output <outside>
+
+reads ``analyses.mocks.findings`` of the written report.json, matches them to
+``bench/corpus/mocks_labels.json`` by (project, path, line, rule) and prints,
+per rule and overall: TP, FP, borderline, unlabelled, misses, precision and
+recall (definitions in ``bench/mocks_scoring.py`` and docs/mocks.md,
+"Judging standard").
+
+Usage:
+    python bench/corpus_mocks.py                    # every project, print the table
+    python bench/corpus_mocks.py --project NAME     # one project (repeatable)
+    python bench/corpus_mocks.py --check            # CI ratchet: exit 1 on a drop or
+                                                    # an unlabelled finding
+    python bench/corpus_mocks.py --update-best      # raise bench/corpus/mocks_best.json
+    python bench/corpus_mocks.py --save F.json      # also write the findings (for labelling)
+    python bench/corpus_mocks.py --from F.json      # score saved findings, run nothing
+
+The config handed to the audit declares only what pytest needs (packages,
+tests, the venv's python, pytest args): no boundaries, nothing tuned to the
+labels, so the figures are those of the default rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CORPUS = BENCH / "corpus"
+LABELS = CORPUS / "mocks_labels.json"
+MISSES = CORPUS / "mocks_misses.json"
+BEST = CORPUS / "mocks_best.json"
+AUDIT_TIMEOUT = 1200  # seconds per project; the slowest suites take ~1 minute
+
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(CORPUS))
+
+import mocks_scoring as scoring  # noqa: E402
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def write_config(path: Path, project: Any, python: str) -> None:
+    """The audit's ``[tool.audit]`` for one corpus project, outside its tree."""
+    lines = [
+        "[tool.audit]",
+        f"packages = {_toml_list(list(project.packages))}",
+        f"tests = {_toml_list(list(project.tests))}",
+        f"python = {json.dumps(python)}",
+        f"pytest_args = {_toml_list(list(getattr(project, 'pytest_args', []) or []))}",
+        'analyses = ["mocks"]',
+        # A test that fails in this environment does not change what the code says.
+        "tolerate_test_failures = true",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_project(project: Any, work: Path) -> tuple[list[scoring.Observed], dict[str, Any]]:
+    """Audit one fresh copy of ``project``; its findings and the mocks section."""
+    import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
+
+    prepared = corpus.prepare(project)
+    config = work / f"{project.name}.toml"
+    output = work / f"{project.name}-report"
+    write_config(config, project, str(prepared.python))
+    command = [sys.executable, "-m", "auditor", "report", str(prepared.root), "--only", "mocks",
+               "--no-gate", "--config", str(config), "--output", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT,
+                          check=False, cwd=REPO)
+    report_path = output / "report.json"
+    if done.returncode != 0 or not report_path.exists():
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RuntimeError(f"{project.name}: audit exited {done.returncode}: {tail}")
+    mocks = json.loads(report_path.read_text(encoding="utf-8"))["analyses"]["mocks"]
+    findings = [
+        scoring.Observed(project.name, f["path"], f["line"], f["rule"], f.get("test", ""),
+                         f.get("message", ""), f.get("code", ""))
+        for f in mocks["findings"] if not f.get("suppressed")
+    ]
+    return findings, mocks
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def print_table(result: scoring.Score) -> None:
+    header = (f"{'rule':<20} {'TP':>4} {'FP':>4} {'bord':>4} {'unlab':>5} {'miss':>4} "
+              f"{'stale':>5} {'precision':>9} {'recall':>7}")
+    print(header)
+    print("-" * len(header))
+    rows = sorted(result.rules.items())
+    rows.append((scoring.OVERALL, result.overall))
+    for rule, s in rows:
+        if rule == scoring.OVERALL:
+            print("-" * len(header))
+        print(f"{rule:<20} {s.tp:>4} {s.fp:>4} {s.borderline:>4} {s.unlabelled:>5} "
+              f"{s.misses:>4} {s.stale:>5} {_percent(s.precision):>9} {_percent(s.recall):>7}")
+
+
+def _observed(items: list[dict[str, Any]]) -> list[scoring.Observed]:
+    fields = scoring.Observed.__dataclass_fields__
+    return [scoring.Observed(**{k: v for k, v in item.items() if k in fields}) for item in items]
+
+
+def collect(args: argparse.Namespace) -> tuple[list[scoring.Observed], dict[str, Any], set[str]]:
+    """Findings of every selected project (run now, or read from ``--from``)."""
+    if args.from_file:
+        saved = json.loads(Path(args.from_file).read_text(encoding="utf-8"))
+        names = set(args.project or saved["projects"])
+        kept = [f for f in _observed(saved["findings"]) if f.project in names]
+        return kept, {k: v for k, v in saved["projects"].items() if k in names}, names
+    import corpus
+
+    projects = [p for p in corpus.load_projects() if not args.project or p.name in args.project]
+    unknown = set(args.project or ()) - {p.name for p in projects}
+    if unknown:
+        raise SystemExit(f"corpus_mocks: error: unknown project(s): {', '.join(sorted(unknown))}")
+    findings: list[scoring.Observed] = []
+    summaries: dict[str, Any] = {}
+    work = Path(tempfile.mkdtemp(prefix="audit-corpus-mocks-"))
+    try:
+        for project in projects:
+            started = time.monotonic()
+            found, mocks = run_project(project, work)
+            findings += found
+            summaries[project.name] = {
+                "tests_analyzed": mocks.get("tests_analyzed", 0),
+                "files_analyzed": mocks.get("files_analyzed", 0),
+                "findings": len(found),
+                "seconds": round(time.monotonic() - started, 1),
+                "tests": [{"test": t["test"], "path": t["path"], "line": t["line"],
+                           "findings": t.get("findings", 0)} for t in mocks.get("tests", [])],
+                "boundaries": mocks.get("boundaries", []),
+            }
+            print(f"{project.name}: {mocks.get('tests_analyzed', 0)} tests, {len(found)} "
+                  f"findings ({summaries[project.name]['seconds']} s)", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return findings, summaries, {p.name for p in projects}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", action="append", help="only this project (repeatable)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a figure drops below the ratchet or a finding is "
+                             "unlabelled")
+    parser.add_argument("--update-best", action="store_true", help="raise the ratchet file")
+    parser.add_argument("--save", help="write the findings and per-test list to this JSON file")
+    parser.add_argument("--from", dest="from_file", help="score findings saved with --save")
+    args = parser.parse_args(argv)
+    if args.update_best and args.project:
+        parser.error("--update-best needs the whole corpus (no --project)")
+    try:
+        labels = scoring.load_labels(LABELS)
+        misses = scoring.load_misses(MISSES)
+        best = scoring.load_best(BEST)
+        findings, summaries, names = collect(args)
+    except (scoring.LabelFileError, RuntimeError, subprocess.TimeoutExpired) as error:
+        print(f"corpus_mocks: error: {error}", file=sys.stderr)
+        return 2
+    if args.save:
+        Path(args.save).write_text(json.dumps({
+            "projects": summaries,
+            "findings": [vars(f) for f in findings],
+        }, indent=1) + "\n", encoding="utf-8")
+    result = scoring.score(findings, labels, misses.misses, names)
+    print_table(result)
+    stale_fp = len(result.stale) - len(result.lost_tp)
+    print(f"{len(findings)} findings on {len(names)} projects; {len(labels)} labels "
+          f"({stale_fp} stale fp/borderline, {len(result.lost_tp)} tp no longer found), "
+          f"{len(misses.misses)} known misses")
+    for finding in result.unlabelled[:50]:
+        print(f"unlabelled: {finding.project} {finding.path}:{finding.line} {finding.rule}: "
+              f"{finding.message}")
+    failures: list[str] = []
+    whole_corpus = not args.project
+    if args.check:
+        if result.unlabelled:
+            failures.append(f"{len(result.unlabelled)} findings have no label "
+                            f"(label them in {LABELS.relative_to(REPO)})")
+        if whole_corpus:
+            failures += scoring.regressions(result.figures(), best)
+    if args.update_best:
+        document = {
+            "comment": "Best figures reached (fractions, rounded down); CI fails below them. "
+                       "Raise with: python bench/corpus_mocks.py --update-best",
+            "figures": scoring.raised(result.figures(), best),
+        }
+        BEST.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {BEST.relative_to(REPO)}")
+    for failure in failures:
+        print(f"corpus_mocks: FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
