@@ -15,6 +15,7 @@ real suite would otherwise break the measurement:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,14 +25,16 @@ from pathlib import Path
 
 from auditor.context import AuditContext
 from auditor.errors import IncompleteAuditError
-from auditor.model import TestOutcome, TestRun
+from auditor.model import TestRun
 from auditor.testrun.command import (
     build_command,
     combine_parallel_data,
     coverage_data_file,
     test_environment,
 )
+from auditor.testrun.diagnosis import collected_line, pytest_error
 from auditor.testrun.probe import probe
+from auditor.testrun.session import SessionRecord, describe_exit
 
 _PYTEST_EXIT_MEANING = {
     2: "interrupted",
@@ -40,6 +43,7 @@ _PYTEST_EXIT_MEANING = {
     5: "no tests collected",
 }
 _POLL_SECONDS = 0.2
+_TERM_GRACE_SECONDS = 5.0
 
 
 def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]], int]:
@@ -55,27 +59,20 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
     return events, offset + end
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the whole process group (pytest may have started children)."""
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop the whole process group (pytest may have started children).
 
-
-def _log_tail(log_file: Path) -> str:
-    try:
-        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    meaningful = [line for line in lines if line.strip() and not set(line.strip()) <= set("=-_")]
-    return meaningful[-1].strip() if meaningful else ""
+    SIGTERM first, so coverage and pytest can end cleanly; then SIGKILL for
+    whatever of the group is still there (a child that ignores SIGTERM, or
+    one the suite started and forgot), so nothing is left behind.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=_TERM_GRACE_SECONDS)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
@@ -94,8 +91,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
-    outcomes: list[TestOutcome] = []
-    collect_errors: list[str] = []
+    session = SessionRecord()
     offset = 0
     with log_file.open("wb") as log, ctx.progress.task("tests") as task:
         process = subprocess.Popen(
@@ -107,57 +103,81 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
                 finished = process.poll() is not None
                 events, offset = _read_events(report_file, offset)
                 for event in events:
-                    if event["event"] == "collected":
-                        task.update(total=float(event["count"]))  # type: ignore[arg-type]
-                    elif event["event"] == "collect_error":
-                        collect_errors.append(f"{event['nodeid']}: {event['message']}")
-                    elif event["event"] == "test":
-                        outcomes.append(_outcome(event))
-                        task.update(completed=len(outcomes))
+                    session.feed(event)
+                if session.collected is not None:
+                    task.update(total=float(session.collected), completed=len(session.outcomes))
                 if finished:
                     break
                 if time.monotonic() - started > ctx.config.test_timeout:
-                    _stop(process)
-                    raise IncompleteAuditError(
-                        f"the test suite did not finish within {ctx.config.test_timeout:g} s "
-                        f"([tool.audit] test_timeout); it was stopped; log: {log_file}"
-                    )
+                    stop_process_group(process)
+                    raise IncompleteAuditError(_timeout_message(ctx, session, log_file))
                 time.sleep(_POLL_SECONDS)
         except BaseException:
-            _stop(process)
+            stop_process_group(process)
             raise
     exit_code = process.returncode
+    if session.started and not session.finished:
+        # cut short: whatever the dead test started in the group goes with it
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
     run = TestRun(
         exit_code=exit_code,
         duration_seconds=round(time.monotonic() - started, 3),
-        tests=outcomes,
+        tests=session.outcomes,
         command=command,
     )
-    _check(run, ctx, log_file, collect_errors)
+    _check(run, ctx, log_file, session)
     if with_coverage:
         combine_parallel_data(ctx, env, data_file)
         ctx.coverage_data = data_file
     return run
 
 
-def _outcome(event: dict[str, object]) -> TestOutcome:
-    return TestOutcome(
-        nodeid=str(event["nodeid"]),
-        outcome=str(event["outcome"]),
-        duration_seconds=round(float(event["duration"]), 6),  # type: ignore[arg-type]
-        assertions_executed=int(event["assertions"]),  # type: ignore[call-overload]
-        message=str(event.get("message", "")),
+def _timeout_message(ctx: AuditContext, session: SessionRecord, log_file: Path) -> str:
+    if session.running:
+        where = f"while running {session.running}"
+    elif session.started:
+        where = f"after {session.progress_note()}"
+    else:
+        where = "before the pytest session started"
+    return (
+        f"the test suite did not finish within {ctx.config.test_timeout:g} s "
+        f"([tool.audit] test_timeout); it was stopped {where}; log: {log_file}"
     )
 
 
-def _check(run: TestRun, ctx: AuditContext, log_file: Path, collect_errors: list[str]) -> None:
-    """Turn a run that is not a coverage result into a clear error."""
+def _check(run: TestRun, ctx: AuditContext, log_file: Path, session: SessionRecord) -> None:
+    """Turn a run that is not a coverage result into a clear one-line error.
+
+    The order matters: a session that started and never finished is a
+    truncated run whatever the exit code says (``os._exit(0)`` in a test
+    exits 0); a session that never started failed in pytest's start-up, and
+    only pytest's log says why.
+    """
+    if session.started and not session.finished:
+        last = f"last test started: {session.last_started}" if session.last_started else (
+            "no test had started (it ended during collection)"
+        )
+        raise IncompleteAuditError(
+            "the test run ended before pytest finished its session "
+            f"({describe_exit(run.exit_code)}, {session.progress_note()}); {last}; log: {log_file}"
+        )
+    if not session.started:
+        cause = pytest_error(_read_log(log_file), ctx.root)
+        if run.exit_code == 0:
+            cause = cause or "the auditor's pytest plugin recorded nothing (was it disabled?)"
+        raise IncompleteAuditError(
+            f"pytest stopped before running any test ({describe_exit(run.exit_code)})"
+            + (f": {cause}" if cause else "")
+            + f"; log: {log_file}"
+        )
     if run.exit_code == 0:
         return
-    if collect_errors:
-        more = f" (and {len(collect_errors) - 1} more)" if len(collect_errors) > 1 else ""
+    if session.collect_errors:
+        errors = session.collect_errors
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise IncompleteAuditError(
-            f"pytest could not collect the tests: {collect_errors[0]}{more}; log: {log_file}"
+            f"pytest could not collect the tests: {errors[0]}{more}; log: {log_file}"
         )
     if run.exit_code == 1 and run.failed:
         if ctx.config.tolerate_test_failures:
@@ -170,12 +190,27 @@ def _check(run: TestRun, ctx: AuditContext, log_file: Path, collect_errors: list
             f"coverage result (set [tool.audit] tolerate_test_failures = true to audit "
             f"anyway); log: {log_file}"
         )
+    log_text = _read_log(log_file)
+    if run.exit_code == 5:
+        said = collected_line(log_text)
+        raise IncompleteAuditError(
+            "pytest collected no tests to run (exit status 5)"
+            + (f": {said!r}" if said else "")
+            + f" in {', '.join(ctx.config.tests)}; log: {log_file}"
+        )
     meaning = _PYTEST_EXIT_MEANING.get(run.exit_code, "crashed")
     if run.exit_code < 0:
-        meaning = f"killed by signal {-run.exit_code}"
-    tail = _log_tail(log_file)
+        meaning = describe_exit(run.exit_code)
+    cause = pytest_error(log_text, ctx.root)
     raise IncompleteAuditError(
         f"pytest exited with code {run.exit_code} ({meaning})"
-        + (f": {tail}" if tail else "")
+        + (f": {cause}" if cause else "")
         + f"; log: {log_file}"
     )
+
+
+def _read_log(log_file: Path) -> str:
+    try:
+        return log_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

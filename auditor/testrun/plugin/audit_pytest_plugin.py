@@ -6,6 +6,12 @@ duration and how many assertions it actually executed, as JSON lines in the
 file named by ``AUDIT_PYTEST_REPORT``. The auditor reads that file while the
 run is going (for progress) and after it (for the result model).
 
+It also records the shape of the session - its start, the number of tests
+collected, each test's start, and the session's end with pytest's exit
+status - so the auditor can tell a complete run from one that ended early
+(``os._exit`` in a test, a segfault, a SIGKILL) and name the test that was
+running when it did.
+
 Assertions counted: plain ``assert`` statements that passed (pytest's
 ``pytest_assertion_pass`` hook, enabled with ``enable_assertion_pass_hook``;
 a failing one fails the test anyway), ``pytest.raises``/``pytest.warns``
@@ -85,6 +91,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _stream = None
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _emit({"event": "session_start"})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _emit({"event": "session_finish", "exitstatus": int(exitstatus)})
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     _emit({"event": "collected", "count": len(session.items)})
 
@@ -113,6 +128,7 @@ def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) 
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     _current["nodeid"] = item.nodeid
     _current["count"] = 0
+    _emit({"event": "start", "nodeid": item.nodeid})
     _reports[item.nodeid] = {"start": time.perf_counter(), "phases": {}}
     yield
     state = _reports.pop(item.nodeid, {"phases": {}, "start": time.perf_counter()})
