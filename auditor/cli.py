@@ -123,9 +123,18 @@ def load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
 
 
 def _selected(only: str | None, config: AuditConfig) -> list[str]:
-    if not only:
+    """The analyses ``--only`` names; all configured ones when it is not given.
+
+    ``--only ""`` (an empty shell variable, typically) is an error, not "all":
+    silently running everything would hide the mistake.
+    """
+    if only is None:
         return list(config.analyses)
     names = [n.strip() for n in only.split(",") if n.strip()]
+    if not names:
+        raise UsageError(
+            f"--only: no analysis named (got {only!r}; choose from {', '.join(analysis_names())})"
+        )
     unknown = [n for n in names if n not in analysis_names()]
     if unknown:
         raise UsageError(

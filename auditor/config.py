@@ -48,9 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "history": ".audit/history.db",
 }
 
+# One line, like every error: the README's "Configuration reference" has the full example.
 SETUP_HINT = (
-    'add a [tool.audit] table, e.g.\n\n[tool.audit]\npackages = ["yourpackage"]\n'
-    'tests = ["tests"]\n\n[tool.audit.gate]\nline = 80\n'
+    'add a [tool.audit] table with packages = ["yourpackage"] '
+    '(see README "Configuration reference")'
 )
 
 

@@ -42,6 +42,19 @@ def find_project_root(path: Path) -> Path:
     return root
 
 
+def check_inside(root: Path, relative: str, what: str) -> Path:
+    """``root / relative``, resolved, or a usage error when it leaves the project.
+
+    The audit runs, measures and reports the project at ``root``; a test path
+    such as ``/etc`` or ``../other`` would make pytest collect someone else's
+    files, so it is refused before anything runs.
+    """
+    path = (root / relative).resolve()
+    if path != root and root not in path.parents:
+        raise UsageError(f"{what}: {relative!r} is outside the project {root}")
+    return path
+
+
 def locate_package(root: Path, name: str, source: str) -> PackageLocation:
     """Find import name ``name`` in a src- or flat-layout project."""
     parts = name.split(".")
@@ -80,6 +93,12 @@ def find_python(root: Path, configured: str | None) -> str:
             candidate = root / candidate
         if not candidate.exists():
             raise ConfigError(f"[tool.audit] python: {configured!r} does not exist")
+        if not candidate.is_file() or not os.access(candidate, os.X_OK):
+            kind = "a directory" if candidate.is_dir() else "not executable"
+            raise ConfigError(
+                f"[tool.audit] python: {configured!r} is {kind} (it must be an interpreter "
+                f"this user can run)"
+            )
         return str(candidate)
     for name in _VENV_NAMES:
         candidate = root / name / "bin" / "python"

@@ -21,6 +21,7 @@ from auditor.gate import evaluate
 from auditor.model import AnalysisResult, AuditResult, RuleResult
 from auditor.progress import Progress
 from auditor.project import (
+    check_inside,
     find_python,
     git_branch,
     git_commit,
@@ -48,7 +49,9 @@ def build_context(config: AuditConfig, progress: Progress, options: dict[str, An
     root = config.root
     packages = [locate_package(root, name, config.source) for name in config.packages]
     for test in config.tests:
-        if not (root / test).exists():
+        # --tests replaces [tool.audit] tests: the message names both places
+        where = f"tests (--tests or [tool.audit] tests in {config.source})"
+        if not check_inside(root, test, where).exists():
             raise ConfigError(f"{config.source}: [tool.audit] tests: {test!r} does not exist")
     if config.base:
         resolve_ref(root, config.base)
