@@ -74,14 +74,20 @@ def run_project(project: Any, work: Path) -> tuple[list[scoring.Observed], dict[
     """Audit one fresh copy of ``project``; its findings and the mocks section."""
     import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
 
-    prepared = corpus.prepare(project)
+    try:
+        prepared = corpus.prepare(project)
+    except corpus.CorpusError as error:
+        raise RuntimeError(f"{project.name}: {error}") from error
     config = work / f"{project.name}.toml"
     output = work / f"{project.name}-report"
     write_config(config, project, str(prepared.python))
     command = [sys.executable, "-m", "auditor", "report", str(prepared.root), "--only", "mocks",
                "--no-gate", "--config", str(config), "--output", str(output)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT,
-                          check=False, cwd=REPO)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT,
+                              check=False, cwd=REPO)
+    finally:
+        prepared.cleanup()
     report_path = output / "report.json"
     if done.returncode != 0 or not report_path.exists():
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -172,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         misses = scoring.load_misses(MISSES)
         best = scoring.load_best(BEST)
         findings, summaries, names = collect(args)
-    except (scoring.LabelFileError, RuntimeError, subprocess.TimeoutExpired) as error:
+    except (scoring.LabelFileError, RuntimeError, OSError, subprocess.TimeoutExpired) as error:
         print(f"corpus_mocks: error: {error}", file=sys.stderr)
         return 2
     if args.save:
