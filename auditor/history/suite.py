@@ -4,7 +4,9 @@ Each run is a real ``python -m pytest`` subprocess with the standalone
 ``audit_shuffle_plugin`` on ``PYTHONPATH``, in the project root, with the
 project's interpreter and environment (:func:`auditor.project.tool_environment`),
 ``-p no:cacheprovider`` and no bytecode writing: nothing is written into the
-user's tree except the run's own files under ``.audit/flaky/``.
+user's tree except the run's own files under ``.audit/flaky/``. Each run is
+bounded by ``[tool.audit] test_timeout`` and runs in its own session, so a
+hanging test is stopped together with every process it started.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from auditor.errors import IncompleteAuditError
 from auditor.project import tool_environment
+from auditor.testrun.process_group import stop_process_group
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "flaky_plugin"
 PLUGIN = "audit_shuffle_plugin"
@@ -84,30 +87,47 @@ class SuiteRunner:
             order_file = self.work_dir / f"order-{self.runs_made}.json"
             order_file.write_text(json.dumps(order), encoding="utf-8")
         cmd = self.command(seed=seed, order_file=order_file, report=report)
-        try:
-            done = subprocess.run(
-                cmd,
-                cwd=self.root,
-                env=tool_environment(self.python, [PLUGIN_DIR]),
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
+        returncode, output = self._execute(cmd)
+        if returncode not in _PYTEST_OK or not report.is_file():
+            # no report with a "good" exit code: the session was cut short
+            # (os._exit in a test), which is not a run whose order we can judge
+            tail = output.strip().splitlines()[-5:]
             raise IncompleteAuditError(
-                f"test run did not finish within {self.timeout:g} s: {' '.join(cmd)}"
-            ) from None
-        if done.returncode not in _PYTEST_OK or not report.is_file():
-            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-            raise IncompleteAuditError(
-                f"pytest exited with code {done.returncode} ({' / '.join(tail) or 'no output'})"
+                f"pytest exited with code {returncode}"
+                + ("" if report.is_file() else " before it finished its session")
+                + f" ({' / '.join(tail) or 'no output'})"
             )
         data = json.loads(report.read_text(encoding="utf-8"))
         return SuiteRun(
             seed=seed,
             order=list(data["order"]),
             outcomes=dict(data["outcomes"]),
-            exit_code=done.returncode,
+            exit_code=returncode,
             explicit_order=order,
         )
+
+    def _execute(self, cmd: list[str]) -> tuple[int, str]:
+        """Run one pytest in its own session; at ``timeout`` stop it and all it started."""
+        process = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=tool_environment(self.python, [PLUGIN_DIR]),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            output, _ = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            stop_process_group(process)
+            process.communicate()
+            raise IncompleteAuditError(
+                f"shuffled test run {self.runs_made} did not finish within {self.timeout:g} s "
+                f"([tool.audit] test_timeout); it was stopped; replay: {' '.join(cmd)}"
+            ) from None
+        except BaseException:
+            stop_process_group(process)
+            raise
+        return process.returncode, output

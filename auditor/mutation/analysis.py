@@ -322,6 +322,7 @@ class _Runner:
             self.settings.max_children,
             self.settings.memory_limit_mb,
             skip_forced_fail_for=self.forced_fail_passed_for,
+            suite_timeout=self.ctx.config.test_timeout,
         )
         self.version = outcome.version or self.version
         if outcome.interrupted:

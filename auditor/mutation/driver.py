@@ -23,6 +23,7 @@ from pathlib import Path
 
 from auditor.mutation.mutmut_entry import SKIP_FORCED_FAIL, VERSION_MARKER
 from auditor.mutation.staging import Stage
+from auditor.mutation.suite_watch import RUNNING_TEST_ENV, SuiteRunWatch
 from auditor.progress import Progress, Task
 from auditor.project import tool_environment
 
@@ -85,6 +86,7 @@ def run_mutmut(
     max_children: int | None = None,
     memory_limit_mb: int = 0,
     skip_forced_fail_for: str | None = None,
+    suite_timeout: float | None = None,
 ) -> MutmutOutcome:
     """Run ``mutmut run [names]`` in the stage; returns its exit code and output tail.
 
@@ -92,6 +94,10 @@ def run_mutmut(
 
     ``skip_forced_fail_for``: a mutmut version; when the run's mutmut has that
     version, its forced-fail run is left out (see :mod:`auditor.mutation.mutmut_entry`).
+
+    ``suite_timeout``: the limit (``[tool.audit] test_timeout``) of each of
+    mutmut's whole-suite runs (stats, clean, forced fail); see
+    :mod:`auditor.mutation.suite_watch`.
     """
     command = [python, "-c", _RUN_PROGRAM.read_text(encoding="utf-8"), "run"]
     if max_children:
@@ -104,6 +110,8 @@ def run_mutmut(
     env.pop(SKIP_FORCED_FAIL, None)
     if skip_forced_fail_for:
         env[SKIP_FORCED_FAIL] = skip_forced_fail_for
+    running_file = stage.plugin_dir / "running-test.txt"
+    env[RUNNING_TEST_ENV] = str(running_file)
     head = tail = b""
     interrupted = False
     started = time.monotonic()
@@ -121,6 +129,8 @@ def run_mutmut(
         )
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
+        watch = SuiteRunWatch(suite_timeout, proc, running_file)
+        watch.start()
         while True:
             try:
                 chunk = os.read(fd, 65536)
@@ -133,13 +143,16 @@ def run_mutmut(
             if len(head) < _HEAD_BYTES:
                 head += chunk[: _HEAD_BYTES - len(head)]
             tail = (tail + chunk)[-_TAIL_BYTES:]
-            parser.feed(chunk.decode("utf-8", "replace"))
+            decoded = chunk.decode("utf-8", "replace")
+            parser.feed(decoded)
+            watch.feed(decoded)
         try:
             exit_code = proc.wait()
         except KeyboardInterrupt:
             interrupted = True
             _stop(proc)
             exit_code = proc.wait()
+    watch.raise_if_expired()
     text = tail.decode("utf-8", "replace")
     version = _VERSION.search(head.decode("utf-8", "replace"))
     return MutmutOutcome(

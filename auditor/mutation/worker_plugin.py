@@ -6,6 +6,11 @@ mutant's name before calling pytest in the forked worker) it caps the address
 space at ``AUDIT_MUTMUT_MEMORY_MB``, so a runaway mutant fails with
 ``MemoryError`` - a verdict - instead of pushing the machine into swap. The
 stats, clean and forced-fail runs are left unlimited.
+
+In those whole-suite runs it writes the node id of each test it starts into
+the file named by ``AUDIT_MUTMUT_RUNNING_TEST``, so that a run stopped at
+``[tool.audit] test_timeout`` can name the test that hung
+(:mod:`auditor.mutation.suite_watch`).
 """
 
 from __future__ import annotations
@@ -29,3 +34,14 @@ def _limit_memory() -> None:
 
 def pytest_configure(config: Any) -> None:
     _limit_memory()
+
+
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    target = os.environ.get("AUDIT_MUTMUT_RUNNING_TEST", "")
+    if not target or "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    try:
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(nodeid)
+    except OSError:
+        pass  # naming the hanging test is a courtesy; never fail a test for it

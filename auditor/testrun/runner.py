@@ -15,10 +15,7 @@ real suite would otherwise break the measurement:
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -34,6 +31,7 @@ from auditor.testrun.command import (
 )
 from auditor.testrun.diagnosis import collected_line, pytest_error
 from auditor.testrun.probe import probe
+from auditor.testrun.process_group import kill_process_group, stop_process_group
 from auditor.testrun.session import SessionRecord, describe_exit
 
 _PYTEST_EXIT_MEANING = {
@@ -43,7 +41,6 @@ _PYTEST_EXIT_MEANING = {
     5: "no tests collected",
 }
 _POLL_SECONDS = 0.2
-_TERM_GRACE_SECONDS = 5.0
 
 
 def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]], int]:
@@ -57,22 +54,6 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
     end = chunk.rfind(b"\n") + 1
     events = [json.loads(line) for line in chunk[:end].splitlines() if line.strip()]
     return events, offset + end
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop the whole process group (pytest may have started children).
-
-    SIGTERM first, so coverage and pytest can end cleanly; then SIGKILL for
-    whatever of the group is still there (a child that ignores SIGTERM, or
-    one the suite started and forgot), so nothing is left behind.
-    """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=_TERM_GRACE_SECONDS)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
@@ -117,9 +98,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
             raise
     exit_code = process.returncode
     if session.started and not session.finished:
-        # cut short: whatever the dead test started in the group goes with it
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        kill_process_group(process.pid)  # cut short: what the dead test started goes too
     run = TestRun(
         exit_code=exit_code,
         duration_seconds=round(time.monotonic() - started, 3),
