@@ -22,11 +22,14 @@ from auditor.config import AuditConfig, load_config
 from auditor.errors import (
     EXIT_GATE_FAILED,
     EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     AuditError,
+    InterruptedAuditError,
     UsageError,
 )
+from auditor.interrupts import handle_sigterm_as_interrupt
 from auditor.model import AuditResult
 from auditor.progress import Progress
 from auditor.runner import AuditRequest, run_audit
@@ -38,24 +41,34 @@ Exit codes:
   {EXIT_GATE_FAILED}  the audit completed and the gate failed
   {EXIT_USAGE}  usage or configuration error
   {EXIT_INCOMPLETE}  the audit could not be completed (tests failed or hung, a tool crashed)
+  {EXIT_INTERRUPTED}  the audit was interrupted (Ctrl-C / SIGINT or SIGTERM)
 """
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handle_errors(func: F) -> F:
-    """Turn errors into one line on stderr and the documented exit code."""
+    """Turn errors into one line on stderr and the documented exit code.
+
+    SIGTERM is turned into KeyboardInterrupt first, so that it stops the
+    audit exactly like Ctrl-C: the same clean-up, the same exit code.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        handle_sigterm_as_interrupt()
         try:
             return func(*args, **kwargs)
+        except InterruptedAuditError as exc:
+            click.echo(f"audit: interrupted: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
         except AuditError as exc:
             click.echo(f"audit: error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("audit: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            how = f" ({str(exc).removeprefix('signal ')})" if str(exc) else ""
+            click.echo(f"audit: interrupted{how}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -99,6 +112,9 @@ def common_options(func: F) -> F:
         click.option("--no-gate", is_flag=True, help="Report only; never fail on gate rules."),
         click.option("--annotations", type=click.Choice(["github", "none"]), default=None,
                      help="Print CI annotations (default: github when GITHUB_ACTIONS=true)."),
+        click.option("--wait", is_flag=True,
+                     help="When another audit is using the output folder or the mutation "
+                          "stage, wait for it (default: fail at once, exit 2, naming it)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -152,20 +168,46 @@ def _history_rules(config: AuditConfig, document: dict[str, Any]) -> list[Any]:
 
 def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
             record_history: bool = False) -> None:
-    """Run, write reports, print the summary, exit with the gate's verdict."""
-    from auditor.reports import write_reports
+    """Run, write reports, print the summary, exit with the gate's verdict.
+
+    Before anything runs: the output folder must be ours (or new, or empty)
+    and writable, the history database writable, and the output folder's
+    lock free (or waited for, with ``--wait``). A failed or interrupted
+    audit removes the previous reports from the folder (the manifest says
+    why), so nobody reads an old result as the new one.
+    """
+    from auditor.locking import hold, output_lock_path
+    from auditor.output_folder import check_writable_file, claim, mark_failed
+    from auditor.project import state_dir
+    from auditor.reports import report_file_names, write_reports
     from auditor.reports.terminal import print_summary
 
-    progress = Progress()
-    result = run_audit(config, request, progress)
-    written = write_reports(result, config.output, config.root)
-    print_summary(result, progress.console)
-    progress.console.print(f"reports: {config.output} ({len(written)} files)")
+    ours = report_file_names()
+    claim(config.output, ours)
     if record_history:
-        from auditor.history import record_run
+        check_writable_file(config.history, "history database")
+    progress = Progress()
+    with hold(output_lock_path(state_dir(config.root), config.output),
+              f"the output folder {config.output}", request.wait, request.on_wait):
+        claim(config.output, ours)  # again: the audit we waited for may have changed it
+        try:
+            result = run_audit(config, request, progress)
+        except UsageError:
+            raise  # nothing was measured: the previous reports still say what they said
+        except KeyboardInterrupt:
+            mark_failed(config.output, "the audit was interrupted")
+            raise
+        except Exception as exc:  # exit 3, an AuditError or an internal error
+            mark_failed(config.output, str(exc) or type(exc).__name__)
+            raise
+        written = write_reports(result, config.output, config.root)
+        print_summary(result, progress.console)
+        progress.console.print(f"reports: {config.output} ({len(written)} files)")
+        if record_history:
+            from auditor.history import record_run
 
-        run_id = record_run(config.history, result)
-        progress.console.print(f"history: run #{run_id} in {config.history}")
+            run_id = record_run(config.history, result)
+            progress.console.print(f"history: run #{run_id} in {config.history}")
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
 
@@ -191,10 +233,11 @@ def main() -> None:
 @click.option("--only", help="Run only these analyses (comma-separated).")
 @handle_errors
 def report(path: Path, config_file: Path | None, only: str | None, annotations: str | None,
-           **overrides: Any) -> None:
+           wait: bool, **overrides: Any) -> None:
     """Run every configured analysis on the project at PATH and write the reports."""
     config = load(path, config_file, **overrides)
-    request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules])
+    request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
+                           wait=wait)
     execute(config, request, annotations, record_history=True)
 
 
@@ -202,11 +245,11 @@ def _analysis_command(name: str) -> click.Command:
     analysis = get_analysis(name)
 
     @handle_errors
-    def command(path: Path, config_file: Path | None, annotations: str | None,
+    def command(path: Path, config_file: Path | None, annotations: str | None, wait: bool,
                 **kwargs: Any) -> None:
         own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
         config = load(path, config_file, **kwargs)
-        execute(config, AuditRequest(analyses=[name], options=own), annotations)
+        execute(config, AuditRequest(analyses=[name], options=own, wait=wait), annotations)
 
     command.__doc__ = f"{analysis.help} Same as `audit report --only {name}`."
     decorated: Any = common_options(command)

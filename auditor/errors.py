@@ -15,6 +15,10 @@ EXIT_USAGE = 2
 """Bad command line, bad configuration, or a path that is not a project."""
 EXIT_INCOMPLETE = 3
 """The audit could not be completed: tests failed or hung, a tool crashed."""
+EXIT_INTERRUPTED = 130
+"""The audit was interrupted (Ctrl-C / SIGINT, or SIGTERM), by every command and at
+every stage. 130 is the shell's code for a process ended by SIGINT (128 + 2); it
+is used for SIGTERM too so that CI scripts test one number."""
 
 
 class AuditError(Exception):
@@ -48,3 +52,14 @@ class IncompleteAuditError(AuditError):
     """The audit ran but could not produce a trustworthy result (exit code 3)."""
 
     exit_code = EXIT_INCOMPLETE
+
+
+class InterruptedAuditError(AuditError):
+    """The audit was interrupted by SIGINT or SIGTERM (exit code 130).
+
+    Raised where the interruption leaves something worth saying (e.g. how many
+    mutation verdicts were kept); a bare :class:`KeyboardInterrupt` elsewhere
+    gets the same exit code from the CLI.
+    """
+
+    exit_code = EXIT_INTERRUPTED

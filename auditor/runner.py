@@ -7,6 +7,7 @@ measured.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from auditor.config import AuditConfig
 from auditor.context import AuditContext
 from auditor.errors import ConfigError
 from auditor.gate import evaluate
+from auditor.locking import hold, lock_path, tell_on_stderr
 from auditor.model import AnalysisResult, AuditResult, RuleResult
 from auditor.progress import Progress
 from auditor.project import (
@@ -29,6 +31,7 @@ from auditor.project import (
     resolve_ref,
     state_dir,
 )
+from auditor.rundir import run_folder
 
 # Extra gate rules computed outside the analyses (e.g. regression against
 # history): called with (config, report document) -> evaluated rules.
@@ -42,6 +45,9 @@ class AuditRequest:
     analyses: list[str]
     options: dict[str, Any] = field(default_factory=dict)
     extra_rules: list[ExtraRules] = field(default_factory=list)
+    wait: bool = False
+    """``--wait``: wait for a lock another audit holds instead of failing at once."""
+    on_wait: Callable[[str], None] = tell_on_stderr
 
 
 def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any]) -> AuditContext:
@@ -67,18 +73,32 @@ def build_context(config: AuditConfig, progress: Progress, options: dict[str, An
 
 
 def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) -> AuditResult:
-    """Run the selected analyses and evaluate the gate (reports are written by the caller)."""
+    """Run the selected analyses and evaluate the gate (reports are written by the caller).
+
+    The test run gets a run folder of its own (``.audit/runs/<id>/``), so
+    concurrent audits never read each other's tests; the mutation stage is
+    held under its lock for the whole audit (see :mod:`auditor.locking`).
+    """
     started = time.monotonic()
     ctx = build_context(config, progress, request.options)
     analyses: list[Analysis] = [get_analysis(name) for name in request.analyses]
-    if any(a.needs_test_run for a in analyses):
-        from auditor.testrun.runner import run_test_suite
+    with contextlib.ExitStack() as held:
+        if "mutation" in request.analyses:
+            held.enter_context(hold(
+                lock_path(ctx.state_dir, "mutation"),
+                f"the mutation stage {ctx.state_dir / 'mutation'}",
+                request.wait,
+                request.on_wait,
+            ))
+        if any(a.needs_test_run for a in analyses):
+            from auditor.testrun.runner import run_test_suite
 
-        ctx.test_run = run_test_suite(ctx, with_coverage="coverage" in request.analyses)
-    results: dict[str, AnalysisResult] = {}
-    for analysis in analyses:
-        progress.step(f"{analysis.title.lower()}...")
-        results[analysis.name] = analysis.run(ctx)
+            ctx.run_dir = held.enter_context(run_folder(ctx.state_dir))
+            ctx.test_run = run_test_suite(ctx, with_coverage="coverage" in request.analyses)
+        results: dict[str, AnalysisResult] = {}
+        for analysis in analyses:
+            progress.step(f"{analysis.title.lower()}...")
+            results[analysis.name] = analysis.run(ctx)
     result = AuditResult(
         project=config.root.name,
         root=str(config.root),

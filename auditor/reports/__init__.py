@@ -5,7 +5,9 @@ A format is a module with ``FILENAME`` (relative to the output folder) and
 (a format for one analysis, e.g. SARIF or mutation elements, applies only
 when that analysis ran). :func:`write_reports` renders every format that
 applies, then writes each file atomically (a temporary file in the same
-folder, then ``os.replace``), so a reader never sees half a report.
+folder, then ``os.replace``), so a reader never sees half a report. The
+folder is ours alone (:mod:`auditor.output_folder`): its manifest names what
+we wrote, and nothing else in it is ever replaced or removed.
 
 Formats are listed in :data:`FORMATS` by module name and imported when
 reports are written. To add one, write the module and add its name here.
@@ -24,9 +26,10 @@ from pathlib import Path
 from types import ModuleType
 
 from auditor.model import AuditResult
+from auditor.output_folder import WRITING, Manifest, claim, current_umask, write_manifest
 from auditor.reports.sources import SourceReader
 
-__all__ = ["FORMATS", "SourceReader", "available_formats", "write_reports"]
+__all__ = ["FORMATS", "SourceReader", "available_formats", "report_file_names", "write_reports"]
 
 FORMATS: list[str] = [
     "auditor.reports.html",  # index.html
@@ -54,13 +57,24 @@ def _applies(module: ModuleType, result: AuditResult) -> bool:
     return True if applies is None else bool(applies(result))
 
 
+def report_file_names() -> set[str]:
+    """Every file name a format may write into the output folder."""
+    return {str(module.FILENAME) for module in available_formats()}
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that ``path`` is always either old or new, whole."""
+    """Write ``text`` to ``path`` so that ``path`` is always either old or new, whole.
+
+    The file gets the permissions of a plain ``open()`` under the umask
+    (``mkstemp`` alone would make it 0600, unreadable to a web server or a
+    CI artifact uploader running as another user).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(temp_name, 0o666 & ~current_umask())
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -72,9 +86,11 @@ def write_reports(result: AuditResult, output_dir: Path, root: Path) -> list[Pat
 
     Everything is rendered before anything is written, so a failing format
     leaves the previous reports untouched. The file of a format that does
-    not apply this time (its analysis did not run) is removed, so the folder
-    never mixes reports of two audits.
+    not apply this time (its analysis did not run) is removed if the
+    manifest says we wrote it, so the folder never mixes reports of two
+    audits. A folder that is not ours is refused (:func:`auditor.output_folder.claim`).
     """
+    previous = claim(output_dir, report_file_names())
     sources = SourceReader(root)
     rendered: list[tuple[Path, str]] = []
     stale: list[Path] = []
@@ -82,11 +98,15 @@ def write_reports(result: AuditResult, output_dir: Path, root: Path) -> list[Pat
         path = output_dir / module.FILENAME
         if _applies(module, result):
             rendered.append((path, module.render(result, sources)))
-        else:
+        elif path.name in previous.files:
             stale.append(path)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    new_names = [path.name for path, _ in rendered]
+    # Name old and new files before writing any, so that a write killed halfway
+    # leaves no file of ours that the manifest does not name.
+    write_manifest(output_dir, Manifest(files=previous.files + new_names, status=WRITING))
     for path, text in rendered:
         write_atomic(path, text)
     for path in stale:
         path.unlink(missing_ok=True)
+    write_manifest(output_dir, Manifest(files=new_names))
     return [path for path, _ in rendered]

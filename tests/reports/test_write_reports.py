@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.output_folder import MANIFEST_NAME
 from auditor.reports import FORMATS, available_formats, write_atomic, write_reports
 from auditor.reports.json_report import validate_report
 from tests.reports import samples
@@ -24,7 +25,8 @@ def test_writes_every_format_into_a_new_folder(tmp_path: Path) -> None:
     names = {p.name for p in written}
     assert names >= CORE_FORMATS
     assert all(p.parent == output and p.is_file() for p in written)
-    assert sorted(os.listdir(output)) == sorted(names)  # no temporary file left behind
+    # no temporary file left behind; the manifest names what we wrote
+    assert sorted(os.listdir(output)) == sorted(names | {MANIFEST_NAME})
     validate_report(json.loads((output / "report.json").read_text(encoding="utf-8")))
     assert ET.parse(output / "junit.xml").getroot().tag == "testsuites"
     page = parse((output / "index.html").read_text(encoding="utf-8"))
