@@ -46,8 +46,13 @@ def start_audit(
     *args: str | Path,
     env: dict[str, str] | None = None,
     prefix: list[str] | None = None,
+    new_session: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start ``python -m auditor ARGS`` in the background, output captured."""
+    """Start ``python -m auditor ARGS`` in the background, output captured.
+
+    ``new_session``: the audit leads its own process group, so that a test
+    can signal that group the way a terminal's Ctrl-C does.
+    """
     full_env = dict(os.environ)
     full_env.pop("GITHUB_ACTIONS", None)
     full_env.update(env or {})
@@ -58,6 +63,7 @@ def start_audit(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=new_session,
     )
 
 

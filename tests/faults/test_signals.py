@@ -1,0 +1,157 @@
+"""SIGINT and SIGTERM stop an audit cleanly, with one exit code (issue 9, part 9).
+
+Real signals sent to a real ``audit`` process while a fixture test (or a
+module import, or mutmut) is running: the audit exits with
+``EXIT_INTERRUPTED``, says so in one line without a traceback, leaves no
+process of the suite behind, no partial run folder, and a byte-identical
+tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import EXIT_INTERRUPTED
+from auditor.locking import hold, output_lock_path
+from auditor.output_folder import MANIFEST_NAME
+from tests.faults.processes import (
+    MEETING_ENV,
+    MEETING_TEST,
+    finish,
+    is_alive,
+    no_traceback,
+    start_audit,
+    started_pid,
+    wait_until,
+)
+from tests.support.projects import AuditRun, make_calc_project, run_audit, tree_digest
+
+pytestmark = pytest.mark.slow
+
+SIGNALS = [signal.SIGINT, signal.SIGTERM]
+
+
+def _interrupted(done: AuditRun) -> None:
+    assert done.exit_code == EXIT_INTERRUPTED, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("audit: interrupted"), done.stderr
+    assert no_traceback(done)
+
+
+def _send(process: subprocess.Popen[str], sig: signal.Signals) -> None:
+    # SIGINT goes to the audit's process group, as Ctrl-C in a terminal does;
+    # SIGTERM to the audit alone, as `kill` and CI runners do.
+    if sig == signal.SIGINT:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
+def test_a_signal_during_the_test_run_stops_pytest_and_cleans_up(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    project = make_calc_project(tmp_path / "p", **{"tests/test_meet.py": MEETING_TEST})
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    before = tree_digest(project)
+    audit = start_audit("report", project, env={MEETING_ENV: str(meeting)},
+                        new_session=True)
+    wait_until(lambda: (meeting / "started-run").exists(), "the suite to start", process=audit)
+    pytest_pid = started_pid(meeting)
+    _send(audit, sig)
+    done = finish(audit, timeout=60)
+    _interrupted(done)
+    assert not is_alive(pytest_pid)  # stopped before the audit exited
+    assert list((project / ".audit" / "runs").iterdir()) == []  # partial run folder removed
+    assert not (project / "audit-report").exists()
+    assert tree_digest(project) == before
+
+
+def test_sigterm_during_imports_exits_interrupted(tmp_path: Path) -> None:
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    project = make_calc_project(
+        tmp_path / "p",
+        extra_config="\n[tool.audit.imports]\ntimeout = 120\n",
+        **{"src/calc/slow.py": f"""
+            import os, pathlib, time
+            pathlib.Path({str(meeting)!r}, "started-run").write_text(str(os.getpid()))
+            time.sleep(120)
+        """},
+    )
+    before = tree_digest(project)
+    audit = start_audit("imports", project)
+    wait_until(lambda: (meeting / "started-run").exists(), "the import to start", process=audit)
+    importer = started_pid(meeting)
+    audit.send_signal(signal.SIGTERM)
+    done = finish(audit, timeout=60)
+    _interrupted(done)
+    assert done.stderr.strip().endswith("audit: interrupted (SIGTERM)")
+    wait_until(lambda: not is_alive(importer), "the importing process to end", timeout=20)
+    assert tree_digest(project) == before
+
+
+def test_sigterm_while_waiting_for_a_lock_leaves_the_holders_reports(tmp_path: Path) -> None:
+    project = make_calc_project(tmp_path / "p")
+    assert run_audit("report", project).exit_code == 0
+    output = project / "audit-report"
+    reports = {name: (output / name).read_bytes() for name in os.listdir(output)}
+    # This test process plays the other audit, holding the output folder's lock.
+    with hold(output_lock_path(project / ".audit", output), "out", wait=False, on_wait=print):
+        audit = start_audit("report", project, "--wait")
+        assert audit.stderr is not None
+        ready, _, _ = select.select([audit.stderr], [], [], 120)
+        assert ready and audit.stderr.readline().startswith("audit: waiting for the output")
+        audit.send_signal(signal.SIGTERM)
+        done = finish(audit, timeout=60)
+    _interrupted(done)
+    # the waiter never owned the folder: it did not mark the holder's reports failed
+    assert {name: (output / name).read_bytes() for name in os.listdir(output)} == reports
+    assert json.loads(reports[MANIFEST_NAME])["status"] == "complete"
+
+
+def test_sigterm_during_mutation_keeps_the_finished_verdicts(tmp_path: Path) -> None:
+    from tests.mutation.projects import make_shop
+
+    project = make_shop(tmp_path / "p", extra="max_children = 1")
+    (project / "tests" / "test_slow.py").write_text(
+        "import time\n\nfrom shop.pricing import add\n\n\n"
+        "def test_slow_add():\n    time.sleep(0.3)\n    assert add(1, 1) == 2\n"
+    )
+    before = tree_digest(project)
+    audit = start_audit("mutate", project)
+    metas = project / ".audit" / "mutation" / "mutants"
+
+    def a_verdict_exists() -> bool:
+        for meta in metas.rglob("*.meta") if metas.exists() else []:
+            try:
+                codes = json.loads(meta.read_text())["exit_code_by_key"].values()
+            except (ValueError, KeyError):
+                continue
+            if any(code is not None for code in codes):
+                return True
+        return False
+
+    wait_until(a_verdict_exists, "a first mutation verdict", timeout=240, process=audit)
+    audit.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    done = finish(audit, timeout=90)
+    _interrupted(done)
+    assert time.monotonic() - started < 60
+    assert "mutation testing stopped;" in done.stderr and "verdicts kept" in done.stderr
+    kept = sum(
+        code is not None
+        for meta in metas.rglob("*.meta")
+        for code in json.loads(meta.read_text())["exit_code_by_key"].values()
+    )
+    assert kept >= 1
+    assert tree_digest(project) == before
