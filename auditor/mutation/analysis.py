@@ -10,7 +10,7 @@ import click
 
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
-from auditor.errors import IncompleteAuditError, UsageError
+from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageError
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
 from auditor.mutation.collect import build_records, not_mutated
@@ -328,8 +328,8 @@ class _Runner:
         if outcome.interrupted:
             metas = read_metas(self.stage)
             done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())
-            raise IncompleteAuditError(
-                f"mutation testing interrupted; {done} verdicts kept in "
+            raise InterruptedAuditError(
+                f"mutation testing stopped; {done} verdicts kept in "
                 f"{self.stage.folder}, run again to resume"
             )
         if outcome.exit_code == 0:

@@ -4,9 +4,12 @@ mutmut rewires ``sys.path``, stdout and module globals when used in-process,
 so it always runs in a child process (with the staged folder as its cwd and
 in its own session), through :mod:`auditor.mutation.mutmut_entry`. Its
 status line (``done/total 🎉 killed ... 🙁 survived``) is parsed into the
-progress bar. Ctrl-C is forwarded as SIGINT, which mutmut handles by
-stopping its workers; every verdict it finished is already saved in its
-``.meta`` files, so the next run resumes.
+progress bar. Ctrl-C (and SIGTERM, which the CLI turns into
+KeyboardInterrupt) is forwarded to mutmut's process group as SIGINT, which
+mutmut handles by stopping its workers; every verdict it finished is already
+saved in its ``.meta`` files, so the next run resumes. The interruption is
+caught wherever it lands in the read loop, so mutmut is never left running
+unstopped.
 """
 
 from __future__ import annotations
@@ -131,27 +134,24 @@ def run_mutmut(
         fd = proc.stdout.fileno()
         watch = SuiteRunWatch(suite_timeout, proc, running_file)
         watch.start()
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except KeyboardInterrupt:
-                interrupted = True
-                _stop(proc)
-                continue
-            if not chunk:
-                break
-            if len(head) < _HEAD_BYTES:
-                head += chunk[: _HEAD_BYTES - len(head)]
-            tail = (tail + chunk)[-_TAIL_BYTES:]
-            decoded = chunk.decode("utf-8", "replace")
-            parser.feed(decoded)
-            watch.feed(decoded)
         try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                if len(head) < _HEAD_BYTES:
+                    head += chunk[: _HEAD_BYTES - len(head)]
+                tail = (tail + chunk)[-_TAIL_BYTES:]
+                decoded = chunk.decode("utf-8", "replace")
+                parser.feed(decoded)
+                watch.feed(decoded)
             exit_code = proc.wait()
         except KeyboardInterrupt:
             interrupted = True
             _stop(proc)
-            exit_code = proc.wait()
+            exit_code = _wait_stopped(proc)
+        finally:
+            proc.stdout.close()
     watch.raise_if_expired()
     text = tail.decode("utf-8", "replace")
     version = _VERSION.search(head.decode("utf-8", "replace"))
@@ -183,6 +183,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             break
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_stopped(proc: subprocess.Popen[bytes]) -> int:
+    """The exit code of a mutmut that :func:`_stop` stopped; another interrupt kills it."""
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def mutmut_version(python: str) -> str:

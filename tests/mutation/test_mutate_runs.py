@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import EXIT_INTERRUPTED
 from tests.mutation.projects import (
     PYTHON,
     REPO,
@@ -168,7 +169,7 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     _wait_for_verdict(project, proc, time.monotonic() + 120)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == (3 if sig == signal.SIGINT else -9), err
+    assert proc.returncode == (EXIT_INTERRUPTED if sig == signal.SIGINT else -9), err
     assert _tree_digest(project) == before
     # a truncated .meta (as left by a kill mid-write) is re-run, never a crash
     meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
