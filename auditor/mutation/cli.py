@@ -68,10 +68,10 @@ def merge(files: tuple[Path, ...], output: Path, root: Path) -> None:
 
     try:
         result = merged_report(list(files), root.resolve())
+        written = write_reports(result, output.resolve(), root.resolve())  # refuses foreign folders
     except UsageError as exc:
         click.echo(f"audit: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    written = write_reports(result, output.resolve(), root.resolve())
     mutation = cast(MutationResult, result.analyses["mutation"])
     totals = mutation.totals
     click.echo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import errors
 from auditor.errors import EXIT_INTERRUPTED
 from auditor.locking import hold, output_lock_path
 from auditor.output_folder import MANIFEST_NAME
@@ -32,7 +34,13 @@ from tests.faults.processes import (
     started_pid,
     wait_until,
 )
-from tests.support.projects import AuditRun, make_calc_project, run_audit, tree_digest
+from tests.support.projects import (
+    REPO_ROOT,
+    AuditRun,
+    make_calc_project,
+    run_audit,
+    tree_digest,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -155,3 +163,17 @@ def test_sigterm_during_mutation_keeps_the_finished_verdicts(tmp_path: Path) -> 
     )
     assert kept >= 1
     assert tree_digest(project) == before
+
+
+def test_readme_docs_and_help_agree_on_the_exit_codes() -> None:
+    codes = {value for name, value in vars(errors).items() if name.startswith("EXIT_")}
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert {int(c) for c in re.findall(r"^\| (\d+) \|", section, re.MULTILINE)} == codes
+    architecture = (REPO_ROOT / "docs" / "architecture.md").read_text()
+    assert f"{EXIT_INTERRUPTED} (`EXIT_INTERRUPTED`)" in architecture
+    assert "exit code 130" in (REPO_ROOT / "docs" / "mutation.md").read_text()
+    for command in ("report", "mutate", "imports"):
+        shown = run_audit(command, "--help").stdout
+        listed = {int(c) for c in re.findall(r"^\s+(\d+)\s{2}", shown, re.MULTILINE)}
+        assert listed == codes, command
