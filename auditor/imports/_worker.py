@@ -8,10 +8,13 @@ syntax. It never imports anything of :mod:`auditor`.
 Protocol. The auditor writes one JSON request line to stdin::
 
     {"modules": [...], "preload": [...], "timeout": 10, "workers": 2,
-     "mode": "fork" | "fresh", "recheck": true, "import_roots": [...]}
+     "mode": "fork" | "fresh", "recheck": true, "import_roots": [...],
+     "scratch": "/tmp/audit-scratch-...", "project_root": "...", "allowed": [...],
+     "package_tops": [...], "project_names": [...]}
 
 and reads JSON lines from the worker's original stdout (``event`` is
-``preloading``, ``preloaded``, ``ready``, ``result`` or ``done``). Everything
+``preloading``, ``preloaded``, ``ready``, ``result``, ``environment`` or
+``done``). Everything
 else the worker or an imported module prints goes to stderr (fd 1 is pointed
 at fd 2 first thing), so module noise cannot corrupt the protocol.
 
@@ -27,6 +30,16 @@ this script with ``--child``; that is the fallback off POSIX and the way
 ``recheck`` confirms a timeout or crash seen after a fork, because forking a
 process whose preloaded modules started threads or hold locks can hang or
 crash a child for reasons that are not the module's own.
+
+Writes. Every import (both modes) runs in scratch: its own working
+directory, ``HOME`` and ``TMPDIR`` under ``scratch``, and an audit hook that
+blocks writes into the project tree (see ``_guard.py``). Each result lists
+the writes the module made at import (``writes``), and says whether the
+import stopped because a write was blocked (``blocked_write``).
+
+Environment. When some import failed, an ``environment`` message before
+``done`` says what the interpreter has installed (see ``_environment.py``),
+so the auditor can tell a missing dependency from a first-party error.
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import site
 import subprocess
@@ -51,7 +65,22 @@ import traceback
 from collections.abc import Callable
 from typing import IO, Any
 
+
+def _load_helper(name: str) -> Any:
+    """A helper script of this folder, loaded from its file (this script is not a package)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"_{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_test_auditor_worker_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+guard = _load_helper("guard")
+
 MESSAGE_LIMIT = 2000
+WRITES_PER_MODULE = 20
 _FAULT_FRAME = re.compile(r'^\s*File "(?P<path>.+)", line (?P<line>\d+)')
 
 
@@ -93,7 +122,13 @@ def _describe_exception(exc: BaseException, roots: list[str]) -> dict[str, Any]:
             "line": exc.lineno,
         }
     message = _text_of(exc)
-    return {"error_type": error_type, "message": message[:MESSAGE_LIMIT], **_location(exc, roots)}
+    described = {"error_type": error_type, "message": message[:MESSAGE_LIMIT],
+                 **_location(exc, roots)}  # fmt: skip
+    if isinstance(exc, ImportError):
+        # The module that was not found, or the one a name was not found in.
+        described["missing"] = exc.name if isinstance(exc.name, str) else ""
+        described["not_found"] = isinstance(exc, ModuleNotFoundError)
+    return described
 
 
 def _text_of(exc: BaseException) -> str:
@@ -105,11 +140,13 @@ def _text_of(exc: BaseException) -> str:
 
 
 def _location(exc: BaseException, roots: list[str]) -> dict[str, Any]:
+    """Where it was raised: the innermost project frame; and whether library code raised it."""
     frames = traceback.extract_tb(exc.__traceback__)
     frame = _user_frame(frames, roots) or (frames[-1] if frames else None)
     if frame is None:
         return {"path": "", "line": None}
-    return {"path": frame.filename, "line": frame.lineno}
+    in_library = not any(_is_under(frames[-1].filename, root) for root in roots)
+    return {"path": frame.filename, "line": frame.lineno, "raised_in_library": in_library}
 
 
 def _redirect_std_fds() -> None:
@@ -155,6 +192,7 @@ def run_child(
             importlib.import_module(module)
         except BaseException as exc:  # every way an import can fail is a finding
             report.update(ok=False, **_describe_exception(exc, roots))
+            report["blocked_write"] = guard.blocked_by_guard(exc)
         else:
             report.update(ok=True, error_type="", message="", path="", line=None)
         report["seconds"] = time.perf_counter() - start
@@ -179,7 +217,7 @@ class Slot:
         module: str,
         pid: int,
         read_fd: int,
-        fault_path: str,
+        base: str,
         deadline: float,
         timeout: float,
         popen: subprocess.Popen[bytes] | None = None,
@@ -187,7 +225,10 @@ class Slot:
         self.module = module
         self.pid = pid
         self.read_fd: int | None = read_fd
-        self.fault_path = fault_path
+        self.base = base  # the child's scratch folder: cwd/, home/, tmp/, its fault and write logs
+        self.places = {p: os.path.join(base, p) for p in ("cwd", "home", "tmp")}
+        self.fault_path = os.path.join(base, "fault")
+        self.writes_log = os.path.join(base, "writes.log")
         self.started = deadline - timeout
         self.deadline = deadline
         self.popen = popen
@@ -241,18 +282,24 @@ class Runner:
         workers: int,
         roots: list[str],
         on_result: Callable[[dict[str, Any]], None],
+        write_guard: Any,
     ) -> None:
         self.mode = mode
         self.timeout = timeout
         self.workers = max(1, workers)
         self.roots = roots
         self.on_result = on_result
-        self.tmpdir = tempfile.mkdtemp(prefix="audit-imports-")
+        self.write_guard = write_guard  # the hook installed in this process
+        self.tmpdir = tempfile.mkdtemp(prefix=f"{mode}-")  # under the worker's scratch TMPDIR
         self.counter = 0
 
     def start(self, module: str, protocol_fd: int) -> Slot:
         self.counter += 1
-        fault_path = os.path.join(self.tmpdir, f"{self.counter}.fault")
+        base = os.path.join(self.tmpdir, str(self.counter))
+        places = guard.scratch_places(base)
+        watched = {"cwd": places["cwd"], "home": places["home"]}
+        fault_path = os.path.join(base, "fault")
+        writes_log = os.path.join(base, "writes.log")
         read_fd, write_fd = os.pipe()
         deadline = time.monotonic() + self.timeout
         if self.mode == "fork":
@@ -268,37 +315,41 @@ class Runner:
                     os.close(protocol_fd)
                     _die_with_parent()
                     _redirect_std_fds()
+                    guard.enter_scratch(places)
+                    self.write_guard.attach(writes_log, watched)
                 finally:
                     run_child(module, write_fd, fault_path, deadline, self.timeout, self.roots)
             os.close(write_fd)
             popen = None
         else:
-            command = [
-                sys.executable,
-                os.path.abspath(__file__),
-                "--child",
-                module,
-                str(write_fd),
-                fault_path,
-                repr(deadline),
-                repr(self.timeout),
-                *self.roots,
-            ]
+            child = {
+                "module": module, "fd": write_fd, "fault": fault_path, "deadline": deadline,
+                "timeout": self.timeout, "roots": self.roots, "log": writes_log,
+                "watched": watched, "guard": self.write_guard.settings(),
+            }  # fmt: skip
             popen = subprocess.Popen(
-                command,
+                [sys.executable, os.path.abspath(__file__), "--child", json.dumps(child)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 pass_fds=(write_fd,),
                 start_new_session=True,
+                cwd=places["cwd"],
+                env=guard.scratch_environment(places, dict(os.environ)),
             )
             os.close(write_fd)
             pid = popen.pid
         os.set_blocking(read_fd, False)
-        return Slot(module, pid, read_fd, fault_path, deadline, self.timeout, popen)
+        return Slot(module, pid, read_fd, base, deadline, self.timeout, popen)
 
     def finish(self, slot: Slot, status: int | None, timed_out: bool) -> dict[str, Any]:
-        """Turn a finished child into a result message."""
+        """Turn a finished child into a result message, with the writes it made."""
+        report = self._outcome(slot, status, timed_out)
+        report["writes"] = _writes_of(slot)
+        shutil.rmtree(slot.base, ignore_errors=True)
+        return report
+
+    def _outcome(self, slot: Slot, status: int | None, timed_out: bool) -> dict[str, Any]:
         elapsed = time.monotonic() - slot.started
         line = slot.buffer.split(b"\n", 1)[0]
         if line and not timed_out:
@@ -388,9 +439,30 @@ class Runner:
             time.sleep(wait)
 
     def cleanup(self) -> None:
-        for name in os.listdir(self.tmpdir):
-            os.unlink(os.path.join(self.tmpdir, name))
-        os.rmdir(self.tmpdir)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+# Bookkeeping a module does inside its own scratch folders: not worth a finding.
+_QUIET_ACTIONS = frozenset({
+    "os.mkdir", "os.chmod", "os.chown", "os.utime", "os.remove", "os.rmdir", "shutil.rmtree",
+})  # fmt: skip
+
+
+def _writes_of(slot: Slot) -> list[dict[str, Any]]:
+    """What one child wrote: the guard's log, then files it left in scratch (C code...)."""
+    writes: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    logged = guard.read_log(slot.writes_log)
+    listed = guard.created_files(slot.places, WRITES_PER_MODULE)
+    for entry in logged + listed:
+        if not entry["blocked"] and entry["action"] in _QUIET_ACTIONS:
+            continue
+        key = (entry["where"], entry["path"].rstrip(os.sep))
+        if key in seen:
+            continue
+        seen.add(key)
+        writes.append(entry)
+    return writes[:WRITES_PER_MODULE]
 
 
 def _signal_text(number: int) -> str:
@@ -531,6 +603,17 @@ def _protocol_writer() -> IO[str]:
     return protocol
 
 
+def _environment(missing: list[str], request: dict[str, Any]) -> dict[str, Any]:
+    """The ``environment`` message; best effort: a broken metadata store must not stop us."""
+    try:
+        described: dict[str, Any] = _load_helper("environment").describe(
+            missing, list(request.get("package_tops", [])), list(request.get("project_names", []))
+        )
+    except Exception as exc:  # reported; the auditor classifies without it
+        return {"event": "environment", "error": f"{type(exc).__name__}: {_text_of(exc)}"}
+    return described
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(143)
 
@@ -542,9 +625,13 @@ def main() -> int:
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         del sys.path[0]
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        module, fd, fault_path, deadline, child_timeout = sys.argv[2:7]
+        child = json.loads(sys.argv[2])
         _die_with_parent()
-        run_child(module, int(fd), fault_path, float(deadline), float(child_timeout), sys.argv[7:])
+        child_guard = guard.WriteGuard(**child["guard"])
+        sys.addaudithook(child_guard)
+        child_guard.attach(child["log"], child["watched"])
+        run_child(child["module"], int(child["fd"]), child["fault"], float(child["deadline"]),
+                  float(child["timeout"]), list(child["roots"]))  # fmt: skip
     request = json.loads(sys.stdin.readline())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -556,6 +643,16 @@ def main() -> int:
         protocol.flush()
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    roots = list(request.get("import_roots", []))
+    scratch = str(request.get("scratch") or tempfile.mkdtemp(prefix="audit-imports-"))
+    # The worker itself (and so every preload) runs in scratch too, behind the guard.
+    guard.enter_scratch(guard.scratch_places(os.path.join(scratch, "worker")))
+    write_guard = guard.WriteGuard(
+        str(request["project_root"]),
+        [*request.get("allowed", []), scratch, sys.prefix],
+        roots,
+    )
+    sys.addaudithook(write_guard)
     timeout = float(request["timeout"])
     mode = request.get("mode", "fork")
     if mode == "fork" and not hasattr(os, "fork"):
@@ -582,12 +679,14 @@ def main() -> int:
         python=sys.executable,
         version=sys.version.split()[0],
     )
-    roots = list(request.get("import_roots", []))
     workers = int(request.get("workers") or os.cpu_count() or 1)
     recheck = mode == "fork" and bool(request.get("recheck", True))
     suspects: list[dict[str, Any]] = []
+    missing: set[str] = set()
 
     def on_result(result: dict[str, Any]) -> None:
+        if result.get("missing"):
+            missing.add(str(result["missing"]).split(".")[0])
         if recheck and result["error_type"] in ("Timeout", "Crash"):
             # Maybe the fork's fault, not the module's: confirm in a fresh interpreter.
             suspects.append(result)
@@ -595,7 +694,7 @@ def main() -> int:
         else:
             emit(event="result", **result)
 
-    runner = Runner(mode, timeout, workers, roots, on_result)
+    runner = Runner(mode, timeout, workers, roots, on_result, write_guard)
     try:
         runner.run(list(request["modules"]), protocol.fileno())
     finally:
@@ -606,11 +705,13 @@ def main() -> int:
         def on_recheck(result: dict[str, Any]) -> None:
             emit(event="result", after_fork=after_fork[result["module"]], **result)
 
-        fresh = Runner("fresh", timeout, workers, roots, on_recheck)
+        fresh = Runner("fresh", timeout, workers, roots, on_recheck, write_guard)
         try:
             fresh.run([r["module"] for r in suspects], protocol.fileno())
         finally:
             fresh.cleanup()
+    if missing:
+        emit(**_environment(sorted(missing), request))
     emit(event="done")
     return 0
 

@@ -7,6 +7,13 @@ statically (:mod:`auditor.imports.discovery`), imports each one in
 isolation in the project's own interpreter (:mod:`auditor.imports.checker`
 driving ``_worker.py``), and reports the import cycles of the static import
 graph (:mod:`auditor.imports.cycles`). It does not need the test run.
+
+Each failure is classified by cause (:mod:`auditor.imports.causes`, from the
+declarations read by :mod:`auditor.imports.dependencies`): only first-party
+errors and missing required dependencies fail the default gate. Every
+import runs in scratch behind a write guard; what modules wrote at import is
+reported (:mod:`auditor.imports.writes`) and the project tree is left as it
+was.
 """
 
 from __future__ import annotations
@@ -19,10 +26,20 @@ import click
 
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
+from auditor.imports.causes import Classifier, Environment
 from auditor.imports.checker import CheckRequest, CheckRun, ModuleOutcome, check_imports
 from auditor.imports.cycles import build_graph, find_cycles
+from auditor.imports.dependencies import Declared, read_declared
 from auditor.imports.discovery import discover_modules
-from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.imports.result import (
+    OPTIONAL_MISSING,
+    PLATFORM,
+    UNDECLARED,
+    ImportFailure,
+    ImportsResult,
+    ImportWrite,
+)
+from auditor.imports.writes import changes, snapshot, writes_of
 from auditor.model import JSONDict
 
 DEFAULT_TIMEOUT = 10.0
@@ -40,14 +57,37 @@ def _relative(path: str, root: Path) -> str:
         return path
 
 
-def _failure(outcome: ModuleOutcome, root: Path) -> ImportFailure:
+def _failure(outcome: ModuleOutcome, root: Path, classifier: Classifier) -> ImportFailure:
+    cause = classifier.classify(outcome)
     return ImportFailure(
         module=outcome.module,
         error_type=outcome.error_type,
         message=outcome.message,
         path=_relative(outcome.path, root),
         line=outcome.line,
+        cause=cause.cause,
+        missing=outcome.missing,
+        distribution=cause.distribution,
+        reason=cause.reason,
     )
+
+
+def _classifier(ctx: AuditContext, run: CheckRun, declared: Declared) -> Classifier:
+    declared.add_installed(dict(run.environment.get("project_requires", {})))
+    return Classifier(
+        first_party={p.name.split(".")[0] for p in ctx.packages},
+        declared=declared,
+        environment=Environment.from_message(run.environment),
+        optional=[str(p) for p in ctx.config.section("imports").get("optional", [])],
+    )
+
+
+def _writes(outcomes: list[ModuleOutcome], root: Path, unseen: list[ImportWrite]
+            ) -> list[ImportWrite]:  # fmt: skip
+    """Writes the worker saw, then tree changes it could not attribute (not in its log)."""
+    seen = [w for o in outcomes for w in writes_of(o, root)]
+    logged = {w.path for w in seen if w.where == "project"}
+    return seen + [w for w in unseen if w.path not in logged]
 
 
 def _notes(run: CheckRun) -> list[str]:
@@ -68,6 +108,20 @@ def _notes(run: CheckRun) -> list[str]:
                 f"interpreter; a preloaded module is not fork-safe"
                 f"{f' ({run.threads} threads after preload)' if run.threads > 1 else ''}"
             )
+    if run.environment.get("error"):
+        notes.append(f"the interpreter's installed metadata could not be read "
+                     f"({run.environment['error']}); causes are judged from declarations only")
+    return notes
+
+
+def _write_notes(writes: list[ImportWrite], declared: Declared) -> list[str]:
+    notes = [f"dependency declarations: {s}" for s in declared.skipped]
+    if any(not w.module for w in writes):
+        notes.append(
+            "the package folders or the project root changed during the import check without "
+            "a module asking Python for it (C code or a subprocess): those changes are listed "
+            "under writes without a module and were not undone"
+        )
     return notes
 
 
@@ -88,9 +142,14 @@ class ImportsAnalysis:
         "workers": {"type": "integer", "minimum": 1},
         "preload": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "mode": {"enum": ["fork", "fresh"]},
+        "optional": {"type": "array", "items": {"type": "string", "minLength": 1}},
     }
     gate_schema: ClassVar[dict[str, JSONDict]] = {
         "import_failures": _COUNT,
+        "import_optional_missing": _COUNT,
+        "import_undeclared": _COUNT,
+        "import_platform_missing": _COUNT,
+        "import_writes": _COUNT,
         "cycles": _COUNT,
     }
 
@@ -98,6 +157,7 @@ class ImportsAnalysis:
         settings = ctx.config.section("imports")
         timeout = float(settings.get("timeout", DEFAULT_TIMEOUT))
         modules = discover_modules(ctx.packages, ctx.test_paths)
+        declared = read_declared(ctx.root)
         graph = build_graph(modules, [p.name for p in ctx.packages])
         import_roots = list(dict.fromkeys(p.import_root.resolve() for p in ctx.packages))
         request = CheckRequest(
@@ -111,6 +171,7 @@ class ImportsAnalysis:
             timeout=timeout,
             workers=int(settings.get("workers") or os.cpu_count() or 1),
             mode=str(settings.get("mode", "fork")),
+            project_names=declared.names,
         )
         ctx.progress.step(f"imports: importing {len(modules)} modules one by one")
         with ctx.progress.task("importing modules", total=len(modules)) as task:
@@ -121,18 +182,29 @@ class ImportsAnalysis:
                 done += 1
                 task.update(completed=done)
 
+            before = snapshot(ctx.root, ctx.packages)
             run = check_imports(request, advance) if modules else CheckRun()
+            unseen = changes(before, snapshot(ctx.root, ctx.packages))
         outcomes = [run.outcomes[m.name] for m in modules if m.name in run.outcomes]
+        classifier = _classifier(ctx, run, declared)
+        writes = _writes(outcomes, ctx.root, unseen)
         return ImportsResult(
             modules_checked=len(outcomes),
-            failures=[_failure(o, ctx.root) for o in outcomes if not o.ok],
+            # A module stopped by a blocked write is reported as that write, not as broken.
+            failures=[
+                _failure(o, ctx.root, classifier)
+                for o in outcomes
+                if not o.ok and not o.blocked_write
+            ],
+            writes=writes,
+            dependency_sources=list(declared.sources),
             cycles=find_cycles(graph.edges),
             import_seconds={o.module: round(o.seconds, 6) for o in outcomes},
             timeout_seconds=timeout,
             mode=run.mode,
             python=run.python,
             preloaded=run.preloaded,
-            notes=_notes(run),
+            notes=_notes(run) + _write_notes(writes, declared),
         )
 
     def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:
@@ -142,13 +214,28 @@ class ImportsAnalysis:
             GateRule(
                 "import_failures",
                 self.name,
-                "modules that fail to import on their own",
+                "modules that fail to import on their own (first-party errors, missing "
+                "required dependencies)",
                 ("failure_count",),
                 "<=",
                 gate.get("import_failures", 0),
                 percent=False,
             ),
         ]
+        # The other causes, and writes at import, are gated only when asked for.
+        optional_rules = [
+            ("import_optional_missing", "imports of an optional dependency that is missing",
+             ("cause_counts", OPTIONAL_MISSING)),
+            ("import_undeclared", "imports of undeclared third-party modules that are missing",
+             ("cause_counts", UNDECLARED)),
+            ("import_platform_missing", "imports of modules this platform does not have",
+             ("cause_counts", PLATFORM)),
+            ("import_writes", "files written (or tried) at import", ("write_count",)),
+        ]  # fmt: skip
+        for key, description, path in optional_rules:
+            if key in gate:
+                rules.append(GateRule(key, self.name, description, path, "<=", gate[key],
+                                      percent=False))  # fmt: skip
         if "cycles" in gate:
             rules.append(
                 GateRule(

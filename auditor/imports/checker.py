@@ -1,8 +1,8 @@
 """Drive the import worker (``_worker.py``) in the project's interpreter.
 
 The worker is started as ``<project python> _worker.py`` with the package
-import roots on ``PYTHONPATH`` and the project root as working directory,
-gets one JSON request on stdin and answers with JSON lines on stdout (see
+import roots on ``PYTHONPATH`` and a scratch folder (outside the project) as
+working directory, gets one JSON request on stdin and answers with JSON lines on stdout (see
 the worker's docstring for the protocol). This side reads those lines with
 a watchdog: a worker that goes silent for longer than any single step can
 take is killed, and the audit fails with a clear error rather than hanging.
@@ -47,6 +47,11 @@ class ModuleOutcome:
     line: int | None
     seconds: float
     after_fork: str = ""  # the failure first seen after fork, when a fresh run disagreed
+    missing: str = ""  # ImportError.name: the module not found, or the one lacking a name
+    not_found: bool = False  # a ModuleNotFoundError
+    raised_in_library: bool = False  # the innermost frame is not the project's code
+    blocked_write: bool = False  # the import stopped at a write the guard blocked
+    writes: list[dict[str, Any]] = field(default_factory=list)  # see _guard.py
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> ModuleOutcome:
@@ -60,6 +65,11 @@ class ModuleOutcome:
             line=int(line) if isinstance(line, int) else None,
             seconds=float(message.get("seconds") or 0.0),
             after_fork=str(message.get("after_fork") or ""),
+            missing=str(message.get("missing") or ""),
+            not_found=bool(message.get("not_found")),
+            raised_in_library=bool(message.get("raised_in_library")),
+            blocked_write=bool(message.get("blocked_write")),
+            writes=[dict(w) for w in message.get("writes") or []],
         )
 
 
@@ -75,6 +85,7 @@ class CheckRun:
     threads: int = 0
     skipped_preloads: list[str] = field(default_factory=list)
     unloaded: list[str] = field(default_factory=list)  # package modules a preload imported
+    environment: dict[str, Any] = field(default_factory=dict)  # see _environment.py
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,9 @@ class CheckRequest:
     workers: int = 1
     mode: str = "fork"
     recheck: bool = True
+    project_names: list[str] = field(default_factory=list)  # declared distribution names
 
-    def payload(self, excluded: set[str]) -> dict[str, Any]:
+    def payload(self, excluded: set[str], scratch: Path) -> dict[str, Any]:
         return {
             "modules": self.modules,
             "package_tops": self.package_tops,
@@ -104,6 +116,11 @@ class CheckRequest:
             "mode": self.mode,
             "recheck": self.recheck,
             "import_roots": [str(r) for r in self.import_roots],
+            "scratch": str(scratch),
+            "project_root": str(self.root),
+            # under the root but not the user's files: ours, and scratch if TMPDIR is there
+            "allowed": [str(self.root / ".audit"), str(scratch)],
+            "project_names": self.project_names,
         }
 
     @property
@@ -158,14 +175,17 @@ def _run_worker(
     on_outcome: Callable[[ModuleOutcome], None],
 ) -> None:
     env = tool_environment(request.python, request.import_roots)
-    with tempfile.TemporaryFile() as log:
+    with (
+        tempfile.TemporaryFile() as log,
+        tempfile.TemporaryDirectory(prefix="audit-imports-", ignore_cleanup_errors=True) as scratch,
+    ):
         try:
             worker = subprocess.Popen(
                 [request.python, str(WORKER)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                cwd=request.root,
+                cwd=scratch,  # never the project root: relative writes land in scratch
                 env=env,
             )
         except OSError as exc:
@@ -179,7 +199,8 @@ def _run_worker(
             # A worker that is already gone (wrong interpreter...) breaks the
             # pipe; its exit status and stderr below say why.
             with contextlib.suppress(BrokenPipeError):
-                worker.stdin.write((json.dumps(request.payload(excluded)) + "\n").encode())
+                payload = request.payload(excluded, Path(scratch))
+                worker.stdin.write((json.dumps(payload) + "\n").encode())
                 worker.stdin.close()
             for message in _lines(worker.stdout, request.silence_limit):
                 event = message.get("event")
@@ -199,6 +220,8 @@ def _run_worker(
                     outcome = ModuleOutcome.from_message(message)
                     result.outcomes[outcome.module] = outcome
                     on_outcome(outcome)
+                elif event == "environment":
+                    result.environment = message
                 elif event == "done":
                     finished = True
                     break

@@ -7,6 +7,11 @@ how modules were isolated (``fork`` from a warm parent, or ``fresh``: one
 interpreter per module), ``python`` which interpreter imported them, and
 ``notes`` anything that qualifies the result (a preloaded module dropped
 because it crashed the parent, a failure seen only after a fork...).
+
+Each failure carries its ``cause`` (:data:`CAUSES`, decided by
+:mod:`auditor.imports.causes`); only the causes in :data:`GATED_CAUSES` count
+in ``failure_count`` and the default ``import_failures`` gate rule. ``writes``
+are the files modules wrote (or tried to write) at import.
 """
 
 from __future__ import annotations
@@ -15,6 +20,21 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from auditor.model import JSONDict
+
+FIRST_PARTY = "first-party"
+REQUIRED_MISSING = "required-missing"
+OPTIONAL_MISSING = "optional-missing"
+UNDECLARED = "undeclared"
+PLATFORM = "platform"
+CAUSES = (FIRST_PARTY, REQUIRED_MISSING, OPTIONAL_MISSING, UNDECLARED, PLATFORM)
+GATED_CAUSES = frozenset({FIRST_PARTY, REQUIRED_MISSING})
+CAUSE_LABELS = {
+    FIRST_PARTY: "first-party error",
+    REQUIRED_MISSING: "required dependency missing (environment error)",
+    OPTIONAL_MISSING: "optional dependency missing",
+    UNDECLARED: "undeclared third-party import",
+    PLATFORM: "not available on this platform",
+}
 
 
 @dataclass
@@ -25,6 +45,9 @@ class ImportFailure:
     ``SyntaxError``...), or one of ``SystemExit`` (``sys.exit()`` at import),
     ``Timeout`` (the import hung past the per-module timeout) and ``Crash``
     (the interpreter died, e.g. a segfault; ``message`` names the signal).
+    ``cause`` is one of :data:`CAUSES`; ``missing`` the module that was not
+    found (or lacked the imported name), ``distribution`` the distribution
+    it belongs to when known, ``reason`` one line on why this cause.
     """
 
     module: str
@@ -32,6 +55,14 @@ class ImportFailure:
     message: str
     path: str = ""
     line: int | None = None
+    cause: str = FIRST_PARTY
+    missing: str = ""
+    distribution: str = ""
+    reason: str = ""
+
+    @property
+    def gated(self) -> bool:
+        return self.cause in GATED_CAUSES
 
     def to_dict(self) -> JSONDict:
         return {
@@ -40,6 +71,10 @@ class ImportFailure:
             "message": self.message,
             "path": self.path,
             "line": self.line,
+            "cause": self.cause,
+            "missing": self.missing,
+            "distribution": self.distribution,
+            "reason": self.reason,
         }
 
     @classmethod
@@ -50,6 +85,68 @@ class ImportFailure:
             message=data["message"],
             path=data.get("path", ""),
             line=data.get("line"),
+            cause=data.get("cause", FIRST_PARTY),
+            missing=data.get("missing", ""),
+            distribution=data.get("distribution", ""),
+            reason=data.get("reason", ""),
+        )
+
+
+@dataclass
+class ImportWrite:
+    """A file a module wrote, or tried to write, while it was imported.
+
+    ``where`` is ``project`` (the project tree: the write was blocked, so the
+    tree stays as it was), ``cwd`` (the scratch working directory the import
+    ran in: a relative path) or ``home`` (the scratch ``HOME``); ``path`` is
+    relative to that place. ``action`` is the audit event (``open``,
+    ``os.mkdir``, ``os.rename``...), or ``created``/``changed``/``removed``
+    when the write was found afterwards (C code, a subprocess). ``file`` and
+    ``line`` are the project code that asked for it, when known;
+    ``stopped_import`` says the import ended at the blocked write, so the
+    rest of the module was not checked. ``module`` is empty when a change in
+    the tree was found but no module could be named.
+    """
+
+    module: str
+    where: str
+    path: str
+    action: str
+    blocked: bool = False
+    file: str = ""
+    line: int | None = None
+    stopped_import: bool = False
+
+    @property
+    def shown_path(self) -> str:
+        """``src/pkg/cache.json``, ``./app.log`` or ``~/.cache/pkg``."""
+        prefix = {"cwd": "./", "home": "~/"}.get(self.where, "")
+        return prefix + self.path
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "module": self.module,
+            "where": self.where,
+            "path": self.path,
+            "shown_path": self.shown_path,
+            "action": self.action,
+            "blocked": self.blocked,
+            "file": self.file,
+            "line": self.line,
+            "stopped_import": self.stopped_import,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> ImportWrite:
+        return cls(
+            module=data["module"],
+            where=data["where"],
+            path=data["path"],
+            action=data["action"],
+            blocked=bool(data.get("blocked", False)),
+            file=data.get("file", ""),
+            line=data.get("line"),
+            stopped_import=bool(data.get("stopped_import", False)),
         )
 
 
@@ -68,13 +165,30 @@ class ImportsResult:
     python: str = ""
     preloaded: int = 0
     notes: list[str] = field(default_factory=list)
+    writes: list[ImportWrite] = field(default_factory=list)
+    dependency_sources: list[str] = field(default_factory=list)  # where declarations were read
+
+    @property
+    def gated_failures(self) -> list[ImportFailure]:
+        """First-party errors and missing required dependencies: what ``import_failures`` gates."""
+        return [f for f in self.failures if f.gated]
+
+    def cause_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CAUSES, 0)
+        for failure in self.failures:
+            counts[failure.cause] = counts.get(failure.cause, 0) + 1
+        return counts
 
     def to_dict(self) -> JSONDict:
         return {
             "modules_checked": self.modules_checked,
-            "failure_count": len(self.failures),
+            "failure_count": len(self.gated_failures),
+            "cause_counts": self.cause_counts(),
             "cycle_count": len(self.cycles),
+            "write_count": len(self.writes),
             "failures": [f.to_dict() for f in self.failures],
+            "writes": [w.to_dict() for w in self.writes],
+            "dependency_sources": list(self.dependency_sources),
             "cycles": [list(c) for c in self.cycles],
             "import_seconds": dict(sorted(self.import_seconds.items())),
             "timeout_seconds": self.timeout_seconds,
@@ -96,12 +210,19 @@ class ImportsResult:
             python=str(data.get("python", "")),
             preloaded=int(data.get("preloaded", 0)),
             notes=[str(n) for n in data.get("notes", [])],
+            writes=[ImportWrite.from_dict(w) for w in data.get("writes", [])],
+            dependency_sources=[str(s) for s in data.get("dependency_sources", [])],
         )
 
     def headline_metrics(self) -> dict[str, float]:
+        counts = self.cause_counts()
         return {
             "modules_checked": float(self.modules_checked),
-            "import_failures": float(len(self.failures)),
+            "import_failures": float(len(self.gated_failures)),
+            "import_optional_missing_failures": float(counts[OPTIONAL_MISSING]),
+            "import_undeclared_failures": float(counts[UNDECLARED]),
+            "import_platform_failures": float(counts[PLATFORM]),
+            "import_write_findings": float(len(self.writes)),
             "import_cycles": float(len(self.cycles)),
         }
 
@@ -111,6 +232,8 @@ class ImportsResult:
     def finding_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for failure in self.failures:
-            key = f"import-{failure.error_type}"
+            key = f"import-{failure.cause}"
             counts[key] = counts.get(key, 0) + 1
+        if self.writes:
+            counts["import-writes"] = len(self.writes)
         return counts

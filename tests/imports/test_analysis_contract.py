@@ -119,7 +119,8 @@ def test_a_real_result_validates_and_renders(project: ProjectFactory) -> None:
     markdown = markdown_environment().get_template("md/imports.md.j2").render(a=data, report={})
     row = next(line for line in markdown.splitlines() if line.startswith("| pkg.evil |"))
     assert row == (
-        "| pkg.evil | ValueError | \\<script\\>alert(1)\\</script\\> \\| \\`tick\\` "
+        "| pkg.evil | first-party: raised by the code under audit "
+        "| ValueError | \\<script\\>alert(1)\\</script\\> \\| \\`tick\\` "
         "| pkg/evil.py:1 |"
     )
     assert "1. pkg.a ⇄ pkg.b" in markdown
