@@ -10,8 +10,12 @@ there, and the rules are:
 - only files named in the manifest are ever replaced or removed; a file of
   ours that the user replaced by hand while it was not in the manifest makes
   the folder refused too;
-- a folder written by an auditor from before manifests (only our report file
-  names, with a ``report.json``) is adopted, so upgrading does not break CI;
+- a folder written by an auditor from before manifests (only names the
+  auditor writes, one of them distinctive: ``report.json``, ``flaky.json``,
+  ``review-charts``) is adopted, so upgrading does not break CI;
+- ``audit review`` and ``audit flaky`` write their own files
+  (:data:`OTHER_COMMAND_OUTPUTS`) into the same folder: they are never
+  foreign, and a report run never replaces or removes them;
 - on a failed or interrupted audit the reports of the previous run are
   removed and the manifest records the failure, so nobody reads an old
   result as the new one.
@@ -36,6 +40,12 @@ from auditor.errors import UsageError
 MANIFEST_NAME = ".audit-manifest.json"
 _WRITTEN_BY = "test-auditor"
 COMPLETE, WRITING, FAILED = "complete", "writing", "failed"
+OTHER_COMMAND_OUTPUTS = frozenset(
+    {"review.html", "review.md", "review-charts", "flaky.json", "flaky.md", "flaky"}
+)
+"""What ``audit review`` and ``audit flaky`` write into the output folder."""
+_DISTINCTIVE = frozenset({"report.json", "flaky.json", "review-charts"})
+"""Names no user folder is likely to hold: one of them marks a pre-manifest folder as ours."""
 
 
 @dataclass
@@ -93,10 +103,11 @@ def claim(folder: Path, our_names: set[str]) -> Manifest:
     entries = sorted(os.listdir(folder))
     manifest = read_manifest(folder)
     if manifest is None:
-        foreign = [n for n in entries if n not in our_names and not _is_our_temp(n, our_names)]
+        known = our_names | OTHER_COMMAND_OUTPUTS
+        foreign = [n for n in entries if n not in known and not _is_our_temp(n, our_names)]
         if not entries:
             return Manifest()
-        if not foreign and "report.json" in entries:  # written before manifests existed
+        if not foreign and _DISTINCTIVE & set(entries):  # written before manifests existed
             return Manifest(files=[n for n in entries if n in our_names])
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise UsageError(

@@ -22,6 +22,7 @@ import click
 
 from auditor.config import AuditConfig, load_config
 from auditor.errors import UsageError
+from auditor.output_folder import claim
 from auditor.project import find_project_root
 
 _HISTORY_HELP = "History database (default: [tool.audit] history, .audit/history.db)."
@@ -191,6 +192,7 @@ def review_command(
     from auditor.history.verdict import verdict
 
     config = _load(path, config_file, output=output)
+    claim(config.output, set())  # the output folder is ours alone (exit 2 if not)
     db_path = history.resolve() if history is not None else config.history
     if not db_path.exists():
         raise UsageError(f"{db_path}: no history yet; run `audit report` first")
@@ -233,6 +235,7 @@ def flaky_command(
     from auditor.project import find_python, git_branch, git_commit, state_dir
 
     config = _load(path, config_file, output=output)
+    claim(config.output, set())  # before the suite runs: the output folder is ours alone
     python = find_python(config.root, config.python)
     runner = SuiteRunner(
         root=config.root,

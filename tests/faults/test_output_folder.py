@@ -207,3 +207,25 @@ def test_report_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
     output = project / "audit-report"
     for name in REPORTS | {MANIFEST_NAME}:
         assert stat.S_IMODE((output / name).stat().st_mode) == expected, name
+
+
+def test_review_files_share_the_folder_and_review_refuses_a_foreign_one(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    output = project / "audit-report"
+    assert run_audit("report", project).exit_code == 0
+    review = run_audit("review", project)
+    assert review.exit_code == 0, review.stderr
+    review_files = {n: (output / n).read_bytes() for n in ("review.html", "review.md")}
+    again = run_audit("report", project)
+    assert again.exit_code == 0, again.stderr
+    # the report run neither refused the review's files nor replaced them
+    assert {n: (output / n).read_bytes() for n in review_files} == review_files
+    (project / "docs").mkdir()
+    (project / "docs" / "guide.md").write_text("# our guide\n")
+    before = tree_digest(project, ignore=(".audit",))
+    refused = run_audit("review", project, "--output", project / "docs")
+    assert refused.exit_code == 2
+    assert len(refused.error_lines) == 1 and "guide.md" in refused.error_lines[0]
+    assert tree_digest(project, ignore=(".audit",)) == before
