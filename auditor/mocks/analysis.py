@@ -32,6 +32,7 @@ class MocksAnalysis:
     result_type: ClassVar[type[MocksResult]] = MocksResult
     config_schema: ClassVar[JSONDict] = {
         "boundaries": STRINGS,
+        "internal": STRINGS,
         "max_patches": {"type": "integer", "minimum": 1},
         "disable": {"type": "array", "items": {"enum": rule_ids()}, "uniqueItems": True},
         "exclude": STRINGS,
@@ -56,6 +57,7 @@ class MocksAnalysis:
             boundaries=list(section.get("boundaries", [])),
             max_patches=int(section.get("max_patches", DEFAULT_MAX_PATCHES)),
             disabled=list(section.get("disable", [])),
+            internal=list(section.get("internal", [])),
         )
         use_cache = bool(section.get("cache", True)) and not ctx.options.get("no_mocks_cache")
         with ctx.progress.task("mocks: parsing test code", total=None) as task:
@@ -74,6 +76,8 @@ class MocksAnalysis:
             f"mocks: {len(result.tests)} tests in {result.files_analyzed} files, "
             f"{len(result.active)} findings ({result.cache_hits} files from cache)"
         )
+        for note in result.notes:
+            ctx.progress.step(f"mocks: note: {note}")
         return result
 
     def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:

@@ -77,34 +77,83 @@ class FileRef:
     is_package: bool
 
 
-def discover(
-    root: Path, test_paths: list[Path], packages: list[PackageLocation], exclude: list[str]
-) -> list[FileRef]:
-    """Test modules and ``conftest.py`` under the test paths, and every module
-    of the packages under audit (a file under a test path counts as test code)."""
+def _relative(root: Path, path: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def _test_ref(root: Path, path: Path) -> FileRef:
+    relative = _relative(root, path)
+    module, is_package = _module_name(relative)
+    return FileRef(path, relative.as_posix(), module, "test", is_package)
+
+
+def _collected_test_files(root: Path, test_paths: list[Path],
+                          collected_files: set[str]) -> dict[Path, FileRef]:
+    """The files the audit's pytest run collected tests from, with the
+    ``conftest.py`` files under the test paths and above each collected file."""
     refs: dict[Path, FileRef] = {}
+    for relative in sorted(collected_files):
+        path = root / relative
+        if not relative.endswith(".py") or not path.is_file():
+            continue
+        refs[path] = _test_ref(root, path)
+        for folder in path.parents:
+            conftest = folder / "conftest.py"
+            if conftest.is_file():
+                refs.setdefault(conftest, _test_ref(root, conftest))
+            if folder == root or not folder.is_relative_to(root):
+                break
     for test_path in test_paths:
-        candidates = [test_path] if test_path.is_file() else (
-            _walk(test_path) if test_path.is_dir() else []
-        )
-        for path in candidates:
-            if not is_test_file(path):
-                continue
-            relative = path.relative_to(root) if path.is_relative_to(root) else path
-            rel = relative.as_posix()
-            if _excluded(rel, exclude):
-                continue
-            module, is_package = _module_name(relative)
-            refs[path] = FileRef(path, rel, module, "test", is_package)
+        if test_path.is_dir():
+            for path in _walk(test_path):
+                if path.name == "conftest.py":
+                    refs.setdefault(path, _test_ref(root, path))
+    return refs
+
+
+def discover(
+    root: Path, test_paths: list[Path], packages: list[PackageLocation], exclude: list[str],
+    collected_files: set[str] | None = None,
+) -> list[FileRef]:
+    """The test modules to analyse and every module of the packages under audit.
+
+    The test modules are the files the audit's own pytest run collected tests
+    from (``collected_files``, relative to ``root``: whatever their names,
+    ``tests.py`` or a custom ``python_files``), with their ``conftest.py``
+    files; without a run, ``test_*.py``/``*_test.py`` and ``conftest.py``
+    under the test paths. A test module is never code under audit, and neither
+    are the other modules of a test folder inside a package.
+    """
+    refs: dict[Path, FileRef] = {}
+    run_refs = _collected_test_files(root, test_paths, collected_files or set())
+    if any(ref.path.name != "conftest.py" for ref in run_refs.values()):
+        refs = {path: ref for path, ref in run_refs.items()
+                if not _excluded(ref.relative, exclude)}
+    else:
+        for test_path in test_paths:
+            candidates = [test_path] if test_path.is_file() else (
+                _walk(test_path) if test_path.is_dir() else []
+            )
+            for path in candidates:
+                if not is_test_file(path):
+                    continue
+                ref = _test_ref(root, path)
+                if not _excluded(ref.relative, exclude):
+                    refs[path] = ref
+    test_folders = {path.parent for path in refs if path.name != "conftest.py"}
     for package in packages:
         files = [package.path] if package.is_module else list(_walk(package.path))
         for path in files:
             if path in refs:
                 continue
-            relative = path.relative_to(root) if path.is_relative_to(root) else path
-            rel = relative.as_posix()
+            rel = _relative(root, path).as_posix()
             if is_test_file(path) or _excluded(rel, exclude):
                 continue
+            if not package.is_module and any(
+                folder in test_folders for folder in path.parents
+                if folder != package.path and package.path in folder.parents
+            ):
+                continue  # a helper module of a test folder inside the package
             module, is_package = _module_name(path.relative_to(package.import_root))
             refs[path] = FileRef(path, rel, module, "source", is_package)
     return sorted(refs.values(), key=lambda r: (r.kind, r.relative))

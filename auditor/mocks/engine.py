@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.mocks.collect import cache_folder, discover, load_facts
-from auditor.mocks.evaluate import Settings, add_code_and_fingerprints, evaluate
+from auditor.mocks.evaluate import Settings, evaluate
 from auditor.mocks.extract import decode
+from auditor.mocks.findings import add_code_and_fingerprints, run_facts
 from auditor.mocks.result import MocksResult
 from auditor.model import TestRun
 from auditor.project import PackageLocation
@@ -34,11 +35,14 @@ def analyse_project(
     ``state_dir`` (the project's ``.audit/``) enables the parse cache; without
     it every file is parsed.
     """
-    refs = discover(root, test_paths, packages, exclude or [])
+    collected = run_facts(test_run).files()
+    refs = discover(root, test_paths, packages, exclude or [], collected)
     cache_dir = cache_folder(state_dir) if state_dir is not None else None
     facts, stats = load_facts(refs, cache_dir, workers, on_progress)
     result = evaluate(facts, settings, test_run)
     result.cache_hits = stats.cached
+    result.notes += empty_test_path_notes(root, test_paths, result, collected,
+                                          test_run is not None)
 
     def read_lines(relative: str) -> list[str]:
         try:
@@ -49,3 +53,28 @@ def analyse_project(
 
     add_code_and_fingerprints(result.findings, read_lines)
     return result
+
+
+def empty_test_path_notes(root: Path, test_paths: list[Path], result: MocksResult,
+                          collected: set[str], ran: bool) -> list[str]:
+    """A note for each configured test path in which no test was analysed, so
+    that a suite the analysis missed never shows as a silent 0."""
+    notes: list[str] = []
+    analysed = [root / t.path for t in result.tests]
+    for test_path in test_paths:
+        if any(p == test_path or test_path in p.parents for p in analysed):
+            continue
+        shown = test_path.relative_to(root).as_posix() if test_path.is_relative_to(root) else (
+            str(test_path))
+        in_run = sum(1 for f in collected
+                     if (root / f) == test_path or test_path in (root / f).parents)
+        if not test_path.exists():
+            why = "it does not exist"
+        elif ran:
+            why = (f"pytest collected tests from {in_run} file(s) there, none could be read"
+                   if in_run else "the audit's pytest run collected no test there")
+        else:
+            why = ("the suite did not run in this audit, and no file there is named "
+                   "test_*.py or *_test.py")
+        notes.append(f"test path {shown!r}: no test analysed ({why})")
+    return notes

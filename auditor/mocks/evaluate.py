@@ -9,26 +9,27 @@ even when every file's facts came from the cache.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from auditor.mocks.facts import FileFacts, FunctionFacts, LocalFinding, PatchFact
+from auditor.mocks.findings import finalize, run_facts
 from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.result import Finding, MocksResult, ParseError, TestMetrics
 from auditor.mocks.rules import RULES, assertions, meta, patches, rule_ids
 from auditor.model import TestRun
 
-_RAN = ("passed", "xpassed")
-
 
 @dataclass
 class Settings:
+    """``internal``: first-party modules that are code under audit even when they
+    look like a binding to the outside (overrides an inferred boundary)."""
+
     packages: list[str]
     boundaries: list[str] = field(default_factory=list)
     max_patches: int = 4
     disabled: list[str] = field(default_factory=list)
+    internal: list[str] = field(default_factory=list)
 
 
 class _TestFile:
@@ -55,14 +56,21 @@ class _Evaluator:
                  test_run: TestRun | None) -> None:
         self.settings = settings
         self.sources = {f.module: f for f in facts if f.kind == "source"}
-        self.index = ProjectIndex(self.sources, settings.packages, settings.boundaries)
+        self.index = ProjectIndex(self.sources, settings.packages, settings.boundaries,
+                                  settings.internal)
+        self.run_facts = run_facts(test_run)
+        collected_files = self.run_facts.files()
+        for file_facts in facts:
+            if file_facts.kind == "test" and file_facts.path in collected_files:
+                _settle_roles(file_facts, self.run_facts.collected)
         self.files = [_TestFile(f) for f in facts if f.kind == "test" and not f.error]
         self.conftests = {f.directory: f for f in self.files
                           if f.facts.path.endswith("conftest.py")}
         self.errors = [f for f in facts if f.error]
-        self.runtime = _runtime_index(test_run)
+        self.runtime = self.run_facts.executed
         self.test_run = test_run
         self._asserting: dict[int, bool] = {}
+        self._users: dict[int, str] = {}  # id of a helper/fixture/setUp -> a test using it
 
     # -- lookups ---------------------------------------------------------
 
@@ -137,8 +145,21 @@ class _Evaluator:
                 total += self.fixture_patches(found[0], found[1], seen)
         return total
 
+    def helper_patches(self, file: _TestFile, fn: FunctionFacts, seen: set[int]) -> int:
+        """Patches started by the local helpers ``fn`` calls (and the ones they call)."""
+        total = 0
+        for call in fn.helper_calls:
+            helper = self._helper(file, fn, call)
+            if helper is None or id(helper) in seen or helper is fn:
+                continue
+            seen.add(id(helper))
+            owner = self._owner(file, helper)
+            total += sum(p.count for p in helper.patches)
+            total += self.helper_patches(owner, helper, seen)
+        return total
+
     def patch_count(self, file: _TestFile, fn: FunctionFacts) -> int:
-        total = sum(p.count for p in fn.patches)
+        total = sum(p.count for p in fn.patches) + self.helper_patches(file, fn, {id(fn)})
         seen: set[int] = set()
         for setup in file.facts.functions:
             if setup.role == "setup" and setup.class_name == fn.class_name:
@@ -156,7 +177,9 @@ class _Evaluator:
 
     def run(self) -> MocksResult:
         result = MocksResult(rule_ids=rule_ids(), max_patches=self.settings.max_patches,
-                             boundaries=list(self.settings.boundaries))
+                             boundaries=list(self.settings.boundaries),
+                             inferred_boundaries=dict(self.index.inferred))
+        self._find_users()
         raw: list[Finding] = []
         for facts in self.errors:
             result.parse_errors.append(ParseError(facts.path, facts.error or "", facts.error_line))
@@ -180,7 +203,7 @@ class _Evaluator:
                 f"{len(result.tests)} tests; the others have static verdicts"
             )
         disabled = set(self.settings.disabled)
-        result.findings = _dedupe([f for f in raw if f.rule not in disabled])
+        result.findings = finalize([f for f in raw if f.rule not in disabled])
         flagged: dict[str, int] = {}
         for finding in result.findings:
             if not finding.suppressed:
@@ -194,6 +217,46 @@ class _Evaluator:
         return Finding(rule=rule, path=path, line=line, column=column, test=test,
                        message=message, severity=RULES[rule].severity, source=source)
 
+    def _find_users(self) -> None:
+        """For each helper, fixture and setUp method, the first test that uses it:
+        its findings are reported on that test (a finding names a test)."""
+        for file in self.files:
+            for fn in file.facts.functions:
+                if fn.role != "test":
+                    continue
+                test_id = f"{file.facts.path}::{fn.qualname}"
+                for setup in file.facts.functions:
+                    if setup.role == "setup" and setup.class_name == fn.class_name:
+                        self._users.setdefault(id(setup), test_id)
+                self._mark_users(file, fn, test_id, set())
+
+    def _mark_users(self, file: _TestFile, fn: FunctionFacts, test_id: str,
+                    seen: set[int]) -> None:
+        seen.add(id(fn))
+        used: list[tuple[_TestFile, FunctionFacts]] = []
+        for call in fn.helper_calls:
+            helper = self._helper(file, fn, call)
+            if helper is not None:
+                used.append((self._owner(file, helper), helper))
+        for param in fn.params:
+            found = self._fixture(file, fn.class_name, param)
+            if found is not None:
+                used.append(found)
+        for owner, other in used:
+            if id(other) not in seen and other.role != "test":
+                self._users.setdefault(id(other), test_id)
+                self._mark_users(owner, other, test_id, seen)
+
+    def _test_of(self, file: _TestFile, fn: FunctionFacts) -> str:
+        """The test a finding in ``fn`` is reported on."""
+        path = file.facts.path
+        if fn.role == "test":
+            return f"{path}::{fn.qualname}"
+        user = self._users.get(id(fn))
+        if user is not None:
+            return user
+        return f"{path}::{fn.class_name}" if fn.class_name else path
+
     def _file(self, file: _TestFile, result: MocksResult) -> list[Finding]:
         path = file.facts.path
         found: list[Finding] = []
@@ -204,17 +267,22 @@ class _Evaluator:
             found.append(self._local(path, test, local))
         for fn in functions:
             test_id = f"{path}::{fn.qualname}"
+            reported_on = self._test_of(file, fn)
             for local in fn.findings:
-                found.append(self._local(path, test_id, local))
+                if not local.roles or fn.role in local.roles:
+                    found.append(self._local(path, reported_on, local))
             internal = 0
             for patch in fn.patches:
                 verdict = patches.check_target(self.index, patch)
-                if verdict is None:
-                    continue
-                if verdict[0] == patches.MOCK_INTERNAL.id:
-                    internal += patch.count
-                found.append(self._finding(verdict[0], path, patch.line, patch.column, test_id,
-                                           verdict[1], "static"))
+                if verdict is not None:
+                    if verdict[0] == patches.MOCK_INTERNAL.id:
+                        internal += patch.count
+                    found.append(self._finding(verdict[0], path, patch.line, patch.column,
+                                               reported_on, verdict[1], "static"))
+                reason = patches.no_spec_patch_reason(self.index, patch)
+                if reason:
+                    found.append(self._finding(patches.MOCK_NO_SPEC.id, path, patch.line,
+                                               patch.column, reported_on, reason, "static"))
             if fn.role == "test":
                 found += self._test(file, fn, test_id, internal, result)
         self._apply_suppressions(file, found)
@@ -254,17 +322,21 @@ class _Evaluator:
                 patches.density_message(patch_total, self.settings.max_patches), "static"))
         static_asserts = bool(fn.asserts) or helper_asserts > 0
         executed = self.runtime.get(test_id)
-        if executed is not None:
+        # mock assert_* methods, parametrized expectations and warning filters are
+        # not counted at run time: judge those statically
+        uncounted = any(s.on_mock or s.kind in ("mock", "expect") for s in fn.asserts)
+        if test_id in self.run_facts.skipped:
+            metrics.no_assert_source = "runtime"  # skipped at run time: no verdict
+        elif executed is not None:
             metrics.assertions_executed = executed
             metrics.no_assert_source = "runtime"
-            # mock assert_* methods are not counted at run time: judge those statically
-            if executed == 0 and not mock_sites:
+            if executed == 0 and not uncounted:
                 message = ("executed no assertion in the audit's test run"
                            + (" (its assertions are in branches never taken)"
                               if static_asserts else ""))
                 found.append(self._finding(assertions.TEST_NO_ASSERT.id, path, fn.line,
                                            fn.column, test_id, message, "runtime"))
-        elif not static_asserts:
+        elif not static_asserts and not fn.skips:
             found.append(self._finding(
                 assertions.TEST_NO_ASSERT.id, path, fn.line, fn.column, test_id,
                 "no assert, pytest.raises/warns, self.assert* or asserting helper", "static"))
@@ -331,53 +403,16 @@ def _enclosing(functions: list[FunctionFacts], line: int) -> FunctionFacts | Non
     return best
 
 
-def _runtime_index(test_run: TestRun | None) -> dict[str, int]:
-    """Static test id -> fewest assertions any of its run instances executed."""
-    if test_run is None:
-        return {}
-    counts: dict[str, int] = {}
-    for outcome in test_run.tests:
-        if outcome.outcome not in _RAN:
-            continue
-        node = outcome.nodeid
-        bracket = node.find("[")
-        if bracket != -1:
-            node = node[:bracket]
-        previous = counts.get(node)
-        counts[node] = outcome.assertions_executed if previous is None else min(
-            previous, outcome.assertions_executed)
-    return counts
+def _settle_roles(facts: FileFacts, collected: set[str]) -> None:
+    """A function of a file the run collected is a test exactly when pytest
+    collected it (whatever its name), so custom ``python_functions``, unittest
+    classes with any name and non-test ``test*`` helpers come out right."""
+    for fn in facts.functions:
+        if fn.role in ("test", "helper"):
+            fn.role = "test" if f"{facts.path}::{fn.qualname}" in collected else "helper"
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Drop repeats (a class decorator's patch seen from each test), sort, fingerprint."""
-    unique: dict[tuple[str, str, int, int, str], Finding] = {}
-    for finding in findings:
-        unique.setdefault((finding.rule, finding.path, finding.line, finding.column,
-                           finding.message), finding)
-    return sorted(unique.values(), key=lambda f: (f.path, f.line, f.column, f.rule))
-
-
-def add_code_and_fingerprints(findings: list[Finding],
-                              read_lines: Callable[[str], list[str]]) -> None:
-    """Fill each finding's code line and its line-number-free fingerprint."""
-    cache: dict[str, list[str]] = {}
-    occurrences: dict[tuple[str, str, str, str], int] = {}
-    for finding in findings:
-        if finding.path not in cache:
-            cache[finding.path] = read_lines(finding.path)
-        lines = cache[finding.path]
-        if 0 < finding.line <= len(lines):
-            finding.code = lines[finding.line - 1].rstrip()[:300]
-        normalized = " ".join(finding.code.split())
-        key = (finding.rule, finding.path, finding.test, normalized)
-        occurrence = occurrences.get(key, 0)
-        occurrences[key] = occurrence + 1
-        blob = "\0".join([*key, str(occurrence)]).encode()
-        finding.fingerprint = hashlib.sha256(blob).hexdigest()[:32]
-
-
-__all__ = ["PatchFact", "Settings", "add_code_and_fingerprints", "evaluate"]
+__all__ = ["PatchFact", "Settings", "evaluate"]
 
 
 def evaluate(facts: list[FileFacts], settings: Settings, test_run: TestRun | None) -> MocksResult:

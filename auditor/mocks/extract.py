@@ -19,13 +19,12 @@ import tokenize
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.mocks import names as n
-from auditor.mocks.facts import ClassFacts, FileFacts, FunctionFacts, LocalFinding
-from auditor.mocks.rules import assertions, hygiene, patches
-from auditor.mocks.scan import FunctionScan, patch_api, scan_function
+from auditor.mocks.facts import ClassFacts, FileFacts, LocalFinding
+from auditor.mocks.statements import body_of, statements
 from auditor.mocks.suppress import parse_suppressions
+from auditor.mocks.testfile import TestFileExtractor
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def extract(job: ExtractJob) -> FileFacts:
         _source_facts(module, facts, star)
     else:
         facts.suppressions = parse_suppressions(text)
-        _TestFileExtractor(module, facts).run()
+        TestFileExtractor(module, facts).run()
     return facts
 
 
@@ -145,7 +144,7 @@ def _collect_imports(
     if _NESTED_IMPORT.search(text):
         module.visit(visitor)
     else:
-        for stmt in _statements(module):
+        for stmt in statements(module):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Import):
@@ -166,37 +165,50 @@ def _bind_targets(target: cst.BaseExpression, names: dict[str, str]) -> None:
             _bind_targets(element.value, names)
 
 
-def _statements(body: cst.Module | list[cst.CSTNode]) -> list[cst.CSTNode]:
-    """Module-level statements, descending into if/try/with blocks (all may bind)."""
-    items: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = list(body) if isinstance(body, list) else list(body.body)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, cst.If | cst.Try | cst.With | cst.For | cst.While):
-            blocks: list[cst.CSTNode] = [node.body]
-            if isinstance(node, cst.If) and node.orelse is not None:
-                blocks.append(node.orelse)
-            if isinstance(node, cst.Try):
-                blocks += [h.body for h in node.handlers]
-                blocks += [b.body for b in (node.orelse, node.finalbody) if b is not None]
-            for block in blocks:
-                if isinstance(block, cst.If):
-                    stack.append(block)
-                elif isinstance(block, cst.Else):
-                    stack.extend(_body_of(block.body))
-                else:
-                    stack.extend(_body_of(block))
-            continue
-        items.append(node)
-    return items
+_PLATFORM_PART = re.compile(
+    r"^_?(win|win32|win64|windows|nt|mac|macos|macosx|osx|darwin|linux|posix|unix|bsd"
+    r"|freebsd|cygwin|android|ios)(_.*)?$|.*_(win|win32|windows|nt|mac|macos|osx|darwin"
+    r"|linux|posix|unix)$",
+    re.IGNORECASE,
+)
+_DYNAMIC_CALLS = frozenset({"globals", "setattr", "exec", "vars"})
 
 
-def _body_of(suite: cst.CSTNode) -> list[cst.CSTNode]:
-    if isinstance(suite, cst.IndentedBlock):
-        return list(suite.body)
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=suite.body)]
-    return []
+class _NamesUsed(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _FunctionCounter(cst.CSTVisitor):
+    """Counts functions and methods, and those that use a binding import; notes
+    module-level ``global`` assignments and ``globals()``/``setattr`` tricks."""
+
+    def __init__(self, binding_names: set[str]) -> None:
+        super().__init__()
+        self.binding_names = binding_names
+        self.total = 0
+        self.binding = 0
+        self.global_names: set[str] = set()
+        self.dynamic = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.total += 1
+        if self.binding_names:
+            used = _NamesUsed()
+            node.body.visit(used)
+            if used.names & self.binding_names:
+                self.binding += 1
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.global_names.update(item.name.value for item in node.names)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in _DYNAMIC_CALLS:
+            self.dynamic = True
 
 
 def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
@@ -204,7 +216,20 @@ def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
     for alias, target in facts.imports.items():
         names[alias] = f"import:{target}"
     facts.dynamic = star
-    for stmt in _statements(module):
+    bindings = {local: binding for local, target in facts.imports.items()
+                if (binding := n.binding_module(target)) is not None}
+    facts.binding_imports = sorted(set(bindings.values()))
+    platform_part = next((p for p in facts.module.split(".")[1:] if _PLATFORM_PART.match(p)),
+                         None)
+    if platform_part is not None:
+        facts.platform_specific = f"platform-specific module name ({platform_part})"
+    counter = _FunctionCounter(set(bindings))
+    module.visit(counter)
+    facts.functions_total, facts.functions_binding = counter.total, counter.binding
+    facts.dynamic = facts.dynamic or counter.dynamic
+    for name in counter.global_names:
+        names.setdefault(name, "var")  # assigned at run time through ``global``
+    for stmt in statements(module):
         if isinstance(stmt, cst.FunctionDef):
             names[stmt.name.value] = "def"
             facts.defines_code = True
@@ -219,6 +244,15 @@ def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
                 if isinstance(small, cst.Assign):
                     for assign_target in small.targets:
                         _bind_targets(assign_target.target, names)
+                        _bind_class_attribute(assign_target.target, facts)
+                    made_by = n.dotted(small.value.func) if isinstance(
+                        small.value, cst.Call) else None
+                    if made_by is not None and len(small.targets) == 1 and isinstance(
+                        small.targets[0].target, cst.Name
+                    ):
+                        # ``log = logging.getLogger(...)``: what made the value
+                        names[small.targets[0].target.value] = (
+                            "var:" + n.canonical(made_by, facts.imports))
                     if not all(_is_dunder(t.target) for t in small.targets):
                         facts.defines_code = True
                 elif isinstance(small, cst.AnnAssign | cst.AugAssign):
@@ -227,13 +261,21 @@ def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
     facts.names = names
 
 
+def _bind_class_attribute(target: cst.BaseExpression, facts: FileFacts) -> None:
+    """``Class.attr = value`` at module level adds an attribute to the class."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        cls = facts.classes.get(target.value.value)
+        if cls is not None and target.attr.value not in cls.attributes:
+            cls.attributes.append(target.attr.value)
+
+
 def _is_dunder(target: cst.BaseExpression) -> bool:
     return isinstance(target, cst.Name) and target.value.startswith("__")
 
 
 def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
     attributes: dict[str, str] = {}
-    for stmt in _statements(_body_of(node.body)):
+    for stmt in statements(body_of(node.body)):
         if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
             attributes[stmt.name.value] = "def"
         elif isinstance(stmt, cst.SimpleStatementLine):
@@ -260,180 +302,6 @@ def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
         if keyword.keyword is not None and keyword.keyword.value == "metaclass":
             bases.append("?")  # a metaclass can add anything
     return ClassFacts(attributes=sorted(attributes), bases=bases)
-
-
-# ---------------------------------------------------------------- test modules
-
-
-class _TestFileExtractor:
-    def __init__(self, module: cst.Module, facts: FileFacts) -> None:
-        self.facts = facts
-        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.module = self.wrapper.module
-        self.positions = self.wrapper.resolve(PositionProvider)
-
-    def run(self) -> None:
-        for stmt in _statements(self.module):
-            if isinstance(stmt, cst.FunctionDef):
-                self._function(stmt, None, False, [], set())
-            elif isinstance(stmt, cst.ClassDef):
-                self._class(stmt, [], [])
-
-    def _scan_for(self, body: cst.CSTNode, role: str,
-                  injected: list[tuple[str, cst.Call | None]]) -> FunctionScan:
-        return scan_function(body, role, self.facts.imports, self.positions, self.module, injected)
-
-    def _class(self, node: cst.ClassDef, outer: list[str], inherited: list[cst.Call]) -> None:
-        names = [*outer, node.name.value]
-        bases = {n.canonical(n.dotted(a.value) or "", self.facts.imports) for a in node.bases}
-        is_test_class = node.name.value.startswith("Test") or bool(
-            bases & n.UNITTEST_BASES
-        ) or any(b.endswith("TestCase") for b in bases)
-        decorator_patches = list(inherited)
-        probe = self._scan_for(cst.Module(body=[]), "helper", [])
-        for decorator in node.decorators:
-            call = decorator.decorator
-            if isinstance(call, cst.Call) and patch_api(probe, call) is not None:
-                decorator_patches.append(call)
-                fact = patches.patch_fact(probe, call, "class-decorator")
-                if fact is not None:
-                    finding = patches.check_no_spec_patch(fact)
-                    if finding is not None:
-                        self.facts.module_findings.append(finding)
-        statements = _statements(_body_of(node.body))
-        # setUp runs first: the mocks it stores on self are mocks in every test
-        setups = [s for s in statements
-                  if isinstance(s, cst.FunctionDef) and s.name.value in n.SETUP_METHODS]
-        class_mocks: set[str] = set()
-        for setup in setups:
-            class_mocks |= self._function(setup, names, is_test_class, decorator_patches, set())
-        for stmt in statements:
-            if isinstance(stmt, cst.FunctionDef) and all(stmt is not s for s in setups):
-                self._function(stmt, names, is_test_class, decorator_patches, class_mocks)
-            elif isinstance(stmt, cst.ClassDef):
-                self._class(stmt, names, decorator_patches)
-
-    def _function(self, node: cst.FunctionDef, classes: list[str] | None, in_test_class: bool,
-                  class_patches: list[cst.Call], class_mocks: set[str]) -> set[str]:
-        """Record one function; return the ``self.`` attributes it stores mocks in."""
-        name = node.name.value
-        fixture_name, autouse = self._fixture(node)
-        if fixture_name is not None:
-            role = "fixture"
-        elif name.startswith("test") and (classes is None or in_test_class):
-            role = "test"
-        elif classes is not None and name in n.SETUP_METHODS:
-            role = "setup"
-        else:
-            role = "helper"
-        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
-        if classes is not None and params and params[0] in ("self", "cls"):
-            params = params[1:]
-        line, _ = self._position(node.name)
-        column = self.positions[node].start.column + 1
-        fn = FunctionFacts(
-            qualname="::".join([*(classes or []), name]),
-            name=name,
-            role=role,
-            line=line,
-            column=column,
-            end_line=self.positions[node].end.line,
-            class_name="::".join(classes) if classes else None,
-            params=params,
-            fixture_name=fixture_name,
-            autouse=autouse,
-        )
-        probe = self._scan_for(cst.Module(body=[]), role, [])
-        decorator_calls: list[tuple[cst.Call, str]] = [
-            (d.decorator, "decorator") for d in node.decorators
-            if isinstance(d.decorator, cst.Call) and patch_api(probe, d.decorator) is not None
-        ]
-        if role == "test":
-            decorator_calls += [(c, "class-decorator") for c in class_patches]
-        injected: list[tuple[str, cst.Call | None]] = []
-        creating = [c for c, _ in decorator_calls if _decorator_injects(probe, c)]
-        for param, call in zip(params, reversed(creating), strict=False):
-            injected.append((param, call))
-        for param in params[len(creating):]:
-            if param.startswith("mock_") or param.endswith("_mock") or param.startswith("mocked_"):
-                injected.append((param, None))
-        injected += [(name, None) for name in sorted(class_mocks)]
-        scan = self._scan_for(node.body, role, injected)
-        for call, via in decorator_calls:
-            fact = patches.patch_fact(scan, call, via)
-            if fact is not None:
-                fn.patches.append(fact)
-                if via == "decorator":
-                    finding = patches.check_no_spec_patch(fact)
-                    if finding is not None:
-                        fn.findings.append(finding)
-        self._analyse(scan, fn)
-        self.facts.functions.append(fn)
-        return {var for var in scan.mock_vars if var.startswith("self.")}
-
-    def _analyse(self, scan: FunctionScan, fn: FunctionFacts) -> None:
-        for call, _loop in scan.calls:
-            fact = patches.patch_fact(scan, call, "call")
-            if fact is not None:
-                fn.patches.append(fact)
-                finding = patches.check_no_spec_patch(fact)
-                if finding is not None:
-                    fn.findings.append(finding)
-                continue
-            finding = patches.check_no_spec_constructor(scan, call)
-            if finding is not None:
-                fn.findings.append(finding)
-            func = call.func
-            if isinstance(func, cst.Name) and func.value not in self.facts.imports:
-                fn.helper_calls.append(func.value)
-            elif isinstance(func, cst.Attribute) and n.dotted(func.value) in ("self", "cls"):
-                fn.helper_calls.append("self." + func.attr.value)
-        fn.asserts = assertions.assertion_sites(scan)
-        fn.findings += assertions.check_tautologies(scan)
-        if fn.role == "test":
-            fn.findings += assertions.check_echo(scan)
-        if fn.role in ("test", "setup", "fixture"):
-            patched = {p.target for p in fn.patches if p.target}
-            fn.findings += hygiene.check_sleeps(scan, patched)
-        if fn.role in ("test", "setup"):
-            fn.findings += hygiene.check_broad_excepts(scan)
-        else:
-            fn.findings += [f for f in hygiene.check_broad_excepts(scan)
-                            if not f.message.startswith("except")]
-        fn.findings.sort(key=lambda f: (f.line, f.column, f.rule))
-
-    def _fixture(self, node: cst.FunctionDef) -> tuple[str | None, bool]:
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            call = expr if isinstance(expr, cst.Call) else None
-            target = call.func if call is not None else expr
-            canonical = n.canonical(n.dotted(target) or "", self.facts.imports)
-            if canonical not in n.FIXTURE_DECORATORS:
-                continue
-            name = node.name.value
-            autouse = False
-            if call is not None:
-                name_arg = n.keyword(call, "name")
-                if name_arg is not None:
-                    name = n.string_value(name_arg.value) or name
-                autouse_arg = n.keyword(call, "autouse")
-                autouse = autouse_arg is not None and n.dotted(autouse_arg.value) == "True"
-            return name, autouse
-        return None, False
-
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.positions[node].start
-        return start.line, start.column + 1
-
-
-def _decorator_injects(scan: FunctionScan, call: cst.Call) -> bool:
-    """A ``@patch`` decorator passes a mock argument unless ``new`` is given."""
-    api = patch_api(scan, call)
-    if api not in ("patch", "object"):
-        return False
-    args = n.positional(call)
-    limit = 1 if api == "patch" else 2
-    return len(args) <= limit and n.keyword(call, "new") is None
 
 
 __all__ = ["ExtractJob", "LocalFinding", "decode", "extract"]

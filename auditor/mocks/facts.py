@@ -37,12 +37,19 @@ class PatchFact:
     has_spec: bool = False
     allows_create: bool = False
     count: int = 1  # patch.multiple patches several attributes at once
-    via: str = "call"  # call | decorator | class-decorator
+    via: str = "call"  # call | decorator | class-decorator | assign (``obj.x = Mock()``)
+    # the mock the patch makes is configured or asserted by the function (an unused
+    # one is an inert placeholder, where a spec protects nothing)
+    used: bool = False
+    replaces_with_mock: bool = False  # ``obj.x = Mock()``: the stub is a mock
+    shown: str = ""  # the patched name as written (``logger.warning``), for messages
 
 
 @dataclass
 class AssertSite:
-    """One assertion in test code. ``kind``: assert, raises, unittest, mock, call, fail."""
+    """One assertion in test code. ``kind``: assert, raises, unittest, mock, call, fail,
+    or expect (a parametrized expectation used as a context manager, warnings turned
+    into errors: checks the test run does not count)."""
 
     kind: str
     line: int
@@ -58,6 +65,9 @@ class LocalFinding:
     line: int
     column: int
     message: str
+    # the roles of function this finding applies to (empty: any); whether a
+    # function is a test is only settled once the test run's ids are known
+    roles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,6 +88,7 @@ class FunctionFacts:
     asserts: list[AssertSite] = field(default_factory=list)
     helper_calls: list[str] = field(default_factory=list)
     findings: list[LocalFinding] = field(default_factory=list)
+    skips: bool = False  # calls pytest.skip / self.skipTest: skipping is its verdict
 
     @classmethod
     def from_dict(cls, data: JSONDict) -> FunctionFacts:
@@ -129,6 +140,11 @@ class FileFacts:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     dynamic: bool = False
     defines_code: bool = False
+    # why the module may be a thin binding to the outside (inferred boundary)
+    binding_imports: list[str] = field(default_factory=list)  # ctypes, socket, ...
+    platform_specific: str = ""  # why, when it is
+    functions_total: int = 0  # functions and methods defined
+    functions_binding: int = 0  # ... of which use a binding import
 
     def to_dict(self) -> JSONDict:
         return asdict(self)

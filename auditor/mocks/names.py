@@ -10,6 +10,8 @@ with its first part replaced by what the module imported under that name
 
 from __future__ import annotations
 
+import builtins
+import sys
 from collections.abc import Iterator
 
 import libcst as cst
@@ -84,6 +86,57 @@ UNITTEST_BASES = frozenset(
     {"unittest.TestCase", "unittest.IsolatedAsyncioTestCase", "TestCase",
      "IsolatedAsyncioTestCase", "django.test.TestCase", "django.test.SimpleTestCase"}
 )
+
+
+SKIP_FUNCTIONS = frozenset({"pytest.skip", "pytest.importorskip", "pytest.xfail",
+                            "unittest.SkipTest", "unittest.skip"})
+SKIP_METHODS = frozenset({"skipTest"})
+WARNING_FILTERS = frozenset({"warnings.simplefilter", "warnings.filterwarnings"})
+
+# Imports that make a module a binding to the outside world: foreign functions,
+# the network, processes, databases, and OS- or desktop-specific APIs.
+BINDING_MODULES = frozenset({
+    "ctypes", "cffi", "_winapi", "winreg", "_winreg", "msvcrt", "win32api", "win32con",
+    "win32cred", "win32clipboard", "win32gui", "pywintypes", "winerror", "wmi", "fcntl",
+    "termios", "tty", "pty", "pwd", "grp", "resource", "mmap", "socket", "ssl", "select",
+    "socketserver", "subprocess", "http.client", "urllib.request", "urllib3", "requests",
+    "httpx", "aiohttp", "httplib2", "smtplib", "ftplib", "imaplib", "poplib", "telnetlib",
+    "xmlrpc.client", "sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql",
+    "pymongo", "redis", "asyncpg", "aiosqlite", "cx_Oracle", "pyodbc", "boto3", "botocore",
+    "paramiko", "dbus", "jeepney", "secretstorage", "gi", "objc", "Foundation", "AppKit",
+    "CoreFoundation", "Quartz", "Xlib", "pyudev", "serial", "usb", "webbrowser",
+})
+STDLIB_MODULES = frozenset(sys.stdlib_module_names)
+BUILTIN_NAMES = frozenset(dir(builtins))
+# Names of values a test stands in for that come from the standard library: a
+# spec on a logger or a stream stand-in protects nothing of the project.
+STDLIB_STANDIN_WORDS = frozenset({
+    "logger", "log", "logging", "stream", "stdout", "stderr", "stdin", "sock", "socket",
+    "file", "fh", "fp", "fd", "os", "sys", "popen", "proc", "subprocess", "thread",
+    "lock", "queue", "signal", "environ", "print", "open", "warn", "warnings", "time",
+    "sleep", "datetime", "urlopen", "exit",
+})
+
+
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def is_stdlib(name: str) -> bool:
+    """Whether a canonical dotted name lies in the standard library (or builtins)."""
+    head = name.split(".")[0]
+    return head in STDLIB_MODULES or head == "builtins"
+
+
+def binding_module(name: str) -> str | None:
+    """The binding module ``name`` is or lies in (``urllib.request.urlopen`` ->
+    ``urllib.request``), if any."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in BINDING_MODULES:
+            return candidate
+    return None
 
 
 def dotted(node: cst.BaseExpression) -> str | None:

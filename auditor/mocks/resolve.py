@@ -9,6 +9,16 @@ imported (followed: ``requests`` leads to ``requests.get``, which is
 lies in a module declared as a boundary (an adapter) is a *boundary*, like
 everything outside the packages under audit.
 
+A first-party module can also *be* the boundary without being declared: a thin
+binding to the outside (most of its functions use ``ctypes``, ``socket``,
+``subprocess``, an HTTP client, a database driver or an OS API it imports), or
+a platform-specific module (``_windows``, ``macos``). Those are *inferred*
+boundaries, each with its reason; ``[tool.audit.mocks] internal`` overrides an
+inference.
+
+``mock.patch`` itself creates a builtin patched on a module (``pkg.mod.open``)
+and every module has its dunders (``__file__``); neither is unresolved.
+
 Where static knowledge ends (a star import, a module ``__getattr__``, a class
 whose bases are not all known), the resolver gives the benefit of the doubt:
 nothing is reported as unresolved that might exist.
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.mocks import names as n
 from auditor.mocks.facts import FileFacts
 
 _MAX_HOPS = 20
@@ -37,18 +48,27 @@ class ProjectIndex:
     """What the modules of the code under audit define and import."""
 
     def __init__(
-        self, sources: dict[str, FileFacts], packages: list[str], boundaries: list[str]
+        self, sources: dict[str, FileFacts], packages: list[str], boundaries: list[str],
+        internal: list[str] | None = None,
     ) -> None:
         self.modules = sources  # dotted module name -> facts
         self.packages = sorted(packages)
         self.boundaries = sorted(boundaries)
+        self.internal = sorted(internal or [])
+        self.inferred = {
+            module: reason for module, facts in sorted(sources.items())
+            if (reason := inferred_reason(facts)) and not _within(module, self.internal)
+        }
         self._cache: dict[str, Resolution] = {}
 
     def is_first_party(self, name: str) -> bool:
-        return any(name == p or name.startswith(p + ".") for p in self.packages)
+        return _within(name, self.packages)
 
     def is_boundary(self, name: str) -> bool:
-        return any(name == b or name.startswith(b + ".") for b in self.boundaries)
+        if _within(name, self.boundaries):
+            return True
+        module = self.module_of(name)
+        return module is not None and module in self.inferred
 
     def module_of(self, name: str) -> str | None:
         """The longest prefix of ``name`` that is a module under audit."""
@@ -58,6 +78,15 @@ class ProjectIndex:
             if candidate in self.modules:
                 return candidate
         return None
+
+    def made_by_stdlib(self, name: str) -> bool:
+        """``pkg.mod.log`` where ``log = logging.getLogger(...)``: a value of the
+        standard library stored in a module of the code under audit."""
+        module = self.module_of(name)
+        if module is None or name == module:
+            return False
+        binding = self.modules[module].names.get(name[len(module) + 1 :].split(".")[0], "")
+        return binding.startswith("var:") and n.is_stdlib(binding[len("var:") :])
 
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:
@@ -82,6 +111,11 @@ class ProjectIndex:
         facts = self.modules[module]
         binding = facts.names.get(rest[0])
         if binding is None:
+            if rest[0] in n.BUILTIN_NAMES and len(rest) == 1:
+                # mock.patch creates a builtin patched on a module (create=True)
+                return Resolution("external", f"builtins.{rest[0]}")
+            if n.is_dunder(rest[0]):
+                return Resolution("internal", name, "module attribute")
             if facts.dynamic or facts.error:
                 return Resolution("internal", name, "dynamic module")
             return Resolution("unresolved", name, f"module {module} has no {rest[0]!r}")
@@ -123,3 +157,26 @@ class ProjectIndex:
             if "." in base_rest or self._class_has(base_module, base_rest, attribute, hops + 1):
                 return True
         return False
+
+
+def _within(name: str, prefixes: list[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def inferred_reason(facts: FileFacts) -> str:
+    """Why a module of the code under audit is a thin binding to the outside ("" if not).
+
+    A platform-specific module always is; a module importing a binding module
+    (ctypes, socket, subprocess, an HTTP client, a DB driver, an OS API) is when
+    at least half of its functions and methods use that import, so a module of
+    business logic that runs one subprocess stays code under audit.
+    """
+    if facts.platform_specific:
+        return facts.platform_specific
+    if not facts.binding_imports:
+        return ""
+    if facts.functions_total and facts.functions_binding * 2 < facts.functions_total:
+        return ""
+    used = (f"{facts.functions_binding} of {facts.functions_total} functions use it"
+            if facts.functions_total else "no functions of its own")
+    return f"imports {', '.join(facts.binding_imports)}; {used}"

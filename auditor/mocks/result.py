@@ -100,6 +100,10 @@ class MocksResult:
     max_patches: int = 4
     boundaries: list[str] = field(default_factory=list)
     cache_hits: int = 0
+    # first-party modules taken for boundaries without being declared -> why
+    inferred_boundaries: dict[str, str] = field(default_factory=dict)
+    # what the reader must know to trust the counts (a test path with no test...)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -164,6 +168,8 @@ class MocksResult:
             "max_patches": self.max_patches,
             "boundaries": list(self.boundaries),
             "cache_hits": self.cache_hits,
+            "inferred_boundaries": dict(self.inferred_boundaries),
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -181,6 +187,8 @@ class MocksResult:
             max_patches=int(data.get("max_patches", 4)),
             boundaries=list(data.get("boundaries", [])),
             cache_hits=int(data.get("cache_hits", 0)),
+            inferred_boundaries=dict(data.get("inferred_boundaries", {})),
+            notes=list(data.get("notes", [])),
         )
 
     def headline_metrics(self) -> dict[str, float]:

@@ -34,6 +34,17 @@ class FunctionScan:
     mock_vars: set[str] = field(default_factory=set)
     configured: dict[str, set[str]] = field(default_factory=dict)  # mock var -> value code
     result_vars: dict[str, str] = field(default_factory=dict)  # var -> mock var it came from
+    # dotted names whose call record is read or asserted (``m`` and ``m.get`` in
+    # ``m.get.assert_called_once_with()``): a mock that is checked
+    record_reads: set[str] = field(default_factory=set)
+    touched: set[str] = field(default_factory=set)  # mock vars given attributes (``m.x = 1``)
+    handed_in: set[str] = field(default_factory=set)  # names passed to a call of non-mock code
+    bare_exprs: list[cst.BaseExpression] = field(default_factory=list)  # expression statements
+    # ``var = pkg.Class(...)``: the canonical callee a local value was made by
+    made_by: dict[str, str] = field(default_factory=dict)
+    stubs: list[tuple[cst.Assign, cst.Attribute]] = field(default_factory=list)  # obj.x = Mock()
+    parametrized: set[str] = field(default_factory=set)  # parameters given by parametrize
+    returned: list[cst.BaseExpression] = field(default_factory=list)  # return/yield values
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """1-based line and column of ``node``."""
@@ -53,6 +64,13 @@ class FunctionScan:
         if isinstance(value, cst.List | cst.Tuple):
             for element in value.elements:
                 values.add(self.code(element.value))
+
+    def is_used(self, var: str) -> bool:
+        """Whether the mock in ``var`` is configured or checked (else it is inert)."""
+        prefix = var + "."
+        return var in self.configured or var in self.touched or any(
+            r == var or r.startswith(prefix) for r in self.record_reads
+        )
 
     def mock_root(self, node: cst.BaseExpression) -> str | None:
         """The mock variable an expression is read from (``m`` in ``m.get().json``)."""
@@ -75,6 +93,25 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.scan.calls.append((node, self.loops > 0))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        attribute = node.attr.value
+        if attribute in n.MOCK_RECORD_ATTRIBUTES or attribute in n.MOCK_ASSERT_METHODS:
+            for current in n.chain(node.value):
+                name = n.dotted(current)
+                if name is not None:
+                    self.scan.record_reads.add(name)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.scan.bare_exprs.append(node.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.scan.returned.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self.scan.returned.append(node.value)
 
     def visit_Try(self, node: cst.Try) -> None:
         self.scan.trys.append(node)
@@ -203,20 +240,62 @@ def scan_function(
     for _ in range(2):
         for assign in scan.assigns:
             _track_assign(scan, assign)
+    for assign in scan.assigns:
+        for target_expr, value in assigned_pairs(assign):
+            if (
+                isinstance(target_expr, cst.Attribute)
+                and target_expr.attr.value not in n.MOCK_CONFIG_ATTRIBUTES
+                and scan.mock_root(target_expr.value) is None
+                and produces_mock(scan, value)
+            ):
+                scan.stubs.append((assign, target_expr))
+    for call, _loop in scan.calls:
+        if scan.mock_root(call.func) is not None or patch_api(scan, call) is not None:
+            continue
+        for arg in call.args:
+            passed = n.dotted(arg.value)
+            if passed is not None:
+                scan.handed_in.add(passed)
     return scan
 
 
-def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
-    value = assign.value
+_UNKNOWN = cst.Name("_")
+
+
+def assigned_pairs(assign: cst.Assign) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(target, value) of an assignment, unpacking ``a, b = X(), Y()`` pairwise
+    (a target whose value cannot be told apart gets an unknown value)."""
+    pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
     for target in assign.targets:
-        name = n.dotted(target.target)
-        if isinstance(target.target, cst.Attribute) and (
-            target.target.attr.value in n.MOCK_CONFIG_ATTRIBUTES
+        expr = target.target
+        if isinstance(expr, cst.Tuple | cst.List):
+            value = assign.value
+            values = [e.value for e in value.elements] if isinstance(
+                value, cst.Tuple | cst.List) else []
+            targets = [e.value for e in expr.elements]
+            if len(values) != len(targets) or any(isinstance(e, cst.StarredElement)
+                                                  for e in expr.elements):
+                values = [_UNKNOWN] * len(targets)
+            pairs.extend(zip(targets, values, strict=True))
+        else:
+            pairs.append((expr, assign.value))
+    return pairs
+
+
+def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
+    for target_expr, value in assigned_pairs(assign):
+        name = n.dotted(target_expr)
+        if isinstance(target_expr, cst.Attribute) and (
+            target_expr.attr.value in n.MOCK_CONFIG_ATTRIBUTES
         ):
-            root = scan.mock_root(target.target.value)
+            root = scan.mock_root(target_expr.value)
             if root is not None:
                 scan.configure(root, value)
             continue
+        if isinstance(target_expr, cst.Attribute):
+            owner = scan.mock_root(target_expr.value)
+            if owner is not None:
+                scan.touched.add(owner)
         if name is None:
             continue
         if produces_mock(scan, value):
@@ -228,6 +307,10 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
         inner = value.expression if isinstance(value, cst.Await) else value
         root = scan.mock_root(inner)
         if root is None:
+            if isinstance(inner, cst.Call) and isinstance(target_expr, cst.Name):
+                made_by = scan.canonical(inner.func)
+                if made_by is not None:
+                    scan.made_by[name] = made_by
             continue
         if isinstance(inner, cst.Call) or (
             isinstance(inner, cst.Attribute) and inner.attr.value == "return_value"

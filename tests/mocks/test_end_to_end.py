@@ -109,6 +109,7 @@ def test_theater_suite_flagged_strong_suite_clean() -> None:
     flagged = {f.test for f in theater.active}
     assert len(theater.tests) >= 20
     assert len(flagged) >= 0.4 * len(theater.tests)
-    assert len(theater.active) >= 30
+    # one finding per rule and line (``db, kube = MagicMock(), MagicMock()`` is one)
+    assert len(theater.active) >= 20
     assert {"mock-internal", "mock-no-spec", "mock-only-asserts", "mock-echo",
             "test-broad-except"} <= {f.rule for f in theater.active}

@@ -46,9 +46,9 @@ def test_every_rule_has_examples_and_rationale() -> None:
 
 
 def test_registry_is_every_rule_module_in_order() -> None:
-    from auditor.mocks.rules import assertions, hygiene, meta, patches
+    from auditor.mocks.rules import assertions, hygiene, meta, misuse, patches
 
-    modules = (patches, assertions, hygiene, meta)
+    modules = (patches, assertions, misuse, hygiene, meta)
     assert tuple(rule for module in modules for rule in module.RULES) == ALL_RULES
 
 
@@ -59,6 +59,7 @@ def test_rule_ids_are_unique_and_stable() -> None:
     assert set(ids) >= {
         "mock-internal", "mock-no-spec", "mock-only-asserts", "mock-echo", "mock-unresolved",
         "mock-density", "test-no-assert", "test-tautology", "test-sleep", "test-broad-except",
+        "test-assert-misuse",
     }
 
 

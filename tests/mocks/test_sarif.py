@@ -37,6 +37,12 @@ def test_b(total):
 
 def test_c():  # audit: ignore[test-no-assert] smoke test of the import
     PriceBook
+
+
+def test_d():
+    client = mock.MagicMock()
+    client.get_json.return_value = {"price": 1.0}
+    assert PriceBook(client).price("x") == 1.0
 """
 
 
@@ -93,6 +99,8 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     after = _fingerprints(sarif_for(tmp_path / "b", shifted))
     assert set(before) == set(after)
     assert all(after[key][1] == before[key][1] + 3 for key in before if before[key][1] > 1)
+    # internal + no-spec of one patch are one finding: 2 test-no-assert, mock-internal,
+    # test-sleep, mock-no-spec
     assert len(before) == 5
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from auditor.mocks.rules import assertions, hygiene, meta, patches
+from auditor.mocks.rules import assertions, hygiene, meta, misuse, patches
 from auditor.mocks.rules.base import SEVERITY_RANK, Example, Rule
 
-ALL_RULES: tuple[Rule, ...] = (*patches.RULES, *assertions.RULES, *hygiene.RULES, *meta.RULES)
+ALL_RULES: tuple[Rule, ...] = (
+    *patches.RULES, *assertions.RULES, *misuse.RULES, *hygiene.RULES, *meta.RULES
+)
 RULES: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}
 
 

@@ -160,7 +160,7 @@ TEST_TAUTOLOGY = Rule(
     message="assertion that cannot fail (or cannot pass)",
     severity="error",
     rationale="""
-        `assert True`, `assert x == x`, `assert "message"`, `assert (a, b)`,
+        `assert True`, `assert x == x`, `assert "message"`,
         `isinstance(x, object)`, `len(x) >= 0` and `assert some_mock` (a mock is
         always truthy) are always true; `assert x != x` or an unconditional
         `assert False` can never pass. Either way the assertion checks nothing
@@ -247,12 +247,55 @@ def _is_record(expr: cst.BaseExpression) -> bool:
     return bool(n.attributes_in(expr) & n.MOCK_RECORD_ATTRIBUTES)
 
 
+def _is_expected(scan: FunctionScan, expr: cst.BaseExpression) -> bool:
+    """An expected value: a constant, or a name (``expected``, ``self.url``) read
+    without calling code; what is computed by a call is a value of its own."""
+    if _is_constantish(scan, expr):
+        return True
+    current: cst.BaseExpression = expr
+    while isinstance(current, cst.Subscript | cst.Attribute):
+        current = current.value
+    return isinstance(current, cst.Name)
+
+
 def on_mock_record(scan: FunctionScan, operands: list[cst.BaseExpression]) -> bool:
-    """True when the operands read a call record and otherwise only expected constants."""
+    """True when the operands read a call record and otherwise only expected values,
+    whichever form the check takes (``assert m.called``, ``m.call_args[0] == x``,
+    ``assertEqual(m.call_count, n)``)."""
     records = [op for op in operands if _is_record(op)]
     if not records:
         return False
-    return all(_is_record(op) or _is_constantish(scan, op) for op in operands)
+    return all(_is_record(op) or _is_expected(scan, op) for op in operands)
+
+
+# Checks of the arguments a mock was called with: on a mock the test handed in
+# (a stream, a writer, a callback) and did not configure to return anything,
+# the calls it received are the code's output.
+_ARGUMENT_CHECKS = frozenset({
+    "assert_called_with", "assert_called_once_with", "assert_any_call", "assert_has_calls",
+    "assert_awaited_with", "assert_awaited_once_with", "assert_any_await", "assert_has_awaits",
+    "call_args", "call_args_list", "mock_calls", "method_calls", "await_args",
+    "await_args_list",
+})
+
+
+def _checks_sink(scan: FunctionScan, node: cst.CSTNode) -> bool:
+    """Whether ``node`` checks the arguments a handed-in mock received."""
+    checked = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            nonlocal checked
+            if attribute.attr.value not in _ARGUMENT_CHECKS:
+                return
+            for current in n.chain(attribute.value):
+                name = n.dotted(current)
+                if (name is not None and name in scan.handed_in and name in scan.mock_vars
+                        and name not in scan.configured):
+                    checked = True  # a configured mock feeds the code: not a sink
+
+    node.visit(_Finder())
+    return checked
 
 
 def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
@@ -260,8 +303,8 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
     sites: list[AssertSite] = []
     for node, _conditional in scan.asserts:
         line, column = scan.position(node)
-        sites.append(AssertSite("assert", line, column,
-                                on_mock_record(scan, _operands(node.test))))
+        on_mock = on_mock_record(scan, _operands(node.test)) and not _checks_sink(scan, node)
+        sites.append(AssertSite("assert", line, column, on_mock))
     for call, _loop in scan.calls:
         kind = _call_assert_kind(scan, call)
         if kind is None:
@@ -270,7 +313,16 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
         on_mock = kind == "mock" or (
             kind == "unittest" and on_mock_record(scan, n.positional(call)[:2])
         )
+        if on_mock and _checks_sink(scan, call):
+            on_mock = False
         sites.append(AssertSite(kind, line, column, on_mock))
+    for item in scan.with_items:
+        # ``with expectation:`` where parametrize passes pytest.raises(...) or
+        # nullcontext(): the expectation is the assertion
+        name = n.dotted(item.item)
+        if name is not None and name in scan.parametrized:
+            line, column = scan.position(item)
+            sites.append(AssertSite("expect", line, column))
     sites.sort(key=lambda s: (s.line, s.column))
     return sites
 
@@ -287,6 +339,10 @@ def _call_assert_kind(scan: FunctionScan, call: cst.Call) -> str | None:
     canonical = scan.canonical(func) or ""
     if canonical in n.RAISES_FUNCTIONS:
         return "raises"
+    if canonical in n.WARNING_FILTERS and call.args and (
+        n.string_value(call.args[0].value) == "error"
+    ):
+        return "expect"  # warnings turned into errors: the check is that none is raised
     if canonical in n.FAIL_FUNCTIONS:
         return "fail"
     receiver = n.dotted(func.value) if isinstance(func, cst.Attribute) else None
@@ -342,7 +398,7 @@ def _tautology(scan: FunctionScan, test: cst.BaseExpression, conditional: bool) 
     truth = _constant_truth(test)
     if truth is True:
         if isinstance(test, cst.Tuple):
-            return "assert on a non-empty tuple is always true (parenthesised assert message?)"
+            return ""  # a parenthesised message: test-assert-misuse says so
         return f"assert {scan.code(test)} is always true"
     if truth is False and not conditional:
         return f"unconditional assert {scan.code(test)} can never pass"

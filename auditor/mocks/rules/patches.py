@@ -250,6 +250,9 @@ MOCK_DENSITY = Rule(
 RULES = (MOCK_INTERNAL, MOCK_UNRESOLVED, MOCK_NO_SPEC, MOCK_DENSITY)
 
 _SPEC_KEYWORDS = ("spec", "spec_set")
+_PATCH_KEYWORDS = frozenset({"target", "attribute", "new", "spec", "create", "spec_set",
+                             "autospec", "new_callable", "in_dict", "values", "clear",
+                             "name", "raising", "value"})
 
 
 def _given(arg: cst.Arg | None) -> bool:
@@ -295,6 +298,11 @@ def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None
         _given(n.keyword(call, k)) for k in _SPEC_KEYWORDS
     )
     fact.allows_create = _given(n.keyword(call, "create"))
+    if first_expr is not None and fact.target is None:
+        fact.shown = scan.code(first_expr)
+    # patch(..., return_value=1) and other keywords configure the mock it makes
+    fact.used = any(a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS
+                    for a in call.args)
     if api == "multiple":
         fact.count = max(1, sum(1 for a in call.args if a.keyword is not None and
                                 a.keyword.value not in ("spec", "spec_set", "create",
@@ -304,27 +312,80 @@ def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None
 
 def _object_ref(scan: FunctionScan, expr: cst.BaseExpression) -> str | None:
     name = n.dotted(expr)
-    if name is None or name.partition(".")[0] not in scan.imports:
+    if name is None:
+        return None
+    if name in scan.made_by:
+        return scan.made_by[name]  # ``client = pkg.Client()``: an instance of pkg.Client
+    if name.partition(".")[0] not in scan.imports:
         return None  # a local value: what it is cannot be known statically
     return n.canonical(name, scan.imports)
 
 
-def check_no_spec_patch(fact: PatchFact) -> LocalFinding | None:
-    if fact.creates_mock and not fact.has_spec:
-        where = fact.target or (
-            f"{fact.object_ref or '<object>'}.{fact.attribute}" if fact.attribute else None
-        )
-        what = f" of {where}" if where else ""
-        return LocalFinding(
-            MOCK_NO_SPEC.id, fact.line, fact.column,
-            f"patch{what} creates a MagicMock without autospec=True or spec",
-        )
-    return None
+def stub_fact(scan: FunctionScan, assign: cst.Assign, target: cst.Attribute) -> PatchFact:
+    """``obj.method = Mock()``: a patch by assignment (never undone by the test)."""
+    line, column = scan.position(assign)
+    return PatchFact(
+        api="object", line=line, column=column, via="assign",
+        object_ref=_object_ref(scan, target.value), attribute=target.attr.value,
+        allows_create=True,  # assignment creates a missing attribute
+        used=True, replaces_with_mock=True, shown=scan.code(target.value),
+    )
 
 
-def check_no_spec_constructor(scan: FunctionScan, call: cst.Call) -> LocalFinding | None:
+# Keywords of a mock constructor that do not configure the mock's behaviour.
+_INERT_KEYWORDS = frozenset({"name", "spec", "spec_set", "wraps", "unsafe", "parent",
+                             "_new_name", "_new_parent", "instance", "new_callable"})
+
+
+def _shown(fact: PatchFact) -> str:
+    if fact.target is not None:
+        return fact.target
+    if fact.attribute is not None:
+        return f"{fact.object_ref or fact.shown or 'an object'}.{fact.attribute}"
+    return fact.object_ref or fact.shown or "an object"
+
+
+def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
+    """Why an unspec'd patch mock is worth a spec ("" when a spec protects nothing).
+
+    Reported: a patch that makes a MagicMock of first- or third-party code
+    which the test configures or checks. Not reported: standard-library
+    targets (loggers, ``os``, ``socket``...), dunders, ``create=True`` (there is
+    nothing to take a spec from), targets that do not resolve statically (for
+    example defined on another platform), and inert placeholders.
+    """
+    if not fact.creates_mock or fact.has_spec or fact.allows_create or not fact.used:
+        return ""
+    name = _patched_name(fact)
+    if name is None:
+        return ""
+    if n.is_dunder(name.rpartition(".")[2]):
+        return ""
+    resolution = index.resolve(name)
+    if resolution.status == "unresolved" or n.is_stdlib(resolution.name):
+        return ""
+    if resolution.status in ("internal", "boundary") and index.made_by_stdlib(resolution.name):
+        return ""  # ``pkg.mod.log``: a logger the module made with logging.getLogger
+    return f"patch of {_shown(fact)} creates a MagicMock without autospec=True or spec"
+
+
+def _is_stdlib_standin(var: str | None) -> bool:
+    if var is None:
+        return False
+    words = {w for part in var.split(".") for w in part.lower().split("_") if w}
+    return bool(words & n.STDLIB_STANDIN_WORDS)
+
+
+def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | None,
+                              contained: bool) -> LocalFinding | None:
+    """A ``Mock()``/``MagicMock()`` without spec where a spec protects something.
+
+    ``bound`` is where the mock is stored (a variable, ``self.x``, ``obj.attr``),
+    ``contained`` whether it is part of another mock (``Mock(get=Mock())``,
+    ``m.child = Mock()``): then the outer mock is the one object to report.
+    """
     canonical = scan.canonical(call.func)
-    if canonical is None:
+    if canonical is None or contained:
         return None
     head, _, rest = canonical.partition(".")
     if canonical in n.MOCK_CLASSES:
@@ -336,11 +397,27 @@ def check_no_spec_constructor(scan: FunctionScan, call: cst.Call) -> LocalFindin
     args = n.positional(call)
     if args and not n.is_none(args[0]):
         return None  # Mock(SomeClass): the first positional parameter is spec
-    if any(_given(n.keyword(call, k)) for k in _SPEC_KEYWORDS):
-        return None
+    if any(_given(n.keyword(call, k)) for k in (*_SPEC_KEYWORDS, "wraps")):
+        return None  # spec'd, or a spy around a real object
+    configured = any(a.keyword is not None and a.keyword.value not in _INERT_KEYWORDS
+                     for a in call.args)
+    if bound is not None:
+        last = bound.rpartition(".")[2]
+        if n.is_dunder(last) or _is_stdlib_standin(bound):
+            return None
+        if not configured and not scan.is_used(bound) and not _stubbed(bound):
+            return None  # an inert placeholder
+    elif not configured and not any(call is r for r in scan.returned):
+        return None  # an inert placeholder passed along
     line, column = scan.position(call)
+    what = f"{kind}() for {bound}" if bound else f"{kind}()"
     return LocalFinding(MOCK_NO_SPEC.id, line, column,
-                        f"{kind}() without spec or spec_set accepts any attribute and call")
+                        f"{what} without spec or spec_set accepts any attribute and call")
+
+
+def _stubbed(bound: str) -> bool:
+    """``obj.method = Mock()``: a stand-in installed on a real object."""
+    return "." in bound and not bound.startswith(("self.", "cls."))
 
 
 def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None:
@@ -349,14 +426,16 @@ def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None
     if name is None:
         return None
     resolution: Resolution = index.resolve(name)
-    if resolution.status == "unresolved" and not fact.allows_create:
+    if resolution.status == "unresolved" and not fact.allows_create and fact.via != "assign":
         return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
     # create=True on a missing name still patches a module of the code under audit
     if resolution.status == "internal" or resolution.status == "unresolved":
-        shown = name if resolution.name == name else f"{name} (= {resolution.name})"
+        written = _shown(fact)
+        shown = written if resolution.name == name else f"{written} (= {resolution.name})"
+        module = index.module_of(resolution.name) or resolution.name
         return MOCK_INTERNAL.id, (
-            f"patches {shown}, code under audit; patch a boundary or declare "
-            f"its module in [tool.audit.mocks] boundaries"
+            f"patches {shown}, code under audit; patch a boundary, or declare "
+            f'"{module}" in [tool.audit.mocks] boundaries if it is one'
         )
     return None
 
