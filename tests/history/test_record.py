@@ -108,7 +108,7 @@ _audit = st.builds(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(left=st.lists(_audit, max_size=4), right=st.lists(_audit, max_size=4))
 def test_export_import_merges_without_duplicates(left: list, right: list) -> None:  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as tmp:

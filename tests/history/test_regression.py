@@ -149,7 +149,7 @@ _counts = st.integers(min_value=1, max_value=2000).flatmap(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(before=_counts, now=_counts, tolerance_hundredths=st.integers(min_value=0, max_value=300))
 def test_regression_verdict_matches_integer_arithmetic(
     before: tuple[int, int], now: tuple[int, int], tolerance_hundredths: int

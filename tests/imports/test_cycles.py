@@ -160,7 +160,7 @@ def _reachable(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
     return reach
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(graphs)
 def test_cycles_match_brute_force_reachability(edges: dict[str, set[str]]) -> None:
     reach = _reachable(edges)
@@ -175,7 +175,7 @@ def test_cycles_match_brute_force_reachability(edges: dict[str, set[str]]) -> No
     assert cycles == sorted(cycles)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(graphs)
 def test_components_partition_every_node(edges: dict[str, set[str]]) -> None:
     components = strongly_connected_components(edges)
@@ -184,7 +184,7 @@ def test_components_partition_every_node(edges: dict[str, set[str]]) -> None:
     assert sorted(flat) == sorted(nodes)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(graphs, st.randoms(use_true_random=False))
 def test_cycles_do_not_depend_on_input_order(edges: dict[str, set[str]], rng: Random) -> None:
     items = list(edges.items())

@@ -22,7 +22,7 @@ from provisioner.kube import RESTART_ANNOTATION, KubeClient
 from provisioner.service import Provisioner
 from provisioner.settings import Settings
 from provisioner.states import Status
-from tests.provisioner.support.cluster import API_KEY, LICENSE_KEY, Cluster, until
+from tests.provisioner.support.cluster import API_KEY, LICENSE_KEY, Cluster, impatient, until
 
 DEPLOYMENTS = r"/apis/apps/v1/namespaces/[^/]+/deployments$"
 
@@ -69,6 +69,7 @@ def test_instance_secret_holds_the_configured_keys(
 def test_running_is_never_recorded_when_the_deployment_does_not_become_ready(
     provisioner: Provisioner, cluster: Cluster, tenant: str
 ) -> None:
+    provisioner = impatient(provisioner)
     server = cluster.need_server("controls readiness timing")
     server.store.ready_delay = 3600
     with pytest.raises(OperationFailedError, match="provision failed: deployment not available"):
@@ -184,6 +185,7 @@ def test_restart_rolls_the_pods(provisioner: Provisioner, cluster: Cluster, tena
 def test_restart_that_never_becomes_ready_fails_and_cleans_up(
     provisioner: Provisioner, cluster: Cluster, tenant: str
 ) -> None:
+    provisioner = impatient(provisioner)
     server = cluster.need_server("controls readiness timing")
     provisioner.provision(tenant, "web")
     server.store.ready_delay = 3600
@@ -222,6 +224,7 @@ def test_uninstall_waits_until_the_namespace_is_gone(
 def test_uninstall_of_a_namespace_stuck_terminating_fails(
     provisioner: Provisioner, cluster: Cluster, tenant: str
 ) -> None:
+    provisioner = impatient(provisioner)
     server = cluster.need_server("controls termination timing")
     provisioner.provision(tenant, "web")
     server.store.terminate_delay = 3600

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -244,10 +244,9 @@ def test_provisioner_state_machine(
 ) -> None:
     machine = _machine(cluster, lambda: tmp_path_factory.mktemp("machine"))
     budget = (
-        settings(max_examples=3, stateful_step_count=6, deadline=None, database=None)
+        settings(max_examples=3, stateful_step_count=6, database=None)
         if cluster.real
-        else settings(max_examples=30, stateful_step_count=12, deadline=None, database=None,
-                      suppress_health_check=[HealthCheck.too_slow])
+        else settings(max_examples=30, stateful_step_count=12, database=None)
     )
     run_state_machine_as_test(machine, settings=budget)
     if cluster.server is not None:

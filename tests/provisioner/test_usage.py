@@ -109,7 +109,7 @@ CYCLE = [Status.PROVISIONING, Status.RUNNING, Status.RESTARTING, Status.RUNNING,
          Status.STOPPING, Status.STOPPED]
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=40, database=None)
 @given(
     gaps=st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=12),
     cut=st.integers(min_value=0, max_value=8000),

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.coverage.result import CoverageResult, DiffCoverage, ModuleCoverage
@@ -139,7 +139,7 @@ def test_to_dict_from_dict_round_trips_through_json(result: AuditResult) -> None
     assert AuditResult.from_dict(through_json).to_dict() == document
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(audit_results())
 def test_written_reports_always_validate_and_parse(result: AuditResult) -> None:
     with tempfile.TemporaryDirectory() as directory:

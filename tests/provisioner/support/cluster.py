@@ -13,13 +13,14 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client, config
 
+from provisioner.service import Provisioner
 from provisioner.settings import Secret, Settings
 from tests.provisioner.kube_server import KubeServer
 
@@ -36,13 +37,16 @@ def real_kubeconfig() -> Path | None:
 
 
 def make_settings(real: bool, **overrides: Any) -> Settings:
-    """Settings tuned for the test server (tiny waits) or a real cluster (minutes)."""
+    """Settings tuned for the test server (tiny polls) or a real cluster (minutes)."""
     options: dict[str, Any] = (
         dict(readiness_timeout=300.0, namespace_timeout=300.0, poll_interval=1.0,
              request_timeout=30.0, retry_backoff=0.5)
         if real
-        else dict(readiness_timeout=1.0, namespace_timeout=1.0, poll_interval=0.005,
-                  request_timeout=2.0, retry_backoff=0.005)
+        # The test server answers in milliseconds; the limits only bound a wait
+        # that should succeed, so they are generous enough for a busy 2-core
+        # machine under coverage. Tests that expect a timeout pass their own.
+        else dict(readiness_timeout=15.0, namespace_timeout=15.0, poll_interval=0.005,
+                  request_timeout=10.0, retry_backoff=0.005)
     )
     options.update(overrides)
     return Settings(api_key=Secret(API_KEY), license_key=Secret(LICENSE_KEY), **options)
@@ -133,3 +137,14 @@ class Cluster:
             except client.ApiException as exc:
                 if exc.status not in (404, 409):
                     raise
+
+
+EXPECTED_TIMEOUT = 0.2
+"""Seconds a test waits for a rollout or termination it has made never finish."""
+
+
+def impatient(provisioner: Provisioner) -> Provisioner:
+    """The same provisioner with short limits, for tests that expect a wait to time out."""
+    quick = replace(provisioner.settings, readiness_timeout=EXPECTED_TIMEOUT,
+                    namespace_timeout=EXPECTED_TIMEOUT)
+    return Provisioner(provisioner.db, provisioner.kube, quick)
