@@ -145,8 +145,10 @@ def _location(exc: BaseException, roots: list[str]) -> dict[str, Any]:
     frame = _user_frame(frames, roots) or (frames[-1] if frames else None)
     if frame is None:
         return {"path": "", "line": None}
-    in_library = not any(_is_under(frames[-1].filename, root) for root in roots)
-    return {"path": frame.filename, "line": frame.lineno, "raised_in_library": in_library}
+    raised_at = frames[-1].filename
+    in_library = not any(_is_under(raised_at, root) for root in roots)
+    return {"path": frame.filename, "line": frame.lineno, "raised_in_library": in_library,
+            "raised_at": raised_at}  # fmt: skip
 
 
 def _redirect_std_fds() -> None:

@@ -20,8 +20,11 @@ failure gets one cause (:data:`auditor.imports.result.CAUSES`):
     not installed and not declared anywhere. Reported as a warning.
 ``platform``
     a standard-library module this interpreter does not have (``winreg`` on
-    Linux, ``_tkinter`` left out of the build), or a dependency declared for
-    other platforms only (its marker is false here). Reported.
+    Linux, ``_tkinter`` left out of the build), a dependency declared for
+    other platforms only (its marker is false here), a native library or
+    symbol that ``ctypes`` cannot find on this system (a binding to macOS
+    frameworks imported on Linux), or ``ctypes``' Windows-only names
+    (``ctypes.windll``) off Windows. Reported.
 
 Import names are mapped to distributions with ``packages_distributions()``
 in the project's interpreter; for a module that is not installed (so has no
@@ -48,6 +51,27 @@ from auditor.imports.result import (
     REQUIRED_MISSING,
     UNDECLARED,
 )
+
+# ctypes names that exist only on Windows.
+_WINDOWS_CTYPES = ("windll", "WinDLL", "oledll", "OleDLL", "WINFUNCTYPE", "WinError",
+                   "FormatError", "GetLastError", "HRESULT", "wintypes")  # fmt: skip
+_NATIVE_ERRORS = ("OSError", "AttributeError", "FileNotFoundError")
+
+
+def _native_platform_reason(outcome: ModuleOutcome) -> str | None:
+    """Why a failure is this system lacking a native library or a Windows-only API, if so."""
+    if outcome.error_type not in _NATIVE_ERRORS:
+        return None
+    raised_in_ctypes = "/ctypes/" in outcome.raised_at.replace("\\", "/")
+    if raised_in_ctypes and outcome.raised_in_library:
+        return ("ctypes cannot find a native library or symbol on this system "
+                f"({outcome.message[:120]}): a binding to another platform's API")
+    if outcome.error_type == "AttributeError" and any(
+        f"module 'ctypes' has no attribute '{name}'" in outcome.message for name in _WINDOWS_CTYPES
+    ):
+        return f"uses a Windows-only ctypes API ({outcome.message})"
+    return None
+
 
 # Import names whose distribution is called something else, for modules that
 # are not installed (installed ones are looked up in their metadata).
@@ -114,6 +138,9 @@ class Classifier:
             reason = f"a first-party {what} is missing" if missing else "the code does not parse"
             return Cause(FIRST_PARTY, "", reason)
         if not (missing and outcome.not_found):
+            native = _native_platform_reason(outcome)
+            if native is not None:
+                return Cause(PLATFORM, "", native)
             if pattern and outcome.raised_in_library:
                 return Cause(OPTIONAL_MISSING, "", f"raised by library code in a module marked "
                              f"optional ([tool.audit.imports] optional = {pattern!r})")
@@ -168,6 +195,7 @@ class Classifier:
     def _by_declaration(self, dist: str, base: str) -> Cause:
         status = self.declared.status(dist)
         canonical = canonicalize_name(dist)
+        dist = self.declared.spelled.get(canonical, dist)
         if status == "required":
             requirement = self.declared.required[canonical]
             if requirement.marker is not None and not self._applies(requirement):

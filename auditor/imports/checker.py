@@ -50,6 +50,7 @@ class ModuleOutcome:
     missing: str = ""  # ImportError.name: the module not found, or the one lacking a name
     not_found: bool = False  # a ModuleNotFoundError
     raised_in_library: bool = False  # the innermost frame is not the project's code
+    raised_at: str = ""  # the file of the innermost frame
     blocked_write: bool = False  # the import stopped at a write the guard blocked
     writes: list[dict[str, Any]] = field(default_factory=list)  # see _guard.py
 
@@ -68,6 +69,7 @@ class ModuleOutcome:
             missing=str(message.get("missing") or ""),
             not_found=bool(message.get("not_found")),
             raised_in_library=bool(message.get("raised_in_library")),
+            raised_at=str(message.get("raised_at") or ""),
             blocked_write=bool(message.get("blocked_write")),
             writes=[dict(w) for w in message.get("writes") or []],
         )

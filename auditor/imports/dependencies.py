@@ -50,6 +50,7 @@ class Declared:
     optional: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # what could not be read, and why
+    spelled: dict[str, str] = field(default_factory=dict)  # normalised -> as first written
 
     def add(self, text: str, extra: str | None, source: str) -> None:
         """One requirement string; ``extra`` is the extra it belongs to, None when required."""
@@ -62,6 +63,7 @@ class Declared:
             self.skipped.append(f"{source}: not a requirement: {text!r}")
             return
         name = canonicalize_name(requirement.name)
+        self.spelled.setdefault(name, requirement.name)
         marker_extras = _EXTRA_MARKER.findall(str(requirement.marker or ""))
         if extra is None and marker_extras:  # Requires-Dist: ...; extra == "x"
             extra = marker_extras[0]

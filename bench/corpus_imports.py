@@ -1,0 +1,186 @@
+"""Import verdicts on the corpus of real projects, checked against hand-made labels.
+
+For each project of ``bench/corpus/projects.toml`` (a fresh unpacked copy of
+its pinned sdist, with its own venv, from ``bench/corpus/corpus.py``), runs
+
+    audit report --only imports --no-gate --config <file outside the tree> --output <outside>
+
+and compares every failed import of ``analyses.imports.failures`` with
+``bench/corpus/imports_labels.json``: one entry per (project, module) with
+the expected cause and a one-line reason written after reading the module's
+code. It fails when a failure has another cause than its label, when a
+failure has no label, when a label's failure no longer happens (so the
+labels stay exact), when the audit exits non-zero or prints a traceback, or
+when the project tree changed (every file outside ``.audit/`` is hashed
+before and after).
+
+Usage:
+    python bench/corpus_imports.py                    # every project; exit 1 on a mismatch
+    python bench/corpus_imports.py --project NAME     # one project (repeatable)
+    python bench/corpus_imports.py --save F.json      # also write the failures (for labelling)
+
+The config declares only packages, tests and the venv's python: nothing
+tuned to the labels (no ``optional`` patterns), so the causes are those the
+default classification gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+CORPUS = BENCH / "corpus"
+LABELS = CORPUS / "imports_labels.json"
+AUDIT_TIMEOUT = 600  # seconds per project; imports alone take a few seconds
+CAUSES = ("first-party", "required-missing", "optional-missing", "undeclared", "platform")
+
+sys.path.insert(0, str(CORPUS))
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def write_config(path: Path, project: Any, python: str) -> None:
+    """The audit's ``[tool.audit]`` for one corpus project, outside its tree."""
+    lines = [
+        "[tool.audit]",
+        f"packages = {_toml_list(list(project.packages))}",
+        f"tests = {_toml_list(list(project.tests))}",
+        f"python = {json.dumps(python)}",
+        'analyses = ["imports"]',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root`` outside ``.audit/``."""
+    digest: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts and relative.parts[0] == ".audit":
+            continue
+        if path.is_file() and not path.is_symlink():
+            digest[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def run_project(project: Any, work: Path) -> tuple[dict[str, Any], list[str]]:
+    """Audit one fresh copy; the imports section and the problems seen on the way."""
+    import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
+
+    prepared = corpus.prepare(project)
+    config = work / f"{project.name}.toml"
+    output = work / f"{project.name}-report"
+    write_config(config, project, str(prepared.python))
+    command = [sys.executable, "-m", "auditor", "report", str(prepared.root), "--only", "imports",
+               "--no-gate", "--config", str(config), "--output", str(output)]  # fmt: skip
+    problems: list[str] = []
+    try:
+        before = tree_digest(prepared.root)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT,
+                              check=False, cwd=work)  # fmt: skip
+        after = tree_digest(prepared.root)
+        changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    finally:
+        prepared.cleanup()
+    if changed:
+        problems.append(f"the project tree changed: {', '.join(changed[:5])}")
+    if "Traceback (most recent call last)" in done.stderr:
+        problems.append("a traceback on stderr")
+    report_path = output / "report.json"
+    if done.returncode != 0 or not report_path.exists():
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        problems.append(f"audit exited {done.returncode}: {tail}")
+        return {}, problems
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return dict(report["analyses"]["imports"]), problems
+
+
+def load_labels(path: Path = LABELS) -> dict[tuple[str, str], dict[str, str]]:
+    """(project, module) -> label; the file's shape is checked here."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    labels: dict[tuple[str, str], dict[str, str]] = {}
+    for index, label in enumerate(data["labels"]):
+        where = f"{path.name}: labels[{index}]"
+        if set(label) != {"project", "module", "cause", "reason"}:
+            raise ValueError(f"{where}: keys must be project, module, cause, reason")
+        if label["cause"] not in CAUSES:
+            raise ValueError(f"{where}: cause {label['cause']!r} is not one of {CAUSES}")
+        if not label["reason"].strip():
+            raise ValueError(f"{where}: the reason is empty")
+        key = (label["project"], label["module"])
+        if key in labels:
+            raise ValueError(f"{where}: {key} is labelled twice")
+        labels[key] = label
+    return labels
+
+
+def compare(name: str, failures: list[dict[str, Any]],
+            labels: dict[tuple[str, str], dict[str, str]]) -> list[str]:  # fmt: skip
+    """Mismatches between one project's failures and its labels."""
+    problems = []
+    seen = set()
+    for failure in failures:
+        key = (name, failure["module"])
+        seen.add(key)
+        label = labels.get(key)
+        if label is None:
+            problems.append(f"unlabelled: {failure['module']} ({failure['cause']}: "
+                            f"{failure['error_type']}: {failure['message']})")  # fmt: skip
+        elif label["cause"] != failure["cause"]:
+            problems.append(f"{failure['module']}: {failure['cause']}, labelled "
+                            f"{label['cause']} ({label['reason']}); ours: {failure['reason']}")
+    for key in sorted(k for k in labels if k[0] == name and k not in seen):
+        problems.append(f"{key[1]}: labelled {labels[key]['cause']} but it imported fine")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--project", action="append", default=[], help="only this project")
+    parser.add_argument("--save", type=Path, help="write every project's failures here")
+    args = parser.parse_args(argv)
+    import corpus
+
+    labels = load_labels()
+    projects = corpus.select(corpus.load_projects(), args.project)
+    saved: dict[str, Any] = {}
+    failed = False
+    print(f"{'project':<14} {'modules':>7} {'failed':>6}  causes (first-party/required/optional/"
+          f"undeclared/platform)  writes  verdict")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="corpus-imports-") as scratch:
+        for project in projects:
+            started = time.monotonic()
+            section, problems = run_project(project, Path(scratch))
+            failures = list(section.get("failures", []))
+            saved[project.name] = section
+            if section:
+                problems += compare(project.name, failures, labels)
+            counts = section.get("cause_counts", {})
+            causes = "/".join(str(counts.get(c, 0)) for c in CAUSES)
+            verdict = "ok" if not problems else "MISMATCH"
+            print(f"{project.name:<14} {section.get('modules_checked', 0):>7} {len(failures):>6}  "
+                  f"{causes:<42} {section.get('write_count', 0):>6}  {verdict} "
+                  f"({time.monotonic() - started:.0f} s)")  # fmt: skip
+            for problem in problems:
+                print(f"    {problem}")
+            failed = failed or bool(problems)
+    if args.save:
+        args.save.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+    labelled = sum(1 for key in labels if key[0] in {p.name for p in projects})
+    print(f"{labelled} labelled failures over {len(projects)} projects: "
+          f"{'all classified as labelled' if not failed else 'see the mismatches above'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
