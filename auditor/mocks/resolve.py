@@ -109,13 +109,14 @@ class ProjectIndex:
         if not rest:
             return Resolution("internal", name)
         facts = self.modules[module]
+        if n.is_dunder(rest[0]) and len(rest) == 1:
+            # every module has its dunders (__file__, __name__...): metadata, not code
+            return Resolution("external", name, "module attribute")
         binding = facts.names.get(rest[0])
         if binding is None:
             if rest[0] in n.BUILTIN_NAMES and len(rest) == 1:
                 # mock.patch creates a builtin patched on a module (create=True)
                 return Resolution("external", f"builtins.{rest[0]}")
-            if n.is_dunder(rest[0]):
-                return Resolution("internal", name, "module attribute")
             if facts.dynamic or facts.error:
                 return Resolution("internal", name, "dynamic module")
             return Resolution("unresolved", name, f"module {module} has no {rest[0]!r}")

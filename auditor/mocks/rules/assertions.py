@@ -20,7 +20,13 @@ MOCK_ONLY_ASSERTS = Rule(
         `.call_count`, `.call_args` or `.mock_calls` checks that code was
         *called*, never what it *produced*: it passes as long as the calls stay
         the same, even when the result is wrong. Assert on the returned value or
-        the resulting state as well.
+        the resulting state as well. Every form of checking a call record counts
+        alike (`assert m.called`, `m.call_args[0] == x`, `assertEqual(m.called,
+        True)`, `assertTrue(m.called)`). An output sink is the exception: a mock
+        the test hands in (a stream, a writer, a callback) and does not
+        configure to return anything, checked through the arguments it
+        received (`call_args`, `assert_called_with`...), is the observable
+        result of the code.
     """,
     invalid=(
         Example(
@@ -38,6 +44,24 @@ MOCK_ONLY_ASSERTS = Rule(
                 client.get_json.assert_called_once_with("https://prices/sku-1")
             """,
         ),
+        Example(
+            """
+            import unittest
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            class PriceTests(unittest.TestCase):
+                @mock.patch("app.adapters.http.requests.get", autospec=True)
+                def test_price_fetches(self, get):
+                    get.return_value.json.return_value = {"price": 2.0}
+                    PriceBook().price("sku-1")
+                    self.assertTrue(get.called)
+                    self.assertEqual(get.call_count, 1)
+            """,
+            "unittest assertions on the call record",
+        ),
     ),
     valid=(
         Example(
@@ -54,6 +78,24 @@ MOCK_ONLY_ASSERTS = Rule(
                 assert PriceBook(client).price("sku-1") == 2.0
                 client.get_json.assert_called_once_with("https://prices/sku-1")
             """,
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def report_total(prices, write):
+                write(f"total: {pricing.net_total(prices)}")
+
+
+            def test_total_is_written():
+                write = mock.Mock(spec=print)
+                report_total([1, 2], write)
+                write.assert_called_once_with("total: 3")
+            """,
+            "an output sink the test hands in",
         ),
     ),
 )
@@ -118,6 +160,12 @@ TEST_NO_ASSERT = Rule(
         executed none is reported even if its text has an `assert` (for example
         in a branch never taken), and a static finding is cleared when the test
         did execute assertions (for example in a helper from another module).
+        A `pytest.raises`/`pytest.warns`/`nullcontext` expectation passed
+        through `parametrize` and used as a context manager counts, and so do
+        warnings turned into errors (`warnings.simplefilter("error")`,
+        `@pytest.mark.filterwarnings("error")`: the check is that none is
+        raised). A test skipped at run time (or that calls `pytest.skip` /
+        `self.skipTest`) gets no verdict.
     """,
     invalid=(
         Example(
@@ -151,6 +199,37 @@ TEST_NO_ASSERT = Rule(
                     net_total([1, "2"])
             """,
             "an asserting helper, and pytest.raises",
+        ),
+        Example(
+            """
+            import warnings
+            from contextlib import nullcontext
+
+            import pytest
+
+            from app.pricing import net_total
+
+
+            @pytest.mark.parametrize(("values", "expectation"), [
+                ([1, 2], nullcontext()),
+                ([1, "2"], pytest.raises(TypeError, match="unsupported operand")),
+            ])
+            def test_net_total(values, expectation):
+                with expectation:
+                    net_total(values)
+
+
+            def test_net_total_warns_nothing():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    net_total([1, 2])
+
+
+            def test_net_total_on_the_price_service():
+                pytest.skip("needs the price service")
+                net_total([1])
+            """,
+            "parametrized expectations, warnings as errors, a skipped test",
         ),
     ),
 )

@@ -73,7 +73,8 @@ class Rule:
 
 
 # The project every rule example runs in. ``app.adapters`` is declared a
-# boundary in EXAMPLE_CONFIG, everything else in ``app`` is code under audit.
+# boundary in EXAMPLE_CONFIG, ``app.clipboard`` (a thin ctypes binding) is an
+# inferred one, everything else in ``app`` is code under audit.
 EXAMPLE_PROJECT: dict[str, str] = {
     "app/__init__.py": "",
     "app/adapters/__init__.py": "",
@@ -117,6 +118,23 @@ EXAMPLE_PROJECT: dict[str, str] = {
 
         def git_tag():
             return subprocess.run(["git", "describe"], capture_output=True, text=True).stdout
+        """
+    ),
+    "app/clipboard.py": textwrap.dedent(
+        """\
+        import ctypes
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        def copy(text):
+            ctypes.windll.user32.OpenClipboard(0)
+            return ctypes.windll.user32.SetClipboardData(1, text)
+
+
+        def paste():
+            return ctypes.windll.user32.GetClipboardData(1)
         """
     ),
     "tests/__init__.py": "",

@@ -24,7 +24,15 @@ MOCK_INTERNAL = Rule(
         fake in. Targets are resolved through the test module's imports and the
         project's import graph: `patch("app.pricing.requests.get")` patches
         `requests.get` (a boundary) while `patch("app.pricing.net_total")` or
-        `patch.object(PriceBook, "price")` patch the code under audit.
+        `patch.object(PriceBook, "price")` patch the code under audit. Direct
+        stubbing (`PriceBook.price = Mock()`, `book.client = MagicMock()` on an
+        object made from the package) is patching too, and is never undone.
+        A first-party module that is a thin binding to the outside (most of its
+        functions use `ctypes`, `socket`, `subprocess`, an HTTP client, a DB
+        driver or an OS API; or a platform-specific module) is an inferred
+        boundary, listed in the report with its reason; `[tool.audit.mocks]
+        internal` overrides an inference. The message names the module to
+        declare in `boundaries` if it is one.
     """,
     invalid=(
         Example(
@@ -49,8 +57,36 @@ MOCK_INTERNAL = Rule(
             """,
             "mocker.patch of a package function",
         ),
+        Example(
+            """
+            from unittest.mock import Mock
+
+            from app.pricing import PriceBook
+
+
+            def test_gross_adds_vat():
+                book = PriceBook()
+                book.price = Mock(return_value=10.0)
+                assert book.gross("sku-1") == 12.0
+            """,
+            "direct stubbing of a method on an object of the package",
+        ),
     ),
     valid=(
+        Example(
+            """
+            from unittest import mock
+
+            from app import clipboard
+
+
+            def test_copy_calls_the_os():
+                with mock.patch("app.clipboard.copy", autospec=True, return_value=1) as copy:
+                    assert clipboard.copy("x") == 1
+                copy.assert_called_once_with("x")
+            """,
+            "a thin ctypes binding of the package is an inferred boundary",
+        ),
         Example(
             """
             from unittest import mock
@@ -91,7 +127,13 @@ MOCK_UNRESOLVED = Rule(
         audit. When that attribute does not exist, `patch` raises at run time or,
         with `create=True`, silently patches a name nobody reads, so the test runs
         against the real code while claiming otherwise. Typos and stale targets
-        after a rename are the usual cause.
+        after a rename are the usual cause. Targets resolve the way `mock.patch`
+        resolves them: a builtin patched on a module (`app.pricing.open`) is
+        created by `patch`, every module has its dunders (`__file__`),
+        `create=True` says the name may be missing, and names a module binds at
+        import time (`global`, `globals()`, `setattr`, star imports, a module
+        `__getattr__`) may exist. Only a target that certainly does not exist is
+        reported.
     """,
     invalid=(
         Example(
@@ -137,6 +179,25 @@ MOCK_UNRESOLVED = Rule(
             """,
             "an existing method of a declared adapter",
         ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_net_total_writes_nothing():
+                with mock.patch("app.pricing.open", mock.mock_open()) as opened:
+                    assert pricing.net_total([1, 2]) == 3
+                opened.assert_not_called()
+
+
+            def test_module_file(tmp_path):
+                with mock.patch("app.pricing.__file__", str(tmp_path / "pricing.py")):
+                    assert pricing.net_total([]) == 0
+            """,
+            "a builtin patched on a module, and a module dunder",
+        ),
     ),
 )
 
@@ -149,8 +210,14 @@ MOCK_NO_SPEC = Rule(
         call signature: a misspelt method, a removed parameter or a wrong return
         shape all pass silently. Give the mock a `spec`/`spec_set`, use
         `create_autospec`, or patch with `autospec=True` (`spec=None` does not
-        count). Patches that replace the target with a given object (`new`)
-        create no mock and are not reported.
+        count). Reported only where a spec protects something: a mock standing
+        in for first- or third-party code that the test configures or checks.
+        Not reported: stand-ins for the standard library (loggers, `os`,
+        streams, sockets), dunder stubs (`m.__enter__ = Mock()`), `wraps=`
+        spies, inert placeholders nobody configures or checks, `create=True`
+        and targets that do not exist on this platform (nothing to take a spec
+        from), and patches that replace the target with a given object (`new`).
+        One finding per mock object, at the line that makes it.
     """,
     invalid=(
         Example(
@@ -196,6 +263,24 @@ MOCK_NO_SPEC = Rule(
                 assert PriceBook(client).price("x") == 2.0
             """,
         ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+            from app.pricing import PriceBook
+
+
+            def test_logs_and_spies():
+                with mock.patch("app.clipboard.log") as log, mock.patch("os.getcwd") as cwd:
+                    cwd.return_value = "/srv"
+                    spy = mock.Mock(wraps=pricing.net_total)
+                    assert spy([1, 2]) == 3
+                    assert PriceBook(mock.Mock()).currency == "EUR"
+                log.warning.assert_not_called()
+            """,
+            "a module's logger and os patched, a wraps= spy, an inert placeholder",
+        ),
     ),
 )
 
@@ -207,9 +292,12 @@ MOCK_DENSITY = Rule(
         A test with many patches checks wiring, not behaviour: so much of the
         world is replaced that the code under test barely runs. The count
         includes `@patch` decorators (on the test and its class), patches in the
-        test body, and patches made by the fixtures it uses from the same module
-        or a `conftest.py`. The limit is `[tool.audit.mocks] max_patches`
-        (default 4).
+        test body (`with`, `.start()`, `ExitStack.enter_context`, `mocker`,
+        `monkeypatch`, direct stubbing), patches started by the local helpers it
+        calls, and patches made by the fixtures it uses from the same module or
+        a `conftest.py`: each patched name counts one (`patch.multiple` one per
+        attribute, `patch.dict` one). The limit is `[tool.audit.mocks]
+        max_patches` (default 4).
     """,
     invalid=(
         Example(
@@ -228,6 +316,32 @@ MOCK_DENSITY = Rule(
                 get.return_value.json.return_value = {"price": 1.0}
                 assert PriceBook().price("x") == 1.0
             """,
+        ),
+        Example(
+            """
+            import contextlib
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            def fake_clock():
+                mock.patch("time.time", autospec=True).start()
+                mock.patch("time.monotonic", autospec=True).start()
+
+
+            def test_everything_is_fake():
+                fake_clock()
+                with contextlib.ExitStack() as stack:
+                    stack.enter_context(mock.patch.dict("os.environ", {"HOME": "/x"}))
+                    get = stack.enter_context(
+                        mock.patch("app.adapters.http.requests.get", autospec=True))
+                    stack.enter_context(mock.patch("os.getpid", autospec=True))
+                    get.return_value.json.return_value = {"price": 1.0}
+                    assert PriceBook().price("x") == 1.0
+                mock.patch.stopall()
+            """,
+            "patches through a helper, ExitStack and patch.dict",
         ),
     ),
     valid=(
