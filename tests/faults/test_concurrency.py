@@ -11,6 +11,7 @@ selections), never copied from our own output.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
 import signal
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from auditor.locking import hold, lock_path
+from auditor.rundir import KEEP_FINISHED
 from tests.faults.processes import (
     MEETING_ENV,
     MEETING_TEST,
@@ -226,3 +228,28 @@ def test_the_mutation_stage_lock_names_its_holder(tmp_path: Path) -> None:
     assert f"the mutation stage {state / 'mutation'} is in use" in done.error_lines[0]
     assert f"pid {me.pid}" in done.error_lines[0]
     assert not (state / "mutation").exists()  # refused before the stage was touched
+
+
+def test_old_run_folders_are_pruned_but_a_live_one_is_kept(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    runs = project / ".audit" / "runs"
+    runs.mkdir(parents=True)
+    old = [runs / f"20200101T00000{n}-1-aaaa" for n in range(1, 6)]  # finished long ago
+    live = runs / "20200101T000000-2-bbbb"  # oldest of all, but its audit still runs
+    for folder in [live, *old]:
+        folder.mkdir()
+        (folder / ".lock").write_text("")
+        (folder / "pytest.log").write_text("old log\n")
+        os.utime(folder, (1_600_000_000, 1_600_000_000))
+    meeting = _meeting(tmp_path)
+    (meeting / "release").write_text("")  # the meeting test passes at once
+    with open(live / ".lock", "r+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # this test process plays the live audit
+        done = run_audit("report", project, "--config", project / "a.toml",
+                         env=_env(meeting, "run", "release"))
+    assert done.exit_code == 0, done.stderr
+    left = set(runs.iterdir())
+    new = left - {live, *old}
+    assert len(new) == 1  # this audit's own folder
+    # the newest finished folders are kept for their logs, older ones are removed
+    assert left - new == {live, *old[-KEEP_FINISHED:]}
