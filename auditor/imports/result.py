@@ -215,16 +215,25 @@ class ImportsResult:
         )
 
     def headline_metrics(self) -> dict[str, float]:
+        """The gated failures and cycles always; the ungated causes and writes when present.
+
+        Leaving zeros of the ungated kinds out keeps the totals line of every
+        report to what matters on most projects.
+        """
         counts = self.cause_counts()
-        return {
+        metrics = {
             "modules_checked": float(self.modules_checked),
             "import_failures": float(len(self.gated_failures)),
-            "import_optional_missing_failures": float(counts[OPTIONAL_MISSING]),
-            "import_undeclared_failures": float(counts[UNDECLARED]),
-            "import_platform_failures": float(counts[PLATFORM]),
-            "import_write_findings": float(len(self.writes)),
-            "import_cycles": float(len(self.cycles)),
         }
+        optional = {
+            "import_optional_missing_failures": counts[OPTIONAL_MISSING],
+            "import_undeclared_failures": counts[UNDECLARED],
+            "import_platform_failures": counts[PLATFORM],
+            "import_write_findings": len(self.writes),
+        }
+        metrics.update({name: float(n) for name, n in optional.items() if n})
+        metrics["import_cycles"] = float(len(self.cycles))
+        return metrics
 
     def module_metrics(self) -> dict[str, dict[str, float]]:
         return {m: {"import_seconds": s} for m, s in self.import_seconds.items()}

@@ -7,7 +7,10 @@ relative to ``%SRCROOT%`` (the project root). ``partialFingerprints`` hash
 the rule, file, test and the code of the line, not the line number, so code
 scanning follows a finding across commits that move it. Suppressed findings
 are kept, marked with an ``inSource`` suppression and its reason. Import
-failures of the imports analysis are added as ``import-failure`` results.
+failures of the imports analysis are added as ``import-failure`` results (an
+error for the gated causes, a warning for an undeclared import, a note for
+an optional or other-platform module), files written at import as
+``import-writes`` warnings.
 
 At most :data:`MAX_RESULTS` results are written, the most severe first (the
 limit GitHub accepts per run is far higher, but a report with more than a few
@@ -37,6 +40,14 @@ IMPORT_RULE = Rule(
     severity="error",
     rationale="The imports analysis imported each module in a fresh interpreter and it failed.",
 )
+IMPORT_WRITE_RULE = Rule(
+    id="import-writes",
+    message="module writes a file when it is imported",
+    severity="warning",
+    rationale="Importing the module wrote (or tried to write) a file: into the project, the "
+    "working directory or the home directory. Imports should not have side effects on disk.",
+)
+_CAUSE_LEVELS = {"undeclared": "warning", "optional-missing": "note", "platform": "note"}
 
 
 def applies(result: AuditResult) -> bool:
@@ -106,13 +117,24 @@ def _import_results(result: AuditResult) -> list[JSONDict]:
     if imports is None:
         return []
     out: list[JSONDict] = []
-    for failure in imports.to_dict().get("failures", []):
+    section = imports.to_dict()
+    for failure in section.get("failures", []):
         path = failure.get("path") or ""
-        message = f"{failure['module']}: {failure['error_type']}: {failure['message']}"
-        item: JSONDict = {"ruleId": IMPORT_RULE.id, "level": "error", "message": {"text": message}}
+        cause = failure.get("cause", "first-party")
+        message = f"{failure['module']}: {failure['error_type']}: {failure['message']} ({cause})"
+        item: JSONDict = {"ruleId": IMPORT_RULE.id, "level": _CAUSE_LEVELS.get(cause, "error"),
+                          "message": {"text": message}}
         if path and not Path(path).is_absolute():
             item["locations"] = [_location(path, int(failure.get("line") or 1), 1)]
         fingerprint = f"{failure['module']}\0{failure['error_type']}"
+        item["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
+        out.append(item)
+    for write in section.get("writes", []):
+        text = f"{write['module'] or 'an import'} writes {write['shown_path']} at import"
+        item = {"ruleId": IMPORT_WRITE_RULE.id, "level": "warning", "message": {"text": text}}
+        if write.get("file"):
+            item["locations"] = [_location(write["file"], int(write.get("line") or 1), 1)]
+        fingerprint = f"{write['module']}\0{write['where']}\0{write['path']}"
         item["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
         out.append(item)
     return out
@@ -121,13 +143,13 @@ def _import_results(result: AuditResult) -> list[JSONDict]:
 def sarif_document(result: AuditResult) -> JSONDict:
     rules = list(ALL_RULES)
     imports = _import_results(result)
-    if imports:
-        rules.append(IMPORT_RULE)
+    used = {item["ruleId"] for item in imports}
+    rules.extend(rule for rule in (IMPORT_RULE, IMPORT_WRITE_RULE) if rule.id in used)
     index = {rule.id: i for i, rule in enumerate(rules)}
     mocks = mocks_result(result)
     findings = ranked(mocks.findings) if mocks else []
     for item in imports:
-        item["ruleIndex"] = index[IMPORT_RULE.id]
+        item["ruleIndex"] = index[item["ruleId"]]
     everything = [*imports, *(_result(f, index.get(f.rule, 0)) for f in findings)]
     # errors first across both sources, keeping each source's own order
     order = {"error": 0, "warning": 1, "note": 2}
