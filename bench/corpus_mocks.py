@@ -66,6 +66,7 @@ def write_config(path: Path, project: Any, python: str) -> None:
         'analyses = ["mocks"]',
         # A test that fails in this environment does not change what the code says.
         "tolerate_test_failures = true",
+        "test_timeout = 600",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -75,7 +76,8 @@ def run_project(project: Any, work: Path) -> tuple[list[scoring.Observed], dict[
     import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
 
     try:
-        prepared = corpus.prepare(project)
+        # Unpacked into our own folder: the shared cache's work/ is cleaned by others.
+        prepared = corpus.prepare(project, dest=work / project.name)
     except corpus.CorpusError as error:
         raise RuntimeError(f"{project.name}: {error}") from error
     config = work / f"{project.name}.toml"
@@ -85,7 +87,7 @@ def run_project(project: Any, work: Path) -> tuple[list[scoring.Observed], dict[
                "--no-gate", "--config", str(config), "--output", str(output)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=AUDIT_TIMEOUT,
-                              check=False, cwd=REPO)
+                              check=False, cwd=work)
     finally:
         prepared.cleanup()
     report_path = output / "report.json"
