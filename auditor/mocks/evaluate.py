@@ -16,7 +16,7 @@ from auditor.mocks.facts import FileFacts, FunctionFacts, LocalFinding, PatchFac
 from auditor.mocks.findings import finalize, run_facts
 from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.result import Finding, MocksResult, ParseError, TestMetrics
-from auditor.mocks.rules import RULES, assertions, meta, patches, rule_ids
+from auditor.mocks.rules import RULES, assertions, meta, patch_checks, patches, rule_ids
 from auditor.model import TestRun
 
 
@@ -273,13 +273,13 @@ class _Evaluator:
                     found.append(self._local(path, reported_on, local))
             internal = 0
             for patch in fn.patches:
-                verdict = patches.check_target(self.index, patch)
+                verdict = patch_checks.check_target(self.index, patch)
                 if verdict is not None:
                     if verdict[0] == patches.MOCK_INTERNAL.id:
                         internal += patch.count
                     found.append(self._finding(verdict[0], path, patch.line, patch.column,
                                                reported_on, verdict[1], "static"))
-                reason = patches.no_spec_patch_reason(self.index, patch)
+                reason = patch_checks.no_spec_patch_reason(self.index, patch)
                 if reason:
                     found.append(self._finding(patches.MOCK_NO_SPEC.id, path, patch.line,
                                                patch.column, reported_on, reason, "static"))
@@ -319,7 +319,7 @@ class _Evaluator:
         if patch_total > self.settings.max_patches:
             found.append(self._finding(
                 patches.MOCK_DENSITY.id, path, fn.line, fn.column, test_id,
-                patches.density_message(patch_total, self.settings.max_patches), "static"))
+                patch_checks.density_message(patch_total, self.settings.max_patches), "static"))
         static_asserts = bool(fn.asserts) or helper_asserts > 0
         executed = self.runtime.get(test_id)
         # mock assert_* methods, parametrized expectations and warning filters are
@@ -348,7 +348,7 @@ class _Evaluator:
             found = self._fixture(file, fn.class_name, param)
             if found is not None:
                 total += sum(p.count for p in found[1].patches
-                             if patches.is_internal(self.index, p))
+                             if patch_checks.is_internal(self.index, p))
         return total
 
     def _apply_suppressions(self, file: _TestFile, found: list[Finding]) -> None:

@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import AssertSite, FileFacts, FunctionFacts, LocalFinding, PatchFact
-from auditor.mocks.rules import assertions, hygiene, misuse, patches
+from auditor.mocks.rules import assertion_sites, assertions, hygiene, misuse, patch_checks
 from auditor.mocks.scan import (
     FunctionScan,
     assigned_pairs,
@@ -126,7 +126,7 @@ class TestFileExtractor:
         scan = self._scan_for(node.body, role, injected)
         scan.parametrized = _parametrized(probe, node)
         for call, via in decorator_calls:
-            fact = patches.patch_fact(scan, call, via)
+            fact = patch_checks.patch_fact(scan, call, via)
             if fact is not None:
                 given = next((p for p, c in injected if c is call), None)
                 fact.used = fact.used or (given is not None and scan.is_used(given))
@@ -141,13 +141,13 @@ class TestFileExtractor:
         bound = _bound_names(scan)
         contained = _contained_mocks(scan)
         for call, _loop in scan.calls:
-            fact = patches.patch_fact(scan, call, "call")
+            fact = patch_checks.patch_fact(scan, call, "call")
             if fact is not None:
                 var = bound.get(id(call))
                 fact.used = fact.used or (var is not None and scan.is_used(var))
                 fn.patches.append(fact)
                 continue
-            finding = patches.check_no_spec_constructor(
+            finding = patch_checks.check_no_spec_constructor(
                 scan, call, bound.get(id(call)), id(call) in contained)
             if finding is not None:
                 fn.findings.append(finding)
@@ -162,8 +162,8 @@ class TestFileExtractor:
             elif isinstance(func, cst.Attribute) and n.dotted(func.value) in ("self", "cls"):
                 fn.helper_calls.append("self." + func.attr.value)
         for assign, target in scan.stubs:
-            fn.patches.append(patches.stub_fact(scan, assign, target))
-        fn.asserts = assertions.assertion_sites(scan)
+            fn.patches.append(patch_checks.stub_fact(scan, assign, target))
+        fn.asserts = assertion_sites.assertion_sites(scan)
         fn.findings += assertions.check_tautologies(scan)
         fn.findings += misuse.check_misuse(scan)
         fn.findings += _for(assertions.check_echo(scan), _TESTS)

@@ -1,0 +1,152 @@
+"""Where a function asserts, and on what: each assertion site classified as a
+check of a mock's call record or of a value (what mock-only-asserts and
+test-no-assert are decided from)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.mocks import names as n
+from auditor.mocks.facts import AssertSite
+from auditor.mocks.scan import FunctionScan
+
+
+def _operands(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(expr, cst.BooleanOperation):
+        return _operands(expr.left) + _operands(expr.right)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        return _operands(expr.expression)
+    if isinstance(expr, cst.Comparison):
+        return [expr.left, *(c.comparator for c in expr.comparisons)]
+    return [expr]
+
+
+def _is_constantish(scan: FunctionScan, expr: cst.BaseExpression) -> bool:
+    """Literals, ``call(...)``, ``ANY`` and containers of them: expected values."""
+    if isinstance(expr, cst.Integer | cst.Float | cst.Imaginary | cst.SimpleString |
+                  cst.ConcatenatedString | cst.FormattedString):
+        return True
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return True
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_constantish(scan, expr.expression)
+    if isinstance(expr, cst.List | cst.Tuple | cst.Set):
+        return all(_is_constantish(scan, e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return True
+    target = expr.func if isinstance(expr, cst.Call) else expr
+    canonical = scan.canonical(target)
+    if canonical is None:
+        return False
+    parts = canonical.split(".")
+    return "call" in parts or parts[-1] == "ANY"
+
+
+def _is_record(expr: cst.BaseExpression) -> bool:
+    return bool(n.attributes_in(expr) & n.MOCK_RECORD_ATTRIBUTES)
+
+
+def _is_expected(scan: FunctionScan, expr: cst.BaseExpression) -> bool:
+    """An expected value: a constant, or a name (``expected``, ``self.url``) read
+    without calling code; what is computed by a call is a value of its own."""
+    if _is_constantish(scan, expr):
+        return True
+    current: cst.BaseExpression = expr
+    while isinstance(current, cst.Subscript | cst.Attribute):
+        current = current.value
+    return isinstance(current, cst.Name)
+
+
+def on_mock_record(scan: FunctionScan, operands: list[cst.BaseExpression]) -> bool:
+    """True when the operands read a call record and otherwise only expected values,
+    whichever form the check takes (``assert m.called``, ``m.call_args[0] == x``,
+    ``assertEqual(m.call_count, n)``)."""
+    records = [op for op in operands if _is_record(op)]
+    if not records:
+        return False
+    return all(_is_record(op) or _is_expected(scan, op) for op in operands)
+
+
+# Checks of the arguments a mock was called with: on a mock the test handed in
+# (a stream, a writer, a callback) and did not configure to return anything,
+# the calls it received are the code's output.
+_ARGUMENT_CHECKS = frozenset({
+    "assert_called_with", "assert_called_once_with", "assert_any_call", "assert_has_calls",
+    "assert_awaited_with", "assert_awaited_once_with", "assert_any_await", "assert_has_awaits",
+    "call_args", "call_args_list", "mock_calls", "method_calls", "await_args",
+    "await_args_list",
+})
+
+
+def _checks_sink(scan: FunctionScan, node: cst.CSTNode) -> bool:
+    """Whether ``node`` checks the arguments a handed-in mock received."""
+    checked = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            nonlocal checked
+            if attribute.attr.value not in _ARGUMENT_CHECKS:
+                return
+            for current in n.chain(attribute.value):
+                name = n.dotted(current)
+                if (name is not None and name in scan.handed_in and name in scan.mock_vars
+                        and name not in scan.configured):
+                    checked = True  # a configured mock feeds the code: not a sink
+
+    node.visit(_Finder())
+    return checked
+
+
+def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
+    """Every assertion of a function, classified as on a mock record or on a value."""
+    sites: list[AssertSite] = []
+    for node, _conditional in scan.asserts:
+        line, column = scan.position(node)
+        on_mock = on_mock_record(scan, _operands(node.test)) and not _checks_sink(scan, node)
+        sites.append(AssertSite("assert", line, column, on_mock))
+    for call, _loop in scan.calls:
+        kind = _call_assert_kind(scan, call)
+        if kind is None:
+            continue
+        line, column = scan.position(call)
+        on_mock = kind == "mock" or (
+            kind == "unittest" and on_mock_record(scan, n.positional(call)[:2])
+        )
+        if on_mock and _checks_sink(scan, call):
+            on_mock = False
+        sites.append(AssertSite(kind, line, column, on_mock))
+    for item in scan.with_items:
+        # ``with expectation:`` where parametrize passes pytest.raises(...) or
+        # nullcontext(): the expectation is the assertion
+        name = n.dotted(item.item)
+        if name is not None and name in scan.parametrized:
+            line, column = scan.position(item)
+            sites.append(AssertSite("expect", line, column))
+    sites.sort(key=lambda s: (s.line, s.column))
+    return sites
+
+
+def _call_assert_kind(scan: FunctionScan, call: cst.Call) -> str | None:
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else (
+        func.value if isinstance(func, cst.Name) else None
+    )
+    if last is None:
+        return None
+    if isinstance(func, cst.Attribute) and last in n.MOCK_ASSERT_METHODS:
+        return "mock"
+    canonical = scan.canonical(func) or ""
+    if canonical in n.RAISES_FUNCTIONS:
+        return "raises"
+    if canonical in n.WARNING_FILTERS and call.args and (
+        n.string_value(call.args[0].value) == "error"
+    ):
+        return "expect"  # warnings turned into errors: the check is that none is raised
+    if canonical in n.FAIL_FUNCTIONS:
+        return "fail"
+    receiver = n.dotted(func.value) if isinstance(func, cst.Attribute) else None
+    if receiver in ("self", "cls") and last.startswith(("assert", "fail")):
+        return "unittest"
+    if last.startswith("assert") and last not in n.MOCK_ASSERT_METHODS:
+        return "call"
+    return None

@@ -1,0 +1,221 @@
+"""The checks of the patch rules (mock-internal, mock-unresolved, mock-no-spec,
+mock-density): what a patch call patches, and the verdicts on it."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.mocks import names as n
+from auditor.mocks.facts import LocalFinding, PatchFact
+from auditor.mocks.resolve import ProjectIndex, Resolution
+from auditor.mocks.rules.patches import MOCK_INTERNAL, MOCK_NO_SPEC, MOCK_UNRESOLVED
+from auditor.mocks.scan import FunctionScan, patch_api
+
+_SPEC_KEYWORDS = ("spec", "spec_set")
+_PATCH_KEYWORDS = frozenset({"target", "attribute", "new", "spec", "create", "spec_set",
+                             "autospec", "new_callable", "in_dict", "values", "clear",
+                             "name", "raising", "value"})
+
+
+def _given(arg: cst.Arg | None) -> bool:
+    """A keyword given with a value other than ``None``/``False``."""
+    if arg is None:
+        return False
+    value = arg.value
+    return not (isinstance(value, cst.Name) and value.value in ("None", "False"))
+
+
+def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None:
+    """Describe the patch made by ``call`` (``None`` if it is not a patch)."""
+    api = patch_api(scan, call)
+    if api is None:
+        return None
+    line, column = scan.position(call)
+    fact = PatchFact(api=api, line=line, column=column, via=via)
+    args = n.positional(call)
+    first = args[0] if args else (n.keyword(call, "target") or n.keyword(call, "in_dict"))
+    first_expr = first.value if isinstance(first, cst.Arg) else first
+    if first_expr is not None:
+        fact.target = n.string_value(first_expr)
+        if fact.target is None:
+            fact.object_ref = _object_ref(scan, first_expr)
+    if api == "object" or (api == "monkeypatch" and fact.target is None):
+        attribute = args[1] if len(args) > 1 else None
+        attr_kw = n.keyword(call, "attribute") or n.keyword(call, "name")
+        if attribute is None and attr_kw is not None:
+            attribute = attr_kw.value
+        fact.attribute = n.string_value(attribute) if attribute is not None else None
+    canonical = scan.canonical(call.func) or ""
+    if api == "monkeypatch" and canonical.endswith(("setitem", "delitem")):
+        fact.api = "dict"
+        fact.attribute = None
+    new_position = {"patch": 1, "object": 2}.get(api)
+    has_new = (
+        (new_position is not None and len(args) > new_position)
+        or n.keyword(call, "new") is not None
+        or n.keyword(call, "new_callable") is not None
+    )
+    fact.creates_mock = api in ("patch", "object") and not has_new
+    fact.has_spec = _given(n.keyword(call, "autospec")) or any(
+        _given(n.keyword(call, k)) for k in _SPEC_KEYWORDS
+    )
+    fact.allows_create = _given(n.keyword(call, "create"))
+    if first_expr is not None and fact.target is None:
+        fact.shown = scan.code(first_expr)
+    # patch(..., return_value=1) and other keywords configure the mock it makes
+    fact.used = any(a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS
+                    for a in call.args)
+    if api == "multiple":
+        fact.count = max(1, sum(1 for a in call.args if a.keyword is not None and
+                                a.keyword.value not in ("spec", "spec_set", "create",
+                                                        "autospec", "new_callable")))
+    return fact
+
+
+def _object_ref(scan: FunctionScan, expr: cst.BaseExpression) -> str | None:
+    name = n.dotted(expr)
+    if name is None:
+        return None
+    if name in scan.made_by:
+        return scan.made_by[name]  # ``client = pkg.Client()``: an instance of pkg.Client
+    if name.partition(".")[0] not in scan.imports:
+        return None  # a local value: what it is cannot be known statically
+    return n.canonical(name, scan.imports)
+
+
+def stub_fact(scan: FunctionScan, assign: cst.Assign, target: cst.Attribute) -> PatchFact:
+    """``obj.method = Mock()``: a patch by assignment (never undone by the test)."""
+    line, column = scan.position(assign)
+    return PatchFact(
+        api="object", line=line, column=column, via="assign",
+        object_ref=_object_ref(scan, target.value), attribute=target.attr.value,
+        allows_create=True,  # assignment creates a missing attribute
+        used=True, replaces_with_mock=True, shown=scan.code(target.value),
+    )
+
+
+# Keywords of a mock constructor that do not configure the mock's behaviour.
+_INERT_KEYWORDS = frozenset({"name", "spec", "spec_set", "wraps", "unsafe", "parent",
+                             "_new_name", "_new_parent", "instance", "new_callable"})
+
+
+def _shown(fact: PatchFact) -> str:
+    if fact.target is not None:
+        return fact.target
+    if fact.attribute is not None:
+        return f"{fact.object_ref or fact.shown or 'an object'}.{fact.attribute}"
+    return fact.object_ref or fact.shown or "an object"
+
+
+def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
+    """Why an unspec'd patch mock is worth a spec ("" when a spec protects nothing).
+
+    Reported: a patch that makes a MagicMock of first- or third-party code
+    which the test configures or checks. Not reported: standard-library
+    targets (loggers, ``os``, ``socket``...), dunders, ``create=True`` (there is
+    nothing to take a spec from), targets that do not resolve statically (for
+    example defined on another platform), and inert placeholders.
+    """
+    if not fact.creates_mock or fact.has_spec or fact.allows_create or not fact.used:
+        return ""
+    name = _patched_name(fact)
+    if name is None:
+        return ""
+    if n.is_dunder(name.rpartition(".")[2]):
+        return ""
+    resolution = index.resolve(name)
+    if resolution.status == "unresolved" or n.is_stdlib(resolution.name):
+        return ""
+    if resolution.status in ("internal", "boundary") and index.made_by_stdlib(resolution.name):
+        return ""  # ``pkg.mod.log``: a logger the module made with logging.getLogger
+    return f"patch of {_shown(fact)} creates a MagicMock without autospec=True or spec"
+
+
+def _is_stdlib_standin(var: str | None) -> bool:
+    if var is None:
+        return False
+    words = {w for part in var.split(".") for w in part.lower().split("_") if w}
+    return bool(words & n.STDLIB_STANDIN_WORDS)
+
+
+def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | None,
+                              contained: bool) -> LocalFinding | None:
+    """A ``Mock()``/``MagicMock()`` without spec where a spec protects something.
+
+    ``bound`` is where the mock is stored (a variable, ``self.x``, ``obj.attr``),
+    ``contained`` whether it is part of another mock (``Mock(get=Mock())``,
+    ``m.child = Mock()``): then the outer mock is the one object to report.
+    """
+    canonical = scan.canonical(call.func)
+    if canonical is None or contained:
+        return None
+    head, _, rest = canonical.partition(".")
+    if canonical in n.MOCK_CLASSES:
+        kind = canonical.rpartition(".")[2]
+    elif head in n.MOCKER_NAMES and rest in n.MOCK_CLASS_NAMES:
+        kind = rest
+    else:
+        return None
+    args = n.positional(call)
+    if args and not n.is_none(args[0]):
+        return None  # Mock(SomeClass): the first positional parameter is spec
+    if any(_given(n.keyword(call, k)) for k in (*_SPEC_KEYWORDS, "wraps")):
+        return None  # spec'd, or a spy around a real object
+    configured = any(a.keyword is not None and a.keyword.value not in _INERT_KEYWORDS
+                     for a in call.args)
+    if bound is not None:
+        last = bound.rpartition(".")[2]
+        if n.is_dunder(last) or _is_stdlib_standin(bound):
+            return None
+        if not configured and not scan.is_used(bound) and not _stubbed(bound):
+            return None  # an inert placeholder
+    elif not configured and not any(call is r for r in scan.returned):
+        return None  # an inert placeholder passed along
+    line, column = scan.position(call)
+    what = f"{kind}() for {bound}" if bound else f"{kind}()"
+    return LocalFinding(MOCK_NO_SPEC.id, line, column,
+                        f"{what} without spec or spec_set accepts any attribute and call")
+
+
+def _stubbed(bound: str) -> bool:
+    """``obj.method = Mock()``: a stand-in installed on a real object."""
+    return "." in bound and not bound.startswith(("self.", "cls."))
+
+
+def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None:
+    """``(rule id, message)`` when a patch is internal or does not resolve."""
+    name = _patched_name(fact)
+    if name is None:
+        return None
+    resolution: Resolution = index.resolve(name)
+    if resolution.status == "unresolved" and not fact.allows_create and fact.via != "assign":
+        return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
+    # create=True on a missing name still patches a module of the code under audit
+    if resolution.status == "internal" or resolution.status == "unresolved":
+        written = _shown(fact)
+        shown = written if resolution.name == name else f"{written} (= {resolution.name})"
+        module = index.module_of(resolution.name) or resolution.name
+        return MOCK_INTERNAL.id, (
+            f"patches {shown}, code under audit; patch a boundary, or declare "
+            f'"{module}" in [tool.audit.mocks] boundaries if it is one'
+        )
+    return None
+
+
+def _patched_name(fact: PatchFact) -> str | None:
+    if fact.target is not None:
+        return fact.target
+    if fact.object_ref is None:
+        return None
+    if fact.attribute is None:
+        return fact.object_ref if fact.api == "dict" else None
+    return f"{fact.object_ref}.{fact.attribute}"
+
+
+def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
+    name = _patched_name(fact)
+    return name is not None and index.resolve(name).status == "internal"
+
+
+def density_message(count: int, limit: int) -> str:
+    return f"{count} patches active in one test (limit {limit})"
