@@ -119,6 +119,10 @@ def tool_environment(python: str, extra_pythonpath: list[Path] | None = None) ->
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONHOME", None)
+    # coverage.py's .pth file would measure every tool process and write data files
+    # into the user's tree; the test run sets its own (auditor/testrun/command.py).
+    env.pop("COVERAGE_PROCESS_START", None)
+    env.pop("COVERAGE_PROCESS_CONFIG", None)
     if extra_pythonpath:
         parts = [str(p) for p in extra_pythonpath]
         if env.get("PYTHONPATH"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 import click
@@ -13,6 +15,7 @@ from auditor.context import AuditContext
 from auditor.coverage.diff import changed_lines_since, diff_coverage
 from auditor.coverage.reader import export_json, read_coverage_json
 from auditor.coverage.result import CoverageResult
+from auditor.coverage.unparsable import compile_errors, unparsed_module
 from auditor.errors import IncompleteAuditError
 from auditor.model import JSONDict
 from auditor.project import resolve_ref, tool_environment
@@ -36,6 +39,7 @@ class CoverageAnalysis:
         "modules": {"type": "object", "additionalProperties": PERCENT},
         "changed_lines": PERCENT,
         "changed_lines_min_statements": COUNT,
+        "unparsable_files": COUNT,
     }
 
     def run(self, ctx: AuditContext) -> CoverageResult:
@@ -44,9 +48,9 @@ class CoverageAnalysis:
                 "the test run wrote no coverage data (no code of the configured packages ran?)"
             )
         env = tool_environment(ctx.python)
-        json_file, unparsable = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
+        json_file, unparsed = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
         result = read_coverage_json(json_file)
-        result.unparsable_files = unparsable
+        count_unparsable(result, ctx, env, unparsed)
         if ctx.config.base:
             base_commit = resolve_ref(ctx.root, ctx.config.base)
             minimum = int(
@@ -62,7 +66,13 @@ class CoverageAnalysis:
         return result
 
     def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:
-        rules: list[GateRule] = []
+        # Gated even when not configured: a source file that is not valid
+        # Python is broken code, whatever the coverage thresholds say.
+        rules = [
+            GateRule("unparsable_files", self.name, "source files that are not valid Python",
+                     ("unparsable_count",), "<=", gate.get("unparsable_files", 0),
+                     percent=False),
+        ]
         if "line" in gate:
             rules.append(
                 GateRule("line", self.name, "total line coverage", ("line_percent",),
@@ -99,3 +109,28 @@ class CoverageAnalysis:
 
     def cli_options(self) -> list[click.Option]:
         return []
+
+
+def count_unparsable(result: CoverageResult, ctx: AuditContext, env: dict[str, str],
+                     unparsed: list[str]) -> None:
+    """Name every source file that is not valid Python and count it as 0% covered.
+
+    ``unparsed``: files coverage.py could not parse (left out of its JSON).
+    Measured files are compiled too (coverage.py parses some files Python
+    rejects), and so is a single-module package coverage.py never saw.
+    """
+    candidates = [p for p in result.modules if p.endswith(".py")]
+    for loc in ctx.packages:
+        relative = Path(os.path.relpath(loc.path, ctx.root)).as_posix()
+        if loc.is_module and relative not in result.modules and relative not in unparsed:
+            candidates.append(relative)
+    errors = compile_errors(ctx.python, ctx.root, env, sorted({*candidates, *unparsed}))
+    for path, error in errors.items():
+        if path in result.modules:
+            result.modules[path].unparsable = error
+        else:
+            result.modules[path] = unparsed_module(ctx.root, path, error)
+    for path in unparsed:
+        if path not in result.modules:  # coverage.py refused it, Python compiles it
+            result.modules[path] = unparsed_module(ctx.root, path, "coverage.py cannot parse it")
+    result.unparsable_files = sorted(p for p, m in result.modules.items() if m.unparsable)

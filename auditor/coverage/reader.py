@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from auditor.coverage.rcfile import rc_file_for
 from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
 
@@ -25,16 +26,20 @@ def export_json(
 ) -> tuple[Path, list[str]]:
     """Run ``coverage json`` on ``data_file``; return the JSON path and unparsable files.
 
-    A file coverage.py cannot parse (a syntax error) is left out of its
-    numbers with a warning; we keep that list so the report can say so (the
-    imports analysis reports the error itself).
+    The run's generated rc file (the project's coverage config, narrowed to
+    our packages) applies, so exclusions, partial-branch rules, report
+    include/omit and plugins are the project's. A file coverage.py cannot parse
+    (a syntax error) is left out of its numbers with a warning; we keep that
+    list so the analysis can count it (see :mod:`auditor.coverage.unparsable`).
     """
     output = data_file.parent / "coverage.json"
     output.unlink(missing_ok=True)
+    rc_file = rc_file_for(data_file)
     done = subprocess.run(
         [
             python, "-m", "coverage", "json",
             f"--data-file={data_file}", "-o", str(output),
+            *([f"--rcfile={rc_file}"] if rc_file else []),
             "--fail-under=0", "--ignore-errors",
         ],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,

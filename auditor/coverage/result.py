@@ -29,6 +29,8 @@ class ModuleCoverage:
     covered_branches: int = 0
     partial_branches: int = 0
     missing_branches: list[list[int]] = field(default_factory=list)
+    unparsable: str = ""
+    """Why Python (or coverage.py) cannot parse this file; empty for a valid file."""
 
     def __add__(self, other: ModuleCoverage) -> ModuleCoverage:
         """Sum counts; line lists only make sense per file and are dropped."""
@@ -59,7 +61,7 @@ class ModuleCoverage:
         )
 
     def to_dict(self) -> JSONDict:
-        return {
+        data: dict[str, Any] = {
             "line_percent": self.line_percent,
             "branch_percent": self.branch_percent,
             "percent": self.percent,
@@ -73,6 +75,9 @@ class ModuleCoverage:
             "partial_branches": self.partial_branches,
             "missing_branches": [list(b) for b in self.missing_branches],
         }
+        if self.unparsable:
+            data["unparsable"] = self.unparsable
+        return data
 
     @classmethod
     def from_dict(cls, path: str, data: JSONDict) -> ModuleCoverage:
@@ -87,6 +92,7 @@ class ModuleCoverage:
             covered_branches=int(data.get("covered_branches", 0)),
             partial_branches=int(data.get("partial_branches", 0)),
             missing_branches=[list(b) for b in data.get("missing_branches", [])],
+            unparsable=str(data.get("unparsable", "")),
         )
 
 
@@ -154,6 +160,7 @@ class CoverageResult:
     diff: DiffCoverage | None = None
     coverage_version: str = ""
     unparsable_files: list[str] = field(default_factory=list)
+    """Files that are not valid Python; each is also in ``modules`` (counted as 0%)."""
 
     @property
     def total(self) -> ModuleCoverage:
@@ -184,6 +191,7 @@ class CoverageResult:
             "modules": {path: m.to_dict() for path, m in sorted(self.modules.items())},
             "diff": self.diff.to_dict() if self.diff else None,
             "unparsable_files": list(self.unparsable_files),
+            "unparsable_count": len(self.unparsable_files),
         }
         return data
 

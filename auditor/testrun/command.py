@@ -11,6 +11,14 @@ import subprocess
 from pathlib import Path
 
 from auditor.context import AuditContext
+from auditor.coverage.rcfile import (
+    generated_sections,
+    narrowed_source,
+    process_start_file,
+    rc_file_for,
+    write_rc_file,
+)
+from auditor.errors import IncompleteAuditError
 from auditor.project import tool_environment
 from auditor.testrun.probe import InterpreterFacts
 
@@ -21,38 +29,41 @@ def coverage_data_file(run_dir: Path) -> Path:
     return run_dir / "coverage" / ".coverage"
 
 
-def _source_arguments(ctx: AuditContext) -> list[str]:
-    """``--source`` as paths (so never-imported files count as 0%) or module names."""
-    sources = [
-        loc.name if loc.is_module else os.path.relpath(loc.path, ctx.root)
-        for loc in ctx.packages
-    ]
-    return [f"--source={','.join(sources)}"]
+def coverage_debug_file(run_dir: Path) -> Path:
+    return run_dir / "coverage" / "debug.log"
 
 
-def _omit_arguments(ctx: AuditContext, facts: InterpreterFacts) -> list[str]:
-    """Keep the project's omit patterns and add tests that live inside a package."""
-    patterns = list(facts.omit)
+def _in_package_test_omits(ctx: AuditContext) -> list[str]:
+    """Omit patterns (absolute) for tests that live inside a package: they are not code."""
+    patterns: list[str] = []
     for test_path in ctx.test_paths:
         for loc in ctx.packages:
             if test_path == loc.path or loc.path in test_path.parents:
-                relative = os.path.relpath(test_path, ctx.root)
-                patterns.append(relative if test_path.suffix == ".py" else f"{relative}/*")
-    return [f"--omit={','.join(patterns)}"] if patterns else []
+                patterns.append(str(test_path) if test_path.suffix == ".py" else f"{test_path}/*")
+    return patterns
+
+
+def write_coverage_config(ctx: AuditContext, facts: InterpreterFacts) -> Path:
+    """The generated rc file of this run: the project's coverage config, narrowed to ours."""
+    project = facts.coverage_config
+    data_file = coverage_data_file(ctx.run_dir)
+    data_file.parent.mkdir(parents=True, exist_ok=True)
+    sections = generated_sections(
+        project,
+        source=narrowed_source(project, ctx.packages, ctx.root),
+        extra_omit=_in_package_test_omits(ctx),
+        data_file=data_file,
+        debug_file=coverage_debug_file(ctx.run_dir),
+    )
+    return write_rc_file(data_file.parent, project, sections)
 
 
 def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool) -> list[str]:
+    """The test command; under coverage, it also writes the run's generated rc file."""
     command = [ctx.python, "-m"]
     if with_coverage:
-        command += [
-            "coverage",
-            "run",
-            "--branch",
-            f"--data-file={coverage_data_file(ctx.run_dir)}",
-            *_source_arguments(ctx),
-            *_omit_arguments(ctx, facts),
-            "-m",
-        ]
+        rc_file = write_coverage_config(ctx, facts)
+        command += ["coverage", "run", f"--rcfile={rc_file}", "-m"]
     command += [
         "pytest",
         "-p",
@@ -77,17 +88,35 @@ def test_environment(ctx: AuditContext, report_file: Path) -> dict[str, str]:
     env = tool_environment(ctx.python, extra)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")
-    env.pop("COVERAGE_PROCESS_START", None)
+    # COVERAGE_FILE would override the data file of our rc file (and point into
+    # the user's tree). tool_environment drops COVERAGE_PROCESS_START/CONFIG.
+    env.pop("COVERAGE_FILE", None)
+    if os.environ.get("COVERAGE_PROCESS_START"):
+        # The project measures subprocesses: they start coverage from this file.
+        # Ours, so that their data lands in the run folder with our source and omit.
+        env["COVERAGE_PROCESS_START"] = str(process_start_file(coverage_data_file(ctx.run_dir)))
     return env
 
 
-
 def combine_parallel_data(ctx: AuditContext, env: dict[str, str], data_file: Path) -> None:
-    """A project with ``parallel = true`` writes suffixed data files: combine them."""
-    if data_file.exists() or not list(data_file.parent.glob(".coverage.*")):
+    """Combine suffixed data files (``parallel``, subprocesses, multiprocessing) into one.
+
+    ``--append`` keeps a main data file a non-parallel run wrote; the rc file
+    brings the project's ``[paths]`` remapping. A failed combine is an error:
+    reading one of several data files would be a wrong result.
+    """
+    if not list(data_file.parent.glob(data_file.name + ".*")):
         return
-    subprocess.run(
-        [ctx.python, "-m", "coverage", "combine", f"--data-file={data_file}",
-         str(data_file.parent)],
-        cwd=ctx.root, env=env, capture_output=True, timeout=600, check=False,
+    rc_file = rc_file_for(data_file)
+    command = [ctx.python, "-m", "coverage", "combine", "--append", f"--data-file={data_file}"]
+    if rc_file is not None:
+        command.append(f"--rcfile={rc_file}")
+    env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}
+    done = subprocess.run(
+        [*command, str(data_file.parent)],
+        cwd=ctx.root, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
+    if done.returncode != 0:
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        detail = lines[-1] if lines else f"exit code {done.returncode}"
+        raise IncompleteAuditError(f"coverage combine failed: {detail}")

@@ -1,20 +1,25 @@
 """Ask the project's interpreter what it has, before running anything with it.
 
 Runs a tiny stdlib-only script in the target interpreter (cwd = project
-root, so coverage.py reads the project's own configuration) and returns the
-facts the test run depends on: the coverage and pytest versions, the
-project's coverage ``omit`` patterns, and which pytest plugins that change
-how tests run (pytest-cov, xdist) are installed.
+root, so coverage.py reads the project's own configuration, with its own
+lookup: ``COVERAGE_RCFILE``, ``.coveragerc``, ``setup.cfg``, ``tox.ini``,
+``pyproject.toml``) and returns the facts the test run depends on: the
+coverage and pytest versions, every ``[run]``/``[report]``/``[paths]`` option
+and plugin option coverage.py resolved for the project (read with
+``get_option``, so defaults and ``exclude_also``-style merging are
+coverage.py's own), and which pytest plugins that change how tests run
+(pytest-cov, xdist) are installed.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.errors import IncompleteAuditError
+from auditor.coverage.rcfile import ProjectCoverageConfig
+from auditor.errors import ConfigError, IncompleteAuditError
 
 _PROBE = r"""
 import json, importlib.util
@@ -28,36 +33,67 @@ facts["pytest"] = has("pytest")
 facts["coverage"] = has("coverage")
 facts["pytest_cov"] = has("pytest_cov")
 facts["xdist"] = has("xdist")
-facts["omit"] = []
 facts["coverage_version"] = ""
+facts["coverage_config"] = None
 if facts["coverage"]:
     import coverage
     facts["coverage_version"] = coverage.__version__
     try:
+        from coverage.config import CoverageConfig
         cov = coverage.Coverage()
-        facts["omit"] = list(cov.get_option("run:omit") or [])
+        options = {}
+        for spec in CoverageConfig.CONFIG_FILE_OPTIONS:
+            where = spec[1]
+            if where.split(":")[0] in ("run", "report") and not spec[0].startswith("_"):
+                options[where] = cov.get_option(where)
+        config = cov.config
+        plugins = {}
+        for name in options.get("run:plugins") or []:
+            plugins[name] = dict(config.get_plugin_options(name))
+        try:
+            import tomllib
+            toml = True
+        except ImportError:
+            toml = has("tomli") or has("toml")
+        facts["coverage_config"] = {
+            "config_file": config.config_file,
+            "options": options,
+            "paths": {k: list(v) for k, v in (cov.get_option("paths") or {}).items()},
+            "plugin_options": plugins,
+            "toml": toml,
+        }
     except Exception as exc:
         facts["config_error"] = str(exc)
-print(json.dumps(facts))
+print(json.dumps(facts, default=str))
 """
+
+# coverage.py starts itself in any interpreter that sees these (its .pth file);
+# the probe must not measure itself, or fail on a config file not written yet.
+_COVERAGE_START_VARIABLES = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG")
 
 
 @dataclass(frozen=True)
 class InterpreterFacts:
     python: str
     coverage_version: str
-    omit: list[str]
     has_pytest_cov: bool
     has_xdist: bool
+    coverage_config: ProjectCoverageConfig = field(default_factory=ProjectCoverageConfig)
+
+    @property
+    def omit(self) -> list[str]:
+        """The project's ``[run] omit`` patterns."""
+        return list(self.coverage_config.option("run:omit") or [])
 
 
 def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
     """Facts about ``python``; an :class:`IncompleteAuditError` if it cannot run the suite."""
+    probe_env = {k: v for k, v in env.items() if k not in _COVERAGE_START_VARIABLES}
     try:
         done = subprocess.run(
             [python, "-c", _PROBE],
             cwd=root,
-            env=env,
+            env=probe_env,
             capture_output=True,
             text=True,
             timeout=60,
@@ -79,12 +115,14 @@ def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
             "or set [tool.audit] python to an interpreter that has them"
         )
     if "config_error" in facts:
-        raise IncompleteAuditError(f"coverage.py rejects the project's configuration: "
-                                   f"{facts['config_error']}")
+        # coverage.py's messages name the file ("Couldn't read config file setup.cfg: ...").
+        raise ConfigError(
+            f"coverage.py rejects the project's configuration: {facts['config_error']}"
+        )
     return InterpreterFacts(
         python=python,
         coverage_version=facts["coverage_version"],
-        omit=list(facts["omit"]),
         has_pytest_cov=bool(facts["pytest_cov"]),
         has_xdist=bool(facts["xdist"]),
+        coverage_config=ProjectCoverageConfig.from_probe(facts["coverage_config"] or {}),
     )
