@@ -22,6 +22,7 @@ import libcst as cst
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import ClassFacts, FileFacts, LocalFinding
+from auditor.mocks.outside import outside_reason
 from auditor.mocks.statements import body_of, statements
 from auditor.mocks.suppress import parse_suppressions
 from auditor.mocks.testfile import TestFileExtractor
@@ -187,13 +188,22 @@ class _FunctionCounter(cst.CSTVisitor):
     """Counts functions and methods, and those that use a binding import; notes
     module-level ``global`` assignments and ``globals()``/``setattr`` tricks."""
 
-    def __init__(self, binding_names: set[str]) -> None:
+    def __init__(self, binding_names: set[str], imports: dict[str, str]) -> None:
         super().__init__()
         self.binding_names = binding_names
+        self.imports = imports
         self.total = 0
         self.binding = 0
         self.global_names: set[str] = set()
         self.dynamic = False
+        self.scope: list[str] = []
+        self.outside: dict[str, str] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.total += 1
@@ -202,6 +212,14 @@ class _FunctionCounter(cst.CSTVisitor):
             node.body.visit(used)
             if used.names & self.binding_names:
                 self.binding += 1
+        if len(self.scope) <= 1:  # module functions and methods; not nested functions
+            reason = outside_reason(node, self.imports)
+            if reason:
+                self.outside[".".join([*self.scope, node.name.value])] = reason
+        self.scope.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope.pop()
 
     def visit_Global(self, node: cst.Global) -> None:
         self.global_names.update(item.name.value for item in node.names)
@@ -223,15 +241,19 @@ def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
                          None)
     if platform_part is not None:
         facts.platform_specific = f"platform-specific module name ({platform_part})"
-    counter = _FunctionCounter(set(bindings))
+    counter = _FunctionCounter(set(bindings), facts.imports)
     module.visit(counter)
     facts.functions_total, facts.functions_binding = counter.total, counter.binding
+    facts.outside = counter.outside
     facts.dynamic = facts.dynamic or counter.dynamic
     for name in counter.global_names:
         names.setdefault(name, "var")  # assigned at run time through ``global``
     for stmt in statements(module):
         if isinstance(stmt, cst.FunctionDef):
-            names[stmt.name.value] = "def"
+            # ``if win: def getuid(): ... else: from os import getuid``: on this
+            # platform the name may well be the import; keep it
+            if not names.get(stmt.name.value, "").startswith("import:"):
+                names[stmt.name.value] = "def"
             facts.defines_code = True
             if stmt.name.value == "__getattr__":
                 facts.dynamic = True

@@ -145,6 +145,8 @@ class FileFacts:
     platform_specific: str = ""  # why, when it is
     functions_total: int = 0  # functions and methods defined
     functions_binding: int = 0  # ... of which use a binding import
+    # functions ("name" or "Class.name") that touch the outside -> why (boundaries)
+    outside: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> JSONDict:
         return asdict(self)

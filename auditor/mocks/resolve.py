@@ -88,11 +88,20 @@ class ProjectIndex:
         binding = self.modules[module].names.get(name[len(module) + 1 :].split(".")[0], "")
         return binding.startswith("var:") and n.is_stdlib(binding[len("var:") :])
 
+    def outside(self, name: str) -> str:
+        """Why the function ``name`` touches the outside ("" if it does not)."""
+        module = self.module_of(name)
+        if module is None or name == module:
+            return ""
+        return self.modules[module].outside.get(name[len(module) + 1 :], "")
+
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:
             result = self._resolve(name, 0)
             if result.status == "internal" and self.is_boundary(result.name):
                 result = Resolution("boundary", result.name, result.detail)
+            elif result.status == "internal" and (why := self.outside(result.name)):
+                result = Resolution("boundary", result.name, why)
             self._cache[name] = result
         return self._cache[name]
 
