@@ -18,7 +18,10 @@ from auditor.coverage.rcfile import rc_file_for
 from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
 
-_UNPARSABLE = re.compile(r"Couldn't parse Python file '([^']+)'")
+# With ignore_errors, coverage.py warns "Couldn't parse Python file 'PATH'" (not
+# Python) or "Couldn't parse 'PATH': ERROR" (e.g. undecodable bytes in the first two
+# lines, where it looks for the encoding declaration).
+_UNPARSABLE = re.compile(r"Couldn't parse (?:Python file )?'([^']+)'")
 
 
 def export_json(
