@@ -115,6 +115,8 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
 def _timeout_message(ctx: AuditContext, session: SessionRecord, log_file: Path) -> str:
     if session.running:
         where = f"while running {session.running}"
+    elif session.started and session.collected is None:
+        where = "while pytest was collecting the tests (importing the test modules)"
     elif session.started:
         where = f"after {session.progress_note()}"
     else:

@@ -297,6 +297,33 @@ def test_hanging_test_stops_the_run_at_the_limit(tmp_path: Path, command: str) -
     _nothing_left(pid_file)
 
 
+_HANG_AT_IMPORT = """
+import os
+import time
+
+with open(os.environ["AUDIT_FAULT_PIDS"], "a") as pids:
+    pids.write(f"{os.getpid()}\\n")
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("conftest.py", "before the pytest session started"),  # the root conftest: start-up
+        ("tests/test_b.py", "while pytest was collecting the tests"),
+    ],
+)
+def test_hang_outside_any_test_says_where(tmp_path: Path, where: str, said: str) -> None:
+    root = _hanging_project(tmp_path / "project", '["coverage"]')
+    write_files(root, {where: _HANG_AT_IMPORT})
+    pid_file = tmp_path / "pids.txt"
+    line = _one_error(_audit(root, env={PIDS_ENV: str(pid_file), "HANG_WHEN": "-"}), 3)
+    assert said in line and "within 3 s" in line
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert pids and not [pid for pid in pids if is_alive(pid)]
+
+
 @pytest.mark.parametrize(
     ("hang_when", "phase"),
     [("stats", "stats run"), ("", "clean run"), ("fail", "forced-fail run")],
