@@ -108,7 +108,8 @@ def common_options(func: F) -> F:
         click.option("--output", help="Report folder (default: audit-report)."),
         click.option("--base", help="Git ref for changed-lines coverage."),
         click.option("--history", "history_path",
-                     help="History database (default: [tool.audit] history, .audit/history.db)."),
+                     help="History: a SQLite file or a postgresql:// URL (default: "
+                          "AUDIT_HISTORY_URL, [tool.audit] history, .audit/history.db)."),
         click.option("--no-gate", is_flag=True, help="Report only; never fail on gate rules."),
         click.option("--annotations", type=click.Choice(["github", "none"]), default=None,
                      help="Print CI annotations (default: github when GITHUB_ACTIONS=true)."),
@@ -162,8 +163,9 @@ def _selected(only: str | None, config: AuditConfig) -> list[str]:
 
 def _history_rules(config: AuditConfig, document: dict[str, Any]) -> list[Any]:
     from auditor.history import regression_rules
+    from auditor.history.fallback import target_of
 
-    return regression_rules(config.history, config.gate, document)
+    return regression_rules(target_of(config.history, config.history_url), config.gate, document)
 
 
 def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
@@ -185,7 +187,10 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     ours = report_file_names()
     claim(config.output, ours)
     if record_history:
+        from auditor.history.fallback import check_history
+
         check_writable_file(config.history, "history database")
+        check_history(config.history_url)  # a server history: reachable now, or exit 2
     progress = Progress()
     with hold(output_lock_path(state_dir(config.root), config.output),
               f"the output folder {config.output}", request.wait, request.on_wait):
@@ -204,10 +209,11 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
         print_summary(result, progress.console)
         progress.console.print(f"reports: {config.output} ({len(written)} files)")
         if record_history:
-            from auditor.history import record_run
+            from auditor.history.fallback import record_audit
 
-            run_id = record_run(config.history, result)
-            progress.console.print(f"history: run #{run_id} in {config.history}")
+            # A server gone since the check: the run goes to the local fallback file.
+            recorded = record_audit(result, config.history, config.history_url)
+            progress.console.print(recorded.message)
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
 

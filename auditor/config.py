@@ -70,10 +70,11 @@ class AuditConfig:
     pytest_args: list[str]
     test_timeout: float
     tolerate_test_failures: bool
-    history: Path
+    history: Path  # the SQLite file; with a server URL, the local fallback for unsent runs
     gate: dict[str, Any] = field(default_factory=dict)
     gate_enabled: bool = True
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    history_url: str | None = None  # a postgresql:// URL: the history is on that server
 
     def section(self, name: str) -> dict[str, Any]:
         """The ``[tool.audit.<name>]`` table of an analysis ({} when absent)."""
@@ -206,6 +207,10 @@ def load_config(
     if overrides:
         validate_table(merged, "command line")
     values = {**DEFAULTS, **merged}
+    from auditor.history.url import PENDING_FILE, server_url_of
+
+    given = (overrides or {}).get("history") is not None
+    history_url = server_url_of(values["history"], given_on_command_line=given)
     return AuditConfig(
         root=root,
         source=source,
@@ -218,7 +223,8 @@ def load_config(
         pytest_args=list(values["pytest_args"]),
         test_timeout=float(values["test_timeout"]),
         tolerate_test_failures=bool(values["tolerate_test_failures"]),
-        history=(root / values["history"]).resolve(),
+        history=(root / (PENDING_FILE if history_url else values["history"])).resolve(),
         gate=dict(values.get("gate", {})),
         sections={name: dict(values.get(name, {})) for name in analysis_names()},
+        history_url=history_url,
     )

@@ -4,9 +4,11 @@ The commands raise :class:`~auditor.errors.AuditError` for bad input and let
 it propagate; :func:`register` adds them to the ``audit`` group wrapped in
 the CLI's error handler (one line on stderr, the documented exit code).
 
-``--history PATH`` (relative to the current folder) overrides
-``[tool.audit] history``; with it, ``history``/``export``/``import`` need no
-project configuration at all (handy on a CI cache).
+``--history PATH`` (relative to the current folder) or ``--history URL``
+(``postgresql://…``) overrides ``AUDIT_HISTORY_URL``, which overrides
+``[tool.audit] history``; with either of the first two, ``history``,
+``export``, ``import`` and ``push`` need no project configuration at all
+(handy on a CI cache or runner).
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ import click
 
 from auditor.config import AuditConfig, load_config
 from auditor.errors import UsageError
+from auditor.history.url import PENDING_FILE, HistoryTarget, ServerURL, env_url, target_from
 from auditor.output_folder import claim
 from auditor.project import find_project_root
 
-_HISTORY_HELP = "History database (default: [tool.audit] history, .audit/history.db)."
+_HISTORY_HELP = (
+    "History: a SQLite file or a postgresql:// URL (default: AUDIT_HISTORY_URL, "
+    "[tool.audit] history, .audit/history.db)."
+)
 
 
 def _load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
@@ -33,10 +39,15 @@ def _load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig
     return load_config(root, config_file, {k: v for k, v in overrides.items() if v is not None})
 
 
-def _history_path(path: Path, config_file: Path | None, history: Path | None) -> Path:
+def _history_target(path: Path, config_file: Path | None, history: str | None) -> HistoryTarget:
+    """``--history``, else ``AUDIT_HISTORY_URL``, else the project's configuration."""
     if history is not None:
-        return history.resolve()
-    return _load(path, config_file).history
+        return target_from(history, Path.cwd())
+    from_env = env_url()
+    if from_env:
+        return ServerURL(from_env)
+    config = _load(path, config_file)
+    return ServerURL(config.history_url) if config.history_url else config.history
 
 
 def _project_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,7 +59,7 @@ def _project_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path),
             help="Read [tool.audit] from FILE instead of PATH/pyproject.toml.",
         ),
-        click.option("--history", type=click.Path(path_type=Path), help=_HISTORY_HELP),
+        click.option("--history", help=_HISTORY_HELP),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -78,25 +89,31 @@ def history_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
 @click.option("--branch", help="Only runs on this branch.")
 @click.option("--since", help="Only runs since 7d, 12h, 2w or a date such as 2026-11-01.")
+@click.option("--project", help="Only runs of this project (a shared server holds many).")
 def list_command(
     path: Path,
     config_file: Path | None,
-    history: Path | None,
+    history: str | None,
     as_json: bool,
     branch: str | None,
     since: str | None,
+    project: str | None,
 ) -> None:
     """List the audits recorded in the history of the project at PATH."""
-    from auditor.history.db import open_history, translate_errors
+    from auditor.history.backends import exists, opened
     from auditor.history.queries import list_runs
     from auditor.history.review import parse_since
 
-    db_path = _history_path(path, config_file, history)
-    if not db_path.exists():
-        runs = []
-    else:
-        with open_history(db_path, create=False) as conn, translate_errors(db_path):
-            runs = list_runs(conn, since=parse_since(since) if since else None, branch=branch)
+    db_path = _history_target(path, config_file, history)
+    runs = []
+    if exists(db_path):
+        with opened(db_path, create=False) as store:
+            runs = list_runs(
+                store,
+                since=parse_since(since) if since else None,
+                branch=branch,
+                project=project,
+            )
     if as_json:
         click.echo(
             json.dumps({"history": str(db_path), "runs": [r.to_json() for r in runs]}, indent=2)
@@ -141,11 +158,11 @@ def _table(runs: list[Any]) -> str:
 @history_group.command("export")
 @click.argument("file", type=click.Path(path_type=Path))
 @_project_options
-def export_command(file: Path, path: Path, config_file: Path | None, history: Path | None) -> None:
+def export_command(file: Path, path: Path, config_file: Path | None, history: str | None) -> None:
     """Write the whole history to FILE as JSON (e.g. for a CI artifact cache)."""
     from auditor.history.exchange import export_history
 
-    db_path = _history_path(path, config_file, history)
+    db_path = _history_target(path, config_file, history)
     count = export_history(db_path, file)
     click.echo(f"exported {count} runs from {db_path} to {file}")
 
@@ -153,15 +170,46 @@ def export_command(file: Path, path: Path, config_file: Path | None, history: Pa
 @history_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @_project_options
-def import_command(file: Path, path: Path, config_file: Path | None, history: Path | None) -> None:
-    """Merge the history export FILE into this history (runs already present are skipped)."""
+def import_command(file: Path, path: Path, config_file: Path | None, history: str | None) -> None:
+    """Merge FILE (a JSON export or a SQLite history) into this history; duplicates skipped."""
     from auditor.history.exchange import import_history
 
-    db_path = _history_path(path, config_file, history)
+    db_path = _history_target(path, config_file, history)
     summary = import_history(db_path, file)
     click.echo(
         f"imported {summary.runs_added} runs ({summary.runs_skipped} already present), "
         f"{summary.flaky_added} flaky findings into {db_path}"
+    )
+
+
+@history_group.command("push")
+@_project_options
+@click.option(
+    "--from",
+    "pending",
+    type=click.Path(path_type=Path),
+    help=f"The fallback file to send (default: PATH/{PENDING_FILE}).",
+)
+def push_command(
+    path: Path, config_file: Path | None, history: str | None, pending: Path | None
+) -> None:
+    """Send the runs saved locally while the history server was unreachable, then remove them."""
+    from auditor.history.fallback import push_pending
+
+    server = _history_target(path, config_file, history)
+    if not isinstance(server, ServerURL):
+        raise UsageError(
+            "audit history push: the history is not a server; set --history, "
+            "AUDIT_HISTORY_URL or [tool.audit] history to a postgresql:// URL"
+        )
+    source = pending.resolve() if pending is not None else find_project_root(path) / PENDING_FILE
+    summary = push_pending(source, server)
+    if summary is None:
+        click.echo(f"nothing to push: no {source}")
+        return
+    click.echo(
+        f"pushed {summary.runs_added} runs ({summary.runs_skipped} already there), "
+        f"{summary.flaky_added} flaky findings from {source} to {server}; removed {source}"
     )
 
 
@@ -177,29 +225,52 @@ def import_command(file: Path, path: Path, config_file: Path | None, history: Pa
 @click.option(
     "--output", help="Folder for review.html and review.md (default: [tool.audit] output)."
 )
+@click.option(
+    "--project",
+    "project_name",
+    help="Review this project (default on a shared server: this project; a file: all its runs).",
+)
+@click.option(
+    "--all-projects", is_flag=True, help="One team-wide review with one row per project."
+)
 def review_command(
     path: Path,
     config_file: Path | None,
-    history: Path | None,
+    history: str | None,
     since: str,
     branch: str | None,
     output: str | None,
+    project_name: str | None,
+    all_projects: bool,
 ) -> None:
     """Write the test-effectiveness review of a period (review.html, review.md)."""
-    from auditor.history.db import open_history, translate_errors
+    from auditor.history.backends import exists, opened
     from auditor.history.render import write_review
     from auditor.history.review import build_review, parse_since
+    from auditor.history.team import build_team_review, write_team_review
     from auditor.history.verdict import verdict
 
+    if project_name is not None and all_projects:
+        raise UsageError("--project and --all-projects: choose one")
     config = _load(path, config_file, output=output)
     claim(config.output, set())  # the output folder is ours alone (exit 2 if not)
-    db_path = history.resolve() if history is not None else config.history
-    if not db_path.exists():
+    db_path = _history_target(path, config_file, history)
+    if not exists(db_path):
         raise UsageError(f"{db_path}: no history yet; run `audit report` first")
     start = parse_since(since)
-    with open_history(db_path, create=False) as conn, translate_errors(db_path):
-        review = build_review(conn, start, branch)
-    project = review.runs[-1].project if review.runs else config.root.name
+    with opened(db_path, create=False) as store:
+        if all_projects:
+            rows = build_team_review(store, start, branch)
+        else:
+            # A file is one project's history; a server holds many: default to ours.
+            scope = project_name or (config.root.name if store.shared else None)
+            review = build_review(store, start, branch, project=scope)
+    if all_projects:
+        team = write_team_review(rows, config.output, start, branch)
+        click.echo(f"{len(rows)} projects with runs in the period")
+        click.echo(f"review: {team.html} and {team.markdown}")
+        return
+    project = review.runs[-1].project if review.runs else (scope or config.root.name)
     files = write_review(review, config.output, project)
     for sentence in verdict(review):
         click.echo(sentence)
@@ -220,7 +291,7 @@ def review_command(
 def flaky_command(
     path: Path,
     config_file: Path | None,
-    history: Path | None,
+    history: str | None,
     runs: int,
     seed: int | None,
     output: str | None,
@@ -251,8 +322,9 @@ def flaky_command(
         runner, runs, master_seed, progress=lambda message: click.echo(f"  {message}", err=True)
     )
     written = write_flaky_report(report, config, runner)
-    db_path = history.resolve() if history is not None else config.history
-    record_findings(db_path, report, git_commit(config.root), git_branch(config.root))
+    target = _flaky_target(config, history)
+    project = config.root.name if isinstance(target, ServerURL) else None
+    record_findings(target, report, git_commit(config.root), git_branch(config.root), project)
     if not report.findings:
         click.echo(f"no flaky test in {runs} shuffled runs (master seed {master_seed})")
     for finding in report.findings:
@@ -262,6 +334,12 @@ def flaky_command(
         )
     click.echo(f"report: {written}")
     sys.exit(1 if report.findings else 0)
+
+
+def _flaky_target(config: AuditConfig, history: str | None) -> HistoryTarget:
+    if history is not None:
+        return target_from(history, Path.cwd())
+    return ServerURL(config.history_url) if config.history_url else config.history
 
 
 def _wrapped(command: click.Command, wrap: Callable[[Any], Any]) -> click.Command:

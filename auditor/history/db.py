@@ -1,5 +1,7 @@
-"""The history database: opening, validating and migrating it.
+"""The SQLite history database: opening, validating and migrating it.
 
+This is the default backend (a team's server is :mod:`auditor.history.postgres`;
+both sit behind :class:`auditor.history.store.HistoryStore`).
 The history is one SQLite file (default ``.audit/history.db``). It is opened
 in WAL mode with a generous busy timeout so that several audits (e.g. CI jobs
 sharing a cache) can write at the same time; every run is written in one
@@ -103,6 +105,12 @@ MIGRATIONS: list[str] = [
         seed INTEGER,
         detail TEXT NOT NULL
     );
+    """,
+    # 2: one database serves many projects (a team's server): flaky findings
+    # name their project too, and runs are looked up by project.
+    """
+    ALTER TABLE flaky_findings ADD COLUMN project TEXT;
+    CREATE INDEX runs_project_created ON runs (project, created);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

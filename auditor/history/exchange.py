@@ -1,10 +1,12 @@
-"""Moving history between machines: ``audit history export`` / ``import``.
+"""Moving history between machines and backends: ``audit history export`` / ``import``.
 
 The export is one JSON document holding every run as a
-:class:`~auditor.history.record.RunRecord` plus the flaky findings. Import
-merges: a run already present (same report, hence same ``run_key``) or a
-flaky finding already present is skipped, so importing a CI artifact cache
-repeatedly never duplicates anything. The whole import is one transaction.
+:class:`~auditor.history.record.RunRecord` plus the flaky findings; it is
+the same from a SQLite file and from a server. Import reads such an export
+or a SQLite history file directly, into either backend, and merges: a run
+already present (same report, hence same ``run_key``) or a flaky finding
+already present is skipped, so importing a CI artifact cache repeatedly
+never duplicates anything. The whole import is one transaction.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import UsageError
-from auditor.history.db import open_history, translate_errors, write_transaction
+from auditor.history.backends import exists, opened
+from auditor.history.db import SQLITE_MAGIC
 from auditor.history.queries import export_records
 from auditor.history.record import RunRecord, insert_flaky, insert_run, now_utc
+from auditor.history.store import HistoryStore
+from auditor.history.url import HistoryTarget, ServerURL
 from auditor.model import JSONDict
 
 EXPORT_FORMAT = "test-auditor-history"
@@ -34,27 +39,31 @@ class ImportSummary:
     flaky_skipped: int = 0
 
 
-def export_document(history_path: Path) -> JSONDict:
+def _flaky_rows(store: HistoryStore) -> list[JSONDict]:
+    # Before schema 2 (an old history opened read-only) findings had no project.
+    project = "project" if store.schema_version >= 2 else "NULL"
+    rows = store.execute(
+        f"SELECT finding_key, {project}, commit_sha, branch, created, nodeid, kind, partner,"
+        " seed, detail FROM flaky_findings ORDER BY created, id"
+    ).fetchall()
+    names = (
+        "finding_key", "project", "commit", "branch", "created",
+        "nodeid", "kind", "partner", "seed", "detail",
+    )
+    documents: list[JSONDict] = []
+    for row in rows:
+        document = dict(zip(names, row, strict=True))
+        if document["project"] is None:
+            del document["project"]  # as exported before histories were shared
+        documents.append(document)
+    return documents
+
+
+def export_document(history: HistoryTarget) -> JSONDict:
     """The whole history as a JSON-serializable document."""
-    with open_history(history_path, create=False) as conn, translate_errors(history_path):
-        records = export_records(conn)
-        flaky = [
-            {
-                "finding_key": key,
-                "commit": sha,
-                "branch": branch,
-                "created": created,
-                "nodeid": nodeid,
-                "kind": kind,
-                "partner": partner,
-                "seed": seed,
-                "detail": detail,
-            }
-            for key, sha, branch, created, nodeid, kind, partner, seed, detail in conn.execute(
-                "SELECT finding_key, commit_sha, branch, created, nodeid, kind, partner, seed,"
-                " detail FROM flaky_findings ORDER BY created, id"
-            )
-        ]
+    with opened(history, create=False) as store:
+        records = export_records(store)
+        flaky = _flaky_rows(store)
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -64,11 +73,11 @@ def export_document(history_path: Path) -> JSONDict:
     }
 
 
-def export_history(history_path: Path, target: Path) -> int:
+def export_history(history: HistoryTarget, target: Path) -> int:
     """Write the history to ``target`` (atomically); return the number of runs."""
-    if not history_path.exists():
-        raise UsageError(f"{history_path}: no history to export")
-    document = export_document(history_path)
+    if not exists(history):
+        raise UsageError(f"{history}: no history to export")
+    document = export_document(history)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
     try:
@@ -81,7 +90,18 @@ def export_history(history_path: Path, target: Path) -> int:
     return len(document["runs"])
 
 
+def _is_sqlite(source: Path) -> bool:
+    try:
+        with source.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False  # _read_export names the problem
+
+
 def _read_export(source: Path) -> JSONDict:
+    """The export document at ``source``: a JSON export, or a SQLite history read as one."""
+    if _is_sqlite(source):
+        return export_document(source)
     try:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -101,9 +121,14 @@ def _read_export(source: Path) -> JSONDict:
     return document
 
 
-def import_history(history_path: Path, source: Path) -> ImportSummary:
-    """Merge the export at ``source`` into the history at ``history_path``."""
+def import_history(history: HistoryTarget, source: Path) -> ImportSummary:
+    """Merge the export (or SQLite history) at ``source`` into the history at ``history``."""
     document = _read_export(source)
+    return import_document(history, document, str(source))
+
+
+def import_document(history: HistoryTarget, document: JSONDict, source: str) -> ImportSummary:
+    """Merge an export document into ``history`` in one transaction."""
     try:
         records = [RunRecord.from_json(run) for run in document.get("runs", [])]
         flaky = list(document.get("flaky_findings", []))
@@ -111,20 +136,21 @@ def import_history(history_path: Path, source: Path) -> ImportSummary:
             _ = (row["finding_key"], row["nodeid"], row["kind"], row["created"])
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{source}: malformed history export ({exc!r})") from None
+    if isinstance(history, ServerURL):
+        # One order for every importer: two imports into a server never wait on
+        # each other's rows in a cycle (a SQLite writer holds the whole file).
+        records.sort(key=lambda record: record.run_key)
+        flaky.sort(key=lambda row: str(row["finding_key"]))
     summary = ImportSummary()
-    with (
-        open_history(history_path) as conn,
-        translate_errors(history_path),
-        write_transaction(conn),
-    ):
+    with opened(history) as store, store.transaction():
         for record in records:
-            _, inserted = insert_run(conn, record)
+            _, inserted = insert_run(store, record)
             if inserted:
                 summary.runs_added += 1
             else:
                 summary.runs_skipped += 1
         for row in flaky:
-            if insert_flaky(conn, row):
+            if insert_flaky(store, row):
                 summary.flaky_added += 1
             else:
                 summary.flaky_skipped += 1

@@ -18,6 +18,7 @@ from auditor.config import AuditConfig
 from auditor.history.flaky import FlakyReport
 from auditor.history.record import flaky_row, record_flaky
 from auditor.history.suite import PLUGIN_DIR, SuiteRunner
+from auditor.history.url import HistoryTarget
 
 
 def replay_command(
@@ -74,14 +75,22 @@ def write_flaky_report(report: FlakyReport, config: AuditConfig, runner: SuiteRu
 
 
 def record_findings(
-    history_path: Path, report: FlakyReport, commit: str | None, branch: str | None
+    history: HistoryTarget,
+    report: FlakyReport,
+    commit: str | None,
+    branch: str | None,
+    project: str | None = None,
 ) -> int:
-    """Store the findings in the history; return how many were new."""
+    """Store the findings in the history; return how many were new.
+
+    ``project`` is given for a shared (server) history, which holds many projects.
+    """
     if not report.findings:
         return 0
     created = datetime.now(UTC).isoformat()
     rows = [
         flaky_row(
+            project=project,
             nodeid=f.nodeid,
             kind=f.kind,
             commit=commit,
@@ -93,4 +102,4 @@ def record_findings(
         )
         for f in report.findings
     ]
-    return record_flaky(history_path, rows)
+    return record_flaky(history, rows)

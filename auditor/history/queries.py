@@ -6,12 +6,12 @@ Everything here is read-only and generic over analyses: metrics are keyed by
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.history.record import RunRecord, decompress
+from auditor.history.store import HistoryStore
 from auditor.model import JSONDict
 
 MetricKey = tuple[str, str]  # (analysis, metric)
@@ -84,10 +84,15 @@ def _summary(row: tuple[Any, ...]) -> RunSummary:
     )
 
 
-def _period_filter(since: str | None, branch: str | None) -> tuple[str, list[str]]:
-    """A ``WHERE`` clause (or nothing) for runs from ``since`` on, on ``branch``."""
+def _period_filter(
+    since: str | None, branch: str | None, project: str | None = None
+) -> tuple[str, list[str]]:
+    """A ``WHERE`` clause (or nothing) for runs from ``since`` on, on ``branch``, of ``project``."""
     clauses: list[str] = []
     params: list[str] = []
+    if project is not None:
+        clauses.append("project = ?")
+        params.append(project)
     if since is not None:
         clauses.append("created >= ?")
         params.append(since)
@@ -98,77 +103,83 @@ def _period_filter(since: str | None, branch: str | None) -> tuple[str, list[str
 
 
 def list_runs(
-    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
+    store: HistoryStore,
+    *,
+    since: str | None = None,
+    branch: str | None = None,
+    project: str | None = None,
 ) -> list[RunSummary]:
-    """Runs in time order (oldest first), optionally from ``since`` on and on one branch."""
-    where, params = _period_filter(since, branch)
-    rows = conn.execute(
+    """Runs in time order (oldest first), optionally from ``since`` on, one branch, one project."""
+    where, params = _period_filter(since, branch, project)
+    rows = store.execute(
         f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY created, id", params
     ).fetchall()
     runs = [_summary(row) for row in rows]
-    attach_metrics(conn, runs)
+    attach_metrics(store, runs)
     return runs
 
 
-def attach_metrics(conn: sqlite3.Connection, runs: list[RunSummary]) -> None:
+def attach_metrics(store: HistoryStore, runs: list[RunSummary]) -> None:
     by_id = {run.id: run for run in runs}
     if not by_id:
         return
     marks = ",".join("?" * len(by_id))
-    for run_id, analysis, metric, value in conn.execute(
+    for run_id, analysis, metric, value in store.execute(
         f"SELECT run_id, analysis, metric, value FROM metrics WHERE run_id IN ({marks})",
         list(by_id),
     ):
         by_id[run_id].metrics[(analysis, metric)] = float(value)
 
 
-def latest_run(conn: sqlite3.Connection, branch: str) -> RunSummary | None:
-    """The most recent run on ``branch`` (the regression gate's baseline)."""
-    row = conn.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE branch = ? ORDER BY created DESC, id DESC LIMIT 1",
-        (branch,),
+def latest_run(
+    store: HistoryStore, branch: str, project: str | None = None
+) -> RunSummary | None:
+    """The most recent run on ``branch`` (of ``project``): the regression gate's baseline."""
+    where, params = _period_filter(None, branch, project)
+    row = store.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs{where} ORDER BY created DESC, id DESC LIMIT 1", params
     ).fetchone()
     if row is None:
         return None
     run = _summary(row)
-    attach_metrics(conn, [run])
+    attach_metrics(store, [run])
     return run
 
 
-def module_metrics(conn: sqlite3.Connection, run_id: int) -> dict[tuple[str, str, str], float]:
+def module_metrics(store: HistoryStore, run_id: int) -> dict[tuple[str, str, str], float]:
     """``(analysis, module, metric) -> value`` of one run."""
     return {
         (a, mod, m): float(v)
-        for a, mod, m, v in conn.execute(
+        for a, mod, m, v in store.execute(
             "SELECT analysis, module, metric, value FROM module_metrics WHERE run_id = ?",
             (run_id,),
         )
     }
 
 
-def finding_counts(conn: sqlite3.Connection, run_id: int) -> dict[tuple[str, str], int]:
+def finding_counts(store: HistoryStore, run_id: int) -> dict[tuple[str, str], int]:
     """``(analysis, rule) -> count`` of one run."""
     return {
         (a, r): int(c)
-        for a, r, c in conn.execute(
+        for a, r, c in store.execute(
             "SELECT analysis, rule, count FROM findings WHERE run_id = ?", (run_id,)
         )
     }
 
 
-def outcomes_of_run(conn: sqlite3.Connection, run_id: int) -> dict[str, tuple[str, float]]:
+def outcomes_of_run(store: HistoryStore, run_id: int) -> dict[str, tuple[str, float]]:
     """``nodeid -> (outcome, duration_seconds)`` of one run."""
     return {
         nodeid: (outcome, float(duration))
-        for nodeid, outcome, duration in conn.execute(
+        for nodeid, outcome, duration in store.execute(
             "SELECT nodeid, outcome, duration_seconds FROM tests WHERE run_id = ?", (run_id,)
         )
     }
 
 
-def report_document(conn: sqlite3.Connection, run_id: int) -> JSONDict:
+def report_document(store: HistoryStore, run_id: int) -> JSONDict:
     """The ``report.json`` document stored with a run."""
-    row = conn.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = store.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()
     return decompress(row[0]) if row else {}
 
 
@@ -201,11 +212,12 @@ class FlakyTest:
 
 
 def flaky_from_history(
-    conn: sqlite3.Connection,
+    store: HistoryStore,
     *,
     run_ids: list[int] | None = None,
     commit: str | None = None,
     extra: list[tuple[str, str]] | None = None,
+    project: str | None = None,
 ) -> list[FlakyTest]:
     """Tests that both passed and failed on one commit, across recorded runs.
 
@@ -223,8 +235,11 @@ def flaky_from_history(
     if commit is not None:
         clauses.append("runs.commit_sha = ?")
         params.append(commit)
+    if project is not None:
+        clauses.append("runs.project = ?")
+        params.append(project)
     counts: dict[tuple[str | None, str], list[int]] = defaultdict(lambda: [0, 0])
-    for sha, nodeid, outcome in conn.execute(
+    for sha, nodeid, outcome in store.execute(
         "SELECT runs.commit_sha, tests.nodeid, tests.outcome FROM tests"
         f" JOIN runs ON runs.id = tests.run_id WHERE {' AND '.join(clauses)}",
         params,
@@ -249,10 +264,19 @@ def _count(pair: list[int], outcome: str) -> None:
 
 
 def flaky_findings(
-    conn: sqlite3.Connection, *, since: str | None = None, branch: str | None = None
+    store: HistoryStore,
+    *,
+    since: str | None = None,
+    branch: str | None = None,
+    project: str | None = None,
 ) -> list[FlakyTest]:
-    """Flaky tests that ``audit flaky`` found and recorded."""
-    where, params = _period_filter(since, branch)
+    """Flaky tests that ``audit flaky`` found and recorded (of ``project``, when given).
+
+    A history from before schema 2 has no project on its findings: there the
+    filter cannot apply, and such a history is one project's anyway.
+    """
+    scoped = project if project is not None and store.schema_version >= 2 else None
+    where, params = _period_filter(since, branch, scoped)
     return [
         FlakyTest(
             nodeid=nodeid,
@@ -263,7 +287,7 @@ def flaky_findings(
             seed=seed,
             detail=detail,
         )
-        for sha, nodeid, kind, partner, seed, detail in conn.execute(
+        for sha, nodeid, kind, partner, seed, detail in store.execute(
             "SELECT commit_sha, nodeid, kind, partner, seed, detail FROM flaky_findings"
             f"{where} ORDER BY created, id",
             params,
@@ -271,12 +295,17 @@ def flaky_findings(
     ]
 
 
-def export_records(conn: sqlite3.Connection) -> list[RunRecord]:
-    """Every run as a :class:`RunRecord` (the export format), oldest first."""
+def projects(store: HistoryStore) -> list[str]:
+    """The projects that have runs in the history, by name."""
+    return [str(row[0]) for row in store.execute("SELECT DISTINCT project FROM runs ORDER BY 1")]
+
+
+def export_records(store: HistoryStore, project: str | None = None) -> list[RunRecord]:
+    """Every run (of ``project``) as a :class:`RunRecord` (the export format), oldest first."""
     records = []
-    for run in list_runs(conn):
-        row = conn.execute("SELECT recorded FROM runs WHERE id = ?", (run.id,)).fetchone()
-        gate_rows = conn.execute(
+    for run in list_runs(store, project=project):
+        row = store.execute("SELECT recorded FROM runs WHERE id = ?", (run.id,)).fetchone()
+        gate_rows = store.execute(
             "SELECT rule_id, analysis, status, comparison, threshold, measured, reason"
             " FROM gate_rules WHERE run_id = ? ORDER BY position",
             (run.id,),
@@ -295,9 +324,9 @@ def export_records(conn: sqlite3.Connection) -> list[RunRecord]:
                 metrics=[(a, m, v) for (a, m), v in sorted(run.metrics.items())],
                 module_metrics=[
                     (a, mod, m, v)
-                    for (a, mod, m), v in sorted(module_metrics(conn, run.id).items())
+                    for (a, mod, m), v in sorted(module_metrics(store, run.id).items())
                 ],
-                findings=[(a, r, c) for (a, r), c in sorted(finding_counts(conn, run.id).items())],
+                findings=[(a, r, c) for (a, r), c in sorted(finding_counts(store, run.id).items())],
                 gate_rules=[
                     {
                         "id": rid,
@@ -312,9 +341,11 @@ def export_records(conn: sqlite3.Connection) -> list[RunRecord]:
                 ],
                 tests=[
                     (nodeid, outcome, duration)
-                    for nodeid, (outcome, duration) in sorted(outcomes_of_run(conn, run.id).items())
+                    for nodeid, (outcome, duration) in sorted(
+                        outcomes_of_run(store, run.id).items()
+                    )
                 ],
-                report=report_document(conn, run.id),
+                report=report_document(store, run.id),
             )
         )
     return records

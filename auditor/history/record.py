@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from auditor.history.db import open_history, translate_errors, write_transaction
+from auditor.history.backends import opened
+from auditor.history.store import HistoryStore
+from auditor.history.url import HistoryTarget
 from auditor.model import AuditResult, JSONDict
 
 TESTS_ANALYSIS = "tests"
@@ -172,20 +172,23 @@ def decompress(blob: bytes) -> JSONDict:
     return document
 
 
-def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
+def insert_run(store: HistoryStore, record: RunRecord) -> tuple[int, bool]:
     """Insert one run inside the caller's transaction.
 
     Returns ``(run id, inserted)``; a run whose key is already present is
     not inserted again (``inserted`` is False and the existing id returned).
+    The unique ``run_key`` decides, not the first look-up: on a server, two
+    runners saving the same report at once both pass the look-up, and the
+    second one's insert then does nothing.
     """
-    existing = conn.execute("SELECT id FROM runs WHERE run_key = ?", (record.run_key,)).fetchone()
+    existing = store.execute("SELECT id FROM runs WHERE run_key = ?", (record.run_key,)).fetchone()
     if existing:
         return int(existing[0]), False
     gate = None if record.gate_passed is None else int(record.gate_passed)
-    cursor = conn.execute(
+    inserted = store.execute(
         "INSERT INTO runs (run_key, project, commit_sha, branch, created, recorded,"
         " config_fingerprint, duration_seconds, gate_passed, report)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key) DO NOTHING RETURNING id",
         (
             record.run_key,
             record.project,
@@ -198,20 +201,22 @@ def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
             gate,
             compress(record.report),
         ),
-    )
-    run_id = cursor.lastrowid
-    assert run_id is not None
-    conn.executemany(
+    ).fetchone()
+    if inserted is None:
+        row = store.execute("SELECT id FROM runs WHERE run_key = ?", (record.run_key,)).fetchone()
+        return int(row[0]), False
+    run_id = int(inserted[0])
+    store.executemany(
         "INSERT INTO metrics VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.metrics]
     )
-    conn.executemany(
+    store.executemany(
         "INSERT INTO module_metrics VALUES (?, ?, ?, ?, ?)",
         [(run_id, *row) for row in record.module_metrics],
     )
-    conn.executemany(
+    store.executemany(
         "INSERT INTO findings VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.findings]
     )
-    conn.executemany(
+    store.executemany(
         "INSERT INTO gate_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
@@ -228,30 +233,28 @@ def insert_run(conn: sqlite3.Connection, record: RunRecord) -> tuple[int, bool]:
             for position, rule in enumerate(record.gate_rules)
         ],
     )
-    conn.executemany(
+    store.executemany(
         "INSERT INTO tests VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.tests]
     )
     return run_id, True
 
 
-def record_run(history_path: Path, result: AuditResult) -> int:
-    """Record one audit in the history at ``history_path``; return its run id.
+def record_run(target: HistoryTarget, result: AuditResult) -> int:
+    """Record one audit in the history at ``target`` (a file or a server); return its run id.
 
-    Called by the runner after ``audit report``. The file (and its folder)
-    is created on first use. Recording the same report twice stores it once.
+    Called after ``audit report``. A file (and its folder), or a server's
+    schema, is created on first use. Recording the same report twice stores
+    it once.
     """
     record = RunRecord.from_result(result)
-    with (
-        open_history(history_path) as conn,
-        translate_errors(history_path),
-        write_transaction(conn),
-    ):
-        run_id, _ = insert_run(conn, record)
+    with opened(target) as store, store.transaction():
+        run_id, _ = insert_run(store, record)
     return run_id
 
 
 def flaky_row(
     *,
+    project: str | None = None,
     nodeid: str,
     kind: str,
     commit: str | None,
@@ -272,17 +275,21 @@ def flaky_row(
         "seed": seed,
         "detail": detail,
     }
+    if project is not None:  # absent before histories were shared: keeps old keys stable
+        row["project"] = project
     row["finding_key"] = hashlib.sha256(canonical_json(row).encode()).hexdigest()
     return row
 
 
-def insert_flaky(conn: sqlite3.Connection, row: JSONDict) -> bool:
+def insert_flaky(store: HistoryStore, row: JSONDict) -> bool:
     """Insert a flaky finding inside the caller's transaction; False if already there."""
-    cursor = conn.execute(
-        "INSERT OR IGNORE INTO flaky_findings (finding_key, commit_sha, branch, created,"
-        " nodeid, kind, partner, seed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    cursor = store.execute(
+        "INSERT INTO flaky_findings (finding_key, project, commit_sha, branch, created,"
+        " nodeid, kind, partner, seed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (finding_key) DO NOTHING",
         (
             row["finding_key"],
+            row.get("project"),
             row.get("commit"),
             row.get("branch"),
             normalize_time(row["created"]),
@@ -296,11 +303,7 @@ def insert_flaky(conn: sqlite3.Connection, row: JSONDict) -> bool:
     return cursor.rowcount == 1
 
 
-def record_flaky(history_path: Path, rows: list[JSONDict]) -> int:
+def record_flaky(target: HistoryTarget, rows: list[JSONDict]) -> int:
     """Record ``audit flaky`` findings in one transaction; return how many were new."""
-    with (
-        open_history(history_path) as conn,
-        translate_errors(history_path),
-        write_transaction(conn),
-    ):
-        return sum(insert_flaky(conn, row) for row in rows)
+    with opened(target) as store, store.transaction():
+        return sum(insert_flaky(store, row) for row in rows)

@@ -13,14 +13,15 @@ says why. Every evaluated rule names the baseline run (id, commit, date).
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from auditor.config import COUNT
-from auditor.history.db import open_history, translate_errors
+from auditor.history.backends import exists, opened
 from auditor.history.metrics import find_metric, higher_is_better, report_metrics, shown
+from auditor.history.postgres import HistoryUnreachable
 from auditor.history.queries import RunSummary, flaky_findings, flaky_from_history, latest_run
+from auditor.history.store import HistoryStore
+from auditor.history.url import HistoryTarget
 from auditor.model import JSONDict, RuleResult
 
 DEFAULT_BASELINE_BRANCH = "main"
@@ -42,7 +43,7 @@ def describe_run(run: RunSummary) -> str:
 
 
 def regression_rules(
-    history_path: Path, gate_config: dict[str, Any], report: JSONDict
+    history_path: HistoryTarget, gate_config: dict[str, Any], report: JSONDict
 ) -> list[RuleResult]:
     """The history's gate rules for the audit whose document is ``report``.
 
@@ -56,23 +57,44 @@ def regression_rules(
         return []
     branch = str(gate_config.get("baseline_branch") or DEFAULT_BASELINE_BRANCH)
     current = report_metrics(report)
-    if not Path(history_path).exists():
-        reason = f"no history at {history_path} yet"
-        rules = [
-            _skipped_regression(name, tol, branch, current, reason)
-            for name, tol in tolerances.items()
-        ]
-        if max_flaky is not None:
-            rules.append(_flaky_rule(None, history_path, int(max_flaky), report))
-        return rules
-    with open_history(history_path, create=False) as conn, translate_errors(history_path):
-        baseline = latest_run(conn, branch)
-        rules = [
-            _regression_rule(name, float(tol), branch, current, baseline, history_path)
-            for name, tol in tolerances.items()
-        ]
-        if max_flaky is not None:
-            rules.append(_flaky_rule(conn, history_path, int(max_flaky), report))
+    if not exists(history_path):
+        missing = f"no history at {history_path}"
+        return _without_history(
+            (f"{missing} yet", missing), tolerances, max_flaky, branch, current, report
+        )
+    try:
+        with opened(history_path, create=False) as store:
+            # A server holds many projects: the baseline is this project's.
+            project = str(report.get("project")) if store.shared else None
+            baseline = latest_run(store, branch, project)
+            rules = [
+                _regression_rule(name, float(tol), branch, current, baseline, history_path)
+                for name, tol in tolerances.items()
+            ]
+            if max_flaky is not None:
+                rules.append(_flaky_rule(store, "", int(max_flaky), report, project))
+    except HistoryUnreachable as exc:
+        # The server went away while the suite ran: the run itself goes to the
+        # local fallback; the comparison cannot be made, so it is skipped (never passed).
+        reasons = (f"{exc.message}; not compared", exc.message)
+        return _without_history(reasons, tolerances, max_flaky, branch, current, report)
+    return rules
+
+
+def _without_history(
+    reasons: tuple[str, str],
+    tolerances: dict[str, float],
+    max_flaky: Any,
+    branch: str,
+    current: dict[tuple[str, str], float],
+    report: JSONDict,
+) -> list[RuleResult]:
+    rules = [
+        _skipped_regression(name, tol, branch, current, reasons[0])
+        for name, tol in tolerances.items()
+    ]
+    if max_flaky is not None:
+        rules.append(_flaky_rule(None, reasons[1], int(max_flaky), report))
     return rules
 
 
@@ -103,7 +125,7 @@ def _regression_rule(
     branch: str,
     current: dict[tuple[str, str], float],
     baseline: RunSummary | None,
-    history_path: Path,
+    history_path: HistoryTarget,
 ) -> RuleResult:
     if baseline is None:
         return _skipped_regression(
@@ -154,7 +176,11 @@ def _regression_rule(
 
 
 def _flaky_rule(
-    conn: sqlite3.Connection | None, history_path: Path, max_flaky: int, report: JSONDict
+    store: HistoryStore | None,
+    no_history: str,
+    max_flaky: int,
+    report: JSONDict,
+    project: str | None = None,
 ) -> RuleResult:
     def rule(measured: int | None, status: str, reason: str) -> RuleResult:
         return RuleResult(
@@ -171,15 +197,18 @@ def _flaky_rule(
     commit = report.get("commit")
     if commit is None:
         return rule(None, "skipped", "not a git checkout")
-    if conn is None:
+    if store is None:
         return rule(
             None,
             "skipped",
-            f"no history at {history_path}: flakiness needs earlier runs of this commit",
+            f"{no_history}: flakiness needs earlier runs of this commit",
         )
     current = [(t["nodeid"], t["outcome"]) for t in (report.get("tests") or {}).get("tests", [])]
-    flaky = {f.nodeid for f in flaky_from_history(conn, commit=commit, extra=current)}
-    flaky |= {f.nodeid for f in flaky_findings(conn) if f.commit == commit}
+    flaky = {
+        f.nodeid
+        for f in flaky_from_history(store, commit=commit, extra=current, project=project)
+    }
+    flaky |= {f.nodeid for f in flaky_findings(store, project=project) if f.commit == commit}
     names = ", ".join(sorted(flaky)[:5]) + (" ..." if len(flaky) > 5 else "")
     return rule(
         len(flaky),

@@ -142,7 +142,7 @@ def _run_view(run: Any) -> dict[str, str]:
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
     """Write via a temporary file so a reader never sees half a review."""
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -160,8 +160,8 @@ def write_review(review: Review, output_dir: Path, project: str) -> ReviewFiles:
     view = view_model(review, charts, project)
     output_dir.mkdir(parents=True, exist_ok=True)
     html_path, md_path = output_dir / "review.html", output_dir / "review.md"
-    _write_atomic(html_path, html_environment().get_template("review.html.j2").render(**view))
-    _write_atomic(md_path, markdown_environment().get_template("review.md.j2").render(**view))
+    write_text_atomic(html_path, html_environment().get_template("review.html.j2").render(**view))
+    write_text_atomic(md_path, markdown_environment().get_template("review.md.j2").render(**view))
     # The Markdown review links the charts as files (Markdown viewers drop data: URIs).
     chart_dir = output_dir / "review-charts"
     chart_dir.mkdir(exist_ok=True)

@@ -17,7 +17,6 @@ Detail lists are read generically from the stored ``report.json`` documents:
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +41,7 @@ from auditor.history.queries import (
     outcomes_of_run,
     report_document,
 )
+from auditor.history.store import HistoryStore
 from auditor.model import JSONDict
 
 MetricKey = tuple[str, str]
@@ -143,6 +143,7 @@ class Review:
     since: str
     branch: str | None
     runs: list[RunSummary]
+    project: str | None = None  # None: every run of the history (a one-project file)
     series: dict[MetricKey, Series] = field(default_factory=dict)
     finding_series: dict[MetricKey, Series] = field(default_factory=dict)
     changes: list[MetricChange] = field(default_factory=list)
@@ -170,28 +171,30 @@ class Review:
         return None
 
 
-def build_review(conn: sqlite3.Connection, since: str, branch: str | None = None) -> Review:
-    """Everything the review shows for the runs since ``since`` (on ``branch``)."""
-    runs = list_runs(conn, since=since, branch=branch)
-    review = Review(since=since, branch=branch, runs=runs)
+def build_review(
+    store: HistoryStore, since: str, branch: str | None = None, project: str | None = None
+) -> Review:
+    """Everything the review shows for the runs since ``since`` (on ``branch``, of ``project``)."""
+    runs = list_runs(store, since=since, branch=branch, project=project)
+    review = Review(since=since, branch=branch, runs=runs, project=project)
     if not runs:
         return review
-    _add_flaky_counts(conn, runs)
+    _add_flaky_counts(store, runs)
     per_run = {run.id: with_derived(run.metrics) for run in runs}
     keys = sorted({key for metrics in per_run.values() for key in metrics})
     for key in keys:
         review.series[key] = Series(key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs])
-    review.finding_series = _finding_series(conn, runs)
+    review.finding_series = _finding_series(store, runs)
     start, end = runs[0], runs[-1]
     review.changes = [
         MetricChange(key[0], key[1], _first(review.series[key]), per_run[end.id].get(key))
         for key in keys
     ]
-    review.module_regressions = _module_regressions(conn, start, end)
-    start_doc, end_doc = report_document(conn, start.id), report_document(conn, end.id)
+    review.module_regressions = _module_regressions(store, start, end)
+    start_doc, end_doc = report_document(store, start.id), report_document(store, end.id)
     review.new_survivors = _new_survivors(start_doc, end_doc) if start is not end else []
     review.new_findings = _new_findings(start_doc, end_doc) if start is not end else []
-    start_tests, end_tests = outcomes_of_run(conn, start.id), outcomes_of_run(conn, end.id)
+    start_tests, end_tests = outcomes_of_run(store, start.id), outcomes_of_run(store, end.id)
     review.slowest_tests = [
         SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
         for nodeid, (_, duration) in sorted(end_tests.items(), key=lambda kv: -kv[1][1])[:TOP_N]
@@ -199,7 +202,7 @@ def build_review(conn: sqlite3.Connection, since: str, branch: str | None = None
     mutation = (end_doc.get("analyses") or {}).get("mutation") or {}
     killing_nothing = mutation.get("tests_killing_nothing")
     review.tests_killing_nothing = list(killing_nothing) if killing_nothing is not None else None
-    review.flaky = _flaky(conn, runs, since, branch)
+    review.flaky = _flaky(store, runs, since, branch, project)
     if start is not end:
         review.new_tests = sorted(set(end_tests) - set(start_tests))
         review.new_tests_with_findings = _findings_of_tests(end_doc, set(review.new_tests))
@@ -211,7 +214,7 @@ def _first(series: Series) -> float | None:
     return next((v for _, v in series.points if v is not None), None)
 
 
-def _add_flaky_counts(conn: sqlite3.Connection, runs: list[RunSummary]) -> None:
+def _add_flaky_counts(store: HistoryStore, runs: list[RunSummary]) -> None:
     """Set ``derived.flaky_tests`` per run: tests flaky on its commit as of that run."""
     seen: set[int] = set()
     for run in runs:
@@ -220,18 +223,18 @@ def _add_flaky_counts(conn: sqlite3.Connection, runs: list[RunSummary]) -> None:
             continue  # no commit or no test outcomes: flakiness not measured
         earlier = [
             row[0]
-            for row in conn.execute(
+            for row in store.execute(
                 "SELECT id FROM runs WHERE commit_sha = ? AND (created < ? OR id = ?)",
                 (run.commit, run.created, run.id),
             )
         ]
-        run.metrics[FLAKY_TESTS] = float(len(flaky_from_history(conn, run_ids=earlier)))
+        run.metrics[FLAKY_TESTS] = float(len(flaky_from_history(store, run_ids=earlier)))
 
 
-def _finding_series(conn: sqlite3.Connection, runs: list[RunSummary]) -> dict[MetricKey, Series]:
+def _finding_series(store: HistoryStore, runs: list[RunSummary]) -> dict[MetricKey, Series]:
     counts: dict[int, dict[MetricKey, float]] = defaultdict(dict)
     marks = ",".join("?" * len(runs))
-    for run_id, analysis, rule, count in conn.execute(
+    for run_id, analysis, rule, count in store.execute(
         f"SELECT run_id, analysis, rule, count FROM findings WHERE run_id IN ({marks})",
         [r.id for r in runs],
     ):
@@ -250,11 +253,11 @@ def _finding_series(conn: sqlite3.Connection, runs: list[RunSummary]) -> dict[Me
 
 
 def _module_regressions(
-    conn: sqlite3.Connection, start: RunSummary, end: RunSummary
+    store: HistoryStore, start: RunSummary, end: RunSummary
 ) -> list[ModuleChange]:
     if start is end:
         return []
-    before, after = module_metrics(conn, start.id), module_metrics(conn, end.id)
+    before, after = module_metrics(store, start.id), module_metrics(store, end.id)
     changes = [
         ModuleChange(analysis, metric, before[key], value, module=module)
         for key, value in after.items()
@@ -351,8 +354,12 @@ def _findings_of_tests(doc: JSONDict, nodeids: set[str]) -> dict[str, list[str]]
 
 
 def _flaky(
-    conn: sqlite3.Connection, runs: list[RunSummary], since: str, branch: str | None
+    store: HistoryStore,
+    runs: list[RunSummary],
+    since: str,
+    branch: str | None,
+    project: str | None,
 ) -> list[FlakyTest]:
-    from_history = flaky_from_history(conn, run_ids=[r.id for r in runs])
-    recorded = flaky_findings(conn, since=since, branch=branch)
+    from_history = flaky_from_history(store, run_ids=[r.id for r in runs])
+    recorded = flaky_findings(store, since=since, branch=branch, project=project)
     return from_history + recorded

@@ -39,7 +39,7 @@ _INSIDE_TRANSACTION = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from auditor.history.db import open_history, write_transaction
+    from auditor.history.backends import opened
     from auditor.history.record import RunRecord, insert_run
     from tests.history import builders
 
@@ -49,8 +49,8 @@ _INSIDE_TRANSACTION = textwrap.dedent(
         analyses={"coverage": builders.coverage({"m.py": (1, 10)})},
         test_run=builders.tests({"t.py::a": ("passed", 0.1)}, 1.0),
     ))
-    with open_history(path) as conn, write_transaction(conn):
-        insert_run(conn, record)
+    with opened(path) as store, store.transaction():
+        insert_run(store, record)
         print("inside", flush=True)
         sys.stdin.read()  # hold the transaction open until killed
     """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -11,19 +10,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.history import record_run
-from auditor.history.db import open_history
+from auditor.history.backends import opened
 from auditor.history.exchange import export_history, import_history
 from auditor.history.queries import list_runs, module_metrics, outcomes_of_run, report_document
+from auditor.history.url import HistoryTarget
 from auditor.model import RuleResult
 from tests.history import builders
 
 
-def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    return sqlite3.connect(path).execute(sql).fetchall()
+def _rows(target: HistoryTarget, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` read straight from either backend, as tuples."""
+    with opened(target, create=False) as store:
+        return [tuple(row) for row in store.execute(sql).fetchall()]
 
 
-def test_run_is_stored_generically_with_tests_rules_and_report(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_run_is_stored_generically_with_tests_rules_and_report(
+    history_target: HistoryTarget,
+) -> None:
+    path = history_target
     result = builders.audit(
         created="2026-03-01T12:00:00+00:00",
         commit="c" * 40,
@@ -51,7 +55,7 @@ def test_run_is_stored_generically_with_tests_rules_and_report(tmp_path: Path) -
     findings = _rows(path, "SELECT analysis, rule, count FROM findings ORDER BY 1, 2")
     assert ("smells", "sleep-in-test", 2) in findings
     assert ("mutation", "survived_mutants", 1) in findings
-    with open_history(path) as conn:
+    with opened(path) as conn:
         assert module_metrics(conn, run_id)[("coverage", "a.py", "line_percent")] == 75.0
         assert module_metrics(conn, run_id)[("smells", "t.py", "smell_density")] == 0.5
         assert outcomes_of_run(conn, run_id) == {
@@ -70,19 +74,19 @@ def test_run_is_stored_generically_with_tests_rules_and_report(tmp_path: Path) -
     ]
 
 
-def test_recording_the_same_report_twice_stores_it_once(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_recording_the_same_report_twice_stores_it_once(history_target: HistoryTarget) -> None:
+    path = history_target
     result = builders.audit(created="2026-03-01T12:00:00Z")
     assert record_run(path, result) == record_run(path, result)
     assert _rows(path, "SELECT count(*) FROM runs") == [(1,)]
 
 
-def test_timestamps_in_other_zones_sort_by_real_time(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_timestamps_in_other_zones_sort_by_real_time(history_target: HistoryTarget) -> None:
+    path = history_target
     # 10:00 at +02:00 is 08:00 UTC: earlier than 09:00 UTC despite the bigger text.
     late = record_run(path, builders.audit(created="2026-03-01T09:00:00+00:00"))
     early = record_run(path, builders.audit(created="2026-03-01T10:00:00+02:00"))
-    with open_history(path) as conn:
+    with opened(path) as conn:
         assert [r.id for r in list_runs(conn)] == [early, late]
 
 
@@ -125,7 +129,7 @@ def test_export_import_merges_without_duplicates(left: list, right: list) -> Non
         expected.add(
             json.dumps(builders.audit(created="2025-01-01T00:00:00Z").to_dict(), sort_keys=True)
         )
-        with open_history(b) as conn:
+        with opened(b) as conn:
             stored = {
                 json.dumps(report_document(conn, r.id), sort_keys=True) for r in list_runs(conn)
             }
@@ -139,8 +143,10 @@ def test_export_import_merges_without_duplicates(left: list, right: list) -> Non
         )
 
 
-def test_imported_run_keeps_every_row(tmp_path: Path) -> None:
-    source, target, dump = tmp_path / "s.db", tmp_path / "t.db", tmp_path / "d.json"
+def test_imported_run_keeps_every_row(history_target: HistoryTarget, tmp_path: Path) -> None:
+    """SQLite -> either backend -> SQLite again: every row of the run survives both moves."""
+    source, dump = tmp_path / "s.db", tmp_path / "d.json"
+    target, back, dump_back = history_target, tmp_path / "back.db", tmp_path / "back.json"
     result = builders.audit(
         created="2026-02-02T02:02:02Z",
         analyses={"coverage": builders.coverage({"m.py": (7, 10)})},
@@ -157,5 +163,8 @@ def test_imported_run_keeps_every_row(tmp_path: Path) -> None:
         "SELECT rule_id, status, threshold, measured FROM gate_rules",
         "SELECT run_key, created, commit_sha, branch, recorded FROM runs",
     ]
+    export_history(target, dump_back)
+    import_history(back, dump_back)
     for sql in queries:
         assert _rows(target, sql) == _rows(source, sql), sql
+        assert _rows(back, sql) == _rows(source, sql), sql

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from auditor.config import load_config
 from auditor.errors import ConfigError
 from auditor.history import record_run, regression_rules
+from auditor.history.url import HistoryTarget
 from tests.history import builders
 from tests.support.projects import make_calc_project
 
@@ -40,8 +41,8 @@ def test_no_history_file_skips_with_reason_and_creates_nothing(tmp_path: Path) -
     assert not path.exists()
 
 
-def test_history_without_baseline_branch_run_is_skipped(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_history_without_baseline_branch_run_is_skipped(history_target: HistoryTarget) -> None:
+    path = history_target
     record_run(path, _cov(9, 10, "2026-01-01T00:00:00Z", branch="feature"))
     (rule,) = regression_rules(
         path,
@@ -52,8 +53,10 @@ def test_history_without_baseline_branch_run_is_skipped(tmp_path: Path) -> None:
     assert rule.reason == f"no baseline: no run on branch 'main' in {path}"
 
 
-def test_drop_beyond_tolerance_fails_and_names_the_baseline_run(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_drop_beyond_tolerance_fails_and_names_the_baseline_run(
+    history_target: HistoryTarget,
+) -> None:
+    path = history_target
     record_run(path, _cov(9, 10, "2026-01-01T00:00:00Z", commit="1" * 40))
     baseline_id = record_run(path, _cov(8, 10, "2026-01-02T00:00:00Z", commit="2" * 40))
     record_run(path, _cov(10, 10, "2026-01-03T00:00:00Z", branch="other", commit="3" * 40))
@@ -67,8 +70,10 @@ def test_drop_beyond_tolerance_fails_and_names_the_baseline_run(tmp_path: Path) 
     assert "80.00 in baseline" in rule.reason and "79.00 now" in rule.reason
 
 
-def test_drop_within_tolerance_and_other_baseline_branch_pass(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_drop_within_tolerance_and_other_baseline_branch_pass(
+    history_target: HistoryTarget,
+) -> None:
+    path = history_target
     record_run(path, _cov(80, 100, "2026-01-01T00:00:00Z", branch="release"))
     current = _cov(796, 1000, "2026-01-02T00:00:00Z").to_dict()
     (rule,) = regression_rules(
@@ -79,8 +84,8 @@ def test_drop_within_tolerance_and_other_baseline_branch_pass(tmp_path: Path) ->
     assert (rule.status, rule.measured) == ("passed", -0.4)
 
 
-def test_lower_is_better_metric_fails_when_it_rises(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_lower_is_better_metric_fails_when_it_rises(history_target: HistoryTarget) -> None:
+    path = history_target
     record_run(
         path,
         builders.audit(
@@ -96,8 +101,8 @@ def test_lower_is_better_metric_fails_when_it_rises(tmp_path: Path) -> None:
     assert "may rise at most 1 points" in rule.description
 
 
-def test_metric_missing_now_or_in_baseline_is_skipped(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_metric_missing_now_or_in_baseline_is_skipped(history_target: HistoryTarget) -> None:
+    path = history_target
     record_run(path, _cov(1, 2, "2026-01-01T00:00:00Z"))
     current = builders.audit(
         created="2026-01-02T00:00:00Z",
@@ -114,8 +119,10 @@ def test_metric_missing_now_or_in_baseline_is_skipped(tmp_path: Path) -> None:
     assert "nonexistent_metric was not measured in this run" in rules[1].reason
 
 
-def test_max_flaky_counts_tests_that_passed_and_failed_on_this_commit(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_max_flaky_counts_tests_that_passed_and_failed_on_this_commit(
+    history_target: HistoryTarget,
+) -> None:
+    path = history_target
     sha = "f" * 40
 
     def run(created: str, outcomes: dict[str, str], commit: str = sha):

@@ -10,21 +10,22 @@ from pathlib import Path
 from PIL import Image
 
 from auditor.history import record_run
+from auditor.history.backends import opened
 from auditor.history.charts import plan_charts
-from auditor.history.db import open_history
 from auditor.history.render import write_review
 from auditor.history.review import Review, build_review, parse_since
+from auditor.history.url import HistoryTarget
 from auditor.history.verdict import verdict
 from tests.history import builders, review_fixture
 
 
 def _review(path: Path, since: str = "7d", branch: str | None = None) -> Review:
-    with open_history(path) as conn:
+    with opened(path) as conn:
         return build_review(conn, parse_since(since), branch)
 
 
-def test_changes_match_the_two_reports(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_changes_match_the_two_reports(history_target: HistoryTarget) -> None:
+    path = history_target
     first, second = review_fixture.record_two_runs(path)
     review = _review(path)
     assert [r.commit for r in review.runs] == [first.commit, second.commit]
@@ -53,8 +54,8 @@ def test_changes_match_the_two_reports(tmp_path: Path) -> None:
     assert smells is not None and (smells.start, smells.end, smells.improved) == (1, 3, False)
 
 
-def test_detail_tables(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_detail_tables(history_target: HistoryTarget) -> None:
+    path = history_target
     review_fixture.record_two_runs(path)
     review = _review(path)
     (module,) = review.module_regressions
@@ -77,8 +78,8 @@ def test_detail_tables(tmp_path: Path) -> None:
     assert [v for _, v in series.points] == [1, 3]
 
 
-def test_period_and_branch_filters(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_period_and_branch_filters(history_target: HistoryTarget) -> None:
+    path = history_target
     review_fixture.record_two_runs(path)
     record_run(path, builders.audit(created=review_fixture.days_ago(30), commit="0" * 40))
     record_run(path, builders.audit(created=review_fixture.days_ago(0.5), branch="dev"))
@@ -88,8 +89,8 @@ def test_period_and_branch_filters(tmp_path: Path) -> None:
     assert _review(path, since="1h").runs == []
 
 
-def test_verdict_is_computed_from_the_numbers(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_verdict_is_computed_from_the_numbers(history_target: HistoryTarget) -> None:
+    path = history_target
     review_fixture.record_two_runs(path)
     sentences = verdict(_review(path))
     # The gap went from 73.33 - 50 = 23.33 to 80 - 60 = 20: it shrank.
@@ -106,8 +107,8 @@ def test_verdict_is_computed_from_the_numbers(tmp_path: Path) -> None:
     )
 
 
-def test_flaky_from_history_appears_in_review(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_flaky_from_history_appears_in_review(history_target: HistoryTarget) -> None:
+    path = history_target
     for day, outcome in [(3, "passed"), (2, "failed"), (1, "passed")]:
         record_run(
             path,
@@ -125,8 +126,11 @@ def test_flaky_from_history_appears_in_review(tmp_path: Path) -> None:
     assert [v for _, v in flaky_series.points] == [0, 1, 1]
 
 
-def test_written_review_files_show_the_numbers_and_real_charts(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_written_review_files_show_the_numbers_and_real_charts(
+    history_target: HistoryTarget,
+    tmp_path: Path,
+) -> None:
+    path = history_target
     review_fixture.record_two_runs(path)
     review = _review(path)
     files = write_review(review, tmp_path / "out", "demo")
@@ -148,8 +152,8 @@ def test_written_review_files_show_the_numbers_and_real_charts(tmp_path: Path) -
     assert "http://" not in html and "https://" not in html
 
 
-def test_charts_are_planned_from_data_only(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_charts_are_planned_from_data_only(history_target: HistoryTarget) -> None:
+    path = history_target
     record_run(
         path,
         builders.audit(
@@ -162,8 +166,8 @@ def test_charts_are_planned_from_data_only(tmp_path: Path) -> None:
     assert [c.id for c in charts] == ["coverage"]
 
 
-def test_empty_period_still_writes_a_review(tmp_path: Path) -> None:
-    path = tmp_path / "h.db"
+def test_empty_period_still_writes_a_review(history_target: HistoryTarget, tmp_path: Path) -> None:
+    path = history_target
     record_run(path, builders.audit(created=review_fixture.days_ago(30)))
     review = _review(path)
     files = write_review(review, tmp_path / "out", "demo")

@@ -1,0 +1,143 @@
+"""``audit review --all-projects``: one team-wide review, one row per project.
+
+A team's server holds the runs of many repositories. The weekly review of
+one of them is :func:`auditor.history.review.build_review` scoped to its
+project; the team review builds that same review for every project that has
+runs in the period and puts each one's headline on one row: line and branch
+coverage, mutation score and theater gap with their change over the period,
+how many metrics got worse, and flaky tests. The numbers are exactly those
+of each project's own review (same code, same rounding).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.history.render import delta_text, value_text, write_text_atomic
+from auditor.history.review import MetricChange, Review, build_review
+from auditor.history.store import HistoryStore
+
+# (analysis, metric, column title) of the headline columns.
+HEADLINES = [
+    ("coverage", "line_percent", "line coverage"),
+    ("coverage", "branch_percent", "branch coverage"),
+    ("mutation", "mutation_score", "mutation score"),
+    ("derived", "theater_gap", "theater gap"),
+]
+
+
+@dataclass
+class ProjectRow:
+    """One project's line of the team review."""
+
+    project: str
+    review: Review
+
+    @property
+    def runs(self) -> int:
+        return len(self.review.runs)
+
+    @property
+    def last_run(self) -> str:
+        end = self.review.end
+        return end.created[:19].replace("T", " ") if end else "-"
+
+    def headline(self, analysis: str, metric: str) -> MetricChange | None:
+        return self.review.change(analysis, metric)
+
+    @property
+    def worse(self) -> int:
+        return sum(1 for c in self.review.changes if c.improved is False)
+
+    @property
+    def flaky(self) -> int:
+        return len({f.nodeid for f in self.review.flaky})
+
+    def cells(self) -> list[str]:
+        cells = [self.project, str(self.runs), self.last_run]
+        for analysis, metric, _ in HEADLINES:
+            change = self.headline(analysis, metric)
+            if change is None or change.end is None:
+                cells.append("n/a")
+            else:
+                cells.append(f"{value_text(metric, change.end)} ({delta_text(change.delta)})")
+        cells += [str(self.worse), str(self.flaky)]
+        return cells
+
+
+HEADER = [
+    "project",
+    "runs",
+    "last run (UTC)",
+    *(title for _, _, title in HEADLINES),
+    "metrics worse",
+    "flaky tests",
+]
+
+
+def build_team_review(store: HistoryStore, since: str, branch: str | None) -> list[ProjectRow]:
+    """One :class:`ProjectRow` per project with runs in the period, by project name."""
+    names = [
+        str(row[0])
+        for row in store.execute(
+            "SELECT DISTINCT project FROM runs WHERE created >= ? ORDER BY 1", (since,)
+        )
+    ]
+    rows = [ProjectRow(name, build_review(store, since, branch, project=name)) for name in names]
+    return [row for row in rows if row.runs]
+
+
+@dataclass
+class TeamFiles:
+    html: Path
+    markdown: Path
+
+
+def _markdown(rows: list[ProjectRow], since: str, branch: str | None) -> str:
+    scope = f" on branch {branch}" if branch else ""
+    lines = [
+        "# Team test-effectiveness review",
+        "",
+        f"{len(rows)} projects with runs since {since[:19].replace('T', ' ')} UTC{scope}.",
+        "Each value is the last run of the period, with its change since the first run.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _html(rows: list[ProjectRow], since: str, branch: str | None) -> str:
+    scope = f" on branch {html.escape(branch)}" if branch else ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row.cells()) + "</tr>"
+        for row in rows
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<title>Team test-effectiveness review</title>"
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
+        "td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}"
+        "td:first-child,th:first-child{text-align:left}</style></head><body>"
+        "<h1>Team test-effectiveness review</h1>"
+        f"<p>{len(rows)} projects with runs since {html.escape(since[:19].replace('T', ' '))}"
+        f" UTC{scope}. Each value is the last run of the period, with its change since the"
+        " first run.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n"
+    )
+
+
+def write_team_review(
+    rows: list[ProjectRow], output_dir: Path, since: str, branch: str | None
+) -> TeamFiles:
+    """Write ``review.html`` and ``review.md`` (the team table) into ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    files = TeamFiles(output_dir / "review.html", output_dir / "review.md")
+    write_text_atomic(files.html, _html(rows, since, branch))
+    write_text_atomic(files.markdown, _markdown(rows, since, branch))
+    return files
+
