@@ -193,7 +193,7 @@ def test_a_foreign_manifest_is_refused(tmp_path: Path) -> None:
     _refused_before_running(project, done, before, "not a test-auditor report manifest")
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["umask-022", "umask-027"])
 def test_report_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
     project = _project(tmp_path)
     done = subprocess.run(
