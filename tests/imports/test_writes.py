@@ -162,3 +162,34 @@ def test_audit_imports_reports_writes_and_leaves_the_tree_identical(tmp_path: Pa
     assert 'id="imports-writes"' in html and "src/pkg/cache.json" in html
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "| pkg.beside | src/pkg/cache.json |" in markdown
+
+
+def _python_3_8() -> str | None:
+    found = sorted(Path("/root/.pyenv/versions").glob("3.8.*/bin/python"))
+    return str(found[0]) if found else None
+
+
+@pytest.mark.skipif(_python_3_8() is None, reason="no Python 3.8 on this machine")
+@pytest.mark.parametrize("mode", ["fork", "fresh"])
+def test_guard_and_environment_work_under_python_3_8(tmp_path: Path, mode: str) -> None:
+    # 3.8 has no sys.stdlib_module_names nor packages_distributions: the
+    # helpers' fallbacks must still classify winreg as another platform's.
+    files = {
+        "src/pkg/__init__.py": "",
+        "src/pkg/beside.py": WRITERS["src/pkg/beside.py"],
+        "src/pkg/relative.py": WRITERS["src/pkg/relative.py"],
+        "src/pkg/windows.py": "import winreg\n",
+    }
+    config = f'[tool.audit.imports]\nmode = "{mode}"\n'
+    root = write_project(tmp_path / "proj", files, ["pkg"], config)
+    before = tree_digest(root)
+    python = _python_3_8()
+    assert python is not None
+    result = ImportsAnalysis().run(make_context(root, python))
+    assert tree_digest(root) == before
+    assert result.python == python
+    assert _by_module(result.writes) == {
+        "pkg.beside": [("project", "src/pkg/cache.json", True)],
+        "pkg.relative": [("cwd", "app.log", False)],
+    }
+    assert [(f.module, f.cause) for f in result.failures] == [("pkg.windows", "platform")]
