@@ -15,11 +15,26 @@ COVERAGE = {
         "src/other/c.py": {"line_percent": 10.0},
     },
     "diff": None,
+    "unparsable_count": 0,
 }
 
 
+def _configured(rules: list[GateRule]) -> list[GateRule]:
+    """The rules a test configured: without the always-on unparsable_files rule."""
+    return [r for r in rules if r.id != "unparsable_files"]
+
+
+def test_unparsable_files_rule_applies_without_configuration() -> None:
+    [rule] = CoverageAnalysis().gate_rules({}, COVERAGE)
+    assert (rule.id, rule.comparison, rule.threshold) == ("unparsable_files", "<=", 0)
+    broken = {**COVERAGE, "unparsable_count": 1}
+    assert not evaluate([rule], {"coverage": broken}).passed
+    [allowed] = CoverageAnalysis().gate_rules({"unparsable_files": 1}, broken)
+    assert evaluate([allowed], {"coverage": broken}).passed
+
+
 def test_module_globs_expand_to_one_rule_per_matching_module() -> None:
-    rules = CoverageAnalysis().gate_rules({"modules": {"src/pkg/*": 80}}, COVERAGE)
+    rules = _configured(CoverageAnalysis().gate_rules({"modules": {"src/pkg/*": 80}}, COVERAGE))
     gate = evaluate(rules, {"coverage": COVERAGE})
     verdicts = {r.id: r.status for r in gate.rules}
     assert verdicts == {
@@ -30,7 +45,7 @@ def test_module_globs_expand_to_one_rule_per_matching_module() -> None:
 
 
 def test_glob_matching_nothing_is_skipped_with_reason() -> None:
-    rules = CoverageAnalysis().gate_rules({"modules": {"nothing/*": 80}}, COVERAGE)
+    rules = _configured(CoverageAnalysis().gate_rules({"modules": {"nothing/*": 80}}, COVERAGE))
     gate = evaluate(rules, {"coverage": COVERAGE})
     assert [(r.status, r.reason) for r in gate.rules] == [
         ("skipped", "no module matches 'nothing/*'")
@@ -39,7 +54,7 @@ def test_glob_matching_nothing_is_skipped_with_reason() -> None:
 
 
 def test_changed_lines_rule_skipped_without_base() -> None:
-    rules = CoverageAnalysis().gate_rules({"changed_lines": 90}, COVERAGE)
+    rules = _configured(CoverageAnalysis().gate_rules({"changed_lines": 90}, COVERAGE))
     [result] = evaluate(rules, {"coverage": COVERAGE}).rules
     assert result.status == "skipped"
     assert result.passed is None
@@ -48,7 +63,7 @@ def test_changed_lines_rule_skipped_without_base() -> None:
 
 def test_changed_lines_rule_uses_guard_reason() -> None:
     data = dict(COVERAGE, diff={"gated_percent": None, "skipped_reason": "only 2 changed"})
-    rules = CoverageAnalysis().gate_rules({"changed_lines": 90}, data)
+    rules = _configured(CoverageAnalysis().gate_rules({"changed_lines": 90}, data))
     [result] = evaluate(rules, {"coverage": data}).rules
     assert (result.status, result.reason) == ("skipped", "only 2 changed")
 
