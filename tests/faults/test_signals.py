@@ -70,6 +70,11 @@ def test_a_signal_during_the_test_run_stops_pytest_and_cleans_up(
     project = make_calc_project(tmp_path / "p", **{"tests/test_meet.py": MEETING_TEST})
     meeting = tmp_path / "meeting"
     meeting.mkdir()
+    (meeting / "release").write_text("")  # a first, complete audit: its reports are there
+    assert run_audit("report", project, env={MEETING_ENV: str(meeting)}).exit_code == 0
+    (meeting / "release").unlink()
+    (meeting / "started-run").unlink()
+    old_runs = set((project / ".audit" / "runs").iterdir())
     before = tree_digest(project)
     audit = start_audit("report", project, env={MEETING_ENV: str(meeting)},
                         new_session=True)
@@ -79,8 +84,12 @@ def test_a_signal_during_the_test_run_stops_pytest_and_cleans_up(
     done = finish(audit, timeout=60)
     _interrupted(done)
     assert not is_alive(pytest_pid)  # stopped before the audit exited
-    assert list((project / ".audit" / "runs").iterdir()) == []  # partial run folder removed
-    assert not (project / "audit-report").exists()
+    assert set((project / ".audit" / "runs").iterdir()) == old_runs  # partial one removed
+    # the first audit's reports are gone: nobody takes them for this audit's result
+    output = project / "audit-report"
+    assert os.listdir(output) == [MANIFEST_NAME]
+    manifest = json.loads((output / MANIFEST_NAME).read_text())
+    assert manifest["status"] == "failed" and "interrupted" in manifest["error"]
     assert tree_digest(project) == before
 
 
