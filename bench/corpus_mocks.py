@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     for finding in result.unlabelled[:50]:
         print(f"unlabelled: {finding.project} {finding.path}:{finding.line} {finding.rule}: "
               f"{finding.message}")
+    # A true smell a rule stopped reporting: the recall worklist of a rule change.
+    for label in result.lost_tp[:50]:
+        print(f"tp no longer found: {label.project} {label.path}:{label.line} {label.rule}: "
+              f"{label.reason}")
     failures: list[str] = [f"could not audit {line}" for line in failed]
     whole_corpus = not args.project
     if args.check:

@@ -9,7 +9,8 @@ them. A finding and a label match on ``(project, path, line, rule)``.
 
 Per rule and overall:
 
-* precision = TP / (TP + FP);
+* precision = TP / (TP + FP), where a finding that carries a second rule's
+  fact (mock-internal "...; the patch also has no spec") counts for both rules;
 * recall = TP / (TP + misses), where misses are the known misses that no
   current finding matches, plus the ``tp`` labels that no current finding
   matches any more (a true smell the rule stopped reporting is a miss, not a
@@ -42,6 +43,11 @@ class LabelFileError(ValueError):
     """A label, miss or ratchet file that does not have the documented shape."""
 
 
+# A finding of one rule that also carries another rule's fact (the analysis
+# reports mock-internal and mock-no-spec on one patch as one finding).
+MERGED_FACTS = {"mock-internal": ("mock-no-spec", "the patch also has no spec")}
+
+
 @dataclass(frozen=True)
 class Observed:
     """One finding of the analysis on one corpus project."""
@@ -57,6 +63,15 @@ class Observed:
     @property
     def key(self) -> Key:
         return (self.project, self.path, self.line, self.rule)
+
+    def facts(self) -> list[Observed]:
+        """This finding, plus one per other rule whose fact it carries in its message."""
+        out = [self]
+        merged = MERGED_FACTS.get(self.rule)
+        if merged is not None and merged[1] in self.message:
+            out.append(Observed(self.project, self.path, self.line, merged[0], self.test,
+                                self.message, self.code))
+        return out
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,7 @@ def score(findings: Iterable[Observed], labels: Iterable[Label], misses: Iterabl
     by_key = {label.key: label for label in labels if wanted(label)}
     result = Score()
     found: set[Key] = set()
-    for finding in findings:
+    for finding in (fact for observed in findings for fact in observed.facts()):
         rule_score = result.rules.setdefault(finding.rule, RuleScore())
         if finding.key in found:
             continue  # two findings of one rule on one line are judged once

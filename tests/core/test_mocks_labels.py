@@ -164,3 +164,13 @@ def test_ratchet_fails_on_a_drop_and_only_rises() -> None:
 def test_ratchet_stores_figures_rounded_down() -> None:
     # 2/3 = 0.66666...: stored as 0.6666, never above the figure that reached it.
     assert scoring.raised({"r": {"precision": 2 / 3}}, {}) == {"r": {"precision": 0.6666}}
+
+
+def test_a_merged_finding_counts_for_both_rules() -> None:
+    merged = scoring.Observed("p", "tests/test_a.py", 4, "mock-internal", message=(
+        "patches app.x, code under audit; the patch also has no spec (patch of app.x ...)"))
+    labels = [_label(4, "tp", "mock-internal"), _label(4, "fp", "mock-no-spec")]
+    result = scoring.score([merged], labels, [])
+    # One finding, two facts: the internal patch (tp) and the missing spec (fp).
+    assert (result.rules["mock-internal"].tp, result.rules["mock-no-spec"].fp) == (1, 1)
+    assert result.stale == []
