@@ -229,3 +229,20 @@ def test_review_files_share_the_folder_and_review_refuses_a_foreign_one(
     assert refused.exit_code == 2
     assert len(refused.error_lines) == 1 and "guide.md" in refused.error_lines[0]
     assert tree_digest(project, ignore=(".audit",)) == before
+
+
+def test_an_output_on_a_read_only_file_system_is_refused(tmp_path: Path) -> None:
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], check=False).returncode:
+        pytest.skip("needs `unshare -rm` (user and mount namespaces) for a read-only mount")
+    project = _project(tmp_path)
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    before = tree_digest(project, ignore=())
+    # a real tmpfs, remounted read-only: the kernel refuses every write, root or not
+    script = (f"mount -t tmpfs tmpfs {mount} && mount -o remount,ro {mount} && "
+              f"exec {sys.executable} -m auditor report {project} --output {mount / 'out'}")
+    done = subprocess.run([unshare, "-rm", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=120, check=False)
+    _refused_before_running(project, AuditRun(done.returncode, done.stdout, done.stderr),
+                            before, f"{mount} is on a read-only file system")
