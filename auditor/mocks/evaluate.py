@@ -46,10 +46,6 @@ class _TestFile:
             else:
                 self.helpers[(fn.class_name, fn.name)] = fn
 
-    def autouse(self, class_name: str | None) -> list[FunctionFacts]:
-        return [f for (cls, _), f in self.fixtures.items()
-                if f.autouse and (cls is None or cls == class_name)]
-
 
 class _Evaluator:
     def __init__(self, facts: list[FileFacts], settings: Settings,
@@ -92,8 +88,8 @@ class _Evaluator:
             return file.helpers.get((fn.class_name, call[5:]))
         for candidate in self._chain(file):
             helper = candidate.helpers.get((None, call))
-            if helper is not None and helper.role == "helper":
-                return helper
+            if helper is not None and helper.role in ("helper", "test"):
+                return helper  # a test may call another test of its module
         return None
 
     def _fixture(self, file: _TestFile, class_name: str | None,
@@ -134,16 +130,18 @@ class _Evaluator:
 
     def fixture_patches(self, file: _TestFile, fixture: FunctionFacts,
                         seen: set[int]) -> int:
-        """Patches a fixture makes, with the fixtures it requests in turn."""
+        """1 for a fixture that patches (itself or through the fixtures it requests):
+        a fixture is one piece of the world the test asks to be replaced."""
         if id(fixture) in seen:
             return 0
         seen.add(id(fixture))
-        total = sum(p.count for p in fixture.patches)
+        if fixture.patches:
+            return 1
         for param in fixture.params:
             found = self._fixture(file, fixture.class_name, param)
-            if found is not None:
-                total += self.fixture_patches(found[0], found[1], seen)
-        return total
+            if found is not None and self.fixture_patches(found[0], found[1], seen):
+                return 1
+        return 0
 
     def helper_patches(self, file: _TestFile, fn: FunctionFacts, seen: set[int]) -> int:
         """Patches started by the local helpers ``fn`` calls (and the ones they call)."""
@@ -159,6 +157,9 @@ class _Evaluator:
         return total
 
     def patch_count(self, file: _TestFile, fn: FunctionFacts) -> int:
+        """The patches one test asks for: its own (decorators, body, the local
+        helpers it calls, its setUp), one per patching fixture it requests.
+        Autouse fixtures isolate every test alike and are not counted."""
         total = sum(p.count for p in fn.patches) + self.helper_patches(file, fn, {id(fn)})
         seen: set[int] = set()
         for setup in file.facts.functions:
@@ -168,9 +169,6 @@ class _Evaluator:
             found = self._fixture(file, fn.class_name, param)
             if found is not None:
                 total += self.fixture_patches(found[0], found[1], seen)
-        for candidate in self._chain(file):
-            for fixture in candidate.autouse(fn.class_name if candidate is file else None):
-                total += self.fixture_patches(candidate, fixture, seen)
         return total
 
     # -- evaluation ------------------------------------------------------
@@ -274,6 +272,10 @@ class _Evaluator:
             internal = 0
             for patch in fn.patches:
                 verdict = patch_checks.check_target(self.index, patch)
+                if verdict is not None and verdict[0] == patches.MOCK_INTERNAL.id and (
+                    fn.role == "fixture" and fn.autouse
+                ):
+                    verdict = None  # an autouse fixture isolates every test from the machine
                 if verdict is not None:
                     if verdict[0] == patches.MOCK_INTERNAL.id:
                         internal += patch.count
@@ -301,7 +303,11 @@ class _Evaluator:
             if (h := self._helper(file, fn, call)) is not None and h is not fn
             and self.asserts(self._owner(file, h), h)
         )
-        mock_sites = [s for s in fn.asserts if s.on_mock]
+        # a patched boundary (subprocess.run, requests.get) receives the code's
+        # output: checking its calls checks what the code does
+        at_boundary = {p.bound for p in fn.patches
+                       if p.bound and patch_checks.patches_boundary(self.index, p)}
+        mock_sites = [s for s in fn.asserts if s.on_mock and s.mock not in at_boundary]
         value_count = len(fn.asserts) - len(mock_sites) + helper_asserts
         patch_total = self.patch_count(file, fn)
         metrics = TestMetrics(
@@ -325,8 +331,9 @@ class _Evaluator:
         # mock assert_* methods, parametrized expectations and warning filters are
         # not counted at run time: judge those statically
         uncounted = any(s.on_mock or s.kind in ("mock", "expect") for s in fn.asserts)
-        if test_id in self.run_facts.skipped:
-            metrics.no_assert_source = "runtime"  # skipped at run time: no verdict
+        if test_id in self.run_facts.skipped or "benchmark" in fn.params:
+            # skipped at run time, or a pytest-benchmark timing test: no verdict
+            metrics.no_assert_source = "runtime" if executed is not None else "static"
         elif executed is not None:
             metrics.assertions_executed = executed
             metrics.no_assert_source = "runtime"

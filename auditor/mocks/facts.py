@@ -36,13 +36,16 @@ class PatchFact:
     creates_mock: bool = False
     has_spec: bool = False
     allows_create: bool = False
-    count: int = 1  # patch.multiple patches several attributes at once
+    count: int = 1  # how many patches this one counts as (mock-density)
     via: str = "call"  # call | decorator | class-decorator | assign (``obj.x = Mock()``)
     # the mock the patch makes is configured or asserted by the function (an unused
     # one is an inert placeholder, where a spec protects nothing)
     used: bool = False
     replaces_with_mock: bool = False  # ``obj.x = Mock()``: the stub is a mock
     shown: str = ""  # the patched name as written (``logger.warning``), for messages
+    # wraps= or side_effect=<the real function>: a spy, the real code still runs
+    spy: bool = False
+    bound: str = ""  # the name the patch's mock is stored in (``as m``, ``m = patch()``)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class AssertSite:
     line: int
     column: int
     on_mock: bool = False
+    mock: str = ""  # the mock whose call record it checks, when known
 
 
 @dataclass

@@ -45,6 +45,9 @@ class FunctionScan:
     stubs: list[tuple[cst.Assign, cst.Attribute]] = field(default_factory=list)  # obj.x = Mock()
     parametrized: set[str] = field(default_factory=set)  # parameters given by parametrize
     returned: list[cst.BaseExpression] = field(default_factory=list)  # return/yield values
+    child_configured: set[str] = field(default_factory=set)  # mocks whose methods are configured
+    raises: list[cst.Raise] = field(default_factory=list)  # conditional raise statements
+    name: str = ""  # the function's name
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """1-based line and column of ``node``."""
@@ -72,6 +75,14 @@ class FunctionScan:
             r == var or r.startswith(prefix) for r in self.record_reads
         )
 
+    def has_interface(self, var: str) -> bool:
+        """Whether the mock in ``var`` is used through its methods (``m.get.return_value``,
+        ``m.get.assert_called_once_with()``): an object whose interface a spec guards,
+        rather than a plain callable (``m.return_value``) or a bag of attributes."""
+        prefix = var + "."
+        return var in self.child_configured or any(
+            r.startswith(prefix) for r in self.record_reads)
+
     def mock_root(self, node: cst.BaseExpression) -> str | None:
         """The mock variable an expression is read from (``m`` in ``m.get().json``)."""
         for current in n.chain(node):
@@ -90,6 +101,17 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.scan.asserts.append((node, self.conditional > 0))
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        # ``if got != want: raise AssertionError``, ``try: ... else: raise``: a check
+        if self.conditional > 0 or "Assertion" in self.scan.code(node):
+            self.scan.raises.append(node)
+
+    def visit_Else(self, node: cst.Else) -> None:
+        self.conditional += 1
+
+    def leave_Else(self, original_node: cst.Else) -> None:
+        self.conditional -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         self.scan.calls.append((node, self.loops > 0))
@@ -291,6 +313,8 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
             root = scan.mock_root(target_expr.value)
             if root is not None:
                 scan.configure(root, value)
+                if n.dotted(target_expr.value) != root:
+                    scan.child_configured.add(root)  # ``m.get.return_value = ...``
             continue
         if isinstance(target_expr, cst.Attribute):
             owner = scan.mock_root(target_expr.value)

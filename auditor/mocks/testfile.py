@@ -130,6 +130,7 @@ class TestFileExtractor:
             if fact is not None:
                 given = next((p for p, c in injected if c is call), None)
                 fact.used = fact.used or (given is not None and scan.is_used(given))
+                fact.bound = given or ""
                 fn.patches.append(fact)
         self._analyse(scan, fn)
         if _warnings_are_errors(probe, node):
@@ -140,11 +141,15 @@ class TestFileExtractor:
     def _analyse(self, scan: FunctionScan, fn: FunctionFacts) -> None:
         bound = _bound_names(scan)
         contained = _contained_mocks(scan)
+        stand_in_ids, stand_in_names = _module_stand_ins(scan)
+        contained |= stand_in_ids
+        contained |= {i for i, name in bound.items() if name in stand_in_names}
         for call, _loop in scan.calls:
             fact = patch_checks.patch_fact(scan, call, "call")
             if fact is not None:
                 var = bound.get(id(call))
                 fact.used = fact.used or (var is not None and scan.is_used(var))
+                fact.bound = var or ""
                 fn.patches.append(fact)
                 continue
             finding = patch_checks.check_no_spec_constructor(
@@ -271,6 +276,30 @@ def _bound_names(scan: FunctionScan) -> dict[int, str]:
             if name is not None:
                 bound[id(item.item)] = name
     return bound
+
+
+class _Nodes(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[int] = set()
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.ids.add(id(node))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _module_stand_ins(scan: FunctionScan) -> tuple[set[int], set[str]]:
+    """Mocks put into a dict by ``patch.dict`` (``sys.modules``: a module that is
+    not installed here, so there is nothing to take a spec from)."""
+    found = _Nodes()
+    for call, _loop in scan.calls:
+        if patch_api(scan, call) == "dict":
+            for arg in call.args:
+                arg.value.visit(found)
+    return found.ids, found.names
 
 
 def _contained_mocks(scan: FunctionScan) -> set[int]:

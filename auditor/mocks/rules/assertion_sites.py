@@ -67,34 +67,29 @@ def on_mock_record(scan: FunctionScan, operands: list[cst.BaseExpression]) -> bo
     return all(_is_record(op) or _is_expected(scan, op) for op in operands)
 
 
-# Checks of the arguments a mock was called with: on a mock the test handed in
-# (a stream, a writer, a callback) and did not configure to return anything,
-# the calls it received are the code's output.
-_ARGUMENT_CHECKS = frozenset({
-    "assert_called_with", "assert_called_once_with", "assert_any_call", "assert_has_calls",
-    "assert_awaited_with", "assert_awaited_once_with", "assert_any_await", "assert_has_awaits",
-    "call_args", "call_args_list", "mock_calls", "method_calls", "await_args",
-    "await_args_list",
-})
-
-
-def _checks_sink(scan: FunctionScan, node: cst.CSTNode) -> bool:
-    """Whether ``node`` checks the arguments a handed-in mock received."""
-    checked = False
+def _checked_mock(scan: FunctionScan, node: cst.CSTNode) -> str:
+    """The name of the mock whose call record ``node`` checks ("" if unknown)."""
+    found = ""
 
     class _Finder(cst.CSTVisitor):
         def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            nonlocal checked
-            if attribute.attr.value not in _ARGUMENT_CHECKS:
+            nonlocal found
+            if found or (attribute.attr.value not in n.MOCK_RECORD_ATTRIBUTES
+                         and attribute.attr.value not in n.MOCK_ASSERT_METHODS):
                 return
-            for current in n.chain(attribute.value):
-                name = n.dotted(current)
-                if (name is not None and name in scan.handed_in and name in scan.mock_vars
-                        and name not in scan.configured):
-                    checked = True  # a configured mock feeds the code: not a sink
+            root = scan.mock_root(attribute.value)
+            if root is None:
+                root = n.root_name(attribute.value)
+            found = root or ""
 
     node.visit(_Finder())
-    return checked
+    return found
+
+
+def _handed_in(scan: FunctionScan, var: str) -> bool:
+    """A mock the test passes to the code (a callback, a writer, a validator, a
+    stream): the calls it receives are what the code does, its observable result."""
+    return bool(var) and var in scan.handed_in and var in scan.mock_vars
 
 
 def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
@@ -102,8 +97,10 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
     sites: list[AssertSite] = []
     for node, _conditional in scan.asserts:
         line, column = scan.position(node)
-        on_mock = on_mock_record(scan, _operands(node.test)) and not _checks_sink(scan, node)
-        sites.append(AssertSite("assert", line, column, on_mock))
+        on_mock = on_mock_record(scan, _operands(node.test))
+        var = _checked_mock(scan, node) if on_mock else ""
+        sites.append(AssertSite("assert", line, column, on_mock and not _handed_in(scan, var),
+                                var))
     for call, _loop in scan.calls:
         kind = _call_assert_kind(scan, call)
         if kind is None:
@@ -112,9 +109,11 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
         on_mock = kind == "mock" or (
             kind == "unittest" and on_mock_record(scan, n.positional(call)[:2])
         )
-        if on_mock and _checks_sink(scan, call):
-            on_mock = False
-        sites.append(AssertSite(kind, line, column, on_mock))
+        var = _checked_mock(scan, call) if on_mock else ""
+        sites.append(AssertSite(kind, line, column, on_mock and not _handed_in(scan, var), var))
+    for raised in scan.raises:
+        line, column = scan.position(raised)
+        sites.append(AssertSite("expect", line, column))
     for item in scan.with_items:
         # ``with expectation:`` where parametrize passes pytest.raises(...) or
         # nullcontext(): the expectation is the assertion

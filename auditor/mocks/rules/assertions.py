@@ -22,27 +22,28 @@ MOCK_ONLY_ASSERTS = Rule(
         the same, even when the result is wrong. Assert on the returned value or
         the resulting state as well. Every form of checking a call record counts
         alike (`assert m.called`, `m.call_args[0] == x`, `assertEqual(m.called,
-        True)`, `assertTrue(m.called)`). An output sink is the exception: a mock
-        the test hands in (a stream, a writer, a callback) and does not
-        configure to return anything, checked through the arguments it
-        received (`call_args`, `assert_called_with`...), is the observable
-        result of the code.
+        True)`, `assertTrue(m.called)`). Calls are the observable result when
+        they leave the code: a mock the test hands in (a stream, a writer, a
+        callback, a validator) and a patched boundary (`subprocess.run`,
+        `requests.get`, an inferred boundary of the package) record what the
+        code did, so checking them is checking its output; those checks count
+        as checks of a value.
     """,
     invalid=(
         Example(
             """
-            from unittest.mock import create_autospec
+            from unittest import mock
 
-            from app.adapters.http import HttpClient
             from app.pricing import PriceBook
 
 
-            def test_price_fetches():
-                client = create_autospec(HttpClient, instance=True)
-                client.get_json.return_value = {"price": 2.0}
-                PriceBook(client).price("sku-1")
-                client.get_json.assert_called_once_with("https://prices/sku-1")
+            def test_gross_asks_for_the_price():
+                with mock.patch.object(PriceBook, "price", autospec=True) as price:
+                    price.return_value = 10.0
+                    PriceBook().gross("sku-1")
+                price.assert_called_once()
             """,
+            "a stage of the package replaced, and only its calls checked",
         ),
         Example(
             """
@@ -53,12 +54,11 @@ MOCK_ONLY_ASSERTS = Rule(
 
 
             class PriceTests(unittest.TestCase):
-                @mock.patch("app.adapters.http.requests.get", autospec=True)
-                def test_price_fetches(self, get):
-                    get.return_value.json.return_value = {"price": 2.0}
-                    PriceBook().price("sku-1")
-                    self.assertTrue(get.called)
-                    self.assertEqual(get.call_count, 1)
+                @mock.patch("app.pricing.PriceBook.price", autospec=True, return_value=2.0)
+                def test_gross_asks_for_the_price(self, price):
+                    PriceBook().gross("sku-1")
+                    self.assertTrue(price.called)
+                    self.assertEqual(price.call_count, 1)
             """,
             "unittest assertions on the call record",
         ),

@@ -65,11 +65,29 @@ def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None
     # patch(..., return_value=1) and other keywords configure the mock it makes
     fact.used = any(a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS
                     for a in call.args)
-    if api == "multiple":
-        fact.count = max(1, sum(1 for a in call.args if a.keyword is not None and
-                                a.keyword.value not in ("spec", "spec_set", "create",
-                                                        "autospec", "new_callable")))
+    fact.spy = is_spy(scan, call)
     return fact
+
+
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Exit", "Interrupt", "Warning", "Failure",
+                      "Timeout", "Refused", "Denied")
+
+
+def is_spy(scan: FunctionScan, call: cst.Call) -> bool:
+    """``wraps=real`` or ``side_effect=real_function``: the real code still runs."""
+    if _given(n.keyword(call, "wraps")):
+        return True
+    effect = n.keyword(call, "side_effect")
+    if effect is None:
+        return False
+    name = n.dotted(effect.value)
+    if name is None or name in scan.mock_vars or name in ("None", "True", "False"):
+        return False
+    # an imported function (json.dump, the package's own function), not a local fake,
+    # a list of values or an exception class
+    last = name.rpartition(".")[2]
+    return (last[:1].islower() and not last.endswith(_EXCEPTION_SUFFIXES)
+            and name.partition(".")[0] in scan.imports)
 
 
 def _object_ref(scan: FunctionScan, expr: cst.BaseExpression) -> str | None:
@@ -116,7 +134,8 @@ def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
     nothing to take a spec from), targets that do not resolve statically (for
     example defined on another platform), and inert placeholders.
     """
-    if not fact.creates_mock or fact.has_spec or fact.allows_create or not fact.used:
+    if (not fact.creates_mock or fact.has_spec or fact.allows_create or not fact.used
+            or fact.spy):
         return ""
     name = _patched_name(fact)
     if name is None:
@@ -159,33 +178,33 @@ def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | N
     args = n.positional(call)
     if args and not n.is_none(args[0]):
         return None  # Mock(SomeClass): the first positional parameter is spec
-    if any(_given(n.keyword(call, k)) for k in (*_SPEC_KEYWORDS, "wraps")):
+    if any(_given(n.keyword(call, k)) for k in _SPEC_KEYWORDS) or is_spy(scan, call):
         return None  # spec'd, or a spy around a real object
-    configured = any(a.keyword is not None and a.keyword.value not in _INERT_KEYWORDS
-                     for a in call.args)
+    # Mock(get=Mock(...)), Mock(**{"get.return_value": 1}): methods configured
+    interface = any(a.keyword is not None and a.keyword.value not in _INERT_KEYWORDS
+                    and a.keyword.value not in n.MOCK_CONFIG_ATTRIBUTES for a in call.args
+                    ) or any(a.star == "**" for a in call.args)
     if bound is not None:
         last = bound.rpartition(".")[2]
         if n.is_dunder(last) or _is_stdlib_standin(bound):
             return None
-        if not configured and not scan.is_used(bound) and not _stubbed(bound):
-            return None  # an inert placeholder
-    elif not configured and not any(call is r for r in scan.returned):
-        return None  # an inert placeholder passed along
+        if not interface and not scan.has_interface(bound):
+            # inert, a plain callable (m.return_value) or a bag of attributes
+            # (m.name = "x"): a spec would guard nothing the test relies on
+            return None
+    elif not interface:
+        return None  # an inert placeholder, or a plain callable, passed along
     line, column = scan.position(call)
     what = f"{kind}() for {bound}" if bound else f"{kind}()"
     return LocalFinding(MOCK_NO_SPEC.id, line, column,
                         f"{what} without spec or spec_set accepts any attribute and call")
 
 
-def _stubbed(bound: str) -> bool:
-    """``obj.method = Mock()``: a stand-in installed on a real object."""
-    return "." in bound and not bound.startswith(("self.", "cls."))
-
-
 def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None:
     """``(rule id, message)`` when a patch is internal or does not resolve."""
     name = _patched_name(fact)
-    if name is None:
+    if name is None or fact.spy or fact.api == "dict":
+        # a spy runs the real code; patch.dict only sets and restores entries
         return None
     resolution: Resolution = index.resolve(name)
     if resolution.status == "unresolved" and not fact.allows_create and fact.via != "assign":
@@ -210,6 +229,13 @@ def _patched_name(fact: PatchFact) -> str | None:
     if fact.attribute is None:
         return fact.object_ref if fact.api == "dict" else None
     return f"{fact.object_ref}.{fact.attribute}"
+
+
+def patches_boundary(index: ProjectIndex, fact: PatchFact) -> bool:
+    """Whether the patch replaces a boundary (third-party, standard library, a
+    declared or inferred boundary of the package)."""
+    name = _patched_name(fact)
+    return name is not None and index.resolve(name).status in ("external", "boundary")
 
 
 def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
