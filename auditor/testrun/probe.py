@@ -64,6 +64,18 @@ if facts["coverage"]:
         }
     except Exception as exc:
         facts["config_error"] = str(exc)
+        try:  # which file coverage.py was reading, for the message
+            from coverage.config import CoverageConfig, config_files_to_try
+            for fname, ours, _ in config_files_to_try(True):
+                try:
+                    used = CoverageConfig().from_file(fname, warn=lambda m: None, our_file=ours)
+                except Exception:
+                    used = True
+                if used:
+                    facts["config_file"] = fname
+                    break
+        except Exception:
+            pass
 print(json.dumps(facts, default=str))
 """
 
@@ -115,10 +127,10 @@ def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
             "or set [tool.audit] python to an interpreter that has them"
         )
     if "config_error" in facts:
-        # coverage.py's messages name the file ("Couldn't read config file setup.cfg: ...").
-        raise ConfigError(
-            f"coverage.py rejects the project's configuration: {facts['config_error']}"
-        )
+        error, where = str(facts["config_error"]), str(facts.get("config_file") or "")
+        # Some of coverage.py's messages name the file already ("Couldn't read config file ...").
+        prefix = f"{where}: " if where and Path(where).name not in error else ""
+        raise ConfigError(f"{prefix}coverage.py rejects the project's configuration: {error}")
     return InterpreterFacts(
         python=python,
         coverage_version=facts["coverage_version"],

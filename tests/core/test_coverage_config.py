@@ -526,3 +526,24 @@ def test_a_coverage_plugin_the_project_names_is_loaded(tmp_path: Path) -> None:
     ours, _ = audit_and_compare(tmp_path, project)
     # `def debug_dump(data):  # audit-plugin-exclude` is line 20; its body, 21.
     assert {20, 21} <= set(ours["modules"]["src/shop/prices.py"]["excluded_lines"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rc_text, message", [
+    ("[run]\nconcurrency = bogus\n",
+     "audit: error: .coveragerc: coverage.py rejects the project's configuration: "
+     "Unknown concurrency choices: bogus"),
+    ("[run]\nsource = src/elsewhere\n",
+     "audit: error: .coveragerc: coverage.py [run] source = ['src/elsewhere'] holds none of "
+     "the packages under audit (shop); fix [tool.audit] packages or the coverage source"),
+], ids=["rejected-by-coverage", "source-without-our-packages"])
+def test_a_coverage_config_we_cannot_honour_is_a_config_error(
+    tmp_path: Path, rc_text: str, message: str
+) -> None:
+    project = make_project(tmp_path, **{".coveragerc": rc_text, "src/elsewhere/__init__.py": ""})
+    before = tree_digest(project)
+    run = run_audit("coverage", project)
+    assert run.exit_code == 2, run.stderr
+    assert run.error_lines == [message]
+    assert "Traceback" not in run.stderr
+    assert tree_digest(project) == before
