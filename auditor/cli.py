@@ -178,8 +178,9 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     audit removes the previous reports from the folder (the manifest says
     why), so nobody reads an old result as the new one.
     """
+    from auditor.history.db import check_writable as check_history_writable
     from auditor.locking import hold, output_lock_path
-    from auditor.output_folder import check_writable_file, claim, mark_failed
+    from auditor.output_folder import claim, mark_failed
     from auditor.project import state_dir
     from auditor.reports import report_file_names, write_reports
     from auditor.reports.terminal import print_summary
@@ -189,7 +190,7 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     if record_history:
         from auditor.history.fallback import check_history
 
-        check_writable_file(config.history, "history database")
+        check_history_writable(config.history)
         check_history(config.history_url)  # a server history: reachable now, or exit 2
     progress = Progress()
     with hold(output_lock_path(state_dir(config.root), config.output),

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import UsageError
+from auditor.writable import unwritable_folder_reason
 
 MANIFEST_NAME = ".audit-manifest.json"
 _WRITTEN_BY = "test-auditor"
@@ -123,39 +124,11 @@ def claim(folder: Path, our_names: set[str]) -> Manifest:
     return manifest
 
 
-def _unwritable_reason(folder: Path) -> str | None:
-    """Why ``folder`` cannot be, or be created as, a folder we write into; None if it can."""
-    if folder.exists() and not folder.is_dir():
-        return "is a file, not a folder"
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"{existing} is a file, not a folder"
-    if os.statvfs(existing).f_flag & os.ST_RDONLY:
-        return f"{existing} is on a read-only file system"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} is not writable"
-    return None
-
-
 def check_writable_folder(folder: Path, what: str) -> None:
     """``folder`` is, or can be created as, a folder we can write (else exit 2)."""
-    reason = _unwritable_reason(folder)
+    reason = unwritable_folder_reason(folder)
     if reason:
         raise UsageError(f"{what} {folder}: {reason}")
-
-
-def check_writable_file(path: Path, what: str) -> None:
-    """``path`` is a file we can write, or can be created (else exit 2)."""
-    if path.is_dir():
-        raise UsageError(f"{what} {path}: is a folder, not a file")
-    # SQLite writes its journal next to the database: the folder must be writable too.
-    reason = _unwritable_reason(path.parent)
-    if reason is None and path.exists() and not os.access(path, os.W_OK):
-        reason = "file is read-only"
-    if reason:
-        raise UsageError(f"{what} {path}: {reason}")
 
 
 def _now() -> str:

@@ -16,7 +16,6 @@ naming the path.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 import urllib.parse
@@ -25,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from auditor.errors import UsageError
+from auditor.writable import unwritable_file_reason
 
 # "TAud" as a big-endian int: marks the file as a test-auditor history
 # (SQLite's documented way for an application to claim a database file).
@@ -208,44 +208,16 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
-def _nearest_existing(path: Path) -> Path:
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            return candidate
-    return path
-
-
-def read_only_reason(path: Path) -> str | None:
-    """Why a history at ``path`` cannot be written, or None when it can.
-
-    Checked before anything is measured, so an audit that could not record
-    its run says so at once instead of after the whole suite. A history file
-    needs its folder writable too: SQLite keeps its journal beside it.
-    """
-    path = Path(path).absolute()
-    existing = _nearest_existing(path)
-    try:
-        if os.statvfs(existing).f_flag & os.ST_RDONLY:
-            where = "it is" if existing == path else f"{existing} is"
-            return f"{where} on a read-only file system"
-    except OSError:
-        pass
-    if path.is_dir():
-        return None  # _check_header names this case
-    if path.exists() and not os.access(path, os.W_OK):
-        return "it is not writable"
-    folder = path.parent if path.parent.exists() else _nearest_existing(path.parent)
-    if not os.access(folder, os.W_OK):
-        return f"{folder} is not writable"
-    return None
-
-
 def check_writable(path: Path) -> None:
-    """:class:`HistoryError` (exit 2) when a run could not be recorded at ``path``."""
-    reason = read_only_reason(path)
+    """:class:`HistoryError` (exit 2) when a run could not be recorded at ``path``.
+
+    Called before anything is measured, so an audit that could not record its
+    run says so at once instead of after the whole suite.
+    """
+    reason = unwritable_file_reason(Path(path).absolute())
     if reason is not None:
         raise HistoryError(
-            f"{path}: history is read-only ({reason}); point [tool.audit] history / "
+            f"history database {path}: {reason}; point [tool.audit] history / "
             "--history at a writable path"
         )
 
@@ -261,7 +233,7 @@ def _sqlite_connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
         return sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
-    mode = "immutable=1" if read_only_reason(path) else "mode=ro"
+    mode = "immutable=1" if unwritable_file_reason(Path(path).absolute()) else "mode=ro"
     uri = f"file:{urllib.parse.quote(str(Path(path).absolute()))}?{mode}"
     return sqlite3.connect(
         uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,

@@ -123,7 +123,8 @@ def test_an_unwritable_history_is_refused_before_the_suite_runs(tmp_path: Path) 
         locked.chmod(0o755)
     assert done.exit_code == 2, done.stderr
     assert done.error_lines == [
-        f"audit: error: history database {locked / 'history.db'}: {locked} is not writable"
+        f"audit: error: history database {locked / 'history.db'}: {locked} is not writable; "
+        "point [tool.audit] history / --history at a writable path"
     ]
     assert not (project / "audit-report").exists()
     assert not (project / ".audit" / "runs").exists()  # the suite never started
