@@ -499,6 +499,27 @@ def test_concurrency_gevent(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_concurrency_greenlet(tmp_path: Path) -> None:
+    pytest.importorskip("greenlet")  # comes with gevent, a dev dependency
+    project = make_project(tmp_path / "p", """
+        [tool.coverage.run]
+        branch = true
+        concurrency = ["greenlet"]
+    """, **{"tests/test_greenlet.py": """
+        import greenlet
+
+        from shop.prices import total
+
+
+        def test_in_a_greenlet():
+            child = greenlet.greenlet(lambda: total([4], discount=1))
+            assert child.switch() == 3
+    """})
+    ours, _ = audit_and_compare(tmp_path, project)
+    assert 6 in ours["modules"]["src/shop/prices.py"]["executed_lines"]
+
+
+@pytest.mark.slow
 def test_a_coverage_plugin_the_project_names_is_loaded(tmp_path: Path) -> None:
     # A configurer plugin of the project's own: it adds an exclusion taken
     # from its plugin options, so both the plugin and its options must reach
