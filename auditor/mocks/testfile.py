@@ -125,6 +125,7 @@ class TestFileExtractor:
         injected += [(name, None) for name in sorted(class_mocks)]
         scan = self._scan_for(node.body, role, injected)
         scan.parametrized = _parametrized(probe, node)
+        scan.name = fn.qualname
         for call, via in decorator_calls:
             fact = patch_checks.patch_fact(scan, call, via)
             if fact is not None:

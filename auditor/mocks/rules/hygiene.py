@@ -123,8 +123,8 @@ def check_sleeps(scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
         args = n.positional(call) or [a.value for a in call.args if a.keyword is not None]
         if not args or not isinstance(args[0], cst.Integer | cst.Float):
             continue
-        if args[0].evaluated_value == 0:
-            continue
+        if args[0].evaluated_value < 0.01:
+            continue  # sleep(0) or a few microseconds: a yield to the event loop
         line, column = scan.position(call)
         found.append(LocalFinding(TEST_SLEEP.id, line, column,
                                   f"{scan.code(call)} waits a fixed time; poll with a deadline"))
@@ -140,11 +140,16 @@ def _is_broad(scan: FunctionScan, expr: cst.BaseExpression | None) -> bool:
 
 
 def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    """A ``raise``, or a call that fails the test (``pytest.fail``, ``self.fail``)."""
+    """A ``raise``, a call that fails the test (``pytest.fail``, ``self.fail``), or
+    an assertion on the exception (a hand-written ``pytest.raises``)."""
     found = False
 
     class _Finder(cst.CSTVisitor):
         def visit_Raise(self, node: cst.Raise) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Assert(self, node: cst.Assert) -> None:
             nonlocal found
             found = True
 
@@ -159,6 +164,19 @@ def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
 
     handler.body.visit(_Finder())
     return found
+
+
+def _inspected(scan: FunctionScan, call: cst.Call) -> bool:
+    """``with pytest.raises(Exception) as info:`` and later ``assert info.type is X``:
+    the exception is checked after the block."""
+    for item in scan.with_items:
+        if item.item is call and item.asname is not None:
+            name = n.dotted(item.asname.name) if isinstance(item.asname.name, cst.Name) else None
+            if name is not None and any(
+                f"{name}." in scan.code(node) for node, _conditional in scan.asserts
+            ):
+                return True
+    return False
 
 
 def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
@@ -188,7 +206,7 @@ def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
             expected = kw.value if kw else None
         if expected is None or not _is_broad(scan, expected):
             continue
-        if n.keyword(call, "match") is not None:
+        if n.keyword(call, "match") is not None or _inspected(scan, call):
             continue
         line, column = scan.position(call)
         found.append(LocalFinding(

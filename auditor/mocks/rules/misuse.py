@@ -97,9 +97,6 @@ _TWO_ARGUMENT_ASSERTS = frozenset({
     "assertSetEqual", "assertSequenceEqual", "assertMultiLineEqual", "assertRegex",
 })
 _TRUTH_ASSERTS = frozenset({"assertTrue", "assertFalse", "assert_", "failUnless", "failIf"})
-# a value passed as msg= under one of these names is a message, as it says
-_MESSAGE_WORDS = ("msg", "message", "reason", "err", "error", "desc", "info", "text",
-                  "detail", "why", "hint", "note", "explain", "fail", "context", "label")
 _UNPREFIXED = frozenset(m[len("assert_"):] for m in n.MOCK_ASSERT_METHODS) - {
     "called", "awaited"}  # real record attributes, not methods
 _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertWarns",
@@ -107,7 +104,10 @@ _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertWarns",
 
 
 def _is_message(expr: cst.BaseExpression) -> bool:
-    """Whether an expression reads as a failure message (a string, or named like one)."""
+    """Whether an expression may be a failure message: a string, a string built
+    by a call, or a variable (``self.assertFalse(valid(expr), expr)`` in a loop
+    names the failing case). An expected *value* (a number, ``True``, a list, a
+    computed result) in that position is the mistake."""
     if isinstance(expr, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
         return True
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
@@ -116,8 +116,9 @@ def _is_message(expr: cst.BaseExpression) -> bool:
         func = n.dotted(expr.func) or ""
         return func in ("str", "repr") or func.endswith((".format", ".join")) or _is_message(
             expr.func.value if isinstance(expr.func, cst.Attribute) else expr.func)
-    name = (n.dotted(expr) or "").lower()
-    return any(word in name for word in _MESSAGE_WORDS)
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return False
+    return n.dotted(expr) is not None
 
 
 def _misspelt(attribute: str) -> str | None:
