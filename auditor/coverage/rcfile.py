@@ -180,6 +180,10 @@ def _toml_value(value: Any, escape_dollars: bool) -> str:
         return repr(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v, escape_dollars) for v in value) + "]"
+    if isinstance(value, dict):  # a plugin option that is a table
+        items = (f"{_toml_key(str(k))} = {_toml_value(v, escape_dollars)}"
+                 for k, v in value.items() if v is not None)
+        return "{" + ", ".join(items) + "}"
     text = str(value)
     if escape_dollars:  # coverage.py expands $VAR in strings; values are already expanded
         text = text.replace("$", "$$")

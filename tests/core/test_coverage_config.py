@@ -86,6 +86,17 @@ def test_generated_rc_file_reads_back_as_written(tmp_path: Path, render: Any, na
     assert cov.get_option("paths") == {"source": ["src/", "*/site-packages/"]}
 
 
+def test_plugin_options_keep_their_types_and_dollars(tmp_path: Path) -> None:
+    # coverage.py reads plugin sections raw (no $VAR expansion), typed as TOML gives them.
+    options: dict[str, Any] = {"flag": True, "limit": 3, "table": {"x": ["a"]},
+                               "text": "cost: $5"}
+    sections: dict[str, dict[str, Any]] = {"run": {"plugins": ["shop.plugin"]},
+                                           "shop.plugin": options}
+    rc = tmp_path / "rc.toml"
+    rc.write_text(render_toml(sections), encoding="utf-8")
+    assert _read_back(rc).config.get_plugin_options("shop.plugin") == options
+
+
 def test_exclude_also_is_written_once(tmp_path: Path) -> None:
     # get_option gives exclude_lines with exclude_also already appended: the
     # generated file must not make coverage.py append it a second time.
