@@ -171,6 +171,13 @@ class Classifier:
         if top in self.environment.stdlib:
             return Cause(PLATFORM, "", f"{top} is a standard-library module this interpreter "
                          "does not have (another platform's, or left out of this build)")
+        # A namespace package's distributions are named after the dotted name
+        # (google.cloud.storage: google-cloud-storage), not after its top.
+        parts = missing.split(".")
+        for n in range(len(parts), 1, -1):
+            dotted = "-".join(parts[:n])
+            if self.declared.status(dotted) != "undeclared":
+                return self._by_declaration(dotted, f"{missing} is not installed")
         installed = self.environment.providers.get(top, [])
         if installed:  # the top-level package is there, the submodule is not
             dist = installed[0]

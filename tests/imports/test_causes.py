@@ -31,6 +31,10 @@ DECLARING = {
     "pkg/fine.py": "import rich\n",
     "pkg/required_gone.py": "import not_installed_required_xyz\n",
     "pkg/extra_gone.py": "import not_installed_extra_xyz.sub\n",
+    # A namespace package (another distribution provides nsparent_xyz.other):
+    # the missing one is named after the dotted name, nsparent-xyz-storage.
+    "nsparent_xyz/other.py": "",
+    "pkg/namespace_dep.py": "import nsparent_xyz.storage\n",
     "pkg/undeclared.py": "import os\nimport nowhere_xyz\n",
     "pkg/windows_std.py": "import winreg\n",
     "pkg/windows_dep.py": "import winonly_xyz\n",
@@ -58,6 +62,7 @@ dependencies = [
     "rich>=10",
     "Not_Installed.Required-XYZ>=1",   # PEP 503: same name as not-installed-required-xyz
     "winonly-xyz; sys_platform == 'win32'",
+    "nsparent-xyz-storage",
 ]
 [project.optional-dependencies]
 fancy = ["not-installed-extra-xyz"]
@@ -67,6 +72,7 @@ optional = ["pkg.integrations.*"]
 """
 EXPECTED = {
     "pkg.required_gone": "required-missing",
+    "pkg.namespace_dep": "required-missing",
     "pkg.extra_gone": "optional-missing",
     "pkg.undeclared": "undeclared",
     "pkg.windows_std": "platform",
@@ -100,9 +106,9 @@ def test_each_failure_has_its_cause(declaring: ImportsResult) -> None:
 def test_only_first_party_and_required_are_counted_for_the_gate(declaring: ImportsResult) -> None:
     data = declaring.to_dict()
     gated = [m for m, cause in EXPECTED.items() if cause in ("first-party", "required-missing")]
-    assert data["failure_count"] == len(gated) == 6
+    assert data["failure_count"] == len(gated) == 7
     assert data["cause_counts"] == {
-        "first-party": 5, "required-missing": 1, "optional-missing": 2, "undeclared": 1,
+        "first-party": 5, "required-missing": 2, "optional-missing": 2, "undeclared": 1,
         "platform": 4,
     }  # fmt: skip
     assert data["dependency_sources"] == ["pyproject.toml [project]"]
