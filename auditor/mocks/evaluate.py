@@ -189,6 +189,7 @@ class _Evaluator:
             1 for f in self.errors if f.kind == "test")
         result.source_files_analyzed = len(self.sources)
         result.modules = self._direct_tests()
+        result.inferred_boundaries.update(self.index.used_inferred)
         if self.test_run is None:
             result.runtime_note = (
                 "the suite did not run in this audit: test-no-assert verdicts are static only"

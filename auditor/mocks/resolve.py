@@ -58,7 +58,10 @@ class ProjectIndex:
         self.inferred = {
             module: reason for module, facts in sorted(sources.items())
             if (reason := inferred_reason(facts)) and not _within(module, self.internal)
+            and not _within(module, self.boundaries)  # declared: nothing to infer
         }
+        # functions inferred to be boundaries that a patch of the suite hit -> why
+        self.used_inferred: dict[str, str] = {}
         self._cache: dict[str, Resolution] = {}
 
     def is_first_party(self, name: str) -> bool:
@@ -100,8 +103,11 @@ class ProjectIndex:
             result = self._resolve(name, 0)
             if result.status == "internal" and self.is_boundary(result.name):
                 result = Resolution("boundary", result.name, result.detail)
-            elif result.status == "internal" and (why := self.outside(result.name)):
+            elif result.status == "internal" and not _within(result.name, self.internal) and (
+                why := self.outside(result.name)
+            ):
                 result = Resolution("boundary", result.name, why)
+                self.used_inferred[result.name] = why
             self._cache[name] = result
         return self._cache[name]
 
