@@ -329,9 +329,10 @@ class _Evaluator:
                 patch_checks.density_message(patch_total, self.settings.max_patches), "static"))
         static_asserts = bool(fn.asserts) or helper_asserts > 0
         executed = self.runtime.get(test_id)
-        # mock assert_* methods, parametrized expectations and warning filters are
-        # not counted at run time: judge those statically
-        uncounted = any(s.on_mock or s.kind in ("mock", "expect") for s in fn.asserts)
+        # mock assert_* methods, parametrized expectations, warning filters and
+        # assert_*() helpers of other modules (whose plain asserts pytest does not
+        # rewrite) are not counted at run time: judge those statically
+        uncounted = any(s.on_mock or s.kind in ("mock", "expect", "call") for s in fn.asserts)
         if test_id in self.run_facts.skipped or "benchmark" in fn.params:
             # skipped at run time, or a pytest-benchmark timing test: no verdict
             metrics.no_assert_source = "runtime" if executed is not None else "static"
