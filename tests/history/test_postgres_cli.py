@@ -175,3 +175,30 @@ def test_import_a_sqlite_history_into_the_server_twice_adds_it_once(
     with opened(ServerURL(postgres_url)) as server, opened(local, create=False) as file:
         sql = "SELECT run_key, created, commit_sha FROM runs ORDER BY created"
         assert server.execute(sql).fetchall() == file.execute(sql).fetchall()
+
+
+def test_gate_rules_are_skipped_with_the_reason_when_the_server_is_gone() -> None:
+    from tests.history.postgres_server import free_port
+
+    url = ServerURL(f"postgresql://ci:pw-gone-1@127.0.0.1:{free_port()}/audit")
+    report = _coverage_run("proj", 7, 0, "8" * 40).to_dict()
+    rules = regression_rules(url, {"no_regression": {"line_percent": 0}, "max_flaky": 0}, report)
+    assert [r.status for r in rules] == ["skipped", "skipped"]
+    assert all("cannot connect" in r.reason and "pw-gone-1" not in r.reason for r in rules)
+
+
+def test_flaky_findings_on_a_server_belong_to_their_project(postgres_url: str) -> None:
+    from auditor.history.queries import flaky_findings
+    from auditor.history.record import flaky_row, record_flaky
+
+    url = ServerURL(postgres_url)
+    rows = [
+        flaky_row(project=name, nodeid=f"t.py::{name}", kind="polluted", commit="c" * 40,
+                  branch="main", created="2026-01-01T00:00:00Z")
+        for name in ("proj", "other")
+    ]
+    assert record_flaky(url, rows) == 2
+    assert record_flaky(url, rows) == 0  # the same findings again: nothing new
+    with opened(url) as store:
+        assert [f.nodeid for f in flaky_findings(store, project="proj")] == ["t.py::proj"]
+        assert len(flaky_findings(store)) == 2
