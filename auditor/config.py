@@ -74,7 +74,8 @@ class AuditConfig:
     gate: dict[str, Any] = field(default_factory=dict)
     gate_enabled: bool = True
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    history_url: str | None = None  # a postgresql:// URL: the history is on that server
+    # A postgresql:// URL: the history is on that server (kept out of repr: it holds a password).
+    history_url: str | None = field(default=None, repr=False)
 
     def section(self, name: str) -> dict[str, Any]:
         """The ``[tool.audit.<name>]`` table of an analysis ({} when absent)."""
