@@ -53,7 +53,10 @@ _WATCHED = frozenset(_PATH_EVENTS) | {"open"}
 _MAX_LOGGED = 200
 
 
-def _is_under(path: str, folder: str) -> bool:
+def is_under(path: str, folder: str) -> bool:
+    """True when ``path`` is ``folder`` or inside it (both made absolute, not resolved)."""
+    path = os.path.abspath(path)
+    folder = os.path.abspath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -137,9 +140,9 @@ class WriteGuard:
     def _place(self, real: str) -> tuple[str | None, str]:
         """(``project``/``cwd``/``home``, path relative to it), or (None, "") if not watched."""
         for folder, where in self.watched.items():
-            if _is_under(real, folder):
+            if is_under(real, folder):
                 return where, os.path.relpath(real, folder)
-        if _is_under(real, self.root) and not any(_is_under(real, a) for a in self.allowed):
+        if is_under(real, self.root) and not any(is_under(real, a) for a in self.allowed):
             return "project", os.path.relpath(real, self.root)
         return None, ""
 
@@ -148,7 +151,7 @@ class WriteGuard:
         frame = sys._getframe(3)
         while frame is not None:
             filename = os.path.realpath(frame.f_code.co_filename)
-            if any(_is_under(filename, root) for root in self.code_roots):
+            if any(is_under(filename, root) for root in self.code_roots):
                 return {"file": filename, "line": frame.f_lineno}
             frame = frame.f_back  # type: ignore[assignment]
         return {"file": "", "line": None}

@@ -3,7 +3,10 @@
 This file runs as a standalone script (``python _worker.py``) in the
 interpreter of the code under audit, which may be another virtualenv than
 the auditor's, so it uses the standard library only and keeps to Python 3.8
-syntax. It never imports anything of :mod:`auditor`.
+syntax. It never imports anything of :mod:`auditor`. Its helpers, loaded
+from their files: ``_child.py`` (the import in a child), ``_preload.py``
+(the warm parent's preload), ``_guard.py`` (scratch places and the write
+guard), ``_environment.py`` (what the interpreter has installed).
 
 Protocol. The auditor writes one JSON request line to stdin::
 
@@ -45,7 +48,6 @@ so the auditor can tell a missing dependency from a first-party error.
 from __future__ import annotations
 
 import contextlib
-import faulthandler
 import gc
 import importlib
 import importlib.util
@@ -55,157 +57,37 @@ import re
 import select
 import shutil
 import signal
-import site
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from typing import IO, Any
 
 
-def _load_helper(name: str) -> Any:
-    """A helper script of this folder, loaded from its file (this script is not a package)."""
+def _load_helper(name: str, **shared: Any) -> Any:
+    """A helper script of this folder, loaded from its file (this script is not a package).
+
+    Not through ``sys.path``: this folder must not be on it (its file names
+    would shadow the project's). ``shared`` are set on the helper once it
+    is loaded: the helpers it uses, which it cannot import by name either.
+    """
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"_{name}.py")
     spec = importlib.util.spec_from_file_location(f"_test_auditor_worker_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    module.__dict__.update(shared)
     return module
 
 
 guard = _load_helper("guard")
+child = _load_helper("child", guard=guard)
+warm = _load_helper("preload", guard=guard)
 
-MESSAGE_LIMIT = 2000
 WRITES_PER_MODULE = 20
 _FAULT_FRAME = re.compile(r'^\s*File "(?P<path>.+)", line (?P<line>\d+)')
-
-
-# --------------------------------------------------------------- the child
-
-
-def _user_frame(
-    frames: list[traceback.FrameSummary], roots: list[str]
-) -> traceback.FrameSummary | None:
-    """The innermost frame in the project's code (under an import root), if any."""
-    for frame in reversed(frames):
-        if any(_is_under(frame.filename, root) for root in roots):
-            return frame
-    return None
-
-
-def _is_under(path: str, root: str) -> bool:
-    path = os.path.abspath(path)
-    root = os.path.abspath(root)
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _describe_exception(exc: BaseException, roots: list[str]) -> dict[str, Any]:
-    """error_type, message, path and line of an exception raised by an import."""
-    if isinstance(exc, SystemExit):
-        return {
-            "error_type": "SystemExit",
-            "message": f"sys.exit({exc.code!r}) called during import",
-            **_location(exc, roots),
-        }
-    error_type = type(exc).__name__
-    if type(exc).__module__ not in ("builtins", "__main__"):
-        error_type = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    if isinstance(exc, SyntaxError):
-        return {
-            "error_type": error_type,
-            "message": str(exc.msg),
-            "path": exc.filename or "",
-            "line": exc.lineno,
-        }
-    message = _text_of(exc)
-    described = {"error_type": error_type, "message": message[:MESSAGE_LIMIT],
-                 **_location(exc, roots)}  # fmt: skip
-    if isinstance(exc, ImportError):
-        # The module that was not found, or the one a name was not found in.
-        described["missing"] = exc.name if isinstance(exc.name, str) else ""
-        described["not_found"] = isinstance(exc, ModuleNotFoundError)
-    return described
-
-
-def _text_of(exc: BaseException) -> str:
-    """``str(exc)``, even when the exception's own ``__str__`` is broken."""
-    try:
-        return str(exc) or repr(exc)
-    except Exception as broken:  # a finding about the module, not a worker failure
-        return f"<{type(exc).__name__}: str() raised {type(broken).__name__}>"
-
-
-def _location(exc: BaseException, roots: list[str]) -> dict[str, Any]:
-    """Where it was raised: the innermost project frame; and whether library code raised it."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    frame = _user_frame(frames, roots) or (frames[-1] if frames else None)
-    if frame is None:
-        return {"path": "", "line": None}
-    raised_at = frames[-1].filename
-    in_library = not any(_is_under(raised_at, root) for root in roots)
-    return {"path": frame.filename, "line": frame.lineno, "raised_in_library": in_library,
-            "raised_at": raised_at}  # fmt: skip
-
-
-def _redirect_std_fds() -> None:
-    """Point fds 0, 1 and 2 at /dev/null: child noise must go nowhere."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    if devnull > 2:
-        os.close(devnull)
-
-
-def _die_with_parent() -> None:
-    """Best effort (Linux): a child dies with its parent instead of hanging on."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
-def run_child(
-    module: str, result_fd: int, fault_path: str, deadline: float, timeout: float, roots: list[str]
-) -> None:
-    """Import ``module`` and write one JSON line to ``result_fd``. Never returns."""
-    status = 0
-    try:
-        sys.argv = ["-c"]
-        # Left open on purpose: faulthandler writes to it until os._exit.
-        fault_file = open(fault_path, "w")  # noqa: SIM115
-        faulthandler.enable(fault_file)
-        # Dump the stack shortly before the parent's kill, so a hang has a location.
-        # ``deadline`` is on the parent's clock (CLOCK_MONOTONIC is system-wide).
-        dump_at = deadline - min(0.5, 0.25 * timeout) - time.monotonic()
-        faulthandler.dump_traceback_later(max(dump_at, 0.001), file=fault_file)
-        report: dict[str, Any] = {"module": module}
-        start = time.perf_counter()
-        try:
-            importlib.import_module(module)
-        except BaseException as exc:  # every way an import can fail is a finding
-            report.update(ok=False, **_describe_exception(exc, roots))
-            report["blocked_write"] = guard.blocked_by_guard(exc)
-        else:
-            report.update(ok=True, error_type="", message="", path="", line=None)
-        report["seconds"] = time.perf_counter() - start
-        faulthandler.cancel_dump_traceback_later()
-        data = (json.dumps(report) + "\n").encode()
-        while data:
-            data = data[os.write(result_fd, data) :]
-    except BaseException:  # e.g. the module closed our pipe; parent sees no result
-        status = 70
-    finally:
-        os._exit(status)
 
 
 # --------------------------------------------------------------- the parent
@@ -315,22 +197,23 @@ class Runner:
                     signal.signal(signal.SIGINT, signal.SIG_DFL)
                     os.close(read_fd)
                     os.close(protocol_fd)
-                    _die_with_parent()
-                    _redirect_std_fds()
+                    child.die_with_parent()
+                    child.redirect_std_fds()
                     guard.enter_scratch(places)
                     self.write_guard.attach(writes_log, watched)
                 finally:
-                    run_child(module, write_fd, fault_path, deadline, self.timeout, self.roots)
+                    child.run_child(module, write_fd, fault_path, deadline, self.timeout,
+                                    self.roots)  # fmt: skip
             os.close(write_fd)
             popen = None
         else:
-            child = {
+            spec = {
                 "module": module, "fd": write_fd, "fault": fault_path, "deadline": deadline,
                 "timeout": self.timeout, "roots": self.roots, "log": writes_log,
                 "watched": watched, "guard": self.write_guard.settings(),
             }  # fmt: skip
             popen = subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), "--child", json.dumps(child)],
+                [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -393,7 +276,7 @@ class Runner:
             return {"path": "", "line": None}
         frames = [m for m in map(_FAULT_FRAME.match, text.splitlines()) if m]
         for match in frames:  # most recent call first
-            if any(_is_under(match.group("path"), root) for root in self.roots):
+            if any(guard.is_under(match.group("path"), root) for root in self.roots):
                 return {"path": match.group("path"), "line": int(match.group("line"))}
         return {"path": "", "line": None}
 
@@ -484,117 +367,6 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-# --------------------------------------------------------------- preload
-
-
-class _PreloadTimeout(BaseException):
-    """Raised by the alarm when preloading one module takes too long."""
-
-
-def _library_dirs() -> list[str]:
-    """Where the standard library and installed distributions live."""
-    paths = sysconfig.get_paths()
-    dirs = [paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")]
-    if hasattr(site, "getsitepackages"):  # missing in old virtualenv's site.py
-        dirs.extend(site.getsitepackages())
-    user_site = getattr(site, "getusersitepackages", lambda: "")()
-    dirs.append(user_site)
-    return [d for d in dirs if d]
-
-
-def is_library_module(name: str, library_dirs: list[str]) -> bool:
-    """True when the top-level package of ``name`` is stdlib or installed, not project code.
-
-    Only the top-level name is looked up: ``find_spec`` of a dotted name would
-    import its parents, which is exactly what must not happen here.
-    """
-    top = name.split(".")[0]
-    if top in sys.builtin_module_names:
-        return True
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return False
-    if spec is None:
-        return False
-    if spec.origin in ("built-in", "frozen"):
-        return True
-    locations = list(spec.submodule_search_locations or []) or [spec.origin or ""]
-    return all(loc and any(_is_under(loc, d) for d in library_dirs) for loc in locations)
-
-
-def preload(
-    candidates: list[str], explicit: list[str], timeout: float, emit: Callable[..., None]
-) -> int:
-    """Import the library modules the packages need; return how many imported."""
-    library_dirs = _library_dirs()
-    loaded = 0
-    use_alarm = hasattr(signal, "setitimer")
-    previous = None
-    if use_alarm:
-
-        def on_alarm(signum: int, frame: Any) -> None:
-            raise _PreloadTimeout()
-
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-    try:
-        for name in candidates + [m for m in explicit if m not in candidates]:
-            if name in sys.modules:
-                continue
-            if name not in explicit and not is_library_module(name, library_dirs):
-                continue
-            emit(event="preloading", module=name)
-            start = time.perf_counter()
-            error = ""
-            try:
-                if use_alarm:
-                    signal.setitimer(signal.ITIMER_REAL, timeout)
-                try:
-                    importlib.import_module(name)
-                finally:
-                    if use_alarm:
-                        signal.setitimer(signal.ITIMER_REAL, 0)
-            except _PreloadTimeout:
-                error = "Timeout"
-            except BaseException as exc:  # a failed preload is only slower
-                error = type(exc).__name__
-            else:
-                loaded += 1
-            emit(
-                event="preloaded",
-                module=name,
-                ok=not error,
-                error=error,
-                seconds=time.perf_counter() - start,
-            )
-    finally:
-        if use_alarm:
-            signal.signal(signal.SIGALRM, previous or signal.SIG_DFL)
-    return loaded
-
-
-def _forget_project_modules(tops: list[str]) -> list[str]:
-    """Drop modules of the packages that a preloaded library imported.
-
-    Every child would otherwise start with them imported, which hides their
-    import errors. The library keeps its references; children import afresh.
-    """
-    names = [n for n in sys.modules if n.split(".")[0] in tops]
-    for name in names:
-        del sys.modules[name]
-    return sorted(names)
-
-
-def _thread_count() -> int:
-    """OS threads of this process (C libraries start threads Python cannot see)."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        import threading
-
-        return threading.active_count()
-
-
 # --------------------------------------------------------------- main
 
 
@@ -612,7 +384,7 @@ def _environment(missing: list[str], request: dict[str, Any]) -> dict[str, Any]:
             missing, list(request.get("package_tops", [])), list(request.get("project_names", []))
         )
     except Exception as exc:  # reported; the auditor classifies without it
-        return {"event": "environment", "error": f"{type(exc).__name__}: {_text_of(exc)}"}
+        return {"event": "environment", "error": f"{type(exc).__name__}: {child.text_of(exc)}"}
     return described
 
 
@@ -627,13 +399,13 @@ def main() -> int:
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         del sys.path[0]
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child = json.loads(sys.argv[2])
-        _die_with_parent()
-        child_guard = guard.WriteGuard(**child["guard"])
+        spec = json.loads(sys.argv[2])
+        child.die_with_parent()
+        child_guard = guard.WriteGuard(**spec["guard"])
         sys.addaudithook(child_guard)
-        child_guard.attach(child["log"], child["watched"])
-        run_child(child["module"], int(child["fd"]), child["fault"], float(child["deadline"]),
-                  float(child["timeout"]), list(child["roots"]))  # fmt: skip
+        child_guard.attach(spec["log"], spec["watched"])
+        child.run_child(spec["module"], int(spec["fd"]), spec["fault"], float(spec["deadline"]),
+                        float(spec["timeout"]), list(spec["roots"]))  # fmt: skip
     request = json.loads(sys.stdin.readline())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -661,13 +433,13 @@ def main() -> int:
         mode = "fresh"
     loaded = 0
     if mode == "fork":
-        loaded = preload(
+        loaded = warm.preload(
             list(request.get("preload_candidates", [])),
             list(request.get("preload", [])),
             timeout,
             emit,
         )
-        unloaded = _forget_project_modules(list(request.get("package_tops", [])))
+        unloaded = warm.forget_project_modules(list(request.get("package_tops", [])))
         if unloaded:
             emit(event="unloaded", modules=unloaded)
         gc.collect()
@@ -677,7 +449,7 @@ def main() -> int:
         event="ready",
         mode=mode,
         preloaded=loaded,
-        threads=_thread_count(),
+        threads=warm.thread_count(),
         python=sys.executable,
         version=sys.version.split()[0],
     )
