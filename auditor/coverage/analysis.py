@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import os
-from pathlib import Path
 from typing import Any, ClassVar
 
 import click
@@ -15,7 +13,7 @@ from auditor.context import AuditContext
 from auditor.coverage.diff import changed_lines_since, diff_coverage
 from auditor.coverage.reader import export_json, read_coverage_json
 from auditor.coverage.result import CoverageResult
-from auditor.coverage.unparsable import compile_errors, unparsed_module
+from auditor.coverage.unparsable import count_unparsable
 from auditor.errors import IncompleteAuditError
 from auditor.model import JSONDict
 from auditor.project import resolve_ref, tool_environment
@@ -110,27 +108,3 @@ class CoverageAnalysis:
     def cli_options(self) -> list[click.Option]:
         return []
 
-
-def count_unparsable(result: CoverageResult, ctx: AuditContext, env: dict[str, str],
-                     unparsed: list[str]) -> None:
-    """Name every source file that is not valid Python and count it as 0% covered.
-
-    ``unparsed``: files coverage.py could not parse (left out of its JSON).
-    Measured files are compiled too (coverage.py parses some files Python
-    rejects), and so is a single-module package coverage.py never saw.
-    """
-    candidates = [p for p in result.modules if p.endswith(".py")]
-    for loc in ctx.packages:
-        relative = Path(os.path.relpath(loc.path, ctx.root)).as_posix()
-        if loc.is_module and relative not in result.modules and relative not in unparsed:
-            candidates.append(relative)
-    errors = compile_errors(ctx.python, ctx.root, env, sorted({*candidates, *unparsed}))
-    for path, error in errors.items():
-        if path in result.modules:
-            result.modules[path].unparsable = error
-        else:
-            result.modules[path] = unparsed_module(ctx.root, path, error)
-    for path in unparsed:
-        if path not in result.modules:  # coverage.py refused it, Python compiles it
-            result.modules[path] = unparsed_module(ctx.root, path, "coverage.py cannot parse it")
-    result.unparsable_files = sorted(p for p, m in result.modules.items() if m.unparsable)

@@ -18,10 +18,12 @@ missing lines (a multi-line statement counts once per line), never fewer.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
-from auditor.coverage.result import ModuleCoverage
+from auditor.context import AuditContext
+from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
 
 _COMPILE_CHECK = r"""
@@ -82,3 +84,28 @@ def unparsed_module(root: Path, path: str, error: str) -> ModuleCoverage:
         path=path, statements=len(lines), covered_lines=0, missing_lines=lines,
         unparsable=error,
     )
+
+
+def count_unparsable(result: CoverageResult, ctx: AuditContext, env: dict[str, str],
+                     unparsed: list[str]) -> None:
+    """Name every source file that is not valid Python and count it as 0% covered.
+
+    ``unparsed``: files coverage.py could not parse (left out of its JSON).
+    Measured files are compiled too (coverage.py parses some files Python
+    rejects), and so is a single-module package coverage.py never saw.
+    """
+    candidates = [p for p in result.modules if p.endswith(".py")]
+    for loc in ctx.packages:
+        relative = Path(os.path.relpath(loc.path, ctx.root)).as_posix()
+        if loc.is_module and relative not in result.modules and relative not in unparsed:
+            candidates.append(relative)
+    errors = compile_errors(ctx.python, ctx.root, env, sorted({*candidates, *unparsed}))
+    for path, error in errors.items():
+        if path in result.modules:
+            result.modules[path].unparsable = error
+        else:
+            result.modules[path] = unparsed_module(ctx.root, path, error)
+    for path in unparsed:
+        if path not in result.modules:  # coverage.py refused it, Python compiles it
+            result.modules[path] = unparsed_module(ctx.root, path, "coverage.py cannot parse it")
+    result.unparsable_files = sorted(p for p, m in result.modules.items() if m.unparsable)
