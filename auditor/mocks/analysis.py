@@ -12,7 +12,7 @@ from auditor.context import AuditContext
 from auditor.mocks.engine import analyse_project
 from auditor.mocks.evaluate import Settings
 from auditor.mocks.result import MocksResult
-from auditor.mocks.rules import rule_ids
+from auditor.mocks.rules import opt_in_ids, rule_ids
 from auditor.model import JSONDict
 
 DEFAULT_MAX_PATCHES = 4
@@ -35,6 +35,7 @@ class MocksAnalysis:
         "internal": STRINGS,
         "max_patches": {"type": "integer", "minimum": 1},
         "disable": {"type": "array", "items": {"enum": rule_ids()}, "uniqueItems": True},
+        "enable": {"type": "array", "items": {"enum": opt_in_ids()}, "uniqueItems": True},
         "exclude": STRINGS,
         "workers": {"type": "integer", "minimum": 1},
         "cache": {"type": "boolean"},
@@ -58,6 +59,7 @@ class MocksAnalysis:
             max_patches=int(section.get("max_patches", DEFAULT_MAX_PATCHES)),
             disabled=list(section.get("disable", [])),
             internal=list(section.get("internal", [])),
+            enabled=list(section.get("enable", [])),
         )
         use_cache = bool(section.get("cache", True)) and not ctx.options.get("no_mocks_cache")
         with ctx.progress.task("mocks: parsing test code", total=None) as task:

@@ -16,20 +16,30 @@ from auditor.mocks.facts import FileFacts, FunctionFacts, LocalFinding, PatchFac
 from auditor.mocks.findings import finalize, run_facts
 from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.result import Finding, MocksResult, ParseError, TestMetrics
-from auditor.mocks.rules import RULES, assertions, meta, patch_checks, patches, rule_ids
+from auditor.mocks.rules import (
+    RULES,
+    assertions,
+    meta,
+    opt_in_ids,
+    patch_checks,
+    patches,
+    rule_ids,
+)
 from auditor.model import TestRun
 
 
 @dataclass
 class Settings:
     """``internal``: first-party modules that are code under audit even when they
-    look like a binding to the outside (overrides an inferred boundary)."""
+    look like a binding to the outside (overrides an inferred boundary);
+    ``enabled``: opt-in rules to run (they are off otherwise)."""
 
     packages: list[str]
     boundaries: list[str] = field(default_factory=list)
     max_patches: int = 4
     disabled: list[str] = field(default_factory=list)
     internal: list[str] = field(default_factory=list)
+    enabled: list[str] = field(default_factory=list)  # opt-in rules switched on
 
 
 class _TestFile:
@@ -201,7 +211,8 @@ class _Evaluator:
                 f"executed-assertion counts from the audit's test run matched {matched} of "
                 f"{len(result.tests)} tests; the others have static verdicts"
             )
-        disabled = set(self.settings.disabled)
+        disabled = set(self.settings.disabled) | (
+            set(opt_in_ids()) - set(self.settings.enabled))
         result.findings = finalize([f for f in raw if f.rule not in disabled])
         flagged: dict[str, int] = {}
         for finding in result.findings:

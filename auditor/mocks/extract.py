@@ -198,6 +198,7 @@ class _FunctionCounter(cst.CSTVisitor):
         self.dynamic = False
         self.scope: list[str] = []
         self.outside: dict[str, str] = {}
+        self.references: dict[str, list[str]] = {}
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scope.append(node.name.value)
@@ -213,9 +214,12 @@ class _FunctionCounter(cst.CSTVisitor):
             if used.names & self.binding_names:
                 self.binding += 1
         if len(self.scope) <= 1:  # module functions and methods; not nested functions
-            reason = outside_reason(node, self.imports)
+            reason, references = outside_reason(node, self.imports)
+            qualname = ".".join([*self.scope, node.name.value])
             if reason:
-                self.outside[".".join([*self.scope, node.name.value])] = reason
+                self.outside[qualname] = reason
+            elif references:
+                self.references[qualname] = references
         self.scope.append(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -245,6 +249,7 @@ def _source_facts(module: cst.Module, facts: FileFacts, star: bool) -> None:
     module.visit(counter)
     facts.functions_total, facts.functions_binding = counter.total, counter.binding
     facts.outside = counter.outside
+    facts.references = counter.references
     facts.dynamic = facts.dynamic or counter.dynamic
     for name in counter.global_names:
         names.setdefault(name, "var")  # assigned at run time through ``global``

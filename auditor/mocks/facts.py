@@ -46,6 +46,9 @@ class PatchFact:
     # wraps= or side_effect=<the real function>: a spy, the real code still runs
     spy: bool = False
     bound: str = ""  # the name the patch's mock is stored in (``as m``, ``m = patch()``)
+    # the test calls that mock itself (``with patch("pkg.Request", autospec=True) as
+    # Request: request = Request()``): a way to build a spec'd stand-in
+    factory: bool = False
 
 
 @dataclass
@@ -151,6 +154,7 @@ class FileFacts:
     functions_binding: int = 0  # ... of which use a binding import
     # functions ("name" or "Class.name") that touch the outside -> why (boundaries)
     outside: dict[str, str] = field(default_factory=dict)
+    references: dict[str, list[str]] = field(default_factory=dict)  # function -> names it uses
 
     def to_dict(self) -> JSONDict:
         return asdict(self)

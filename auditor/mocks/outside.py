@@ -48,6 +48,7 @@ class _Uses(cst.CSTVisitor):
         super().__init__()
         self.imports = imports
         self.names: set[str] = set()
+        self.local: set[str] = set()
         self.statements = 0
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -66,6 +67,8 @@ class _Uses(cst.CSTVisitor):
             self.names.add(n.canonical(name, self.imports))
         elif head in n.BUILTIN_NAMES:
             self.names.add("builtins." + name)
+        elif head not in ("self", "cls"):
+            self.local.add(head)  # maybe a function or class of the same module
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.SimpleStatementLine):
@@ -79,21 +82,39 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def outside_reason(node: cst.FunctionDef, imports: dict[str, str]) -> str:
-    """Why ``node`` is a binding to the outside ("" when it is not)."""
+def strong_reason(name: str) -> str:
+    """Why using ``name`` (a canonical name) makes a function a boundary whatever
+    its size ("" if it does not): a binding module, or a terminal prompt."""
+    binding = n.binding_module(name)
+    if binding is not None:
+        return f"uses {binding}"
+    if _within(name, _PROMPTS):
+        return f"asks the user at the terminal ({name.removeprefix('builtins.')})"
+    return ""
+
+
+def is_strong(reason: str) -> bool:
+    """A reason that makes callers boundaries too (not a thin wrapper's)."""
+    return bool(reason) and not reason.startswith("a thin wrapper")
+
+
+def outside_reason(node: cst.FunctionDef, imports: dict[str, str]) -> tuple[str, list[str]]:
+    """Why ``node`` is a binding to the outside ("" when it is not), and the
+    other names it uses (the resolver follows them: a function calling a
+    terminal prompt of the same package asks the user too)."""
     uses = _Uses(imports)
     node.body.visit(uses)
+    references = sorted(uses.local | {name for name in uses.names
+                                      if not n.is_stdlib(name)})[:40]
     for name in sorted(uses.names):
-        binding = n.binding_module(name)
-        if binding is not None:
-            return f"uses {binding}"
-    for name in sorted(uses.names):
-        if _within(name, _PROMPTS):
-            return f"asks the user at the terminal ({name.removeprefix('builtins.')})"
+        reason = strong_reason(name)
+        if reason:
+            return reason, references
     if uses.statements > THIN_STATEMENTS:
-        return ""
+        return "", references
     for kind, prefixes in _THIN_KINDS:
         for name in sorted(uses.names):
             if _within(name, prefixes):
-                return f"a thin wrapper over {kind} ({name.removeprefix('builtins.')})"
-    return ""
+                return (f"a thin wrapper over {kind} ({name.removeprefix('builtins.')})",
+                        references)
+    return "", references

@@ -30,8 +30,15 @@ from dataclasses import dataclass
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import FileFacts
+from auditor.mocks.outside import is_strong, strong_reason
 
 _MAX_HOPS = 20
+_OUTSIDE_DEPTH = 3
+
+
+def _verb(reason: str) -> str:
+    """``uses subprocess`` stays; ``a rich.prompt.Confirm class: asks...`` -> ``asks...``."""
+    return reason.split(": ", 1)[1] if reason.startswith("a ") and ": " in reason else reason
 
 
 @dataclass(frozen=True)
@@ -91,12 +98,35 @@ class ProjectIndex:
         binding = self.modules[module].names.get(name[len(module) + 1 :].split(".")[0], "")
         return binding.startswith("var:") and n.is_stdlib(binding[len("var:") :])
 
-    def outside(self, name: str) -> str:
-        """Why the function ``name`` touches the outside ("" if it does not)."""
+    def outside(self, name: str, depth: int = 0) -> str:
+        """Why the function ``name`` touches the outside ("" if it does not): its
+        own code, a class it belongs to that derives from a prompt or binding
+        class, or a function of the package it calls that asks the user or uses
+        a binding module (followed a few calls deep)."""
         module = self.module_of(name)
-        if module is None or name == module:
+        if module is None or name == module or depth > _OUTSIDE_DEPTH:
             return ""
-        return self.modules[module].outside.get(name[len(module) + 1 :], "")
+        facts = self.modules[module]
+        rest = name[len(module) + 1 :]
+        own = facts.outside.get(rest, "")
+        if own:
+            return own
+        cls = facts.classes.get(rest.split(".")[0])
+        if cls is not None:
+            for base in cls.bases:
+                if why := strong_reason(base):
+                    return f"a {base} class: {why}"
+        if depth == _OUTSIDE_DEPTH:
+            return ""
+        for reference in facts.references.get(rest, []):
+            target = reference if "." in reference else f"{module}.{reference}"
+            if not self.is_first_party(target) or target == name:
+                continue
+            defined = self._resolve(target, 0).name
+            why = self.outside(defined, depth + 1)
+            if why and is_strong(why):
+                return f"calls {defined.rpartition('.')[2]}, which {_verb(why)}"
+        return ""
 
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:

@@ -132,6 +132,7 @@ class TestFileExtractor:
                 given = next((p for p, c in injected if c is call), None)
                 fact.used = fact.used or (given is not None and scan.is_used(given))
                 fact.bound = given or ""
+                fact.factory = given is not None and given in _called_names(scan)
                 fn.patches.append(fact)
         self._analyse(scan, fn)
         if _warnings_are_errors(probe, node):
@@ -141,6 +142,7 @@ class TestFileExtractor:
 
     def _analyse(self, scan: FunctionScan, fn: FunctionFacts) -> None:
         bound = _bound_names(scan)
+        called = _called_names(scan)
         contained = _contained_mocks(scan)
         stand_in_ids, stand_in_names = _module_stand_ins(scan)
         contained |= stand_in_ids
@@ -151,6 +153,7 @@ class TestFileExtractor:
                 var = bound.get(id(call))
                 fact.used = fact.used or (var is not None and scan.is_used(var))
                 fact.bound = var or ""
+                fact.factory = var is not None and var in called
                 fn.patches.append(fact)
                 continue
             finding = patch_checks.check_no_spec_constructor(
@@ -168,7 +171,12 @@ class TestFileExtractor:
             elif isinstance(func, cst.Attribute) and n.dotted(func.value) in ("self", "cls"):
                 fn.helper_calls.append("self." + func.attr.value)
         for assign, target in scan.stubs:
-            fn.patches.append(patch_checks.stub_fact(scan, assign, target))
+            stub = patch_checks.stub_fact(scan, assign, target)
+            # a mock stored on an unknown object may fill a hook slot (a callback),
+            # not replace code: only a stub on a module, a class or an instance the
+            # test made from the package is a patch
+            if stub.object_ref is not None:
+                fn.patches.append(stub)
         fn.asserts = assertion_sites.assertion_sites(scan)
         fn.findings += assertions.check_tautologies(scan)
         fn.findings += misuse.check_misuse(scan)
@@ -243,6 +251,13 @@ def _parametrized(scan: FunctionScan, node: cst.FunctionDef) -> set[str]:
     return found
 
 
+def _called_names(scan: FunctionScan) -> set[str]:
+    """Names whose call result the function keeps (``request = Request()``): a patch
+    mock used so is a factory of stand-ins, not a replaced piece of code."""
+    return {name for assign in scan.assigns for _target, value in assigned_pairs(assign)
+            if isinstance(value, cst.Call) and (name := n.dotted(value.func)) is not None}
+
+
 def _warnings_are_errors(scan: FunctionScan, node: cst.FunctionDef) -> bool:
     """``@pytest.mark.filterwarnings("error")``: the test checks that no warning is raised."""
     for decorator in node.decorators:
@@ -307,13 +322,17 @@ def _contained_mocks(scan: FunctionScan) -> set[int]:
     """ids of mock constructors that are part of another mock: an argument of a
     mock constructor (``Mock(get=Mock())``) or stored on a mock (``m.get = Mock()``)."""
     contained: set[int] = set()
+    names: set[str] = set()
     for call, _loop in scan.calls:
         if produces_mock(scan, call) and patch_api(scan, call) is None:
             contained.update(id(a.value) for a in call.args)
+            names.update(name for a in call.args if (name := n.dotted(a.value)) is not None)
     for assign in scan.assigns:
         for target, value in assigned_pairs(assign):
             if isinstance(target, cst.Attribute) and scan.mock_root(target.value) is not None:
                 contained.add(id(value))
+    # ``context = MagicMock(); MagicMock(return_value=context)``: part of the outer one
+    contained.update(i for i, name in _bound_names(scan).items() if name in names)
     return contained
 
 

@@ -22,6 +22,9 @@ tests = ["{tests}"]
 analyses = ["coverage", "mocks"]
 pytest_args = ["-q", "-m", "not slow"]
 
+[mocks]
+enable = ["mock-internal", "mock-only-asserts"]  # the opt-in rules the theater is made of
+
 [gate]
 line = 85
 mock_findings = 0

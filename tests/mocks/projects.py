@@ -9,6 +9,7 @@ from pathlib import Path
 from auditor.mocks.engine import analyse_project
 from auditor.mocks.evaluate import Settings
 from auditor.mocks.result import MocksResult
+from auditor.mocks.rules import opt_in_ids
 from auditor.mocks.rules.base import EXAMPLE_CONFIG, EXAMPLE_PROJECT, EXAMPLE_TEST_PATH
 from auditor.model import TestRun
 from auditor.project import PackageLocation
@@ -34,7 +35,7 @@ def example_project(root: Path, test_code: str) -> None:
 def analyse_example(root: Path, test_run: TestRun | None = None,
                     state_dir: Path | None = None) -> MocksResult:
     settings = Settings(packages=["app"], boundaries=list(EXAMPLE_CONFIG["boundaries"]),
-                        max_patches=4)
+                        max_patches=4, enabled=opt_in_ids())
     return analyse_project(root, [PackageLocation("app", root / "app", root)],
                            [root / "tests"], settings, test_run=test_run, state_dir=state_dir)
 
@@ -49,7 +50,8 @@ def materialize_corpus(root: Path) -> None:
 
 
 def analyse_corpus(root: Path, workers: int | None = 1) -> MocksResult:
-    settings = Settings(packages=["shop"], boundaries=["shop.adapters"], max_patches=4)
+    settings = Settings(packages=["shop"], boundaries=["shop.adapters"], max_patches=4,
+                        enabled=opt_in_ids())
     return analyse_project(root, [PackageLocation("shop", root / "src" / "shop", root / "src")],
                            [root / "tests"], settings, workers=workers)
 

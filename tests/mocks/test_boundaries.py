@@ -33,7 +33,8 @@ def test_total():
 
 
 def _analyse(root: Path, internal: list[str] | None = None) -> tuple[dict[str, str], list[str]]:
-    settings = Settings(packages=["app"], boundaries=["app.adapters"], internal=internal or [])
+    settings = Settings(packages=["app"], boundaries=["app.adapters"], internal=internal or [],
+                        enabled=["mock-internal"])
     result = analyse_project(root, [PackageLocation("app", root / "app", root)],
                              [root / "tests"], settings)
     return result.inferred_boundaries, [f.message for f in result.active]

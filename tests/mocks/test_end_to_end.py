@@ -13,6 +13,7 @@ import pytest
 
 from auditor.mocks.engine import analyse_project
 from auditor.mocks.evaluate import Settings
+from auditor.mocks.rules import opt_in_ids
 from auditor.project import PackageLocation
 from auditor.reports.json_report import validate_report
 from tests.mocks.projects import example_project, write_files
@@ -45,6 +46,7 @@ packages = ["app"]
 
 [tool.audit.mocks]
 boundaries = ["app.adapters"]
+enable = ["mock-internal"]
 
 [tool.audit.gate]
 mock_findings_by_rule = { "mock-internal" = 0 }
@@ -102,7 +104,8 @@ STRONG = REPO / "tests" / "provisioner"
 
 def test_theater_suite_flagged_strong_suite_clean() -> None:
     packages = [PackageLocation("provisioner", REPO / "provisioner", REPO)]
-    settings = Settings(packages=["provisioner"])
+    # the theater is what the opt-in rules are for: a team that wants them on
+    settings = Settings(packages=["provisioner"], enabled=opt_in_ids())
     theater = analyse_project(REPO, packages, [THEATER], settings, workers=1)
     strong = analyse_project(REPO, packages, [STRONG], settings, workers=1)
     assert [(f.path, f.line, f.rule) for f in strong.active] == []

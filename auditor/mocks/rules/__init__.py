@@ -16,6 +16,11 @@ def get_rule(rule_id: str) -> Rule:
     return RULES[rule_id]
 
 
+def opt_in_ids() -> list[str]:
+    """Rules that are off unless ``[tool.audit.mocks] enable`` names them."""
+    return [rule.id for rule in ALL_RULES if rule.opt_in]
+
+
 def rule_ids() -> list[str]:
     return [rule.id for rule in ALL_RULES]
 
@@ -26,4 +31,5 @@ def severity_rank(rule_id: str) -> int:
     return SEVERITY_RANK[rule.severity] if rule else len(SEVERITY_RANK)
 
 
-__all__ = ["ALL_RULES", "RULES", "Example", "Rule", "get_rule", "rule_ids", "severity_rank"]
+__all__ = ["ALL_RULES", "RULES", "Example", "Rule", "get_rule", "opt_in_ids", "rule_ids",
+           "severity_rank"]

@@ -89,7 +89,7 @@ def _checked_mock(scan: FunctionScan, node: cst.CSTNode) -> str:
 def _handed_in(scan: FunctionScan, var: str) -> bool:
     """A mock the test passes to the code (a callback, a writer, a validator, a
     stream): the calls it receives are what the code does, its observable result."""
-    return bool(var) and var in scan.handed_in and var in scan.mock_vars
+    return bool(var) and var in scan.handed_in
 
 
 def assertion_sites(scan: FunctionScan) -> list[AssertSite]:

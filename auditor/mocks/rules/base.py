@@ -38,6 +38,9 @@ class Rule:
     severity: str
     valid: tuple[Example, ...] = field(default_factory=tuple)
     invalid: tuple[Example, ...] = field(default_factory=tuple)
+    # why the rule is off unless ``[tool.audit.mocks] enable`` names it ("" = on by
+    # default): a rule that does not hold its precision on real suites is opt-in
+    opt_in: str = ""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -46,13 +49,16 @@ class Rule:
     def to_markdown(self, heading: str = "###") -> str:
         """The rule's documentation: message, rationale, examples."""
         lines = [
-            f"{heading} `{self.id}` ({self.severity})",
+            f"{heading} `{self.id}` ({self.severity}{', opt-in' if self.opt_in else ''})",
             "",
             f"**{self.message}**",
             "",
             textwrap.dedent(self.rationale).strip(),
             "",
         ]
+        if self.opt_in:
+            lines += [f"Off by default (`[tool.audit.mocks] enable = [\"{self.id}\"]` turns "
+                      f"it on): {textwrap.dedent(self.opt_in).strip()}", ""]
         for label, examples in (("INVALID", self.invalid), ("VALID", self.valid)):
             for example in examples:
                 title = f" — {example.title}" if example.title else ""
@@ -63,6 +69,9 @@ class Rule:
         """Plain-text documentation for ``audit rules ID``."""
         out = [f"{self.id} ({self.severity}): {self.message}", "",
                textwrap.dedent(self.rationale).strip(), ""]
+        if self.opt_in:
+            out += [f"Off by default (enable it in [tool.audit.mocks] enable): "
+                    f"{' '.join(textwrap.dedent(self.opt_in).split())}", ""]
         for label, examples in (("INVALID", self.invalid), ("VALID", self.valid)):
             for example in examples:
                 title = f" ({example.title})" if example.title else ""

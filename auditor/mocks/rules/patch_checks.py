@@ -209,7 +209,10 @@ def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None
     resolution: Resolution = index.resolve(name)
     if resolution.status == "unresolved" and not fact.allows_create and fact.via != "assign":
         return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
-    # create=True on a missing name still patches a module of the code under audit
+    if resolution.status == "unresolved" and fact.via != "assign":
+        return None  # create=True on a missing name: it replaces no code of the package
+    if fact.factory:
+        return None  # the test calls the patch's mock to make a spec'd stand-in
     if resolution.status == "internal" or resolution.status == "unresolved":
         written = _shown(fact)
         shown = written if resolution.name == name else f"{written} (= {resolution.name})"
