@@ -230,45 +230,61 @@ def connect_server(url: ServerURL, *, create: bool = True) -> PostgresStore:
     return store
 
 
-def _version(store: PostgresStore) -> int | None:
-    """Our schema version, None when the database has no ``audit_history`` yet."""
-    info = store.execute("SELECT to_regclass(?)", (f"{SCHEMA}.schema_info",)).fetchone()[0]
-    if info is None:
-        tables = store.execute(
-            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+ABSENT, OURS, FOREIGN = "absent", "ours", "foreign"
+
+
+def _inspect(store: PostgresStore) -> tuple[str, int]:
+    """``(state, version)`` of the ``audit_history`` schema as the server shows it now.
+
+    Outside the advisory lock a creator may commit between two of these
+    statements (the schema without its tables, or tables without the version
+    row, can be glimpsed), so only a look taken under the lock may call a
+    schema foreign.
+    """
+    # A scan of the catalogs, not to_regclass(): that one reads a session cache
+    # which may still say "no such schema" after another session created it.
+    names = {
+        str(row[0])
+        for row in store.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = ?",
             (SCHEMA,),
-        ).fetchone()[0]
-        if tables:
-            raise HistoryError(
-                f"history server {store.location}: schema {SCHEMA} belongs to another "
-                "application (no schema_info table); point the history elsewhere"
-            )
-        return None
-    row = store.execute(
-        "SELECT version FROM schema_info WHERE application = ?", (APPLICATION,)
-    ).fetchone()
-    if row is None:
-        raise HistoryError(
-            f"history server {store.location}: schema {SCHEMA} belongs to another application"
         )
-    version = int(row[0])
+    }
+    if "schema_info" not in names:
+        return (FOREIGN if names else ABSENT), 0
+    row = store.execute(
+        f"SELECT version FROM {SCHEMA}.schema_info WHERE application = ?", (APPLICATION,)
+    ).fetchone()
+    return (OURS, int(row[0])) if row else (FOREIGN, 0)
+
+
+def _refuse(store: PostgresStore, state: str, version: int) -> None:
+    """Raise for a schema that is not ours or that is newer than this test-auditor."""
+    if state == FOREIGN:
+        raise HistoryError(
+            f"history server {store.location}: schema {SCHEMA} belongs to another "
+            "application (no test-auditor schema_info); point the history elsewhere"
+        )
     if version > SCHEMA_VERSION:
         raise HistoryError(
             f"history server {store.location}: history schema version {version} is newer "
             f"than this test-auditor understands ({SCHEMA_VERSION}); upgrade test-auditor"
         )
-    return version
 
 
 def _migrate(store: PostgresStore) -> int:
     """Bring the schema to :data:`SCHEMA_VERSION` in one transaction; return the version."""
-    if _version(store) == SCHEMA_VERSION:
-        return SCHEMA_VERSION
+    state, version = _inspect(store)
+    if state == OURS:
+        _refuse(store, state, version)
+        if version == SCHEMA_VERSION:
+            return SCHEMA_VERSION
     with store.transaction():
         # Whoever holds the lock creates or upgrades; the others then see it done.
         store.execute("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
-        version = _version(store) or 0
+        state, version = _inspect(store)
+        _refuse(store, state, version)
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step].split(";"):
                 if statement.strip():
