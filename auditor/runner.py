@@ -23,6 +23,7 @@ from auditor.locking import hold, lock_path, tell_on_stderr
 from auditor.model import AnalysisResult, AuditResult, RuleResult
 from auditor.progress import Progress
 from auditor.project import (
+    PackageLocation,
     check_inside,
     find_python,
     git_branch,
@@ -50,8 +51,12 @@ class AuditRequest:
     on_wait: Callable[[str], None] = tell_on_stderr
 
 
-def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any]) -> AuditContext:
-    """Check the configuration against the project on disk and prepare ``.audit/``."""
+def locate_project_paths(config: AuditConfig) -> list[PackageLocation]:
+    """The packages under audit; every test path checked to exist inside the project.
+
+    Shared by every command that runs the suite, so ``audit flaky`` refuses
+    ``--tests /etc`` and finds a src-layout package exactly as ``audit report``.
+    """
     root = config.root
     packages = [locate_package(root, name, config.source) for name in config.packages]
     for test in config.tests:
@@ -59,6 +64,13 @@ def build_context(config: AuditConfig, progress: Progress, options: dict[str, An
         where = f"tests (--tests or [tool.audit] tests in {config.source})"
         if not check_inside(root, test, where).exists():
             raise ConfigError(f"{config.source}: [tool.audit] tests: {test!r} does not exist")
+    return packages
+
+
+def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any]) -> AuditContext:
+    """Check the configuration against the project on disk and prepare ``.audit/``."""
+    root = config.root
+    packages = locate_project_paths(config)
     if config.base:
         resolve_ref(root, config.base)
     return AuditContext(

@@ -304,10 +304,12 @@ def flaky_command(
     from auditor.history.flaky_output import record_findings, write_flaky_report
     from auditor.history.suite import SuiteRunner
     from auditor.project import find_python, git_branch, git_commit, state_dir
+    from auditor.runner import locate_project_paths
 
     config = _load(path, config_file, output=output)
     claim(config.output, set())  # before the suite runs: the output folder is ours alone
     python = find_python(config.root, config.python)
+    packages = locate_project_paths(config)
     runner = SuiteRunner(
         root=config.root,
         python=python,
@@ -315,6 +317,9 @@ def flaky_command(
         work_dir=state_dir(config.root) / "flaky",
         pytest_args=list(config.pytest_args),
         timeout=config.test_timeout,
+        import_roots=sorted(
+            {loc.import_root for loc in packages if loc.import_root != config.root}
+        ),
     )
     master_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     click.echo(f"audit flaky: {runs} shuffled runs, master seed {master_seed}", err=True)

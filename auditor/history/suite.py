@@ -54,6 +54,8 @@ class SuiteRunner:
     work_dir: Path
     pytest_args: list[str] = field(default_factory=list)
     timeout: float = 1800.0
+    import_roots: list[Path] = field(default_factory=list)
+    """Folders the packages import from besides the root (``src/``), as in the audit's run."""
     runs_made: int = 0
 
     def command(self, *, seed: int | None, order_file: Path | None, report: Path) -> list[str]:
@@ -111,7 +113,7 @@ class SuiteRunner:
         process = subprocess.Popen(
             cmd,
             cwd=self.root,
-            env=tool_environment(self.python, [PLUGIN_DIR]),
+            env=tool_environment(self.python, [PLUGIN_DIR, *self.import_roots]),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -186,3 +186,31 @@ def test_test_that_needs_another_to_run_first_is_reported_with_it(tmp_path: Path
     (finding,) = report.findings
     assert (finding.nodeid, finding.kind, finding.partners) == (reader, DEPENDS_ON, [writer])
     assert finding.description == f"passes only after {writer} ran"
+
+
+@pytest.mark.slow
+def test_flaky_finds_a_src_layout_package_like_the_audit_run(tmp_path: Path) -> None:
+    # Not installed: the package is importable only because src/ is on the path,
+    # as in the audit's own test run.
+    files = {
+        ("src/" + path if path.startswith("shop/") else path): text
+        for path, text in POLLUTED_SUITE.items()
+    }
+    root = write_files(tmp_path / "srcshop", files)
+    done = run_audit("flaky", root, "--runs", "6", "--seed", "2024", "--output", "out")
+    assert done.exit_code == 1, done.stderr
+    report = json.loads((root / "out" / "flaky.json").read_text())
+    # Same seed, same tests as the flat project: the same single finding.
+    assert [f["nodeid"] for f in report["flaky"]] == ["tests/test_beta.py::test_victim"]
+
+
+@pytest.mark.slow
+def test_flaky_refuses_a_test_path_outside_the_project(tmp_path: Path) -> None:
+    files = dict(POLLUTED_SUITE)
+    pyproject = files["pyproject.toml"]
+    files["pyproject.toml"] = pyproject.replace('tests = ["tests"]', 'tests = ["/etc"]')
+    root = write_files(tmp_path / "shop", files)
+    done = run_audit("flaky", root, "--runs", "2")
+    assert done.exit_code == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("audit: error:") and "'/etc' is outside the project" in line
