@@ -106,6 +106,7 @@ EXAMPLE_PROJECT: dict[str, str] = {
         from app.adapters.http import HttpClient
 
         VAT = 0.2
+        RATES = {"EUR": 1.0}
 
 
         class PriceBook:
@@ -127,6 +128,10 @@ EXAMPLE_PROJECT: dict[str, str] = {
 
         def git_tag():
             return subprocess.run(["git", "describe"], capture_output=True, text=True).stdout
+
+
+        def ask_sku():
+            return input("sku? ").strip()
         """
     ),
     "app/clipboard.py": textwrap.dedent(

@@ -33,9 +33,16 @@ MOCK_INTERNAL = Rule(
         A first-party module that is a thin binding to the outside (most of its
         functions use `ctypes`, `socket`, `subprocess`, an HTTP client, a DB
         driver or an OS API; or a platform-specific module) is an inferred
-        boundary, listed in the report with its reason; `[tool.audit.mocks]
-        internal` overrides an inference. The message names the module to
-        declare in `boundaries` if it is one.
+        boundary, and so is a function that uses such a module or asks the user
+        at the terminal (or calls one that does), or is a thin wrapper over
+        randomness, the clock, the machine's environment or the file system;
+        each is listed in the report with its reason, and `[tool.audit.mocks]
+        internal` overrides an inference. Not reported either: spies
+        (`wraps=`, `side_effect=` the real function), `patch.dict` (it sets and
+        restores entries), `create=True` on a name that does not exist,
+        patches in autouse fixtures (isolation of every test), and a patch
+        whose mock the test calls to build a spec'd stand-in. The message names
+        the module to declare in `boundaries` if it is one.
     """,
     invalid=(
         Example(
@@ -89,6 +96,24 @@ MOCK_INTERNAL = Rule(
                 copy.assert_called_once_with("x")
             """,
             "a thin ctypes binding of the package is an inferred boundary",
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_total_in_dollars():
+                with mock.patch("app.pricing.ask_sku", autospec=True, return_value="x"), \\
+                        mock.patch.dict(pricing.RATES, {"USD": 1.1}), \\
+                        mock.patch.object(pricing, "net_total",
+                                          side_effect=pricing.net_total) as spy:
+                    assert pricing.net_total([1, 2]) == 3
+                    assert pricing.RATES["USD"] == 1.1
+                spy.assert_called_once_with([1, 2])
+            """,
+            "a terminal prompt of the package, a dict entry set and restored, a spy",
         ),
         Example(
             """
