@@ -18,6 +18,7 @@ Usage:
     python bench/corpus_imports.py                    # every project; exit 1 on a mismatch
     python bench/corpus_imports.py --project NAME     # one project (repeatable)
     python bench/corpus_imports.py --save F.json      # also write the failures (for labelling)
+    python bench/corpus_imports.py --mode fresh       # one interpreter per module (default fork)
 
 The config declares only packages, tests and the venv's python: nothing
 tuned to the labels (no ``optional`` patterns), so the causes are those the
@@ -49,7 +50,7 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def write_config(path: Path, project: Any, python: str) -> None:
+def write_config(path: Path, project: Any, python: str, mode: str) -> None:
     """The audit's ``[tool.audit]`` for one corpus project, outside its tree."""
     lines = [
         "[tool.audit]",
@@ -57,6 +58,8 @@ def write_config(path: Path, project: Any, python: str) -> None:
         f"tests = {_toml_list(list(project.tests))}",
         f"python = {json.dumps(python)}",
         'analyses = ["imports"]',
+        "[tool.audit.imports]",
+        f"mode = {json.dumps(mode)}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -73,14 +76,14 @@ def tree_digest(root: Path) -> dict[str, str]:
     return digest
 
 
-def run_project(project: Any, work: Path) -> tuple[dict[str, Any], list[str]]:
+def run_project(project: Any, work: Path, mode: str) -> tuple[dict[str, Any], list[str]]:
     """Audit one fresh copy; the imports section and the problems seen on the way."""
     import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
 
     prepared = corpus.prepare(project)
     config = work / f"{project.name}.toml"
     output = work / f"{project.name}-report"
-    write_config(config, project, str(prepared.python))
+    write_config(config, project, str(prepared.python), mode)
     command = [sys.executable, "-m", "auditor", "report", str(prepared.root), "--only", "imports",
                "--no-gate", "--config", str(config), "--output", str(output)]  # fmt: skip
     problems: list[str] = []
@@ -148,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--project", action="append", default=[], help="only this project")
     parser.add_argument("--save", type=Path, help="write every project's failures here")
+    parser.add_argument("--mode", choices=["fork", "fresh"], default="fork",
+                        help="how modules are isolated (the causes must not depend on it)")
     args = parser.parse_args(argv)
     import corpus
 
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="corpus-imports-") as scratch:
         for project in projects:
             started = time.monotonic()
-            section, problems = run_project(project, Path(scratch))
+            section, problems = run_project(project, Path(scratch), args.mode)
             failures = list(section.get("failures", []))
             saved[project.name] = section
             if section:
