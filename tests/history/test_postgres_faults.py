@@ -168,6 +168,38 @@ def test_sixteen_writer_processes_lose_nothing_and_duplicate_nothing(postgres_ur
         assert store.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 1
 
 
+_OPEN = textwrap.dedent(
+    """
+    import sys
+    from auditor.history.backends import open_store
+    from auditor.history.url import ServerURL
+
+    sys.stdin.readline()  # start together
+    open_store(ServerURL(sys.argv[1])).close()
+    """
+)
+
+
+def test_sixteen_runners_creating_the_schema_at_once_all_succeed(
+    postgres_cluster: Cluster,
+) -> None:
+    for _ in range(3):  # the race is in timing: try it on several fresh databases
+        url = postgres_cluster.url(postgres_cluster.new_database())
+        openers = [_spawn(_OPEN, url) for _ in range(WRITERS)]
+        for proc in openers:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        failures = []
+        for proc in openers:
+            _, err = proc.communicate(timeout=300)
+            if proc.returncode != 0:
+                failures.append(err.strip().splitlines()[-1])
+        assert failures == []
+        with opened(ServerURL(url)) as store:
+            assert store.execute("SELECT version FROM schema_info").fetchall() == [(2,)]
+
+
 @pytest.mark.parametrize("stop_after", range(1, STATEMENTS_PER_RUN + 1))
 def test_writer_killed_inside_its_transaction_leaves_no_partial_run(
     postgres_url: str, stop_after: int
