@@ -64,8 +64,8 @@ def _native_platform_reason(outcome: ModuleOutcome) -> str | None:
         return None
     raised_in_ctypes = "/ctypes/" in outcome.raised_at.replace("\\", "/")
     if raised_in_ctypes and outcome.raised_in_library:
-        return ("ctypes cannot find a native library or symbol on this system "
-                f"({outcome.message[:120]}): a binding to another platform's API")
+        return ("ctypes cannot find a native library or symbol on this system: "
+                "a binding to another platform's API")
     if outcome.error_type == "AttributeError" and any(
         f"module 'ctypes' has no attribute '{name}'" in outcome.message for name in _WINDOWS_CTYPES
     ):

@@ -124,6 +124,7 @@ def test_a_real_result_validates_and_renders(project: ProjectFactory) -> None:
         "| pkg/evil.py:1 |"
     )
     assert "1. pkg.a ⇄ pkg.b" in markdown
+    assert "### Imports\n\n**4** modules imported on their own · **1** failures" in markdown
 
 
 def test_empty_result_renders_the_all_clear() -> None:
