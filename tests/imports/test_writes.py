@@ -193,3 +193,31 @@ def test_guard_and_environment_work_under_python_3_8(tmp_path: Path, mode: str) 
         "pkg.relative": [("cwd", "app.log", False)],
     }
     assert [(f.module, f.cause) for f in result.failures] == [("pkg.windows", "platform")]
+
+
+def test_a_write_is_reported_even_when_the_import_then_hangs(tmp_path: Path) -> None:
+    # The guard logs each write as it happens, so a child killed at the
+    # timeout still has its writes reported.
+    files = {
+        "src/pkg/__init__.py": "",
+        "src/pkg/writes_then_hangs.py": (
+            "import os, time\n"
+            "try:\n"
+            "    open(os.path.join(os.path.dirname(__file__), 'pid'), 'w')\n"
+            "except OSError:\n"
+            "    pass\n"
+            "while True:\n"
+            "    time.sleep(0.05)\n"
+        ),
+    }
+    config = '[tool.audit.imports]\ntimeout = 1\nmode = "fresh"\n'
+    root = write_project(tmp_path / "proj", files, ["pkg"], config)
+    before = tree_digest(root)
+    result = ImportsAnalysis().run(make_context(root))
+    assert tree_digest(root) == before
+    assert [(f.module, f.error_type) for f in result.failures] == [
+        ("pkg.writes_then_hangs", "Timeout")
+    ]
+    assert _by_module(result.writes) == {
+        "pkg.writes_then_hangs": [("project", "src/pkg/pid", True)]
+    }
