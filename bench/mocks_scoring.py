@@ -133,12 +133,15 @@ class Score:
     unlabelled: list[Observed] = field(default_factory=list)
     stale: list[Label] = field(default_factory=list)
     lost_tp: list[Label] = field(default_factory=list)
+    overall_excludes: set[str] = field(default_factory=set)  # opt-in rules
 
     @property
     def overall(self) -> RuleScore:
+        """The sum over the rules a default configuration runs."""
         total = RuleScore()
-        for rule_score in self.rules.values():
-            total.add(rule_score)
+        for rule, rule_score in self.rules.items():
+            if rule not in self.overall_excludes:
+                total.add(rule_score)
         return total
 
     def figures(self) -> dict[str, dict[str, float | None]]:
@@ -224,13 +227,14 @@ def load_misses(path: Path) -> MissFile:
 
 
 def score(findings: Iterable[Observed], labels: Iterable[Label], misses: Iterable[Miss],
-          projects: set[str] | None = None) -> Score:
-    """Match findings to labels; ``projects`` restricts labels and misses to those run."""
+          projects: set[str] | None = None, overall_excludes: Iterable[str] = ()) -> Score:
+    """Match findings to labels; ``projects`` restricts labels and misses to those run;
+    ``overall_excludes`` are rules left out of the overall figure (opt-in rules)."""
     def wanted(item: Label | Miss) -> bool:
         return projects is None or item.project in projects
 
     by_key = {label.key: label for label in labels if wanted(label)}
-    result = Score()
+    result = Score(overall_excludes=set(overall_excludes))
     found: set[Key] = set()
     for finding in (fact for observed in findings for fact in observed.facts()):
         rule_score = result.rules.setdefault(finding.rule, RuleScore())

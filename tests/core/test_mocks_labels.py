@@ -174,3 +174,12 @@ def test_a_merged_finding_counts_for_both_rules() -> None:
     # One finding, two facts: the internal patch (tp) and the missing spec (fp).
     assert (result.rules["mock-internal"].tp, result.rules["mock-no-spec"].fp) == (1, 1)
     assert result.stale == []
+
+
+def test_overall_leaves_out_opt_in_rules() -> None:
+    findings = [_finding(1), _finding(2, "mock-internal")]
+    labels = [_label(1, "tp"), _label(2, "fp", "mock-internal")]
+    result = scoring.score(findings, labels, [], overall_excludes={"mock-internal"})
+    # The opt-in rule keeps its own figure (0%) but the default overall is 1/1.
+    assert result.rules["mock-internal"].precision == 0.0
+    assert result.overall.precision == pytest.approx(1.0)
