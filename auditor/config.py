@@ -20,6 +20,7 @@ import jsonschema
 
 from auditor.analysis import all_analyses, analysis_names
 from auditor.errors import ConfigError
+from auditor.history_location import PENDING_FILE, server_url_of
 
 PERCENT: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 100}
 COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
@@ -208,8 +209,6 @@ def load_config(
     if overrides:
         validate_table(merged, "command line")
     values = {**DEFAULTS, **merged}
-    from auditor.history.url import PENDING_FILE, server_url_of
-
     given = (overrides or {}).get("history") is not None
     history_url = server_url_of(values["history"], given_on_command_line=given)
     return AuditConfig(

@@ -9,25 +9,35 @@ every message built from a driver error goes through :meth:`ServerURL.scrub`.
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.errors import UsageError
+from auditor.history_location import (
+    ENV_VAR,
+    PENDING_FILE,
+    SCHEMES,
+    env_url,
+    is_server_url,
+    server_url_of,
+)
 
-SCHEMES = ("postgresql://", "postgres://")
-PENDING_FILE = ".audit/history-pending.db"
-"""With a server history: where a run goes when the server is gone after the audit."""
-ENV_VAR = "AUDIT_HISTORY_URL"
+__all__ = [
+    "ENV_VAR",
+    "PENDING_FILE",
+    "SCHEMES",
+    "HistoryTarget",
+    "ServerURL",
+    "env_url",
+    "is_server_url",
+    "one_line",
+    "server_url_of",
+    "target_from",
+]
+
 # Query parameters of a libpq URL that hold a secret.
 _SECRET_PARAMS = ("password", "sslpassword")
-
-
-def is_server_url(text: str) -> bool:
-    """True for a ``postgresql://`` or ``postgres://`` URL (case of the scheme ignored)."""
-    return text.strip().lower().startswith(SCHEMES)
 
 
 @dataclass(frozen=True)
@@ -96,31 +106,6 @@ def target_from(text: str, base: Path) -> HistoryTarget:
     if is_server_url(text):
         return ServerURL(text.strip())
     return (base / text).resolve()
-
-
-def env_url() -> str | None:
-    """``AUDIT_HISTORY_URL`` when it is set (an empty value counts as unset).
-
-    It is only ever a server URL: anything else is a usage error (exit 2),
-    named without echoing the value (it came from a secret).
-    """
-    value = os.environ.get(ENV_VAR, "").strip()
-    if value and not is_server_url(value):
-        raise UsageError(f"{ENV_VAR}: expected a postgresql:// URL")
-    return value or None
-
-
-def server_url_of(value: str, *, given_on_command_line: bool) -> str | None:
-    """The server URL of a configuration, or None for a SQLite history.
-
-    Precedence: ``--history``, then ``AUDIT_HISTORY_URL``, then
-    ``[tool.audit] history``.
-    """
-    if not given_on_command_line:
-        from_env = env_url()
-        if from_env:
-            return from_env
-    return value.strip() if is_server_url(value) else None
 
 
 def one_line(text: str) -> str:
