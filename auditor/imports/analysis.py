@@ -39,22 +39,11 @@ from auditor.imports.result import (
     ImportsResult,
     ImportWrite,
 )
-from auditor.imports.writes import changes, snapshot, writes_of
+from auditor.imports.writes import changes, relative_to_root, snapshot, writes_of
 from auditor.model import JSONDict
 
 DEFAULT_TIMEOUT = 10.0
 _COUNT: JSONDict = {"type": "integer", "minimum": 0}
-
-
-def _relative(path: str, root: Path) -> str:
-    """A path inside the project relative to its root; anything else as it is."""
-    if not path:
-        return ""
-    candidate = Path(path)
-    try:
-        return candidate.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return path
 
 
 def _failure(outcome: ModuleOutcome, root: Path, classifier: Classifier) -> ImportFailure:
@@ -63,7 +52,7 @@ def _failure(outcome: ModuleOutcome, root: Path, classifier: Classifier) -> Impo
         module=outcome.module,
         error_type=outcome.error_type,
         message=outcome.message,
-        path=_relative(outcome.path, root),
+        path=relative_to_root(outcome.path, root),
         line=outcome.line,
         cause=cause.cause,
         missing=outcome.missing,
@@ -136,6 +125,8 @@ class ImportsAnalysis:
         "and find import cycles."
     )
     needs_test_run: ClassVar[bool] = False
+    needs_coverage: ClassVar[bool] = False
+    stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[ImportsResult]] = ImportsResult
     config_schema: ClassVar[JSONDict] = {
         "timeout": {"type": "number", "exclusiveMinimum": 0},

@@ -69,12 +69,13 @@ def changes(before: dict[str, Stamp], after: dict[str, Stamp]) -> list[ImportWri
     return found
 
 
-def _relative(path: str, root: Path) -> str:
+def relative_to_root(path: str, root: Path) -> str:
+    """A path inside the project relative to its root; anything else as it is."""
     if not path:
         return ""
     try:
-        return Path(path).relative_to(root.resolve()).as_posix()
-    except ValueError:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
         return path
 
 
@@ -92,7 +93,7 @@ def writes_of(outcome: ModuleOutcome, root: Path) -> list[ImportWrite]:
             path=str(entry["path"]),
             action=str(entry["action"]),
             blocked=bool(entry.get("blocked")),
-            file=_relative(str(entry.get("file") or ""), root),
+            file=relative_to_root(str(entry.get("file") or ""), root),
             line=entry.get("line") if isinstance(entry.get("line"), int) else None,
             stopped_import=index == stopped_at,
         )
