@@ -47,6 +47,8 @@ class FunctionScan:
     returned: list[cst.BaseExpression] = field(default_factory=list)  # return/yield values
     child_configured: set[str] = field(default_factory=set)  # mocks whose methods are configured
     raises: list[cst.Raise] = field(default_factory=list)  # conditional raise statements
+    configured_calls: set[int] = field(default_factory=set)  # ids: ``patch(...).return_value =``
+    touched_attributes: dict[str, set[str]] = field(default_factory=dict)  # mock -> attrs set
     name: str = ""  # the function's name
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -74,6 +76,12 @@ class FunctionScan:
         return var in self.configured or var in self.touched or any(
             r == var or r.startswith(prefix) for r in self.record_reads
         )
+
+    def hands_out(self, var: str | None, call: cst.Call) -> bool:
+        """Whether the function returns or yields the mock (a fixture handing it to
+        the tests, which configure or check it)."""
+        return any(r is call or (var is not None and n.dotted(r) == var)
+                   for r in self.returned)
 
     def has_interface(self, var: str) -> bool:
         """Whether the mock in ``var`` is used through its methods (``m.get.return_value``,
@@ -310,6 +318,9 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
         if isinstance(target_expr, cst.Attribute) and (
             target_expr.attr.value in n.MOCK_CONFIG_ATTRIBUTES
         ):
+            if isinstance(target_expr.value, cst.Call):
+                # ``mocker.patch("pkg.f").return_value = 1``: the patch's mock, configured
+                scan.configured_calls.add(id(target_expr.value))
             root = scan.mock_root(target_expr.value)
             if root is not None:
                 scan.configure(root, value)
@@ -320,6 +331,7 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
             owner = scan.mock_root(target_expr.value)
             if owner is not None:
                 scan.touched.add(owner)
+                scan.touched_attributes.setdefault(owner, set()).add(target_expr.attr.value)
         if name is None:
             continue
         if produces_mock(scan, value):

@@ -151,7 +151,8 @@ class TestFileExtractor:
             fact = patch_checks.patch_fact(scan, call, "call")
             if fact is not None:
                 var = bound.get(id(call))
-                fact.used = fact.used or (var is not None and scan.is_used(var))
+                fact.used = (fact.used or (var is not None and scan.is_used(var))
+                             or id(call) in scan.configured_calls or scan.hands_out(var, call))
                 fact.bound = var or ""
                 fact.factory = var is not None and var in called
                 fn.patches.append(fact)
