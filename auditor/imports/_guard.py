@@ -39,13 +39,16 @@ _PATH_EVENTS = {
     "os.remove": (0,),  # also os.unlink
     "os.rmdir": (0,),
     "os.symlink": (1,),
-    "os.link": (1,),
+    "os.link": (0, 1),  # a hard link to a tree file would let scratch writes reach it
     "os.truncate": (0,),
     "os.chmod": (0,),
     "os.chown": (0,),
     "os.utime": (0,),
     "os.mkfifo": (0,),
     "os.mknod": (0,),
+    "os.chflags": (0,),
+    "os.setxattr": (0,),
+    "os.removexattr": (0,),
     "shutil.rmtree": (0,),
     "sqlite3.connect": (0,),
 }

@@ -45,9 +45,15 @@ def test_writes_into_the_tree_are_blocked_and_logged(
     with pytest.raises(PermissionError):
         guard("os.rename", (str(tmp_path / "elsewhere"), str(tmp_path / "proj" / "moved"), None,
                             None))  # fmt: skip
+    # A hard link from scratch to a tree file would let a scratch write change it.
+    source = tmp_path / "proj" / "src" / "pkg" / "mod.py"
+    scratch_link = tmp_path / "scratch" / "1" / "cwd" / "link"
+    with pytest.raises(PermissionError):
+        guard("os.link", (str(source), str(scratch_link), None, None))
     assert _log(tmp_path) == [
         ("project", "src/pkg/cache.json", "open", True),
         ("project", "moved", "os.rename", True),
+        ("project", "src/pkg/mod.py", "os.link", True),
     ]
 
 
