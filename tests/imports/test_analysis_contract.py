@@ -11,12 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.analysis import get_analysis
-from auditor.config import load_config
 from auditor.errors import ConfigError
 from auditor.gate import evaluate
 from auditor.imports.analysis import ImportsAnalysis
 from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.registry import get_analysis, load_config
 from auditor.reports.templates import html_environment, markdown_environment
 from tests.imports.fixture_project import ProjectFactory, write_project
 
@@ -133,3 +132,20 @@ def test_empty_result_renders_the_all_clear() -> None:
     assert 'id="imports-no-failures"' in html
     assert 'id="imports-no-cycles"' in html
     assert "imports-slowest" not in html
+
+
+def test_ungated_causes_and_writes_are_gated_only_when_asked() -> None:
+    causes = {"first-party": 0, "required-missing": 0, "optional-missing": 2, "undeclared": 0,
+              "platform": 1}  # fmt: skip
+    section = {"failure_count": 0, "cause_counts": causes, "write_count": 1, "cycle_count": 0}
+    assert [r.id for r in ImportsAnalysis().gate_rules({}, section)] == ["import_failures"]
+    gate = {"import_optional_missing": 2, "import_undeclared": 0, "import_platform_missing": 0,
+            "import_writes": 0}  # fmt: skip
+    rules = ImportsAnalysis().gate_rules(gate, section)
+    assert [(r.id, r.status) for r in evaluate(rules, {"imports": section}).rules] == [
+        ("import_failures", "passed"),
+        ("import_optional_missing", "passed"),
+        ("import_undeclared", "passed"),
+        ("import_platform_missing", "failed"),
+        ("import_writes", "failed"),
+    ]
