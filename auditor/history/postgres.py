@@ -160,6 +160,10 @@ class PostgresStore(HistoryStore):
             with self.conn.cursor() as cursor:
                 cursor.executemany(_placeholders(sql), [tuple(row) for row in rows])
 
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int | None:
+        row = self.execute(f"{sql} RETURNING id", params).fetchone()
+        return None if row is None else int(row[0])
+
     @contextmanager
     def transaction(self) -> Iterator[PostgresStore]:
         with self.conn.transaction():

@@ -185,10 +185,10 @@ def insert_run(store: HistoryStore, record: RunRecord) -> tuple[int, bool]:
     if existing:
         return int(existing[0]), False
     gate = None if record.gate_passed is None else int(record.gate_passed)
-    inserted = store.execute(
+    inserted = store.insert_id(
         "INSERT INTO runs (run_key, project, commit_sha, branch, created, recorded,"
         " config_fingerprint, duration_seconds, gate_passed, report)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key) DO NOTHING RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key) DO NOTHING",
         (
             record.run_key,
             record.project,
@@ -201,11 +201,11 @@ def insert_run(store: HistoryStore, record: RunRecord) -> tuple[int, bool]:
             gate,
             compress(record.report),
         ),
-    ).fetchone()
+    )
     if inserted is None:
         row = store.execute("SELECT id FROM runs WHERE run_key = ?", (record.run_key,)).fetchone()
         return int(row[0]), False
-    run_id = int(inserted[0])
+    run_id = inserted
     store.executemany(
         "INSERT INTO metrics VALUES (?, ?, ?, ?)", [(run_id, *row) for row in record.metrics]
     )

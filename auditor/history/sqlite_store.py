@@ -33,6 +33,12 @@ class SQLiteStore(HistoryStore):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int | None:
+        # lastrowid, not RETURNING: the default backend keeps working with
+        # SQLite older than 3.35 (upserts need 3.24).
+        cursor = self.conn.execute(sql, params)
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
     def transaction(self) -> Any:
         return write_transaction(self.conn)
 

@@ -56,6 +56,13 @@ class HistoryStore(ABC):
         """Run one statement for every row of ``rows``."""
 
     @abstractmethod
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int | None:
+        """Run one ``INSERT … ON CONFLICT DO NOTHING`` into a table with an ``id``.
+
+        Returns the new row's id, or None when the conflict clause skipped it.
+        """
+
+    @abstractmethod
     def transaction(self) -> Any:
         """A context manager: one write transaction, all of its rows or none."""
 

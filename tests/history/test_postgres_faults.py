@@ -102,6 +102,10 @@ _KILLED_AT = textwrap.dedent(
         def executemany(self, sql, rows):
             self.store.executemany(sql, rows)
             self._step()
+        def insert_id(self, sql, params):
+            new_id = self.store.insert_id(sql, params)
+            self._step()
+            return new_id
 
     with opened(url) as store, store.transaction():
         insert_run(PauseAfter(store), record)
