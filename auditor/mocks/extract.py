@@ -300,7 +300,37 @@ def _is_dunder(target: cst.BaseExpression) -> bool:
     return isinstance(target, cst.Name) and target.value.startswith("__")
 
 
+class _InstanceAttributes(cst.CSTVisitor):
+    """``self.name = ...`` (and ``self.a, self.b = ...``) in a class's methods."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def _add(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.Attribute) and n.dotted(target.value) == "self":
+            self.names.add(target.attr.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if n.dotted(node.func) in ("setattr", "vars", "self.__dict__.update"):
+            self.names.add("*")
+
+
 def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
+    instance = _InstanceAttributes()
+    node.body.visit(instance)
     attributes: dict[str, str] = {}
     for stmt in statements(body_of(node.body)):
         if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
@@ -328,7 +358,10 @@ def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
     for keyword in node.keywords:
         if keyword.keyword is not None and keyword.keyword.value == "metaclass":
             bases.append("?")  # a metaclass can add anything
-    return ClassFacts(attributes=sorted(attributes), bases=bases)
+    if {"__getattr__", "__setattr__", "__slots__"} & set(attributes):
+        instance.names.add("*")
+    return ClassFacts(attributes=sorted(attributes), bases=bases,
+                      instance_attributes=sorted(instance.names))
 
 
 __all__ = ["ExtractJob", "LocalFinding", "decode", "extract"]

@@ -121,6 +121,8 @@ class ClassFacts:
 
     attributes: list[str] = field(default_factory=list)
     bases: list[str] = field(default_factory=list)  # canonical names; "?" if not static
+    # ``self.x = ...`` in its methods ("*": set dynamically, setattr/__getattr__/__slots__)
+    instance_attributes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -69,6 +69,7 @@ class ProjectIndex:
         }
         # functions inferred to be boundaries that a patch of the suite hit -> why
         self.used_inferred: dict[str, str] = {}
+        self._instances = False  # class lookups also see instance attributes
         self._cache: dict[str, Resolution] = {}
 
     def is_first_party(self, name: str) -> bool:
@@ -128,6 +129,15 @@ class ProjectIndex:
                 return f"calls {defined.rpartition('.')[2]}, which {_verb(why)}"
         return ""
 
+    def resolve_on_instance(self, name: str) -> Resolution:
+        """Like :meth:`resolve` for ``pkg.Class.attr`` set on an *instance*: the
+        attributes its methods assign (``self.attr = ...``) exist too."""
+        self._instances = True
+        try:
+            return self._resolve(name, 0)
+        finally:
+            self._instances = False
+
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:
             result = self._resolve(name, 0)
@@ -185,6 +195,9 @@ class ProjectIndex:
             return True
         cls = facts.classes[class_name]
         if attribute in cls.attributes:
+            return True
+        if self._instances and ("*" in cls.instance_attributes
+                                or attribute in cls.instance_attributes):
             return True
         for base in cls.bases:
             if base in ("object", "builtins.object"):

@@ -234,6 +234,15 @@ def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None
         return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
     if resolution.status == "unresolved" and fact.via != "assign":
         return None  # create=True on a missing name: it replaces no code of the package
+    if resolution.status == "unresolved" and fact.via == "assign" and (
+        "class" in resolution.detail
+    ):
+        on_instance = index.resolve_on_instance(name)
+        if on_instance.status == "unresolved":
+            return MOCK_UNRESOLVED.id, (
+                f"stub {fact.shown}.{fact.attribute} = Mock(): {on_instance.detail}, so "
+                f"nothing reads the mock (a stale or misplaced stub)")
+        return None  # an instance attribute its methods set
     if fact.factory:
         return None  # the test calls the patch's mock to make a spec'd stand-in
     if resolution.status == "internal" or resolution.status == "unresolved":

@@ -160,8 +160,11 @@ MOCK_UNRESOLVED = Rule(
         created by `patch`, every module has its dunders (`__file__`),
         `create=True` says the name may be missing, and names a module binds at
         import time (`global`, `globals()`, `setattr`, star imports, a module
-        `__getattr__`) may exist. Only a target that certainly does not exist is
-        reported.
+        `__getattr__`) may exist. A direct stub on an instance of a class of the
+        package (`book.get_price = Mock()`) is checked against the class and
+        the attributes its methods set (`self.x = ...`). Only a target that
+        certainly does not exist is reported (a class whose methods call
+        `setattr` may have anything).
     """,
     invalid=(
         Example(
@@ -190,6 +193,20 @@ MOCK_UNRESOLVED = Rule(
                 assert PriceBook().price("x") == 2.0
             """,
             "stale method name on an adapter",
+        ),
+        Example(
+            """
+            from unittest.mock import Mock
+
+            from app.pricing import PriceBook
+
+
+            def test_gross():
+                book = PriceBook()
+                book.get_price = Mock(return_value=10.0)
+                assert book.gross("sku-1") == 12.0
+            """,
+            "a stub on an instance, of a method its class does not have",
         ),
     ),
     valid=(
