@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.analysis import get_analysis
+from auditor.config import load_config
 from auditor.errors import ConfigError
 from auditor.gate import evaluate
 from auditor.imports.analysis import ImportsAnalysis
-from auditor.imports.result import ImportFailure, ImportsResult
-from auditor.registry import get_analysis, load_config
+from auditor.imports.result import CAUSES, ImportFailure, ImportsResult, ImportWrite
 from auditor.reports.templates import html_environment, markdown_environment
 from tests.imports.fixture_project import ProjectFactory, write_project
 
@@ -31,6 +32,21 @@ failures = st.builds(
     message=st.text(max_size=40),
     path=st.text(max_size=20),
     line=st.none() | st.integers(min_value=0, max_value=10_000),
+    cause=st.sampled_from(CAUSES),
+    missing=names | st.just(""),
+    distribution=st.text(max_size=10),
+    reason=st.text(max_size=30),
+)
+writes = st.builds(
+    ImportWrite,
+    module=names | st.just(""),
+    where=st.sampled_from(["project", "cwd", "home"]),
+    path=st.text(min_size=1, max_size=20),
+    action=st.sampled_from(["open", "os.mkdir", "created", "changed"]),
+    blocked=st.booleans(),
+    file=st.text(max_size=20),
+    line=st.none() | st.integers(min_value=0, max_value=10_000),
+    stopped_import=st.booleans(),
 )
 results = st.builds(
     ImportsResult,
@@ -45,6 +61,8 @@ results = st.builds(
     python=st.text(max_size=20),
     preloaded=st.integers(min_value=0, max_value=500),
     notes=st.lists(st.text(max_size=30), max_size=3),
+    writes=st.lists(writes, max_size=3),
+    dependency_sources=st.lists(st.text(max_size=20), max_size=2),
 )
 
 
