@@ -1,17 +1,16 @@
-"""The interface every analysis implements, and the registry that finds them.
+"""The interface every analysis implements (the registry is :mod:`auditor.registry`).
 
-An analysis is a class with a ``name`` (``coverage``, ``imports``, ``mocks``,
-``mutation``), the CLI subcommand that runs it alone, the JSON Schema of its
-own ``[tool.audit.<name>]`` table and of the keys it adds to
-``[tool.audit.gate]``, a ``run`` that fills its result object, and
-``gate_rules`` that turns the gate configuration into :class:`GateRule` data.
-The core (:mod:`auditor.runner`) composes them; nothing else needs to know
-which analyses exist.
+An analysis is a class with a ``name``, the CLI subcommand that runs it
+alone, the JSON Schema of its own ``[tool.audit.<name>]`` table and of the
+keys it adds to ``[tool.audit.gate]``, a ``run`` that fills its result object
+(which declares its metrics and findings, :class:`auditor.model.AnalysisResult`),
+and ``gate_rules`` that turns the gate configuration into :class:`GateRule`
+data. The core (:mod:`auditor.runner`) composes them; nothing else needs to
+know which analyses exist.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -52,6 +51,11 @@ class Analysis(Protocol):
     title: ClassVar[str]
     help: ClassVar[str]
     needs_test_run: ClassVar[bool]
+    needs_coverage: ClassVar[bool]
+    """The single test run must run under coverage when this analysis is selected."""
+    stage_lock: ClassVar[str]
+    """Name of a ``.audit/<stage>`` folder the analysis keeps between audits and
+    that the runner holds under a lock for the whole audit (``""``: none)."""
     config_schema: ClassVar[JSONDict]
     gate_schema: ClassVar[dict[str, JSONDict]]
     result_type: ClassVar[type[Any]]
@@ -63,35 +67,3 @@ class Analysis(Protocol):
     def cli_options(self) -> list[click.Option]:
         """Options of the analysis's own subcommand (stored in ``ctx.options``)."""
         ...
-
-
-# name -> "module:Class". Listing them here (rather than scanning) keeps the
-# order stable and makes a missing analysis an import error, not a silent gap.
-_REGISTRY: dict[str, str] = {
-    "coverage": "auditor.coverage.analysis:CoverageAnalysis",
-    "imports": "auditor.imports.analysis:ImportsAnalysis",
-    "mocks": "auditor.mocks.analysis:MocksAnalysis",
-    "mutation": "auditor.mutation.analysis:MutationAnalysis",
-}
-
-
-def analysis_names() -> list[str]:
-    """All analyses, in the order they run and appear in reports."""
-    return list(_REGISTRY)
-
-
-def get_analysis(name: str) -> Analysis:
-    """An instance of the analysis called ``name`` (``KeyError`` if unknown)."""
-    module_name, _, class_name = _REGISTRY[name].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    instance: Analysis = cls()
-    return instance
-
-
-def all_analyses() -> list[Analysis]:
-    return [get_analysis(name) for name in analysis_names()]
-
-
-def result_type(name: str) -> Any:
-    """The result class of analysis ``name``; it has a ``from_dict`` classmethod."""
-    return get_analysis(name).result_type

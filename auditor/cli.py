@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from auditor import __version__
-from auditor.analysis import analysis_names, get_analysis
-from auditor.config import AuditConfig, load_config
+from auditor.config import AuditConfig
 from auditor.errors import (
     EXIT_GATE_FAILED,
     EXIT_INCOMPLETE,
@@ -32,6 +31,7 @@ from auditor.errors import (
 from auditor.interrupts import handle_sigterm_as_interrupt
 from auditor.model import AuditResult
 from auditor.progress import Progress
+from auditor.registry import analysis_names, get_analysis, load_config
 from auditor.runner import AuditRequest, run_audit
 
 EXIT_CODES_HELP = f"""
@@ -221,9 +221,9 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
 
 def _annotate(result: AuditResult, annotations: str | None) -> None:
     mode = annotations or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none")
-    if mode != "github" or "mocks" not in result.analyses:
+    if mode != "github":
         return
-    from auditor.mocks.annotations import github_annotations
+    from auditor.reports.annotations import github_annotations
 
     for line in github_annotations(result):
         click.echo(line)

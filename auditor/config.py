@@ -18,13 +18,11 @@ from typing import Any
 
 import jsonschema
 
-from auditor.analysis import all_analyses, analysis_names
 from auditor.errors import ConfigError
 from auditor.history_location import PENDING_FILE, server_url_of
+from auditor.schema_parts import COUNT, PERCENT, STRINGS
 
-PERCENT: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 100}
-COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
-STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}}
+__all__ = ["COUNT", "PERCENT", "STRINGS", "AuditConfig", "SchemaParts", "load_config"]
 
 CORE_SCHEMA: dict[str, Any] = {
     "packages": {**STRINGS, "minItems": 1},
@@ -101,24 +99,29 @@ class AuditConfig:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def full_schema() -> dict[str, Any]:
-    """The JSON Schema of the ``[tool.audit]`` table, with every analysis's part."""
-    analyses = all_analyses()
-    gate_props: dict[str, Any] = {}
-    props: dict[str, Any] = json.loads(json.dumps(CORE_SCHEMA))
-    props["analyses"]["items"]["enum"] = analysis_names()
-    from auditor.history.regression import HISTORY_GATE_SCHEMA
+@dataclass(frozen=True)
+class SchemaParts:
+    """What the caller adds to the core schema: the analyses and their tables.
 
-    gate_props.update(HISTORY_GATE_SCHEMA)
-    for analysis in analyses:
-        gate_props.update(analysis.gate_schema)
-        if analysis.config_schema:
-            props[analysis.name] = {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": analysis.config_schema,
-            }
-    props["gate"] = {"type": "object", "additionalProperties": False, "properties": gate_props}
+    ``names`` are the analyses in order; ``sections`` the properties of each
+    analysis's own ``[tool.audit.<name>]`` table; ``gate`` the keys the
+    analyses (and the history) add to ``[tool.audit.gate]``. The registry
+    builds this (:func:`auditor.registry.schema_parts`); this module never
+    imports an analysis, so the configuration sits below them all.
+    """
+
+    names: list[str]
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gate: dict[str, Any] = field(default_factory=dict)
+
+
+def full_schema(parts: SchemaParts) -> dict[str, Any]:
+    """The JSON Schema of the ``[tool.audit]`` table: the core, then ``parts``."""
+    props: dict[str, Any] = json.loads(json.dumps(CORE_SCHEMA))
+    props["analyses"]["items"]["enum"] = list(parts.names)
+    for name, section in parts.sections.items():
+        props[name] = {"type": "object", "additionalProperties": False, "properties": section}
+    props["gate"] = {"type": "object", "additionalProperties": False, "properties": parts.gate}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -153,9 +156,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"[{_table(path[:key_pos])}] {key}: {error.message}"
 
 
-def validate_table(table: dict[str, Any], source: str) -> None:
+def validate_table(table: dict[str, Any], source: str, parts: SchemaParts) -> None:
     """Raise :class:`ConfigError` for the first (most specific) schema violation."""
-    validator = jsonschema.Draft202012Validator(full_schema())
+    validator = jsonschema.Draft202012Validator(full_schema(parts))
     errors = sorted(validator.iter_errors(table), key=lambda e: (len(e.absolute_path), e.message))
     if errors:
         best = jsonschema.exceptions.best_match(errors)
@@ -188,6 +191,8 @@ def load_config(
     root: Path,
     config_file: Path | None = None,
     overrides: dict[str, Any] | None = None,
+    *,
+    parts: SchemaParts,
 ) -> AuditConfig:
     """Build the effective configuration for the project at ``root``.
 
@@ -201,13 +206,13 @@ def load_config(
         )
     table = read_table(config_path)
     source = config_path.name if config_file is None else str(config_file)
-    validate_table(table, source)
+    validate_table(table, source, parts)
     merged = dict(table)
     for key, value in (overrides or {}).items():
         if value is not None:
             merged[key] = value
     if overrides:
-        validate_table(merged, "command line")
+        validate_table(merged, "command line", parts)
     values = {**DEFAULTS, **merged}
     given = (overrides or {}).get("history") is not None
     history_url = server_url_of(values["history"], given_on_command_line=given)
@@ -218,13 +223,13 @@ def load_config(
         tests=list(values["tests"]),
         output=(root / values["output"]).resolve(),
         base=values["base"],
-        analyses=list(values.get("analyses") or analysis_names()),
+        analyses=list(values.get("analyses") or parts.names),
         python=values.get("python"),
         pytest_args=list(values["pytest_args"]),
         test_timeout=float(values["test_timeout"]),
         tolerate_test_failures=bool(values["tolerate_test_failures"]),
         history=(root / (PENDING_FILE if history_url else values["history"])).resolve(),
         gate=dict(values.get("gate", {})),
-        sections={name: dict(values.get(name, {})) for name in analysis_names()},
+        sections={name: dict(values.get(name, {})) for name in parts.names},
         history_url=history_url,
     )

@@ -14,8 +14,12 @@ report never runs anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from auditor.findings import Finding, ranked
+from auditor.metrics import CORE_METRICS, TESTS, Metric
 
 SCHEMA_VERSION = 1
 
@@ -26,21 +30,26 @@ JSONDict = dict[str, Any]
 class AnalysisResult(Protocol):
     """What an analysis hands back. Each analysis has its own dataclass.
 
-    ``headline_metrics`` and ``module_metrics`` are what the history and the
-    weekly review chart: a new analysis appears there by implementing them,
-    without any change to the history code. Keys are stable metric names
-    (e.g. ``line_percent``); values are plain numbers.
+    ``headline_metrics`` and ``module_metrics`` are what the terminal, the
+    reports, the history and the weekly review show: keys are stable metric
+    names (e.g. ``line_percent``), values are :class:`~auditor.metrics.Metric`
+    (value, unit, direction, label), so nothing guesses what a number means
+    from its name. ``report_findings`` is everything the analysis found, in the one
+    shape of :class:`~auditor.findings.Finding`; ``finding_counts`` counts
+    them by rule for the history.
     """
 
     name: ClassVar[str]
 
     def to_dict(self) -> JSONDict: ...
 
-    def headline_metrics(self) -> dict[str, float]: ...
+    def headline_metrics(self) -> dict[str, Metric]: ...
 
-    def module_metrics(self) -> dict[str, dict[str, float]]: ...
+    def module_metrics(self) -> dict[str, dict[str, Metric]]: ...
 
     def finding_counts(self) -> dict[str, int]: ...
+
+    def report_findings(self) -> list[Finding]: ...
 
 
 @dataclass
@@ -217,6 +226,33 @@ class AuditResult:
     gate: GateResult = field(default_factory=GateResult)
     notes: list[str] = field(default_factory=list)
 
+    def metrics(self) -> dict[str, dict[str, Metric]]:
+        """Every headline metric, by analysis (``tests``: the single test run)."""
+        out = {name: a.headline_metrics() for name, a in sorted(self.analyses.items())}
+        if self.test_run is not None:
+            run, specs = self.test_run, CORE_METRICS[TESTS]
+            out[TESTS] = {
+                "suite_seconds": specs["suite_seconds"].of(run.duration_seconds),
+                "tests_total": specs["tests_total"].of(len(run.tests)),
+                "tests_failed": specs["tests_failed"].of(len(run.failed)),
+            }
+        return out
+
+    def report_findings(self) -> list[Finding]:
+        """Every analysis's findings, fix first (:func:`auditor.findings.ranked`)."""
+        return ranked([f for a in self.analyses.values() for f in a.report_findings()])
+
+    def metric_specs(self) -> dict[str, dict[str, JSONDict]]:
+        """The declaration of every metric (headline and module) by analysis, for the history."""
+        specs: dict[str, dict[str, JSONDict]] = {}
+        for name, metrics in self.metrics().items():
+            specs[name] = {metric: m.spec.to_dict() for metric, m in metrics.items()}
+        for name, analysis in sorted(self.analyses.items()):
+            for values in analysis.module_metrics().values():
+                for metric, m in values.items():
+                    specs.setdefault(name, {}).setdefault(metric, m.spec.to_dict())
+        return specs
+
     def to_dict(self) -> JSONDict:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -231,18 +267,29 @@ class AuditResult:
             "analyses": {name: a.to_dict() for name, a in sorted(self.analyses.items())},
             "gate": self.gate.to_dict(),
             "notes": list(self.notes),
+            "metrics": {
+                name: {metric: m.to_dict() for metric, m in sorted(values.items())}
+                for name, values in self.metrics().items()
+            },
+            "metric_specs": self.metric_specs(),
+            "findings": [f.to_dict() for f in self.report_findings()],
         }
 
     @classmethod
-    def from_dict(cls, data: JSONDict) -> AuditResult:
-        """Read a ``report.json`` document back (the inverse of :meth:`to_dict`)."""
-        from auditor.analysis import result_type
+    def from_dict(cls, data: JSONDict, result_types: Mapping[str, Any]) -> AuditResult:
+        """Read a ``report.json`` document back (the inverse of :meth:`to_dict`).
 
+        ``result_types`` maps analysis names to their result classes
+        (:func:`auditor.registry.result_types`); a section of an analysis
+        missing from it is a ``ValueError`` naming it.
+        """
         if data.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"unsupported schema_version {data.get('schema_version')!r}")
         analyses: dict[str, AnalysisResult] = {}
         for name, payload in data.get("analyses", {}).items():
-            analyses[name] = result_type(name).from_dict(payload)
+            if name not in result_types:
+                raise ValueError(f"analysis {name!r} is not installed")
+            analyses[name] = result_types[name].from_dict(payload)
         tests = data.get("tests")
         return cls(
             project=data["project"],

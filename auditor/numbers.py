@@ -71,13 +71,3 @@ def format_percent(value: Fraction | float | int | None) -> str:
     if value is None:
         return "n/a"
     return f"{display_percent(value)}%"
-
-
-def is_percent_metric(name: str) -> bool:
-    """Whether a headline metric is a percentage, by the naming convention.
-
-    Metric names say their unit: ``*_percent``, ``*_score`` (mutation scores),
-    ``*_share`` and ``*_gap`` (differences of percentages) are percentages;
-    everything else is a count or a duration.
-    """
-    return "percent" in name or name.endswith(("_score", "_share", "_gap"))

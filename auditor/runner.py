@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor.analysis import Analysis, get_analysis
+from auditor.analysis import Analysis
 from auditor.config import AuditConfig
 from auditor.context import AuditContext
 from auditor.errors import ConfigError
@@ -32,6 +32,7 @@ from auditor.project import (
     resolve_ref,
     state_dir,
 )
+from auditor.registry import get_analysis
 from auditor.rundir import run_folder
 
 # Extra gate rules computed outside the analyses (e.g. regression against
@@ -106,7 +107,13 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
             from auditor.testrun.runner import run_test_suite
 
             ctx.run_dir = held.enter_context(run_folder(ctx.state_dir))
-            ctx.test_run = run_test_suite(ctx, with_coverage="coverage" in request.analyses)
+            ctx.test_run = run_test_suite(
+                ctx,
+                with_coverage="coverage" in request.analyses,
+                count_assertions=any(
+                    getattr(a, "needs_assertion_counts", False) for a in analyses
+                ),
+            )
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:
             progress.step(f"{analysis.title.lower()}...")

@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditor.config import load_config
 from auditor.context import AuditContext
 from auditor.imports.analysis import ImportsAnalysis
 from auditor.progress import Progress
 from auditor.project import locate_package, tool_environment
+from auditor.registry import load_config
 
 HEAVY = {0: "import kubernetes.client\n", 1: "import jinja2\n", 2: "import jinja2\n",
          3: "import rich.console\n", 4: "from rich.table import Table\n"}  # fmt: skip

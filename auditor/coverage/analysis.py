@@ -29,6 +29,8 @@ class CoverageAnalysis:
     title: ClassVar[str] = "Coverage"
     help: ClassVar[str] = "Line, branch, per-module and changed-lines coverage."
     needs_test_run: ClassVar[bool] = True
+    needs_coverage: ClassVar[bool] = True
+    stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[CoverageResult]] = CoverageResult
     config_schema: ClassVar[JSONDict] = {}
     gate_schema: ClassVar[dict[str, JSONDict]] = {
@@ -49,6 +51,7 @@ class CoverageAnalysis:
         json_file, unparsed = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
         result = read_coverage_json(json_file)
         count_unparsable(result, ctx, env, unparsed)
+        result.module_thresholds = dict(ctx.config.gate.get("modules", {}))
         if ctx.config.base:
             base_commit = resolve_ref(ctx.root, ctx.config.base)
             minimum = int(

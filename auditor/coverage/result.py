@@ -8,9 +8,12 @@ a test checks that they do).
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from auditor.findings import Finding, fingerprint
+from auditor.metrics import HIGHER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
 from auditor.numbers import ratio_percent
 
@@ -161,6 +164,8 @@ class CoverageResult:
     coverage_version: str = ""
     unparsable_files: list[str] = field(default_factory=list)
     """Files that are not valid Python; each is also in ``modules`` (counted as 0%)."""
+    module_thresholds: dict[str, float] = field(default_factory=dict)
+    """``[tool.audit.gate] modules``: glob pattern -> the line coverage a module needs."""
 
     @property
     def total(self) -> ModuleCoverage:
@@ -192,6 +197,7 @@ class CoverageResult:
             "diff": self.diff.to_dict() if self.diff else None,
             "unparsable_files": list(self.unparsable_files),
             "unparsable_count": len(self.unparsable_files),
+            "module_thresholds": dict(self.module_thresholds),
         }
         return data
 
@@ -203,19 +209,106 @@ class CoverageResult:
             diff=DiffCoverage.from_dict(diff) if diff else None,
             coverage_version=data.get("coverage_version", ""),
             unparsable_files=list(data.get("unparsable_files", [])),
+            module_thresholds={k: float(v) for k, v in data.get("module_thresholds", {}).items()},
         )
 
-    def headline_metrics(self) -> dict[str, float]:
-        metrics = {"line_percent": self.line_percent, "branch_percent": self.branch_percent}
+    def headline_metrics(self) -> dict[str, Metric]:
+        metrics = {
+            "line_percent": METRICS["line_percent"].of(self.line_percent),
+            "branch_percent": METRICS["branch_percent"].of(self.branch_percent),
+        }
         if self.diff and self.diff.percent is not None:
-            metrics["changed_lines_percent"] = self.diff.percent
+            metrics["changed_lines_percent"] = METRICS["changed_lines_percent"].of(
+                self.diff.percent
+            )
         return metrics
 
-    def module_metrics(self) -> dict[str, dict[str, float]]:
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        line, branch = METRICS["line_percent"], METRICS["branch_percent"]
         return {
-            path: {"line_percent": m.line_percent, "branch_percent": m.branch_percent}
+            path: {"line_percent": line.of(m.line_percent),
+                   "branch_percent": branch.of(m.branch_percent)}
             for path, m in self.modules.items()
         }
 
+    def report_findings(self) -> list[Finding]:
+        """Uncovered changed lines, modules under their threshold, unparsable files."""
+        found = [_unparsable(path, self.modules.get(path)) for path in self.unparsable_files]
+        for pattern, threshold in sorted(self.module_thresholds.items()):
+            for path, module in sorted(self.modules.items()):
+                if fnmatch.fnmatch(path, pattern) and module.line_percent < threshold:
+                    found.append(_under_threshold(path, module, pattern, threshold))
+        if self.diff is not None:
+            for path, entry in sorted(self.diff.files.items()):
+                found += _uncovered_changed(path, [int(n) for n in entry.get("uncovered", [])])
+        return found
+
     def finding_counts(self) -> dict[str, int]:
         return {}
+
+
+METRICS: dict[str, MetricSpec] = {
+    "line_percent": MetricSpec(PERCENT, HIGHER, "line coverage", headline=1),
+    "branch_percent": MetricSpec(PERCENT, HIGHER, "branch coverage", headline=2),
+    "changed_lines_percent": MetricSpec(PERCENT, HIGHER, "changed-lines coverage"),
+}
+"""Every metric the coverage analysis reports, declared once."""
+
+
+def _unparsable(path: str, module: ModuleCoverage | None) -> Finding:
+    error = module.unparsable if module is not None else ""
+    return Finding(
+        analysis="coverage",
+        rule="unparsable-file",
+        severity="error",
+        path=path,
+        line=0,
+        message=f"not valid Python: {error}" if error else "not valid Python",
+        fingerprint=fingerprint("unparsable-file", path),
+        title="source file that is not valid Python",
+        help="coverage.py could not parse this file, so none of it is measured (it counts "
+        "as 0% covered). Fix the syntax or the encoding, or leave it out of the packages.",
+    )
+
+
+def _under_threshold(path: str, module: ModuleCoverage, pattern: str, threshold: float) -> Finding:
+    return Finding(
+        analysis="coverage",
+        rule="module-under-threshold",
+        severity="error",
+        path=path,
+        line=0,
+        message=f"line coverage {module.line_percent:.2f}% is under the {threshold:g}% "
+        f"required for {pattern}",
+        fingerprint=fingerprint("module-under-threshold", path, pattern),
+        title="module covered less than its threshold",
+        help="[tool.audit.gate] modules sets the line coverage these modules need; add tests "
+        "that run the missing lines (listed in the coverage section of the report).",
+    )
+
+
+def _uncovered_changed(path: str, lines: list[int]) -> list[Finding]:
+    """One finding per run of consecutive uncovered changed lines."""
+    runs: list[list[int]] = []
+    for line in sorted(lines):
+        if runs and line == runs[-1][-1] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return [
+        Finding(
+            analysis="coverage",
+            rule="uncovered-changed-lines",
+            severity="warning",
+            path=path,
+            line=run[0],
+            end_line=run[-1],
+            message=f"{len(run)} changed line(s) that no test runs",
+            # The source is not in the result: the n-th uncovered run of the file
+            # (stable while the change is worked on, not across unrelated edits above).
+            fingerprint=fingerprint("uncovered-changed-lines", path, ordinal),
+            title="changed lines that no test runs",
+            help="These lines changed since the base and no test executed them.",
+        )
+        for ordinal, run in enumerate(runs)
+    ]

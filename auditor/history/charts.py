@@ -1,9 +1,11 @@
 """Charts of the review: matplotlib (Agg) line charts as PNG ``data:`` URIs.
 
-The charts are chosen by data, not by a list of metrics: a few well-known
-groups first (coverage, mutation score with the theater gap, findings per
-rule, import failures, flaky tests, suite duration), then every remaining
-metric grouped by analysis, so a new analysis's metrics are charted without
+The charts are chosen by data and by the metrics' declarations, never by a
+list of metric or analysis names: one chart per analysis and unit of its
+declared metrics (``coverage`` for its percentages, ``imports-count`` for
+its counts...; the core's ``tests`` and ``derived`` metrics last), then the
+findings per rule of each analysis, then the metrics nobody declared
+(``other-<analysis>``). A new analysis's metrics are charted without
 touching this module. A chart with no measured value is left out.
 
 The x axis is the run sequence (labelled with run id and date), which stays
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import matplotlib
@@ -23,8 +24,8 @@ matplotlib.use("Agg")  # no display, no network: plain raster output
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from auditor.history.metrics import FLAKY_TESTS, THEATER_GAP
 from auditor.history.review import Review, Series
+from auditor.metrics import COUNT, DERIVED, PERCENT, SECONDS, TESTS
 
 MetricKey = tuple[str, str]
 
@@ -44,61 +45,40 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def _is(*keys: MetricKey) -> Callable[[MetricKey], bool]:
-    return lambda key: key in keys
-
-
-# (id, title, unit, which series). Order is the order in the review.
-_GROUPS: list[tuple[str, str, str, Callable[[MetricKey], bool]]] = [
-    (
-        "coverage",
-        "Line and branch coverage",
-        "%",
-        _is(("coverage", "line_percent"), ("coverage", "branch_percent")),
-    ),
-    (
-        "mutation",
-        "Mutation score and the theater gap (line coverage − mutation score)",
-        "%",
-        _is(("mutation", "mutation_score"), THEATER_GAP),
-    ),
-    (
-        "imports",
-        "Import failures and cycles",
-        "count",
-        _is(("imports", "import_failures"), ("imports", "import_cycles")),
-    ),
-    ("flaky", "Flaky tests", "count", _is(FLAKY_TESTS)),
-    ("duration", "Suite duration", "seconds", _is(("tests", "suite_seconds"))),
-]
-# Findings of these analyses are already charted as metrics above.
-_FINDINGS_CHARTED_ELSEWHERE = {"mutation", "imports"}
+_UNIT_AXIS = {PERCENT: "%", COUNT: "count", SECONDS: "seconds"}
+_CORE_LAST = {TESTS: 1, DERIVED: 2}
 
 
 def plan_charts(review: Review) -> list[Chart]:
     """Decide the charts (without rendering them)."""
+    measured = {key: s for key, s in sorted(review.series.items()) if s.measured}
+    declared: dict[tuple[str, str], list[Series]] = {}
+    undeclared: dict[str, list[Series]] = {}
+    for (analysis, _), series in measured.items():
+        if series.spec is None:
+            undeclared.setdefault(analysis, []).append(series)
+        else:
+            declared.setdefault((analysis, series.spec.unit), []).append(series)
     charts: list[Chart] = []
-    used: set[MetricKey] = set()
-    measured = {key: s for key, s in review.series.items() if s.measured}
-    for chart_id, title, unit, wanted in _GROUPS:
-        chosen = [s for key, s in sorted(measured.items()) if wanted(key)]
-        used |= {(s.analysis, s.metric) for s in chosen}
-        if chosen:
-            charts.append(Chart(chart_id, title, unit, chosen))
+    units_of: dict[str, int] = {}
+    for analysis, _ in declared:
+        units_of[analysis] = units_of.get(analysis, 0) + 1
+    order = sorted(declared, key=lambda k: (_CORE_LAST.get(k[0], 0), k[0], k[1] != PERCENT, k[1]))
+    for analysis, unit in order:
+        chosen = declared[(analysis, unit)]
+        chart_id = analysis if units_of[analysis] == 1 or unit == PERCENT else f"{analysis}-{unit}"
+        labels = ", ".join(s.spec.label for s in chosen if s.spec)
+        charts.append(Chart(chart_id, f"{analysis}: {labels}", _UNIT_AXIS[unit], chosen))
     by_analysis: dict[str, list[Series]] = {}
     for key, series in sorted(review.finding_series.items()):
-        if key[0] not in _FINDINGS_CHARTED_ELSEWHERE and series.measured:
+        if series.measured:
             by_analysis.setdefault(key[0], []).append(series)
     for analysis, chosen in by_analysis.items():
         charts.append(
             Chart(f"findings-{analysis}", f"Findings by rule: {analysis}", "count", chosen)
         )
-    rest: dict[str, list[Series]] = {}
-    for key, series in sorted(measured.items()):
-        if key not in used:
-            rest.setdefault(key[0], []).append(series)
-    for analysis, chosen in rest.items():
-        charts.append(Chart(f"other-{analysis}", f"Other metrics: {analysis}", "", chosen))
+    for analysis, chosen in undeclared.items():
+        charts.append(Chart(f"other-{analysis}", f"Undeclared metrics: {analysis}", "", chosen))
     return charts
 
 

@@ -22,11 +22,12 @@ from typing import Any
 
 import click
 
-from auditor.config import AuditConfig, load_config
+from auditor.config import AuditConfig
 from auditor.errors import UsageError
 from auditor.history.url import PENDING_FILE, HistoryTarget, ServerURL, env_url, target_from
 from auditor.output_folder import claim
 from auditor.project import find_project_root
+from auditor.registry import load_config
 
 _HISTORY_HELP = (
     "History: a SQLite file or a postgresql:// URL (default: AUDIT_HISTORY_URL, "

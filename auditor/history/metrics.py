@@ -1,69 +1,64 @@
-"""What the history knows about metric names: direction, display, derived metrics.
+"""What the history knows about metrics: their declarations, and the derived ones.
 
-Metrics are whatever the analyses' ``headline_metrics`` return, so nothing
-here lists them. Two conventions on names are enough:
+Metrics are whatever the analyses' ``headline_metrics`` return, each with its
+declaration (:class:`auditor.metrics.MetricSpec`: unit, direction, label).
+The stored ``report.json`` of a run keeps those declarations
+(``metric_specs``); the review, the charts and ``no_regression`` read them
+from there, and a metric without a declaration has no direction: it is never
+called better or worse, and ``no_regression`` refuses it.
 
-- *direction*: a metric is "higher is better" unless its name ends with one
-  of :data:`LOWER_IS_BETTER_SUFFIXES` (``import_failures``, ``suite_seconds``,
-  ``theater_gap``, ``*_count``...). A regression is a move in the bad direction.
-- *display*: values are shown and compared with the project's one rounding
-  rule (:func:`auditor.numbers.display_percent`, floor to 2 decimals), so the
-  regression gate compares the numbers a reader sees.
-
-The one derived metric is the *theater gap*: line coverage minus mutation
-score, the share of executed code whose behaviour no test checks.
+Values are shown and compared with the project's one rounding rule
+(:func:`auditor.metrics.shown`), so the regression gate compares the numbers a
+reader sees. The derived metrics (the theater gap, flaky tests) are declared
+in :data:`auditor.metrics.CORE_METRICS`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from collections.abc import Iterable
 
-from auditor.model import JSONDict
-from auditor.numbers import display_percent, exact_percent
-
-LOWER_IS_BETTER_SUFFIXES = (
-    "_failures",
-    "_failed",
-    "_cycles",
-    "_seconds",
-    "_count",
-    "_gap",
-    "_survived",
-    "_survivors",
-    "_findings",
-    "flaky_tests",
+from auditor.metrics import (
+    CORE_METRICS,
+    FLAKY_TESTS,
+    THEATER_GAP,
+    MetricSpec,
+    shown,
+    theater_gap,
 )
+from auditor.model import JSONDict
 
-DERIVED = "derived"
-THEATER_GAP = (DERIVED, "theater_gap")
-FLAKY_TESTS = (DERIVED, "flaky_tests")
+__all__ = ["FLAKY_TESTS", "THEATER_GAP", "MetricKey", "Specs", "shown"]
 
-
-def higher_is_better(metric: str) -> bool:
-    return not metric.endswith(LOWER_IS_BETTER_SUFFIXES)
+MetricKey = tuple[str, str]
+Specs = dict[MetricKey, MetricSpec]
 
 
-def shown(value: float) -> Decimal:
-    """The displayed value of a metric (2 decimals, floored, as every report shows)."""
-    return display_percent(exact_percent(value))
+def core_specs() -> Specs:
+    """The declarations of the core's own metrics (the test run, the derived ones)."""
+    return {(a, m): spec for a, metrics in CORE_METRICS.items() for m, spec in metrics.items()}
 
 
-def shown_delta(current: float, previous: float) -> Decimal:
-    """Change between two displayed values (positive = the number went up)."""
-    return shown(current) - shown(previous)
+def document_specs(report: JSONDict) -> Specs:
+    """The metric declarations a ``report.json`` document carries (``metric_specs``)."""
+    specs: Specs = {}
+    for analysis, metrics in (report.get("metric_specs") or {}).items():
+        for metric, data in (metrics or {}).items():
+            try:
+                specs[(analysis, metric)] = MetricSpec.from_dict(data)
+            except (KeyError, TypeError, ValueError):
+                continue  # a malformed declaration is no declaration
+    return specs
 
 
-def is_improvement(metric: str, delta: Decimal) -> bool | None:
-    """True/False for a move in the good/bad direction, None for no move."""
-    if delta == 0:
-        return None
-    return (delta > 0) == higher_is_better(metric)
+def merged_specs(reports: Iterable[JSONDict]) -> Specs:
+    """Declarations of several documents (later ones win) over the core's."""
+    specs = core_specs()
+    for report in reports:
+        specs.update(document_specs(report))
+    return specs
 
 
-def find_metric(
-    metrics: dict[tuple[str, str], float], name: str
-) -> tuple[tuple[str, str], float] | None:
+def find_metric(metrics: dict[MetricKey, float], name: str) -> tuple[MetricKey, float] | None:
     """Look a metric up by ``analysis.metric`` or by bare name (first analysis in order)."""
     analysis, _, metric = name.rpartition(".")
     for key in sorted(metrics):
@@ -72,38 +67,21 @@ def find_metric(
     return None
 
 
-def with_derived(metrics: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+def with_derived(metrics: dict[MetricKey, float]) -> dict[MetricKey, float]:
     """Add the theater gap when both line coverage and a mutation score are known."""
     out = dict(metrics)
     line = find_metric(metrics, "line_percent")
     score = find_metric(metrics, "mutation_score")
-    if line and score:
-        out[THEATER_GAP] = line[1] - score[1]
+    gap = theater_gap(line[1] if line else None, score[1] if score else None)
+    if gap is not None:
+        out[THEATER_GAP] = gap
     return out
 
 
-def report_metrics(report: JSONDict) -> dict[tuple[str, str], float]:
-    """Headline metrics of a ``report.json`` document, as the history would record them.
-
-    Each analysis section is read back through its registered result type;
-    a section of an analysis this installation does not know is left out.
-    """
-    from auditor.analysis import result_type
-
-    metrics: dict[tuple[str, str], float] = {}
-    for name, payload in sorted((report.get("analyses") or {}).items()):
-        try:
-            result: Any = result_type(name).from_dict(payload)
-        except (KeyError, ImportError):
-            continue
-        for metric, value in result.headline_metrics().items():
-            metrics[(name, metric)] = float(value)
-    tests = report.get("tests")
-    if tests:
-        outcomes = [t.get("outcome") for t in tests.get("tests", [])]
-        metrics[("tests", "suite_seconds")] = float(tests.get("duration_seconds", 0.0))
-        metrics[("tests", "tests_total")] = float(len(outcomes))
-        metrics[("tests", "tests_failed")] = float(
-            sum(1 for o in outcomes if o in ("failed", "error"))
-        )
-    return metrics
+def report_metrics(report: JSONDict) -> dict[MetricKey, float]:
+    """Headline metrics of a ``report.json`` document, as the history records them."""
+    return {
+        (analysis, metric): float(data["value"])
+        for analysis, metrics in sorted((report.get("metrics") or {}).items())
+        for metric, data in sorted(metrics.items())
+    }

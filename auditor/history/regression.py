@@ -8,21 +8,24 @@ allows at most N tests that both passed and failed on the current commit
 
 With no history, or no run on the baseline branch, or a baseline that did
 not measure the metric, the rule is *skipped* (never passed) and its reason
-says why. Every evaluated rule names the baseline run (id, commit, date).
+says why. Which way is worse comes from the metric's declaration in the
+current report (``metric_specs``); a metric without one is skipped too.
+Every evaluated rule names the baseline run (id, commit, date).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from auditor.config import COUNT
 from auditor.history.backends import exists, opened
-from auditor.history.metrics import find_metric, higher_is_better, report_metrics, shown
+from auditor.history.metrics import Specs, find_metric, merged_specs, report_metrics
 from auditor.history.postgres import HistoryUnreachable
 from auditor.history.queries import RunSummary, flaky_findings, flaky_from_history, latest_run
 from auditor.history.store import HistoryStore
 from auditor.history.url import HistoryTarget
+from auditor.metrics import gain, shown
 from auditor.model import JSONDict, RuleResult
+from auditor.schema_parts import COUNT
 
 DEFAULT_BASELINE_BRANCH = "main"
 
@@ -57,10 +60,11 @@ def regression_rules(
         return []
     branch = str(gate_config.get("baseline_branch") or DEFAULT_BASELINE_BRANCH)
     current = report_metrics(report)
+    specs = merged_specs([report])
     if not exists(history_path):
         missing = f"no history at {history_path}"
         return _without_history(
-            (f"{missing} yet", missing), tolerances, max_flaky, branch, current, report
+            (f"{missing} yet", missing), tolerances, max_flaky, branch, (current, specs), report
         )
     try:
         with opened(history_path, create=False) as store:
@@ -68,7 +72,9 @@ def regression_rules(
             project = str(report.get("project")) if store.shared else None
             baseline = latest_run(store, branch, project)
             rules = [
-                _regression_rule(name, float(tol), branch, current, baseline, history_path)
+                _regression_rule(
+                    name, float(tol), branch, (current, specs), baseline, history_path
+                )
                 for name, tol in tolerances.items()
             ]
             if max_flaky is not None:
@@ -77,7 +83,9 @@ def regression_rules(
         # The server went away while the suite ran: the run itself goes to the
         # local fallback; the comparison cannot be made, so it is skipped (never passed).
         reasons = (f"{exc.message}; not compared", exc.message)
-        return _without_history(reasons, tolerances, max_flaky, branch, current, report)
+        return _without_history(
+            reasons, tolerances, max_flaky, branch, (current, specs), report
+        )
     return rules
 
 
@@ -86,7 +94,7 @@ def _without_history(
     tolerances: dict[str, float],
     max_flaky: Any,
     branch: str,
-    current: dict[tuple[str, str], float],
+    current: Measured,
     report: JSONDict,
 ) -> list[RuleResult]:
     rules = [
@@ -98,18 +106,24 @@ def _without_history(
     return rules
 
 
-def _description(name: str, tolerance: float, branch: str) -> str:
-    worse = "drop" if higher_is_better(name.rpartition(".")[2]) else "rise"
+Measured = tuple[dict[tuple[str, str], float], Specs]
+"""The current run's metrics and their declarations."""
+
+
+def _description(name: str, tolerance: float, branch: str, current: Measured) -> str:
+    found = find_metric(current[0], name)
+    spec = current[1].get(found[0]) if found else None
+    worse = "change" if spec is None else ("drop" if spec.higher_is_better else "rise")
     return f"{name} may {worse} at most {tolerance:g} points against the latest {branch} run"
 
 
 def _skipped_regression(
-    name: str, tolerance: float, branch: str, current: dict[tuple[str, str], float], reason: str
+    name: str, tolerance: float, branch: str, current: Measured, reason: str
 ) -> RuleResult:
-    found = find_metric(current, name)
+    found = find_metric(current[0], name)
     return RuleResult(
         id=f"no_regression.{name}",
-        description=_description(name, tolerance, branch),
+        description=_description(name, tolerance, branch, current),
         comparison=">=",
         threshold=-float(tolerance),
         measured=None,
@@ -123,7 +137,7 @@ def _regression_rule(
     name: str,
     tolerance: float,
     branch: str,
-    current: dict[tuple[str, str], float],
+    current: Measured,
     baseline: RunSummary | None,
     history_path: HistoryTarget,
 ) -> RuleResult:
@@ -135,7 +149,7 @@ def _regression_rule(
             current,
             f"no baseline: no run on branch {branch!r} in {history_path}",
         )
-    found = find_metric(current, name)
+    found = find_metric(current[0], name)
     if found is None:
         return _skipped_regression(
             name,
@@ -155,14 +169,19 @@ def _regression_rule(
             f"baseline {describe_run(baseline)} did not measure {key[0]}.{key[1]}",
         )
     # The change in the good direction, compared as displayed (2 decimals).
-    change = shown(now) - shown(before)
-    if not higher_is_better(key[1]):
-        change = -change
+    change = gain(current[1].get(key), shown(now) - shown(before))
+    if change is None:
+        return _skipped_regression(
+            name, tolerance, branch, current,
+            f"{key[0]}.{key[1]} declares no direction (higher or lower is better)",
+        )
     ok = change >= -shown(tolerance)
     verb = "improved" if change > 0 else ("unchanged" if change == 0 else "worsened")
     return RuleResult(
         id=f"no_regression.{name}",
-        description=f"{_description(name, tolerance, branch)}: baseline {describe_run(baseline)}",
+        description=(
+            f"{_description(name, tolerance, branch, current)}: baseline {describe_run(baseline)}"
+        ),
         comparison=">=",
         threshold=-float(tolerance),
         measured=float(change),

@@ -3,8 +3,8 @@
 The templates (``reports/templates/review.{html,md}.j2``) get a view model of
 already-formatted text, so that both formats show identical numbers and the
 templates stay free of arithmetic. Values use the project's one rounding rule
-(floor to 2 decimals); a metric whose name contains ``percent`` or ``score``
-is shown with ``%``.
+(floor to 2 decimals), in the unit each metric declares (``%`` for a
+percentage, a plain number for a count, ``s`` for seconds).
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from auditor.history.charts import Chart, make_charts
 from auditor.history.metrics import shown
 from auditor.history.review import MetricChange, Review
 from auditor.history.verdict import verdict
-from auditor.numbers import is_percent_metric
+from auditor.metrics import COUNT, PERCENT, MetricSpec, format_value
 from auditor.reports.templates import html_environment, markdown_environment
 
 
-def value_text(metric: str, value: float | None) -> str:
+def value_text(spec: MetricSpec | None, value: float | None) -> str:
+    """A value in its declared unit; a metric without a declaration as a plain number."""
     if value is None:
         return "n/a"
-    if is_percent_metric(metric):
-        return f"{shown(value)}%"
+    if spec is not None and spec.unit in (PERCENT, COUNT):
+        return format_value(value, spec.unit)
     # Counts stay counts ("3", not "3.00"); other numbers use the rounding rule.
     return str(int(value)) if float(value).is_integer() else f"{shown(value)}"
 
@@ -60,11 +61,12 @@ def _change_row(change: MetricChange) -> dict[str, str]:
     return {
         "analysis": change.analysis,
         "metric": change.metric,
-        "start": value_text(change.metric, change.start),
-        "end": value_text(change.metric, change.end),
+        "label": change.spec.label if change.spec else change.metric,
+        "start": value_text(change.spec, change.start),
+        "end": value_text(change.spec, change.end),
         "delta": delta_text(change.delta),
         "trend": trend(change.improved, change.delta),
-        "direction": "higher is better" if change.higher_is_better else "lower is better",
+        "direction": change.direction,
     }
 
 
@@ -85,7 +87,7 @@ def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, A
                         "run": f"#{run.id}",
                         "created": run.created[:19].replace("T", " "),
                         "commit": run.short_commit,
-                        "values": [value_text(s.metric, s.points[i][1]) for s in chart.series],
+                        "values": [value_text(s.spec, s.points[i][1]) for s in chart.series],
                     }
                     for i, run in enumerate(runs)
                 ],

@@ -9,9 +9,12 @@ kill no mutant and flaky tests. Charts and the written verdict are made from
 this object (:mod:`auditor.history.charts`, :mod:`auditor.history.verdict`).
 
 "Start of the period" is the first run in the period; "now" is the last.
-Detail lists are read generically from the stored ``report.json`` documents:
-``analyses.<name>.findings`` for every analysis that has such a list,
-``analyses.mutation.survivors`` and ``analyses.mutation.tests_killing_nothing``.
+Whether a change is better or worse comes from the metric's declaration
+(stored with each run's ``report.json``: ``metric_specs``), never from its
+name. Detail lists are read generically from the stored documents: the
+findings contract (``findings``, matched by fingerprint, so a finding that
+moved is not new), the surviving mutants among them (matched by their stable
+identity) and ``analyses.mutation.tests_killing_nothing``.
 """
 
 from __future__ import annotations
@@ -24,13 +27,8 @@ from decimal import Decimal
 from typing import Any
 
 from auditor.errors import UsageError
-from auditor.history.metrics import (
-    FLAKY_TESTS,
-    higher_is_better,
-    is_improvement,
-    shown,
-    with_derived,
-)
+from auditor.findings import SURVIVING_MUTANT
+from auditor.history.metrics import FLAKY_TESTS, Specs, merged_specs, with_derived
 from auditor.history.queries import (
     FlakyTest,
     RunSummary,
@@ -42,6 +40,7 @@ from auditor.history.queries import (
     report_document,
 )
 from auditor.history.store import HistoryStore
+from auditor.metrics import MetricSpec, is_improvement, shown
 from auditor.model import JSONDict
 
 MetricKey = tuple[str, str]
@@ -77,6 +76,7 @@ class MetricChange:
     metric: str
     start: float | None
     end: float | None
+    spec: MetricSpec | None = None  # None: not declared, so neither better nor worse
 
     @property
     def delta(self) -> Decimal | None:
@@ -87,11 +87,13 @@ class MetricChange:
     @property
     def improved(self) -> bool | None:
         delta = self.delta
-        return None if delta is None else is_improvement(self.metric, delta)
+        return None if delta is None else is_improvement(self.spec, delta)
 
     @property
-    def higher_is_better(self) -> bool:
-        return higher_is_better(self.metric)
+    def direction(self) -> str:
+        if self.spec is None:
+            return "direction not declared"
+        return "higher is better" if self.spec.higher_is_better else "lower is better"
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Series:
     analysis: str
     metric: str
     points: list[tuple[RunSummary, float | None]]
+    spec: MetricSpec | None = None
 
     @property
     def label(self) -> str:
@@ -145,6 +148,7 @@ class Review:
     runs: list[RunSummary]
     project: str | None = None  # None: every run of the history (a one-project file)
     series: dict[MetricKey, Series] = field(default_factory=dict)
+    specs: Specs = field(default_factory=dict)
     finding_series: dict[MetricKey, Series] = field(default_factory=dict)
     changes: list[MetricChange] = field(default_factory=list)
     module_regressions: list[ModuleChange] = field(default_factory=list)
@@ -182,16 +186,25 @@ def build_review(
     _add_flaky_counts(store, runs)
     per_run = {run.id: with_derived(run.metrics) for run in runs}
     keys = sorted({key for metrics in per_run.values() for key in metrics})
-    for key in keys:
-        review.series[key] = Series(key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs])
-    review.finding_series = _finding_series(store, runs)
     start, end = runs[0], runs[-1]
+    start_doc, end_doc = report_document(store, start.id), report_document(store, end.id)
+    review.specs = _declarations(store, runs, [start_doc, end_doc], keys)
+    for key in keys:
+        review.series[key] = Series(
+            key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs], review.specs.get(key)
+        )
+    review.finding_series = _finding_series(store, runs)
     review.changes = [
-        MetricChange(key[0], key[1], _first(review.series[key]), per_run[end.id].get(key))
+        MetricChange(
+            key[0],
+            key[1],
+            _first(review.series[key]),
+            per_run[end.id].get(key),
+            review.specs.get(key),
+        )
         for key in keys
     ]
-    review.module_regressions = _module_regressions(store, start, end)
-    start_doc, end_doc = report_document(store, start.id), report_document(store, end.id)
+    review.module_regressions = _module_regressions(store, start, end, review.specs)
     review.new_survivors = _new_survivors(start_doc, end_doc) if start is not end else []
     review.new_findings = _new_findings(start_doc, end_doc) if start is not end else []
     start_tests, end_tests = outcomes_of_run(store, start.id), outcomes_of_run(store, end.id)
@@ -207,6 +220,20 @@ def build_review(
         review.new_tests = sorted(set(end_tests) - set(start_tests))
         review.new_tests_with_findings = _findings_of_tests(end_doc, set(review.new_tests))
     return review
+
+
+def _declarations(
+    store: HistoryStore, runs: list[RunSummary], docs: list[JSONDict], keys: list[MetricKey]
+) -> Specs:
+    """The declarations of ``keys``: from the first and last runs' documents, then
+    from the runs in between (newest first) for a metric measured only there."""
+    specs = merged_specs(docs)
+    for run in reversed(runs[1:-1]):
+        if all(key in specs for key in keys):
+            break
+        found = merged_specs([report_document(store, run.id)])
+        specs.update({key: spec for key, spec in found.items() if key not in specs})
+    return specs
 
 
 def _first(series: Series) -> float | None:
@@ -253,13 +280,15 @@ def _finding_series(store: HistoryStore, runs: list[RunSummary]) -> dict[MetricK
 
 
 def _module_regressions(
-    store: HistoryStore, start: RunSummary, end: RunSummary
+    store: HistoryStore, start: RunSummary, end: RunSummary, specs: Specs
 ) -> list[ModuleChange]:
     if start is end:
         return []
     before, after = module_metrics(store, start.id), module_metrics(store, end.id)
     changes = [
-        ModuleChange(analysis, metric, before[key], value, module=module)
+        ModuleChange(
+            analysis, metric, before[key], value, specs.get((analysis, metric)), module=module
+        )
         for key, value in after.items()
         if key in before
         for analysis, module, metric in [key]
@@ -268,14 +297,6 @@ def _module_regressions(
     # Most regressed first: the size of the move in the bad direction.
     worse.sort(key=lambda c: (-abs(c.delta or Decimal(0)), c.analysis, c.module, c.metric))
     return worse[:TOP_N]
-
-
-def _identity(item: Any, fields: tuple[str, ...]) -> str:
-    if isinstance(item, dict):
-        present = [str(item.get(f)) for f in fields if item.get(f) is not None]
-        if present:
-            return "|".join(present)
-    return repr(item)
 
 
 def _text(item: Any, *names: str) -> str:
@@ -287,69 +308,50 @@ def _text(item: Any, *names: str) -> str:
     return ""
 
 
-def _location(item: Any) -> str:
-    path = _text(item, "path", "file", "module")
-    line = item.get("line") if isinstance(item, dict) else None
-    return f"{path}:{line}" if path and line else path
+def _contract_findings(doc: JSONDict) -> list[JSONDict]:
+    """The document's findings (the one contract), active ones only."""
+    return [
+        f for f in doc.get("findings") or [] if isinstance(f, dict) and not f.get("suppressed")
+    ]
 
 
-_SURVIVOR_IDENTITY = ("id",)
-# Line numbers move when code above changes: a finding is "new" by what and where, not line.
-_FINDING_IDENTITY = ("analysis", "rule", "path", "file", "test", "nodeid", "function", "message")
+def _new(start: JSONDict, end: JSONDict, survivors: bool) -> list[DetailItem]:
+    """Findings of ``end`` whose fingerprint ``start`` does not have.
+
+    Fingerprints are content-based (a surviving mutant's is its stable
+    identity), so code that moved brings no "new" finding and hides none.
+    """
+    old = {(f.get("analysis"), f.get("fingerprint")) for f in _contract_findings(start)}
+    return [
+        DetailItem(
+            str(f.get("analysis", "")),
+            "survived mutant" if survivors else str(f.get("rule", "finding")),
+            f"{f.get('path', '')}:{f['line']}" if f.get("line") else str(f.get("path", "")),
+            str(f.get("message", "")),
+            test=str(f.get("test", "")),
+        )
+        for f in _contract_findings(end)
+        if (f.get("analysis"), f.get("fingerprint")) not in old
+        and (f.get("rule") == SURVIVING_MUTANT) == survivors
+    ]
 
 
 def _new_survivors(start: JSONDict, end: JSONDict) -> list[DetailItem]:
-    def survivors(doc: JSONDict) -> list[Any]:
-        return list(((doc.get("analyses") or {}).get("mutation") or {}).get("survivors") or [])
-
-    old = {_identity(s, _SURVIVOR_IDENTITY) for s in survivors(start)}
-    return [
-        DetailItem(
-            "mutation",
-            "survived mutant",
-            _location(s),
-            _text(s, "diff", "mutated", "id"),
-            test=_text(s, "function"),
-        )
-        for s in survivors(end)
-        if _identity(s, _SURVIVOR_IDENTITY) not in old
-    ]
-
-
-def _findings_lists(doc: JSONDict) -> list[tuple[str, Any]]:
-    found = []
-    for name, section in sorted((doc.get("analyses") or {}).items()):
-        if isinstance(section, dict) and isinstance(section.get("findings"), list):
-            found += [(name, item) for item in section["findings"]]
-    return found
+    return _new(start, end, survivors=True)
 
 
 def _new_findings(start: JSONDict, end: JSONDict) -> list[DetailItem]:
-    def key(name: str, item: Any) -> str:
-        return name + "|" + _identity(item, _FINDING_IDENTITY)
-
-    old = {key(n, i) for n, i in _findings_lists(start)}
-    return [
-        DetailItem(
-            name,
-            _text(item, "rule", "kind", "code") or "finding",
-            _location(item),
-            _text(item, "message", "description", "text"),
-            test=_text(item, "test", "nodeid", "function"),
-        )
-        for name, item in _findings_lists(end)
-        if key(name, item) not in old
-    ]
+    return _new(start, end, survivors=False)
 
 
 def _findings_of_tests(doc: JSONDict, nodeids: set[str]) -> dict[str, list[str]]:
     """``rule -> [new tests with a finding of that rule]`` (for the verdict)."""
     by_rule: dict[str, set[str]] = defaultdict(set)
-    for _, item in _findings_lists(doc):
-        test = _text(item, "nodeid", "test")
+    for item in _contract_findings(doc):
+        test = _text(item, "test")
         hits = {n for n in nodeids if test and (n == test or n.endswith("::" + test))}
         for nodeid in hits:
-            by_rule[_text(item, "rule", "kind", "code") or "finding"].add(nodeid)
+            by_rule[_text(item, "rule") or "finding"].add(nodeid)
     return {rule: sorted(tests) for rule, tests in sorted(by_rule.items())}
 
 

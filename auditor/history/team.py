@@ -62,7 +62,7 @@ class ProjectRow:
             if change is None or change.end is None:
                 cells.append("n/a")
             else:
-                cells.append(f"{value_text(metric, change.end)} ({delta_text(change.delta)})")
+                cells.append(f"{value_text(change.spec, change.end)} ({delta_text(change.delta)})")
         cells += [str(self.worse), str(self.flaky)]
         return cells
 

@@ -3,7 +3,9 @@
 It names the headline numbers with their change over the period, says
 whether the theater gap (line coverage minus mutation score) grew or
 shrank, and summarises regressions, new tests with findings, import
-failures and flaky tests. Every number in it comes from the
+failures and flaky tests. Which metrics make the headline, and which say
+an alarm sentence, is declared with each metric (``MetricSpec.headline``,
+``MetricSpec.alarm``); nothing here names an analysis. Every number in it comes from the
 :class:`~auditor.history.review.Review`; nothing is invented.
 """
 
@@ -13,14 +15,13 @@ from decimal import Decimal
 
 from auditor.history.metrics import THEATER_GAP, shown
 from auditor.history.review import MetricChange, Review
+from auditor.metrics import PERCENT, format_value
 
-# Friendly names of well-known metrics, in the order the verdict tells them.
-# Presentation only: metrics not listed here still appear in every table.
-HEADLINES: list[tuple[str, str, str]] = [
-    ("coverage", "line_percent", "line coverage"),
-    ("coverage", "branch_percent", "branch coverage"),
-    ("mutation", "mutation_score", "mutation score"),
-]
+
+def headlines(review: Review) -> list[MetricChange]:
+    """The changes of the metrics declared ``headline``, in their declared order."""
+    chosen = [c for c in review.changes if c.spec is not None and c.spec.headline]
+    return sorted(chosen, key=lambda c: (c.spec.headline if c.spec else 0, c.analysis, c.metric))
 
 
 def _signed(delta: Decimal) -> str:
@@ -47,11 +48,11 @@ def verdict(review: Review) -> list[str]:
         where = f" on {review.branch}" if review.branch else ""
         return [f"No audit runs{where} since {review.since[:10]}: nothing to review."]
     sentences: list[str] = []
-    parts = []
-    for analysis, metric, label in HEADLINES:
-        change = review.change(analysis, metric)
-        if change is not None and change.end is not None:
-            parts.append(_headline(change, label))
+    parts = [
+        _headline(c, c.spec.label, c.spec.unit == PERCENT)
+        for c in headlines(review)
+        if c.end is not None and c.spec is not None
+    ]
     headline = ", ".join(parts) if parts else "no coverage or mutation metrics recorded"
     gap = review.change(*THEATER_GAP)
     if gap is not None and gap.delta is not None and gap.end is not None:
@@ -85,9 +86,10 @@ def verdict(review: Review) -> list[str]:
             )
         else:
             sentences.append(f"{len(review.new_tests)} new tests, none with findings.")
-    imports = review.change("imports", "import_failures")
-    if imports is not None and imports.end:
-        sentences.append(f"{int(imports.end)} modules fail to import.")
+    for change in review.changes:
+        if change.spec is not None and change.spec.alarm and change.end:
+            value = format_value(change.end, change.spec.unit)
+            sentences.append(change.spec.alarm.replace("{value}", value))
     if review.new_survivors:
         sentences.append(f"{len(review.new_survivors)} new surviving mutants.")
     flaky = sorted({f.nodeid for f in review.flaky})

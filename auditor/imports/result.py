@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from auditor.findings import Finding, fingerprint
+from auditor.metrics import COUNT, HIGHER, LOWER, SECONDS, Metric, MetricSpec
 from auditor.model import JSONDict
 
 FIRST_PARTY = "first-party"
@@ -214,14 +216,14 @@ class ImportsResult:
             dependency_sources=[str(s) for s in data.get("dependency_sources", [])],
         )
 
-    def headline_metrics(self) -> dict[str, float]:
+    def headline_metrics(self) -> dict[str, Metric]:
         """The gated failures and cycles always; the ungated causes and writes when present.
 
         Leaving zeros of the ungated kinds out keeps the totals line of every
         report to what matters on most projects.
         """
         counts = self.cause_counts()
-        metrics = {
+        values = {
             "modules_checked": float(self.modules_checked),
             "import_failures": float(len(self.gated_failures)),
         }
@@ -231,12 +233,20 @@ class ImportsResult:
             "import_platform_failures": counts[PLATFORM],
             "import_write_findings": len(self.writes),
         }
-        metrics.update({name: float(n) for name, n in optional.items() if n})
-        metrics["import_cycles"] = float(len(self.cycles))
-        return metrics
+        values.update({name: float(n) for name, n in optional.items() if n})
+        values["import_cycles"] = float(len(self.cycles))
+        return {name: METRICS[name].of(value) for name, value in values.items()}
 
-    def module_metrics(self) -> dict[str, dict[str, float]]:
-        return {m: {"import_seconds": s} for m, s in self.import_seconds.items()}
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        spec = METRICS["import_seconds"]
+        return {m: {"import_seconds": spec.of(s)} for m, s in self.import_seconds.items()}
+
+    def report_findings(self) -> list[Finding]:
+        """Import failures, writes at import and cycles, in the findings contract."""
+        found = [_failure_finding(f) for f in self.failures]
+        found += [_write_finding(w) for w in self.writes]
+        found += [_cycle_finding(c) for c in self.cycles]
+        return found
 
     def finding_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -246,3 +256,79 @@ class ImportsResult:
         if self.writes:
             counts["import-writes"] = len(self.writes)
         return counts
+
+
+METRICS: dict[str, MetricSpec] = {
+    "modules_checked": MetricSpec(COUNT, HIGHER, "modules checked"),
+    "import_failures": MetricSpec(
+        COUNT, LOWER, "modules that fail to import", alarm="{value} modules fail to import."
+    ),
+    "import_optional_missing_failures": MetricSpec(
+        COUNT, LOWER, "imports of missing optional modules"
+    ),
+    "import_undeclared_failures": MetricSpec(COUNT, LOWER, "imports of undeclared dependencies"),
+    "import_platform_failures": MetricSpec(COUNT, LOWER, "imports of other platforms' modules"),
+    "import_write_findings": MetricSpec(COUNT, LOWER, "files written at import"),
+    "import_cycles": MetricSpec(COUNT, LOWER, "import cycles"),
+    "import_seconds": MetricSpec(SECONDS, LOWER, "import time"),
+}
+"""Every metric the imports analysis reports, declared once."""
+
+_CAUSE_SEVERITY = {UNDECLARED: "warning", OPTIONAL_MISSING: "note", PLATFORM: "note"}
+_FAILURE_TITLE = "module of the package cannot be imported on its own"
+_FAILURE_HELP = (
+    "The imports analysis imported each module in a fresh interpreter and it failed. "
+    "A module that cannot be imported alone breaks whoever imports it first."
+)
+_WRITE_TITLE = "module writes a file when it is imported"
+_WRITE_HELP = (
+    "Importing the module wrote (or tried to write) a file: into the project, the working "
+    "directory or the home directory. Imports should not have side effects on disk."
+)
+_CYCLE_TITLE = "modules import each other in a cycle"
+_CYCLE_HELP = (
+    "A cycle makes the result of an import depend on which module is imported first; "
+    "move what both need into a module that imports neither."
+)
+
+
+def _failure_finding(failure: ImportFailure) -> Finding:
+    return Finding(
+        analysis="imports",
+        rule="import-failure",
+        severity=_CAUSE_SEVERITY.get(failure.cause, "error"),
+        path=failure.path,
+        line=int(failure.line or 0),
+        message=f"{failure.module}: {failure.error_type}: {failure.message} ({failure.cause})",
+        fingerprint=fingerprint("import-failure", failure.module, failure.error_type),
+        title=_FAILURE_TITLE,
+        help=_FAILURE_HELP,
+    )
+
+
+def _write_finding(write: ImportWrite) -> Finding:
+    return Finding(
+        analysis="imports",
+        rule="import-writes",
+        severity="warning",
+        path=write.file,
+        line=int(write.line or 0),
+        message=f"{write.module or 'an import'} writes {write.shown_path} at import",
+        fingerprint=fingerprint("import-writes", write.module, write.where, write.path),
+        title=_WRITE_TITLE,
+        help=_WRITE_HELP,
+    )
+
+
+def _cycle_finding(cycle: list[str]) -> Finding:
+    return Finding(
+        analysis="imports",
+        rule="import-cycle",
+        severity="warning",
+        path="",
+        line=0,
+        message="import cycle: " + " -> ".join([*cycle, cycle[0]] if cycle else cycle),
+        fingerprint=fingerprint("import-cycle", *sorted(cycle)),
+        title=_CYCLE_TITLE,
+        help=_CYCLE_HELP,
+    )

@@ -29,6 +29,10 @@ class MocksAnalysis:
         "tautologies, sleeps and broad excepts."
     )
     needs_test_run: ClassVar[bool] = True
+    needs_coverage: ClassVar[bool] = False
+    stage_lock: ClassVar[str] = ""
+    # the runtime verdicts read each test's executed-assertion count
+    needs_assertion_counts: ClassVar[bool] = True
     result_type: ClassVar[type[MocksResult]] = MocksResult
     config_schema: ClassVar[JSONDict] = {
         "boundaries": STRINGS,

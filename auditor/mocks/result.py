@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from auditor import findings as contract
+from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, Metric, MetricSpec
+from auditor.mocks.rules import get_rule
 from auditor.model import JSONDict
 from auditor.numbers import ratio_percent
 
@@ -191,17 +194,47 @@ class MocksResult:
             notes=list(data.get("notes", [])),
         )
 
-    def headline_metrics(self) -> dict[str, float]:
+    def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals()
-        return {
+        values = {
             "mock_findings": float(len(self.active)),
             "tests_with_findings_percent": totals["tests_with_findings_percent"],
             "mock_only_percent": totals["mock_only_percent"],
             "modules_without_direct_test": float(len(self.modules_without_direct_test)),
         }
+        return {name: METRICS[name].of(value) for name, value in values.items()}
 
-    def module_metrics(self) -> dict[str, dict[str, float]]:
-        return {m: {"direct_test_files": float(len(files))} for m, files in self.modules.items()}
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        spec = METRICS["direct_test_files"]
+        return {m: {"direct_test_files": spec.of(len(files))} for m, files in self.modules.items()}
+
+    def report_findings(self) -> list[contract.Finding]:
+        """Every finding (suppressed ones marked) in the one shape, with its rule's help."""
+        out = []
+        for f in self.findings:
+            try:
+                rule = get_rule(f.rule)
+                title, help_text = rule.message, rule.to_text()
+            except KeyError:
+                title, help_text = "", ""
+            out.append(contract.Finding(
+                analysis=self.name, rule=f.rule, severity=f.severity, path=f.path,
+                line=f.line, column=max(1, f.column), message=f.message,
+                fingerprint=f.fingerprint or contract.fingerprint(f.rule, f.path, f.test, f.code),
+                title=title, help=help_text, test=f.test, code=f.code,
+                suppressed=f.suppressed, suppression_reason=f.suppression_reason,
+            ))
+        return out
 
     def finding_counts(self) -> dict[str, int]:
         return {rule: count for rule, count in self.counts_by_rule().items() if count}
+
+
+METRICS: dict[str, MetricSpec] = {
+    "mock_findings": MetricSpec(COUNT, LOWER, "mock and test-smell findings"),
+    "tests_with_findings_percent": MetricSpec(PERCENT, LOWER, "tests with findings"),
+    "mock_only_percent": MetricSpec(PERCENT, LOWER, "tests that assert only on mocks"),
+    "modules_without_direct_test": MetricSpec(COUNT, LOWER, "modules without a direct test"),
+    "direct_test_files": MetricSpec(COUNT, HIGHER, "test files importing the module"),
+}
+"""Every metric the mocks analysis reports, declared once."""

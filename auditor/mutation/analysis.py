@@ -20,11 +20,12 @@ from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
 from auditor.mutation.result import MutationResult
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref
+from auditor.schema_parts import COUNT, PERCENT
 
 _NUMBER_POS = {"type": "number", "exclusiveMinimum": 0}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
-_PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
-_COUNT = {"type": "integer", "minimum": 0}
+
+
 _NO_COVERAGE = "could not find any test case for any mutant"
 
 
@@ -36,22 +37,24 @@ class MutationAnalysis:
         "Mutation testing with mutmut: would the tests notice if the code were wrong?"
     )
     needs_test_run: ClassVar[bool] = False
+    needs_coverage: ClassVar[bool] = False
+    stage_lock: ClassVar[str] = "mutation"  # the staged copy and mutmut's cache in .audit/mutation
     config_schema: ClassVar[JSONDict] = {
         "timeout_multiplier": _NUMBER_POS,
         "timeout_constant": {"type": "number", "minimum": 0},
-        "memory_limit_mb": _COUNT,
+        "memory_limit_mb": COUNT,
         "also_copy": _STRINGS,
         "do_not_mutate": _STRINGS,
         "kill_matrix": {"type": "boolean"},
         "max_children": {"type": "integer", "minimum": 1},
     }
     gate_schema: ClassVar[dict[str, JSONDict]] = {
-        "mutation_score": _PERCENT,
-        "mutation_covered_score": _PERCENT,
-        "mutation_modules": {"type": "object", "additionalProperties": _PERCENT},
-        "mutation_changed_score": _PERCENT,
-        "max_survivors": _COUNT,
-        "max_pseudo_tested": _COUNT,
+        "mutation_score": PERCENT,
+        "mutation_covered_score": PERCENT,
+        "mutation_modules": {"type": "object", "additionalProperties": PERCENT},
+        "mutation_changed_score": PERCENT,
+        "max_survivors": COUNT,
+        "max_pseudo_tested": COUNT,
     }
     result_type: ClassVar[type[Any]] = MutationResult
 

@@ -8,13 +8,12 @@ from typing import cast
 
 import click
 
-from auditor.analysis import get_analysis
-from auditor.config import load_config
 from auditor.errors import EXIT_GATE_FAILED, EXIT_OK, ConfigError, UsageError
 from auditor.gate import evaluate
 from auditor.model import AuditResult
 from auditor.mutation.merge import load_reports, merge_results
 from auditor.mutation.result import MutationResult
+from auditor.registry import get_analysis, load_config
 
 
 def merged_report(files: list[Path], root: Path) -> AuditResult:

@@ -15,6 +15,7 @@ from auditor.errors import UsageError
 from auditor.model import AuditResult
 from auditor.mutation import status as st
 from auditor.mutation.result import MutantRecord, MutationResult
+from auditor.registry import result_types
 
 
 def merge_results(results: list[MutationResult]) -> MutationResult:
@@ -59,7 +60,7 @@ def load_reports(files: list[Path]) -> list[AuditResult]:
     for path in files:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            report = AuditResult.from_dict(data)
+            report = AuditResult.from_dict(data, result_types())
         except FileNotFoundError:
             raise UsageError(f"{path}: no such file") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -19,9 +19,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from auditor.findings import SURVIVING_MUTANT, Finding, fingerprint
+from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import status as st
+from auditor.mutation.identity import category, identities
 from auditor.numbers import ratio_percent
+
+SURVIVOR_RULE = SURVIVING_MUTANT
+SURVIVOR_TITLE = "a mutant of this line survived: no test noticed the change"
+SURVIVOR_HELP = (
+    "mutmut changed this code and every test still passed, so the tests run the code without "
+    "checking what it does. Add an assertion on the behaviour the mutation changes (or, if the "
+    "change makes no difference, simplify the code)."
+)
+METRICS: dict[str, MetricSpec] = {
+    "mutation_score": MetricSpec(PERCENT, HIGHER, "mutation score", headline=3),
+    "mutation_covered_score": MetricSpec(PERCENT, HIGHER, "mutation score on covered code"),
+    "survivors": MetricSpec(COUNT, LOWER, "surviving mutants"),
+}
+"""Every metric the mutation analysis reports, declared once."""
 
 
 @dataclass
@@ -68,6 +85,7 @@ class MutantRecord:
             "original": self.original,
             "mutated": self.mutated,
             "diff": self.diff,
+            "category": category(self.original, self.mutated),
             "covered_by": list(self.covered_by),
             "killed_by": None if self.killed_by is None else list(self.killed_by),
             "duration_seconds": self.duration_seconds,
@@ -296,6 +314,7 @@ class MutationResult:
             modules.setdefault(path, {**Counts().to_dict(), **info.to_dict()})
         by_function = self.functions()
         functions = {key: count(ms).to_dict() for key, ms in sorted(by_function.items())}
+        identity = identities(self.mutants)
         pseudo_tested = self.pseudo_tested(by_function)
         changed = self.changed_counts()
         summary = self.tests_summary()
@@ -309,7 +328,9 @@ class MutationResult:
             "complete": self.complete,
             "modules": dict(sorted(modules.items())),
             "functions": functions,
-            "survivors": [m.to_dict() for m in self.survivors()],
+            "survivors": [
+                {**m.to_dict(), "identity": identity[m.id]} for m in self.survivors()
+            ],
             "survivor_count": totals.by_status[st.SURVIVED],
             "pseudo_tested": pseudo_tested,
             "pseudo_tested_count": len(pseudo_tested),
@@ -325,7 +346,10 @@ class MutationResult:
             "mutmut_version": self.mutmut_version,
             "settings": dict(self.settings),
             "notes": list(self.notes),
-            "mutants": [m.to_dict() for m in sorted(self.mutants, key=lambda m: m.id)],
+            "mutants": [
+                {**m.to_dict(), "identity": identity[m.id]}
+                for m in sorted(self.mutants, key=lambda m: m.id)
+            ],
         }
 
     @classmethod
@@ -348,27 +372,50 @@ class MutationResult:
             notes=list(data.get("notes", [])),
         )
 
-    def headline_metrics(self) -> dict[str, float]:
+    def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals
-        metrics: dict[str, float] = {"survivors": float(totals.by_status[st.SURVIVED])}
+        metrics = {"survivors": METRICS["survivors"].of(totals.by_status[st.SURVIVED])}
         if totals.score is not None:
-            metrics["mutation_score"] = totals.score
+            metrics["mutation_score"] = METRICS["mutation_score"].of(totals.score)
         if totals.covered_score is not None:
-            metrics["mutation_covered_score"] = totals.covered_score
+            metrics["mutation_covered_score"] = METRICS["mutation_covered_score"].of(
+                totals.covered_score
+            )
         return metrics
 
-    def module_metrics(self) -> dict[str, dict[str, float]]:
-        metrics: dict[str, dict[str, float]] = {}
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        metrics: dict[str, dict[str, Metric]] = {}
         for path, mutants in self.by_key("path").items():
             score = count(mutants).score
             if score is not None:
-                metrics[path] = {"mutation_score": score}
+                metrics[path] = {"mutation_score": METRICS["mutation_score"].of(score)}
         return metrics
+
+    def report_findings(self) -> list[Finding]:
+        """Each surviving mutant, on its line; fingerprinted by its stable identity."""
+        identity = identities(self.mutants)
+        return [
+            Finding(
+                analysis=self.name,
+                rule=SURVIVOR_RULE,
+                severity="warning",
+                path=m.path,
+                line=m.line,
+                column=max(1, m.column),
+                end_line=m.end_line or None,
+                message=f"{m.function}: {m.original.strip()} -> {m.mutated.strip()} survived",
+                fingerprint=fingerprint(SURVIVOR_RULE, identity[m.id]),
+                title=SURVIVOR_TITLE,
+                help=SURVIVOR_HELP,
+                code=m.original.strip(),
+            )
+            for m in self.survivors()
+        ]
 
     def finding_counts(self) -> dict[str, int]:
         totals = self.totals
         return {
-            "survived_mutants": totals.by_status[st.SURVIVED],
-            "no_tests_mutants": totals.by_status[st.NO_TESTS],
-            "pseudo_tested_functions": len(self.pseudo_tested()),
+            SURVIVOR_RULE: totals.by_status[st.SURVIVED],
+            "no-tests-mutant": totals.by_status[st.NO_TESTS],
+            "pseudo-tested-function": len(self.pseudo_tested()),
         }

@@ -30,7 +30,8 @@ from markupsafe import Markup
 
 import auditor
 from auditor.errors import IncompleteAuditError
-from auditor.numbers import exact_percent, format_percent, is_percent_metric
+from auditor.metrics import PERCENT, Metric
+from auditor.numbers import exact_percent, format_percent
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
@@ -75,9 +76,9 @@ def number(value: float | int | None) -> str:
     return str(int(value))
 
 
-def metric(name: str, value: float | int | None) -> str:
-    """A headline metric: percentages by name (see ``is_percent_metric``), else counts."""
-    return pct(value) if is_percent_metric(name) else number(value)
+def metric(value: Metric) -> str:
+    """A metric in its declared unit: percentages with ``%``, counts and seconds as numbers."""
+    return pct(value.value) if value.unit == PERCENT else number(value.value)
 
 
 def markdown_escape(value: Any) -> Markup:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.analysis import analysis_names
 from auditor.model import AuditResult, JSONDict
+from auditor.registry import analysis_names
 from auditor.reports.templates import metric, number, pct
 
 FAILED_TESTS_SHOWN = 50
@@ -22,11 +22,6 @@ def ordered_analyses(names: list[str] | set[str]) -> list[str]:
     """Analyses in registry order (the order they run), unknown ones after, sorted."""
     registered = [n for n in analysis_names() if n in names]
     return registered + sorted(set(names) - set(registered))
-
-
-def metric_label(name: str) -> str:
-    """``changed_lines_percent`` -> ``changed lines``: the % sign is on the value."""
-    return name.removesuffix("_percent").replace("_", " ")
 
 
 def format_rule_value(value: float | int | None, percent: bool) -> str:
@@ -68,7 +63,7 @@ def totals(result: AuditResult) -> list[JSONDict]:
     for name in ordered_analyses(set(result.analyses)):
         analysis = result.analyses[name]
         metrics = [
-            {"name": key, "label": metric_label(key), "text": metric(key, value)}
+            {"name": key, "label": value.label, "text": metric(value)}
             for key, value in analysis.headline_metrics().items()
         ]
         findings = [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
 from auditor.errors import EXIT_USAGE, ConfigError
+from auditor.registry import load_config
 from tests.support.projects import make_calc_project, run_audit, write_files
 
 

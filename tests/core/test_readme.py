@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from auditor.config import validate_table
+from auditor.registry import validate_table
 from tests.support.projects import REPO_ROOT
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from auditor.coverage.result import CoverageResult, ModuleCoverage
+from auditor.findings import Finding
 from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.metrics import COUNT, LOWER, PERCENT, Metric, MetricSpec
 from auditor.model import AuditResult, GateResult, JSONDict, RuleResult, TestOutcome, TestRun
 from auditor.mutation.result import MutantRecord, MutationResult
 
@@ -31,14 +33,21 @@ class SmellsResult:
     def to_dict(self) -> JSONDict:
         return {"sleepy_tests": self.sleepy_tests, "findings": []}
 
-    def headline_metrics(self) -> dict[str, float]:
-        return {"sleepy_tests_count": float(self.sleepy_tests)}
+    def headline_metrics(self) -> dict[str, Metric]:
+        return {"sleepy_tests_count": SLEEPY.of(self.sleepy_tests)}
 
-    def module_metrics(self) -> dict[str, dict[str, float]]:
-        return {m: {"smell_density": v} for m, v in self.per_module.items()}
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        return {m: {"smell_density": DENSITY.of(v)} for m, v in self.per_module.items()}
 
     def finding_counts(self) -> dict[str, int]:
         return {"sleep-in-test": self.sleepy_tests}
+
+    def report_findings(self) -> list[Finding]:
+        return []
+
+
+SLEEPY = MetricSpec(COUNT, LOWER, "sleepy tests")
+DENSITY = MetricSpec(PERCENT, LOWER, "smell density")
 
 
 def coverage(

@@ -54,7 +54,7 @@ def test_run_is_stored_generically_with_tests_rules_and_report(
     assert metrics[("tests", "tests_failed")] == 1.0
     findings = _rows(path, "SELECT analysis, rule, count FROM findings ORDER BY 1, 2")
     assert ("smells", "sleep-in-test", 2) in findings
-    assert ("mutation", "survived_mutants", 1) in findings
+    assert ("mutation", "surviving-mutant", 1) in findings
     with opened(path) as conn:
         assert module_metrics(conn, run_id)[("coverage", "a.py", "line_percent")] == 75.0
         assert module_metrics(conn, run_id)[("smells", "t.py", "smell_density")] == 0.5

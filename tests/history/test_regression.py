@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.config import load_config
 from auditor.errors import ConfigError
 from auditor.history import record_run, regression_rules
 from auditor.history.url import HistoryTarget
+from auditor.registry import load_config
 from tests.history import builders
 from tests.support.projects import make_calc_project
 

@@ -7,10 +7,10 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor.config import load_config
 from auditor.context import AuditContext
 from auditor.progress import Progress
 from auditor.project import locate_package
+from auditor.registry import load_config
 
 AUDITOR_PYTHON = sys.executable  # the interpreter running the tests
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.config import load_config, validate_table
 from auditor.errors import ConfigError
 from auditor.gate import evaluate
 from auditor.mocks.analysis import MocksAnalysis
 from auditor.mocks.result import Finding, MocksResult, TestMetrics
 from auditor.mocks.rules import RULES, rule_ids
+from auditor.registry import load_config, validate_table
 
 
 def _result(findings: list[tuple[str, bool]], tests: int, mock_only: int,
@@ -110,4 +110,4 @@ def test_result_round_trips_through_its_dict(tmp_path: Path) -> None:
     document = result.to_dict()
     assert MocksResult.from_dict(document).to_dict() == document
     assert result.finding_counts() == {"mock-echo": 1}
-    assert result.headline_metrics()["modules_without_direct_test"] == 1.0
+    assert result.headline_metrics()["modules_without_direct_test"].value == 1.0

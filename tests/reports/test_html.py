@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from auditor.findings import Finding
+from auditor.metrics import COUNT, HIGHER, PERCENT, Metric, MetricSpec
 from auditor.model import GateResult
 from auditor.reports import html
 from auditor.reports.sources import SourceReader
@@ -55,9 +57,10 @@ def test_module_table_lists_every_module_with_its_numbers(page: Element) -> None
 def test_totals_show_the_headline_metrics_of_each_analysis(page: Element) -> None:
     rows = rows_of(page.find("table", id="totals-table"))
     # 20 of 30 statements over all four modules.
-    assert ["coverage", "line", "66.66%"] in rows
-    assert ["coverage", "branch", "75.00%"] in rows
-    assert ["imports", "import failures", "1"] in rows
+    # Labels are the ones each metric declares.
+    assert ["coverage", "line coverage", "66.66%"] in rows
+    assert ["coverage", "branch coverage", "75.00%"] in rows
+    assert ["imports", "modules that fail to import", "1"] in rows
 
 
 def test_source_view_marks_missing_lines_and_partial_branches(page: Element) -> None:
@@ -135,14 +138,20 @@ def test_an_analysis_without_a_partial_shows_its_headline_metrics(tmp_path: Path
         def to_dict(self) -> dict[str, Any]:
             return {"score": 1}
 
-        def headline_metrics(self) -> dict[str, float]:
-            return {"score_percent": 12.345, "items": 7.0}
+        def headline_metrics(self) -> dict[str, Metric]:
+            return {
+                "score_percent": MetricSpec(PERCENT, HIGHER, "score").of(12.345),
+                "items": MetricSpec(COUNT, HIGHER, "items").of(7.0),
+            }
 
-        def module_metrics(self) -> dict[str, dict[str, float]]:
+        def module_metrics(self) -> dict[str, dict[str, Metric]]:
             return {}
 
         def finding_counts(self) -> dict[str, int]:
             return {"smell": 2}
+
+        def report_findings(self) -> list[Finding]:
+            return []
 
     result = samples.audit_result(analyses={"zz_future": FutureResult()})
     section = parse(html.render(result, SourceReader(tmp_path))).find(

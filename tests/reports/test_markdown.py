@@ -55,8 +55,12 @@ def test_headline_says_the_verdict(tmp_path: Path) -> None:
 def test_totals(tmp_path: Path) -> None:
     rows = {row[0]: row[1] for row in table_rows(render(tmp_path), "Analysis")}
     # 2 of 3 changed statements: 66.66%.
-    assert rows["coverage"] == "line 66.66% · branch 75.00% · changed lines 66.66%"
-    assert rows["imports"] == "modules checked 4 · import failures 1 · import cycles 1"
+    assert rows["coverage"] == (
+        "line coverage 66.66% · branch coverage 75.00% · changed-lines coverage 66.66%"
+    )
+    assert rows["imports"] == (
+        "modules checked 4 · modules that fail to import 1 · import cycles 1"
+    )
     assert rows["tests"] == "1 passed · 1 failed · 1 error"
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from auditor.coverage.result import CoverageResult, DiffCoverage, ModuleCoverage
 from auditor.imports.result import ImportFailure, ImportsResult
 from auditor.model import AuditResult, GateResult, RuleResult, TestOutcome, TestRun
+from auditor.registry import result_types
 from auditor.reports import write_reports
 from auditor.reports.json_report import report_errors, validate_report
 from tests.reports.htmltree import parse
@@ -136,7 +137,7 @@ def audit_results(draw: st.DrawFn) -> AuditResult:
 def test_to_dict_from_dict_round_trips_through_json(result: AuditResult) -> None:
     document = result.to_dict()
     through_json = json.loads(json.dumps(document))
-    assert AuditResult.from_dict(through_json).to_dict() == document
+    assert AuditResult.from_dict(through_json, result_types()).to_dict() == document
 
 
 @settings(max_examples=40)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from auditor.analysis import GateRule
 from auditor.gate import evaluate_rule
+from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, MetricSpec
 from auditor.numbers import format_percent, ratio_percent
 from auditor.reports import templates
 from auditor.reports.templates import metric, number, pct
@@ -55,5 +56,6 @@ def test_number_and_metric_formatting() -> None:
     assert number(3.0) == "3"
     assert number(2.5) == "2.50"
     assert number(None) == "n/a"
-    assert metric("line_percent", 100.0) == "100.00%"
-    assert metric("import_failures", 2.0) == "2"
+    # The unit comes from the declaration, not from the name.
+    assert metric(MetricSpec(PERCENT, HIGHER, "line coverage").of(100.0)) == "100.00%"
+    assert metric(MetricSpec(COUNT, LOWER, "failures_percent").of(2.0)) == "2"

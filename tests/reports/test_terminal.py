@@ -26,8 +26,11 @@ def test_verdict_rules_and_totals_in_a_few_lines() -> None:
     assert line_row.split() == ["line", "│", "66.66%", "│", ">=", "│", "80.00%", "│", "failed"]
     assert "skipped (only 3 changed statements" in text
     assert "tests: 1 passed, 1 failed, 1 error" in lines
-    assert "coverage: line 66.66%, branch 75.00%, changed lines 66.66%" in lines
-    assert "imports: modules checked 4, import failures 1, import cycles 1" in lines
+    assert (
+        "coverage: line coverage 66.66%, branch coverage 75.00%, changed-lines coverage 66.66%"
+        in lines
+    )
+    assert "imports: modules checked 4, modules that fail to import 1, import cycles 1" in lines
     assert len(lines) <= 25
 
 

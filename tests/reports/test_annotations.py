@@ -1,13 +1,13 @@
-"""GitHub workflow-command annotations."""
+"""GitHub workflow-command annotations: generic over the findings contract."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.mocks.annotations import annotation, github_annotations
 from auditor.mocks.result import Finding, MocksResult
 from auditor.mocks.rules import RULES, rule_ids
 from auditor.model import AuditResult
+from auditor.reports.annotations import annotation, github_annotations
 
 
 def _result(findings: list[Finding]) -> AuditResult:
@@ -23,7 +23,8 @@ def _finding(rule: str, line: int, suppressed: bool = False, message: str = "m")
 
 
 def test_annotation_escapes_workflow_command_syntax() -> None:
-    line = annotation(_finding("mock-echo", 3, message="100% sure\nreally"))
+    result = _result([_finding("mock-echo", 3, message="100% sure\nreally")])
+    line = annotation(result.report_findings()[0])
     assert line == ("::warning file=tests/test_x.py,line=3,col=5,title=mock-echo::"
                     "100%25 sure%0Areally")
 
@@ -36,12 +37,12 @@ def test_ranked_capped_and_without_suppressed(tmp_path: Path) -> None:
     assert len(lines) == 51
     assert all(line.startswith("::error ") for line in lines[:30])
     assert all(line.startswith("::notice ") for line in lines[30:50])
-    assert lines[-1] == ("::notice::test-auditor: 19 more mock/test-smell findings are in "
+    assert lines[-1] == ("::notice::test-auditor: 19 more findings are in "
                          "report.sarif and the HTML report")
     assert not any("line=500" in line for line in lines)
 
 
-def test_no_mocks_analysis_no_annotations() -> None:
+def test_no_analysis_no_annotations() -> None:
     result = AuditResult(project="p", root="/r", commit=None, branch=None, created="now",
                          duration_seconds=0.0, config_fingerprint="")
     assert github_annotations(result) == []

@@ -1,0 +1,99 @@
+"""The registry of analyses: which exist, in which order, and what they add to the core.
+
+An analysis is one package and one line in :data:`_REGISTRY`
+(``name -> "module:Class"``). Everything the core needs from it is read
+from its class (:class:`auditor.analysis.Analysis`): its subcommand, its
+configuration and gate schema parts, its result type (for reading
+``report.json`` back), its metrics and findings. :func:`register` adds one at
+run time (a plugin, or a test that defines a small analysis of its own).
+
+This module sits above the configuration loader: it hands the loader the
+schema parts (:func:`schema_parts`), so that :mod:`auditor.config` never
+imports the analyses (which import the context, which imports the
+configuration: the cycle this order avoids).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.config import AuditConfig, SchemaParts
+from auditor.config import load_config as _load_config
+from auditor.config import validate_table as _validate_table
+
+if TYPE_CHECKING:
+    from auditor.analysis import Analysis
+
+# name -> "module:Class". Listing them here (rather than scanning) keeps the
+# order stable and makes a missing analysis an import error, not a silent gap.
+_REGISTRY: dict[str, str] = {
+    "coverage": "auditor.coverage.analysis:CoverageAnalysis",
+    "imports": "auditor.imports.analysis:ImportsAnalysis",
+    "mocks": "auditor.mocks.analysis:MocksAnalysis",
+    "mutation": "auditor.mutation.analysis:MutationAnalysis",
+}
+_ADDED: dict[str, type[Any]] = {}
+
+
+def register(cls: type[Any]) -> None:
+    """Add the analysis class ``cls`` (after the built-in ones) for this process."""
+    _ADDED[cls.name] = cls
+
+
+def unregister(name: str) -> None:
+    """Remove an analysis added with :func:`register` (a test cleans up after itself)."""
+    _ADDED.pop(name, None)
+
+
+def analysis_names() -> list[str]:
+    """All analyses, in the order they run and appear in reports."""
+    return [*_REGISTRY, *(name for name in _ADDED if name not in _REGISTRY)]
+
+
+def get_analysis(name: str) -> Analysis:
+    """An instance of the analysis called ``name`` (``KeyError`` if unknown)."""
+    if name in _ADDED:
+        instance: Analysis = _ADDED[name]()
+        return instance
+    module_name, _, class_name = _REGISTRY[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    found: Analysis = cls()
+    return found
+
+
+def all_analyses() -> list[Analysis]:
+    return [get_analysis(name) for name in analysis_names()]
+
+
+def result_types() -> dict[str, Any]:
+    """``name -> result class`` of every analysis (for ``AuditResult.from_dict``)."""
+    return {analysis.name: analysis.result_type for analysis in all_analyses()}
+
+
+def schema_parts() -> SchemaParts:
+    """What the analyses and the history add to the ``[tool.audit]`` schema."""
+    from auditor.history.regression import HISTORY_GATE_SCHEMA
+
+    analyses = all_analyses()
+    gate: dict[str, Any] = dict(HISTORY_GATE_SCHEMA)
+    for analysis in analyses:
+        gate.update(analysis.gate_schema)
+    return SchemaParts(
+        names=[a.name for a in analyses],
+        sections={a.name: a.config_schema for a in analyses if a.config_schema},
+        gate=gate,
+    )
+
+
+def load_config(
+    root: Path, config_file: Path | None = None, overrides: dict[str, Any] | None = None
+) -> AuditConfig:
+    """:func:`auditor.config.load_config` with every registered analysis's schema part."""
+    return _load_config(root, config_file, overrides, parts=schema_parts())
+
+
+def validate_table(table: dict[str, Any], source: str) -> None:
+    """:func:`auditor.config.validate_table` with every registered analysis's schema part."""
+    _validate_table(table, source, schema_parts())
