@@ -58,8 +58,22 @@ def write_coverage_config(ctx: AuditContext, facts: InterpreterFacts) -> Path:
     return write_rc_file(data_file.parent, project, sections)
 
 
-def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool) -> list[str]:
-    """The test command; under coverage, it also writes the run's generated rc file."""
+def build_command(
+    ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool,
+    count_assertions: bool = True,
+) -> list[str]:
+    """The test command; under coverage, it also writes the run's generated rc file.
+
+    ``count_assertions`` turns on pytest's assertion-pass hook, which the
+    per-test assertion counts need. Only then: with the hook on, pytest
+    builds an explanation of every passing ``assert`` (calling ``repr`` on
+    its operands), which runs project code a plain run does not run and so
+    moves coverage away from coverage.py's own numbers.
+
+    ``--junitxml`` goes into the run folder: a project that sets it in
+    ``addopts`` would otherwise have its own report file rewritten by the
+    audit (the last ``--junitxml`` on the command line wins).
+    """
     command = [ctx.python, "-m"]
     if with_coverage:
         rc_file = write_coverage_config(ctx, facts)
@@ -70,9 +84,10 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
         "audit_pytest_plugin",
         "-p",
         "no:cacheprovider",
-        "-o",
-        "enable_assertion_pass_hook=true",
+        f"--junitxml={ctx.run_dir / 'pytest-junit.xml'}",
     ]
+    if count_assertions:
+        command += ["-o", "enable_assertion_pass_hook=true"]
     if facts.has_pytest_cov:
         command.append("--no-cov")
     if facts.has_xdist:

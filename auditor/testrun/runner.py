@@ -56,8 +56,14 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
     return events, offset + end
 
 
-def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
-    """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result."""
+def run_test_suite(
+    ctx: AuditContext, with_coverage: bool = True, count_assertions: bool = True
+) -> TestRun:
+    """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
+
+    ``count_assertions``: record how many assertions each test executed (an
+    analysis that reads them asks for it; see :func:`build_command`).
+    """
     run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     report_file = run_dir / "tests.jsonl"
@@ -69,7 +75,7 @@ def run_test_suite(ctx: AuditContext, with_coverage: bool = True) -> TestRun:
         old.unlink()
     env = test_environment(ctx, report_file)
     facts = probe(ctx.python, ctx.root, env)
-    command = build_command(ctx, facts, with_coverage)
+    command = build_command(ctx, facts, with_coverage, count_assertions)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
     session = SessionRecord()

@@ -434,3 +434,47 @@ def test_a_coverage_config_we_cannot_honour_is_a_config_error(
     assert run.error_lines == [message]
     assert "Traceback" not in run.stderr
     assert tree_digest(project) == before
+
+
+@pytest.mark.slow
+def test_code_only_an_assertion_explanation_runs_is_not_counted(tmp_path: Path) -> None:
+    # With pytest's assertion-pass hook on, a passing `assert a == b` is explained
+    # (repr of both sides): Money.__repr__ would run in the audit and not in a
+    # plain run. A coverage audit does not turn the hook on.
+    project = make_project(
+        tmp_path / "proj",
+        "[tool.coverage.run]\nbranch = true\n",
+        **{
+            "src/shop/money.py": """
+                class Money:
+                    def __init__(self, cents):
+                        self.cents = cents
+
+                    def __eq__(self, other):
+                        return self.cents == other.cents
+
+                    def __repr__(self):
+                        return f"Money({self.cents})"
+            """,
+            "tests/test_money.py": """
+                from shop.money import Money
+
+
+                def test_equal():
+                    assert Money(5) == Money(5)
+            """,
+        },
+    )
+    ours, _ = audit_and_compare(tmp_path, project)
+    assert ours["modules"]["src/shop/money.py"]["missing_lines"] != []  # __repr__ never ran
+
+
+@pytest.mark.slow
+def test_a_junit_report_in_addopts_is_not_written_into_the_tree(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "proj",
+        '[tool.coverage.run]\nbranch = true\n'
+        '[tool.pytest.ini_options]\naddopts = "--junitxml=junit.xml"\n',
+    )
+    audit_and_compare(tmp_path, project)  # asserts the tree is byte-identical
+    assert not (project / "junit.xml").exists()
