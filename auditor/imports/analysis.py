@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import click
+from rich.markup import escape
 
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
@@ -34,6 +35,7 @@ from auditor.imports.discovery import discover_modules
 from auditor.imports.result import (
     OPTIONAL_MISSING,
     PLATFORM,
+    REQUIRED_MISSING,
     UNDECLARED,
     ImportFailure,
     ImportsResult,
@@ -43,6 +45,7 @@ from auditor.imports.writes import changes, relative_to_root, snapshot, writes_o
 from auditor.model import JSONDict
 
 DEFAULT_TIMEOUT = 10.0
+WARNINGS_SHOWN = 10  # one line each on stderr; the reports list them all
 _COUNT: JSONDict = {"type": "integer", "minimum": 0}
 
 
@@ -114,6 +117,23 @@ def _write_notes(writes: list[ImportWrite], declared: Declared) -> list[str]:
     return notes
 
 
+def _warning_lines(failures: list[ImportFailure]) -> list[str]:
+    """One stderr line per missing required dependency (an environment error) and
+    per undeclared import (a warning): the module and the name it imports."""
+    lines = []
+    for failure in failures:
+        if failure.cause == REQUIRED_MISSING:
+            lines.append(f"imports: environment error: {failure.module} imports "
+                         f"{failure.missing}: {failure.reason}")  # fmt: skip
+        elif failure.cause == UNDECLARED:
+            lines.append(f"imports: warning: {failure.module} imports {failure.missing}: "
+                         f"{failure.reason} (undeclared third-party import; not gated)")
+    if len(lines) > WARNINGS_SHOWN:
+        lines[WARNINGS_SHOWN:] = [f"imports: ... and {len(lines) - WARNINGS_SHOWN} more "
+                                  "(see the report)"]  # fmt: skip
+    return lines
+
+
 class ImportsAnalysis:
     """Imports each module of the packages in isolation and finds import cycles."""
 
@@ -179,14 +199,15 @@ class ImportsAnalysis:
         outcomes = [run.outcomes[m.name] for m in modules if m.name in run.outcomes]
         classifier = _classifier(ctx, run, declared)
         writes = _writes(outcomes, ctx.root, unseen)
+        # A module stopped by a blocked write is reported as that write, not as broken.
+        failures = [
+            _failure(o, ctx.root, classifier) for o in outcomes if not o.ok and not o.blocked_write
+        ]
+        for line in _warning_lines(failures):
+            ctx.progress.step(escape(line))
         return ImportsResult(
             modules_checked=len(outcomes),
-            # A module stopped by a blocked write is reported as that write, not as broken.
-            failures=[
-                _failure(o, ctx.root, classifier)
-                for o in outcomes
-                if not o.ok and not o.blocked_write
-            ],
+            failures=failures,
             writes=writes,
             dependency_sources=list(declared.sources),
             cycles=find_cycles(graph.edges),

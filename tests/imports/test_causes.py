@@ -199,6 +199,9 @@ def test_the_default_gate_fails_only_on_gated_causes(tmp_path: Path) -> None:
     section = read_report(tmp_path, "out")["analyses"]["imports"]
     assert [(f["module"], f["cause"]) for f in section["failures"]] == [("pkg.host", "undeclared")]
     assert section["failure_count"] == 0
+    # A warning on stderr, with the module and the name it imports.
+    assert "audit: imports: warning: pkg.host imports somehost_xyz: somehost_xyz is not " \
+        "installed and no declared dependency provides it" in " ".join(passing.stderr.split())
 
     (root / "pyproject.toml").write_text(
         (root / "pyproject.toml").read_text() + "[tool.audit.gate]\nimport_undeclared = 0\n"
