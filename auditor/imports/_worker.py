@@ -398,6 +398,10 @@ def main() -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         del sys.path[0]
+    if not hasattr(sys, "addaudithook"):  # before 3.8: the write guard cannot work
+        version = sys.version.split()[0]
+        sys.stderr.write(f"the import check needs Python 3.8 or later, not {version}\n")
+        return 2
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         spec = json.loads(sys.argv[2])
         child.die_with_parent()

@@ -232,3 +232,19 @@ def test_worker_runs_under_python_3_8(tmp_path: Path) -> None:
         "pkg.bad": "ModuleNotFoundError",
     }
     assert run.outcomes["pkg.bad"].line == 2
+
+
+def _python_3_7() -> str | None:
+    found = sorted(Path("/root/.pyenv/versions").glob("3.7.*/bin/python"))
+    return str(found[0]) if found else None
+
+
+@pytest.mark.skipif(_python_3_7() is None, reason="no Python 3.7 on this machine")
+def test_an_interpreter_without_audit_hooks_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    python = _python_3_7()
+    assert python is not None
+    request = CheckRequest(python=python, root=tmp_path, import_roots=[tmp_path], modules=["pkg"])
+    with pytest.raises(IncompleteAuditError, match=r"needs Python 3\.8 or later, not 3\.7\."):
+        check_imports(request)
