@@ -167,6 +167,10 @@ THEATER_GAP = (DERIVED, "theater_gap")
 FLAKY_TESTS = (DERIVED, "flaky_tests")
 
 
+THEATER_GAP_INPUTS = ("line_percent", "mutation_score")
+"""The metrics the theater gap is made of (by name, whichever analysis measures them)."""
+
+
 def theater_gap(line_percent: float | None, mutation_score: float | None) -> float | None:
     """Line coverage minus mutation score: the share of executed code no test checks.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from auditor.findings import Finding, ranked
-from auditor.metrics import CORE_METRICS, TESTS, Metric
+from auditor.metrics import CORE_METRICS, TESTS, THEATER_GAP_INPUTS, Metric, theater_gap
 
 SCHEMA_VERSION = 1
 
@@ -253,6 +253,30 @@ class AuditResult:
                     specs.setdefault(name, {}).setdefault(metric, m.spec.to_dict())
         return specs
 
+    def derived(self) -> JSONDict:
+        """The theater gap (line coverage minus mutation score), overall and per module.
+
+        Computed once, here, from the exact values; reports only format it.
+        ``None`` (or a module left out) where either side was not measured.
+        """
+        line, score = THEATER_GAP_INPUTS
+        headline: dict[str, float] = {}
+        for metrics in self.metrics().values():
+            for name, m in metrics.items():
+                headline.setdefault(name, m.value)
+        modules: dict[str, dict[str, float]] = {}
+        for _, analysis in sorted(self.analyses.items()):
+            for path, values in analysis.module_metrics().items():
+                for name, m in values.items():
+                    modules.setdefault(path, {}).setdefault(name, m.value)
+        gaps = {
+            path: {"theater_gap": gap}
+            for path, values in sorted(modules.items())
+            if (gap := theater_gap(values.get(line), values.get(score))) is not None
+        }
+        return {"theater_gap": theater_gap(headline.get(line), headline.get(score)),
+                "modules": gaps}
+
     def to_dict(self) -> JSONDict:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -272,6 +296,7 @@ class AuditResult:
                 for name, values in self.metrics().items()
             },
             "metric_specs": self.metric_specs(),
+            "derived": self.derived(),
             "findings": [f.to_dict() for f in self.report_findings()],
         }
 

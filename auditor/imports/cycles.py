@@ -8,6 +8,13 @@ does run). Relative imports are resolved against the importing module;
 ``from pkg import name`` is an edge to ``pkg.name`` when that is a module of
 the packages, else to ``pkg``.
 
+With ``all_imports`` (``[tool.audit.imports] cycles_all_imports = true``,
+on in our own self-audit) every import statement counts: also those inside
+functions and under ``TYPE_CHECKING``. Such a cycle does not fail at import
+time, but it is the same tangle of dependencies (a function-level import is
+often a cycle hidden from the import system, not removed), and type checkers
+and readers follow it all the same.
+
 A cycle is a strongly connected component of more than one module, or a
 module that imports itself. Components are found with an iterative Tarjan
 (no recursion limit on deep chains) and reported as sorted module lists, in
@@ -88,9 +95,21 @@ def _known_prefix(name: str, known: set[str]) -> str | None:
     return None
 
 
-def imported_names(module: ModuleFile, tree: ast.Module) -> Iterator[tuple[str, list[str]]]:
-    """(absolute module name, names imported from it) of each module-level import."""
-    for node in _runtime_statements(tree.body):
+def _every_import(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every import statement of the module, wherever it stands, in source order."""
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    yield from sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+
+def imported_names(
+    module: ModuleFile, tree: ast.Module, all_imports: bool = False
+) -> Iterator[tuple[str, list[str]]]:
+    """(absolute module name, names imported from it) of each module-level import.
+
+    ``all_imports``: of every import statement (in functions, under ``TYPE_CHECKING``).
+    """
+    statements = _every_import(tree) if all_imports else _runtime_statements(tree.body)
+    for node in statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, []
@@ -105,8 +124,13 @@ def imported_names(module: ModuleFile, tree: ast.Module) -> Iterator[tuple[str, 
             yield target, [alias.name for alias in node.names]
 
 
-def build_graph(modules: list[ModuleFile], package_names: list[str]) -> ImportGraph:
-    """Parse every source module and collect its edges to other modules of the packages."""
+def build_graph(
+    modules: list[ModuleFile], package_names: list[str], all_imports: bool = False
+) -> ImportGraph:
+    """Parse every source module and collect its edges to other modules of the packages.
+
+    ``all_imports`` counts every import statement (see the module docstring).
+    """
     known = {m.name for m in modules}
     tops = {name.split(".")[0] for name in package_names}
     graph = ImportGraph(edges={m.name: set() for m in modules})
@@ -119,7 +143,7 @@ def build_graph(modules: list[ModuleFile], package_names: list[str]) -> ImportGr
             graph.unparsable.append(module.name)  # reported by the import check
             continue
         targets = graph.edges[module.name]
-        for target, names in imported_names(module, tree):
+        for target, names in imported_names(module, tree, all_imports):
             if target.split(".")[0] not in tops:
                 graph.external.add(target)
                 continue

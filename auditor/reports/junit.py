@@ -1,8 +1,12 @@
-"""``junit.xml``: the gate as a test suite, for CI systems that display JUnit.
+"""``junit.xml``: the gate and the findings as test suites, for CI systems that display JUnit.
 
-Each gate rule is a test case; a failed rule is a ``<failure>`` whose
-message reads ``measured X < threshold Y``; a skipped rule is ``<skipped>``
-with the reason. Built with :mod:`xml.etree.ElementTree`, which escapes
+Suite ``audit gate``: each gate rule is a test case; a failed rule is a
+``<failure>`` whose message reads ``measured X < threshold Y``; a skipped
+rule is ``<skipped>`` with the reason. Suite ``audit findings`` is generic
+over the findings contract: one test case per analysis and rule that has
+active findings, a ``<failure>`` (errors and warnings) listing where they
+are, or, for notes, a passing case with the list as its output.
+Built with :mod:`xml.etree.ElementTree`, which escapes
 text and attributes; characters XML 1.0 cannot carry at all (most control
 characters) are replaced first, so any rule id or message gives a document
 that parses.
@@ -13,11 +17,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from auditor.findings import Finding
 from auditor.model import AuditResult
 from auditor.reports.sources import SourceReader
 from auditor.reports.view import rule_rows
 
 FILENAME = "junit.xml"
+LOCATIONS_LISTED = 50
 
 # Characters outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -26,6 +32,38 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def xml_text(value: object) -> str:
     """``value`` as text XML 1.0 can hold (invalid characters become U+FFFD)."""
     return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _findings_suite(suites: ET.Element, result: AuditResult) -> tuple[int, int]:
+    """Add the findings suite; return (test cases, failures)."""
+    by_rule: dict[tuple[str, str], list[Finding]] = {}
+    for finding in result.report_findings():
+        if not finding.suppressed:
+            by_rule.setdefault((finding.analysis, finding.rule), []).append(finding)
+    failures = sum(1 for found in by_rule.values() if found[0].severity != "note")
+    suite = ET.SubElement(suites, "testsuite", {
+        "name": "audit findings", "timestamp": xml_text(result.created),
+        "tests": str(len(by_rule)), "failures": str(failures), "errors": "0", "skipped": "0",
+        "time": "0",
+    })
+    for (analysis, rule), found in sorted(by_rule.items()):
+        case = ET.SubElement(suite, "testcase", {
+            "classname": xml_text(f"audit.findings.{analysis}"), "name": xml_text(rule),
+            "time": "0",
+        })
+        lines = [f"{f.location or '-'}: {f.message}" for f in found[:LOCATIONS_LISTED]]
+        if len(found) > LOCATIONS_LISTED:
+            lines.append(f"... {len(found) - LOCATIONS_LISTED} more")
+        text = xml_text("\n".join(lines))
+        if found[0].severity == "note":
+            ET.SubElement(case, "system-out").text = text
+        else:
+            failure = ET.SubElement(case, "failure", {
+                "message": xml_text(f"{len(found)} {rule} finding(s): {found[0].title or rule}"),
+                "type": "Finding",
+            })
+            failure.text = text
+    return len(by_rule), failures
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
@@ -41,9 +79,7 @@ def render(result: AuditResult, sources: SourceReader) -> str:
         "skipped": str(skipped),
         "time": f"{result.duration_seconds:.3f}",
     }
-    suites = ET.Element(
-        "testsuites", {"name": xml_text(f"test-auditor {result.project}"), **counts}
-    )
+    suites = ET.Element("testsuites", {"name": xml_text(f"test-auditor {result.project}")})
     suite = ET.SubElement(
         suites,
         "testsuite",
@@ -73,6 +109,10 @@ def render(result: AuditResult, sources: SourceReader) -> str:
             ET.SubElement(
                 case, "skipped", {"message": xml_text(row.get("reason") or "not measured")}
             )
+    cases, finding_failures = _findings_suite(suites, result)
+    suites.attrib.update({
+        **counts, "tests": str(len(rows) + cases), "failures": str(failures + finding_failures),
+    })
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -13,7 +13,6 @@ and crash -> RuntimeError, skipped -> Ignored, not checked -> Pending.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from auditor.model import AuditResult
@@ -39,29 +38,6 @@ def applies(result: AuditResult) -> bool:
     return "mutation" in result.analyses
 
 
-def mutator_name(original: str, mutated: str) -> str:
-    """A category for the viewer (mutmut does not record which operator it applied)."""
-    if mutated.strip() in ("", "pass") or re.fullmatch(r"\s*\w+\s*=\s*None\s*", mutated):
-        return "StatementRemoval"
-    if "None" in mutated and "None" not in original:
-        return "NoneReplacement"
-    if re.search(r"['\"]", original + mutated):
-        return "StringLiteral"
-    if re.search(r"\b(True|False)\b", original + mutated):
-        return "BooleanLiteral"
-    if re.search(r"\d", original + mutated) and re.sub(r"\d", "", original) == re.sub(
-        r"\d", "", mutated
-    ):
-        return "NumberLiteral"
-    if re.search(r"\b(and|or|not)\b", original + mutated):
-        return "LogicalOperator"
-    if re.search(r"[<>=!]=?", original + mutated):
-        return "EqualityOperator"
-    if re.search(r"[-+*/%&|^~@]", original + mutated):
-        return "ArithmeticOperator"
-    return "Mutation"
-
-
 def _replacement(original: str, mutated: str, column: int, end_column: int) -> str:
     """The mutated text that replaces ``original[column:end_column]`` (same line tails)."""
     last = original.split("\n")[-1] if original else ""
@@ -79,7 +55,8 @@ def _mutant(m: dict[str, Any]) -> dict[str, Any]:
         end_column = column + 1
     out: dict[str, Any] = {
         "id": m["id"],
-        "mutatorName": mutator_name(m.get("original", ""), m.get("mutated", "")),
+        # The category is computed once, by the analysis (mutation/identity.py).
+        "mutatorName": m.get("category") or "Mutation",
         "replacement": _replacement(
             m.get("original", ""), m.get("mutated", ""), column, end_column
         ),

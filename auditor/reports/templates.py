@@ -31,7 +31,7 @@ from markupsafe import Markup
 import auditor
 from auditor.errors import IncompleteAuditError
 from auditor.metrics import PERCENT, Metric
-from auditor.numbers import exact_percent, format_percent
+from auditor.numbers import display_percent, exact_percent, format_percent
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
@@ -76,6 +76,18 @@ def number(value: float | int | None) -> str:
     return str(int(value))
 
 
+def points(value: float | None) -> str:
+    """A difference of percentages (the theater gap) in points, with the one rounding rule.
+
+    A negative difference is rounded towards zero like its absolute value, so
+    -0.005 shows as ``-0.00 pts`` rather than a larger move than was measured.
+    """
+    if value is None:
+        return "n/a"
+    shown = display_percent(exact_percent(abs(value)))
+    return f"{'-' if value < 0 else ''}{shown} pts"
+
+
 def metric(value: Metric) -> str:
     """A metric in its declared unit: percentages with ``%``, counts and seconds as numbers."""
     return pct(value.value) if value.unit == PERCENT else number(value.value)
@@ -99,6 +111,7 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["pct"] = pct
     env.filters["number"] = number
     env.filters["metric"] = metric
+    env.filters["points"] = points
     env.filters["md"] = markdown_escape
     return env
 

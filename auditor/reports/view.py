@@ -118,6 +118,31 @@ def worst_modules(
     return candidates[:limit]
 
 
+FIX_FIRST_SHOWN = 20
+
+
+def fix_first(report: JSONDict, limit: int = FIX_FIRST_SHOWN) -> JSONDict:
+    """The ranked "fix first" list: the active findings of every analysis, most severe
+    first (the order :meth:`AuditResult.report_findings` gives), at most ``limit``.
+
+    Read from the findings contract of the document, so a finding of any analysis,
+    including one added later, appears without a change here.
+    """
+    active = [f for f in report.get("findings", []) if not f.get("suppressed")]
+    rows = [
+        {
+            "severity": f["severity"],
+            "analysis": f["analysis"],
+            "rule": f["rule"],
+            "where": f"{f['path']}:{f['line']}" if f.get("line") else (f["path"] or "-"),
+            "message": f["message"],
+            "test": f.get("test", ""),
+        }
+        for f in active[:limit]
+    ]
+    return {"rows": rows, "total": len(active), "not_shown": max(0, len(active) - limit)}
+
+
 def base_context(result: AuditResult) -> dict[str, Any]:
     """Variables every top-level template gets."""
     report = result.to_dict()
@@ -131,4 +156,5 @@ def base_context(result: AuditResult) -> dict[str, Any]:
         "totals": totals(result),
         "tests": test_summary(report),
         "worst_modules": worst_modules,
+        "fix_first": fix_first(report),
     }

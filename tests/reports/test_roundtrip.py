@@ -148,7 +148,11 @@ def test_written_reports_always_validate_and_parse(result: AuditResult) -> None:
         write_reports(result, output, Path(directory))
         validate_report(json.loads((output / "report.json").read_text(encoding="utf-8")))
         junit = ET.parse(output / "junit.xml").getroot()
-        assert len(list(junit.iter("testcase"))) == len(result.gate.rules)
+        gate_suite, findings_suite = junit.findall("testsuite")
+        assert len(list(gate_suite.iter("testcase"))) == len(result.gate.rules)
+        # One findings case per analysis and rule with active findings.
+        active = {(f.analysis, f.rule) for f in result.report_findings() if not f.suppressed}
+        assert len(list(findings_suite.iter("testcase"))) == len(active)
         page = parse((output / "index.html").read_text(encoding="utf-8"))
         assert len(page.find_all("script")) == 1
         coverage = result.analyses.get("coverage")
