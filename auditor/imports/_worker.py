@@ -401,7 +401,7 @@ def main() -> int:
     if not hasattr(sys, "addaudithook"):  # before 3.8: the write guard cannot work
         version = sys.version.split()[0]
         sys.stderr.write(f"the import check needs Python 3.8 or later, not {version}\n")
-        return 2
+        return 64  # checker.UNSUPPORTED_INTERPRETER
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         spec = json.loads(sys.argv[2])
         child.die_with_parent()

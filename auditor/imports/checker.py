@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from auditor.errors import IncompleteAuditError
+from auditor.errors import ConfigError, IncompleteAuditError
 from auditor.project import tool_environment
 
 WORKER = Path(__file__).with_name("_worker.py")
+UNSUPPORTED_INTERPRETER = 64  # the worker's exit status for an interpreter it cannot work in
 _MAX_RESTARTS = 5
 _STDERR_TAIL = 1500
 
@@ -234,6 +235,8 @@ def _run_worker(
         if not finished:
             tail = _stderr_tail(log)
             status = worker.returncode
+            if status == UNSUPPORTED_INTERPRETER:
+                raise ConfigError(f"[tool.audit] python: {request.python}: {tail}")
             reason = f"the import worker exited with status {status}" + (
                 f": {tail}" if tail else ""
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import IncompleteAuditError
+from auditor.errors import ConfigError, IncompleteAuditError
 from auditor.imports.analysis import ImportsAnalysis
 from auditor.imports.checker import CheckRequest, check_imports
 from auditor.imports.result import ImportFailure
@@ -240,11 +240,11 @@ def _python_3_7() -> str | None:
 
 
 @pytest.mark.skipif(_python_3_7() is None, reason="no Python 3.7 on this machine")
-def test_an_interpreter_without_audit_hooks_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_an_interpreter_without_audit_hooks_is_a_configuration_error(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     python = _python_3_7()
     assert python is not None
     request = CheckRequest(python=python, root=tmp_path, import_roots=[tmp_path], modules=["pkg"])
-    with pytest.raises(IncompleteAuditError, match=r"needs Python 3\.8 or later, not 3\.7\."):
+    with pytest.raises(ConfigError, match=r"python: .*needs Python 3\.8 or later, not 3\.7\."):
         check_imports(request)
