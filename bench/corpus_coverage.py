@@ -281,8 +281,14 @@ def print_table(results: dict[str, Status], committed: dict[str, Status]) -> Non
     for name, result in results.items():
         if result.reason:
             print(f"  {name}: {result.reason}")
-        if result.status != "equal" and name in committed and committed[name].cause:
-            print(f"    cause (committed): {committed[name].cause}")
+        known = committed.get(name)
+        if result.status != "equal" and known is not None and known.cause:
+            print(f"    cause (committed): {known.cause}")
+        if (known is not None and not known.pinned and known.coverage_py is not None
+                and result.coverage_py is not None and known.coverage_py != result.coverage_py):
+            # Not a failure: the oracle moved (a dependency, the interpreter), so
+            # the committed figures no longer describe this environment.
+            print(f"  {name}: note: coverage.py's own totals differ from the committed ones")
 
 
 def _timed(project: corpus.Project, keep: bool, auditor_home: Path) -> Status:
