@@ -64,10 +64,22 @@ def _failure(outcome: ModuleOutcome, root: Path, classifier: Classifier) -> Impo
     )
 
 
+def _first_party_tops(ctx: AuditContext) -> set[str]:
+    """Top-level import names of the project: its packages, and whatever else its import
+    roots hold (a sibling package in ``src/`` is the project's code, configured or not)."""
+    tops = {p.name.split(".")[0] for p in ctx.packages}
+    for root in {p.import_root for p in ctx.packages}:
+        for entry in root.iterdir():
+            name = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+            if name.isidentifier() and (entry.is_dir() or entry.name.endswith(".py")):
+                tops.add(name)
+    return tops
+
+
 def _classifier(ctx: AuditContext, run: CheckRun, declared: Declared) -> Classifier:
     declared.add_installed(dict(run.environment.get("project_requires", {})))
     return Classifier(
-        first_party={p.name.split(".")[0] for p in ctx.packages},
+        first_party=_first_party_tops(ctx),
         declared=declared,
         environment=Environment.from_message(run.environment),
         optional=[str(p) for p in ctx.config.section("imports").get("optional", [])],

@@ -31,9 +31,8 @@ DECLARING = {
     "pkg/fine.py": "import rich\n",
     "pkg/required_gone.py": "import not_installed_required_xyz\n",
     "pkg/extra_gone.py": "import not_installed_extra_xyz.sub\n",
-    # A namespace package (another distribution provides nsparent_xyz.other):
-    # the missing one is named after the dotted name, nsparent-xyz-storage.
-    "nsparent_xyz/other.py": "",
+    # A namespace package (nsparent_xyz.other comes from elsewhere on the path,
+    # see the fixture): the missing one is named after the dotted name.
     "pkg/namespace_dep.py": "import nsparent_xyz.storage\n",
     "pkg/undeclared.py": "import os\nimport nowhere_xyz\n",
     "pkg/windows_std.py": "import winreg\n",
@@ -53,6 +52,9 @@ DECLARING = {
     "pkg/integrations/__init__.py": "",
     "pkg/integrations/host.py": "import somehost_xyz.extensions\n",
     "pkg/integrations/typo.py": "from pkg import gone\n",
+    # A sibling package of the project (not configured): still the project's code.
+    "helpers_xyz/__init__.py": "",
+    "pkg/sibling_gone.py": "import helpers_xyz.gone\n",
 }
 PROJECT_TABLE = """
 [project]
@@ -85,14 +87,21 @@ EXPECTED = {
     "pkg.own_error": "first-party",
     "pkg.integrations.host": "optional-missing",  # marked optional by hand
     "pkg.integrations.typo": "first-party",  # marked, but a first-party name is missing
+    "pkg.sibling_gone": "first-party",
 }
 
 
 @pytest.fixture(scope="module")
 def declaring(tmp_path_factory: pytest.TempPathFactory) -> ImportsResult:
-    root = write_project(tmp_path_factory.mktemp("causes") / "proj", DECLARING, ["pkg"],
-                         PROJECT_TABLE)  # fmt: skip
-    return ImportsAnalysis().run(make_context(root))
+    base = tmp_path_factory.mktemp("causes")
+    root = write_project(base / "proj", DECLARING, ["pkg"], PROJECT_TABLE)
+    # Another distribution's part of the namespace package, outside the project.
+    elsewhere = base / "elsewhere"
+    (elsewhere / "nsparent_xyz").mkdir(parents=True)
+    (elsewhere / "nsparent_xyz" / "other.py").write_text("")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYTHONPATH", str(elsewhere))
+        return ImportsAnalysis().run(make_context(root))
 
 
 def _by_module(result: ImportsResult) -> dict[str, ImportFailure]:
@@ -106,9 +115,9 @@ def test_each_failure_has_its_cause(declaring: ImportsResult) -> None:
 def test_only_first_party_and_required_are_counted_for_the_gate(declaring: ImportsResult) -> None:
     data = declaring.to_dict()
     gated = [m for m, cause in EXPECTED.items() if cause in ("first-party", "required-missing")]
-    assert data["failure_count"] == len(gated) == 7
+    assert data["failure_count"] == len(gated) == 8
     assert data["cause_counts"] == {
-        "first-party": 5, "required-missing": 2, "optional-missing": 2, "undeclared": 1,
+        "first-party": 6, "required-missing": 2, "optional-missing": 2, "undeclared": 1,
         "platform": 4,
     }  # fmt: skip
     assert data["dependency_sources"] == ["pyproject.toml [project]"]
