@@ -170,7 +170,11 @@ class _Evaluator:
         """The patches one test asks for: its own (decorators, body, the local
         helpers it calls, its setUp), one per patching fixture it requests.
         Autouse fixtures isolate every test alike and are not counted."""
-        total = sum(p.count for p in fn.patches) + self.helper_patches(file, fn, {id(fn)})
+        # several patch.dict / monkeypatch.setitem of one dict (sys.modules) replace
+        # one thing: counted once
+        dicts = {p.target or p.object_ref or p.shown for p in fn.patches if p.api == "dict"}
+        total = sum(p.count for p in fn.patches if p.api != "dict") + len(dicts)
+        total += self.helper_patches(file, fn, {id(fn)})
         seen: set[int] = set()
         for setup in file.facts.functions:
             if setup.role == "setup" and setup.class_name == fn.class_name:

@@ -8,6 +8,7 @@ from auditor.mocks import names as n
 from auditor.mocks.facts import LocalFinding
 from auditor.mocks.rules.base import Example, Rule
 from auditor.mocks.scan import FunctionScan
+from auditor.mocks.statements import body_of
 
 TEST_SLEEP = Rule(
     id="test-sleep",
@@ -179,11 +180,36 @@ def _inspected(scan: FunctionScan, call: cst.Call) -> bool:
     return False
 
 
+def _fallback_checked(scan: FunctionScan, handler: cst.ExceptHandler | cst.ExceptStarHandler
+                      ) -> bool:
+    """``except Exception: value = "ascii"`` and later ``assert value != "ascii"``:
+    the fallback makes the assertion fail, so nothing is hidden."""
+    fallbacks: set[tuple[str, str]] = set()
+    for stmt in body_of(handler.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    name = n.dotted(small.targets[0].target)
+                    if name is not None:
+                        fallbacks.add((name, scan.code(small.value)))
+    for node, _conditional in scan.asserts:
+        test = node.test
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(
+            test.comparisons[0].operator, cst.NotEqual | cst.IsNot
+        ):
+            pair = (scan.code(test.left), scan.code(test.comparisons[0].comparator))
+            if pair in fallbacks or pair[::-1] in fallbacks:
+                return True
+    return False
+
+
 def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
     found: list[LocalFinding] = []
     for node in scan.trys:
         for handler in node.handlers:
-            if _is_broad(scan, handler.type) and not _reraises(handler):
+            if _is_broad(scan, handler.type) and not _reraises(handler) and not (
+                _fallback_checked(scan, handler)
+            ):
                 line, column = scan.position(handler)
                 caught = scan.code(handler.type) if handler.type is not None else "everything"
                 found.append(LocalFinding(

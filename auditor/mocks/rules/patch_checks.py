@@ -210,8 +210,8 @@ def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | N
         # ``validator.validate_token = fake``: a method of the stand-in given
         methods = any(_method_name(a) for a in scan.touched_attributes.get(bound, ()))
         if not interface and not scan.has_interface(bound) and not stub and not kept and (
-            not scan.hands_out(bound, call)
-        ) and not methods:
+            not methods
+        ):
             # inert, a plain callable (m.return_value) or a bag of attributes
             # (m.name = "x"): a spec would guard nothing the test relies on
             return None
