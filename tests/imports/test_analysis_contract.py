@@ -11,12 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.analysis import get_analysis
-from auditor.config import load_config
 from auditor.errors import ConfigError
 from auditor.gate import evaluate
 from auditor.imports.analysis import ImportsAnalysis
 from auditor.imports.result import CAUSES, ImportFailure, ImportsResult, ImportWrite
+from auditor.registry import get_analysis, load_config
 from auditor.reports.templates import html_environment, markdown_environment
 from tests.imports.fixture_project import ProjectFactory, write_project
 
