@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import click
 
     from auditor.context import AuditContext
+    from auditor.metrics import MetricSpec
     from auditor.model import AnalysisResult, JSONDict
 
 
@@ -59,6 +62,8 @@ class Analysis(Protocol):
     config_schema: ClassVar[JSONDict]
     gate_schema: ClassVar[dict[str, JSONDict]]
     result_type: ClassVar[type[Any]]
+    metrics: ClassVar[Mapping[str, MetricSpec]]
+    """Every metric (headline and per module) its result can report, declared once."""
 
     def run(self, ctx: AuditContext) -> AnalysisResult: ...
 

@@ -4,8 +4,11 @@ An analysis is one package and one line in :data:`_REGISTRY`
 (``name -> "module:Class"``). Everything the core needs from it is read
 from its class (:class:`auditor.analysis.Analysis`): its subcommand, its
 configuration and gate schema parts, its result type (for reading
-``report.json`` back), its metrics and findings. :func:`register` adds one at
-run time (a plugin, or a test that defines a small analysis of its own).
+``report.json`` back), its metrics and findings, and (optionally) a
+``template_dir`` holding its report partials (``html/<name>.html.j2``,
+``md/<name>.md.j2``). An analysis of another distribution registers through
+the ``test_auditor.analyses`` entry point group (``name = "module:Class"``);
+:func:`register` adds one in this process (a test's own analysis).
 
 This module sits above the configuration loader: it hands the loader the
 schema parts (:func:`schema_parts`), so that :mod:`auditor.config` never
@@ -16,6 +19,8 @@ configuration: the cycle this order avoids).
 from __future__ import annotations
 
 import importlib
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +40,14 @@ _REGISTRY: dict[str, str] = {
     "mutation": "auditor.mutation.analysis:MutationAnalysis",
 }
 _ADDED: dict[str, type[Any]] = {}
+ENTRY_POINT_GROUP = "test_auditor.analyses"
+
+
+@cache
+def _plugins() -> dict[str, str]:
+    """``name -> "module:Class"`` of the installed distributions' analyses."""
+    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return {name: value for name, value in sorted(found.items()) if name not in _REGISTRY}
 
 
 def register(cls: type[Any]) -> None:
@@ -49,7 +62,8 @@ def unregister(name: str) -> None:
 
 def analysis_names() -> list[str]:
     """All analyses, in the order they run and appear in reports."""
-    return [*_REGISTRY, *(name for name in _ADDED if name not in _REGISTRY)]
+    plugins = [name for name in _plugins() if name not in _ADDED]
+    return [*_REGISTRY, *plugins, *(name for name in _ADDED if name not in _REGISTRY)]
 
 
 def get_analysis(name: str) -> Analysis:
@@ -57,7 +71,8 @@ def get_analysis(name: str) -> Analysis:
     if name in _ADDED:
         instance: Analysis = _ADDED[name]()
         return instance
-    module_name, _, class_name = _REGISTRY[name].partition(":")
+    where = _REGISTRY[name] if name in _REGISTRY else _plugins()[name]
+    module_name, _, class_name = where.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     found: Analysis = cls()
     return found
@@ -70,6 +85,16 @@ def all_analyses() -> list[Analysis]:
 def result_types() -> dict[str, Any]:
     """``name -> result class`` of every analysis (for ``AuditResult.from_dict``)."""
     return {analysis.name: analysis.result_type for analysis in all_analyses()}
+
+
+def template_dirs() -> list[Path]:
+    """The folders of report partials the analyses bring along (after our own templates)."""
+    dirs: list[Path] = []
+    for analysis in all_analyses():
+        folder = getattr(analysis, "template_dir", None)
+        if folder is not None:
+            dirs.append(Path(folder))
+    return dirs
 
 
 def schema_parts() -> SchemaParts:

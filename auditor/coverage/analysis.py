@@ -12,9 +12,10 @@ from auditor.config import COUNT, PERCENT
 from auditor.context import AuditContext
 from auditor.coverage.diff import changed_lines_since, diff_coverage
 from auditor.coverage.reader import export_json, read_coverage_json
-from auditor.coverage.result import CoverageResult
+from auditor.coverage.result import METRICS, CoverageResult
 from auditor.coverage.unparsable import count_unparsable
 from auditor.errors import IncompleteAuditError
+from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.project import resolve_ref, tool_environment
 
@@ -32,6 +33,7 @@ class CoverageAnalysis:
     needs_coverage: ClassVar[bool] = True
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[CoverageResult]] = CoverageResult
+    metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     config_schema: ClassVar[JSONDict] = {}
     gate_schema: ClassVar[dict[str, JSONDict]] = {
         "line": PERCENT,

@@ -34,12 +34,17 @@ def value_text(spec: MetricSpec | None, value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{shown(value)}"
 
 
-def delta_text(delta: Decimal | float | None) -> str:
+def delta_text(delta: Decimal | float | None, spec: MetricSpec | None = None) -> str:
+    """A change as text: ``+6.67`` (a count that moved by whole units: ``+3``)."""
     if delta is None:
         return "n/a"
     if not isinstance(delta, Decimal):
         delta = shown(delta) if delta >= 0 else -shown(-delta)
-    return "±0" if delta == 0 else f"{delta:+}"
+    if delta == 0:
+        return "±0"
+    if spec is not None and spec.unit == COUNT and delta == delta.to_integral_value():
+        return f"{int(delta):+d}"
+    return f"{delta:+}"
 
 
 def trend(improved: bool | None, delta: Decimal | None) -> str:
@@ -64,7 +69,7 @@ def _change_row(change: MetricChange) -> dict[str, str]:
         "label": change.spec.label if change.spec else change.metric,
         "start": value_text(change.spec, change.start),
         "end": value_text(change.spec, change.end),
-        "delta": delta_text(change.delta),
+        "delta": delta_text(change.delta, change.spec),
         "trend": trend(change.improved, change.delta),
         "direction": change.direction,
     }

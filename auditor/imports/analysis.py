@@ -33,6 +33,7 @@ from auditor.imports.cycles import build_graph, find_cycles
 from auditor.imports.dependencies import Declared, read_declared
 from auditor.imports.discovery import discover_modules
 from auditor.imports.result import (
+    METRICS,
     OPTIONAL_MISSING,
     PLATFORM,
     REQUIRED_MISSING,
@@ -42,6 +43,7 @@ from auditor.imports.result import (
     ImportWrite,
 )
 from auditor.imports.writes import changes, relative_to_root, snapshot, writes_of
+from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 
 DEFAULT_TIMEOUT = 10.0
@@ -160,12 +162,15 @@ class ImportsAnalysis:
     needs_coverage: ClassVar[bool] = False
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[ImportsResult]] = ImportsResult
+    metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     config_schema: ClassVar[JSONDict] = {
         "timeout": {"type": "number", "exclusiveMinimum": 0},
         "workers": {"type": "integer", "minimum": 1},
         "preload": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "mode": {"enum": ["fork", "fresh"]},
         "optional": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        # count function-level and TYPE_CHECKING imports in the cycle check too
+        "cycles_all_imports": {"type": "boolean"},
     }
     gate_schema: ClassVar[dict[str, JSONDict]] = {
         "import_failures": _COUNT,
@@ -181,7 +186,8 @@ class ImportsAnalysis:
         timeout = float(settings.get("timeout", DEFAULT_TIMEOUT))
         modules = discover_modules(ctx.packages, ctx.test_paths)
         declared = read_declared(ctx.root)
-        graph = build_graph(modules, [p.name for p in ctx.packages])
+        all_imports = bool(ctx.config.section("imports").get("cycles_all_imports", False))
+        graph = build_graph(modules, [p.name for p in ctx.packages], all_imports)
         import_roots = list(dict.fromkeys(p.import_root.resolve() for p in ctx.packages))
         request = CheckRequest(
             python=ctx.python,

@@ -9,9 +9,10 @@ import click
 from auditor.analysis import GateRule
 from auditor.config import COUNT, PERCENT, STRINGS
 from auditor.context import AuditContext
+from auditor.metrics import MetricSpec
 from auditor.mocks.engine import analyse_project
 from auditor.mocks.evaluate import Settings
-from auditor.mocks.result import MocksResult
+from auditor.mocks.result import METRICS, MocksResult
 from auditor.mocks.rules import opt_in_ids, rule_ids
 from auditor.model import JSONDict
 
@@ -34,6 +35,7 @@ class MocksAnalysis:
     # the runtime verdicts read each test's executed-assertion count
     needs_assertion_counts: ClassVar[bool] = True
     result_type: ClassVar[type[MocksResult]] = MocksResult
+    metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     config_schema: ClassVar[JSONDict] = {
         "boundaries": STRINGS,
         "internal": STRINGS,

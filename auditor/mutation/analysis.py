@@ -11,13 +11,14 @@ import click
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
 from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageError
+from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
 from auditor.mutation.collect import build_records, not_mutated
 from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
 from auditor.mutation.killmatrix import run_kill_matrix
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
-from auditor.mutation.result import MutationResult
+from auditor.mutation.result import METRICS, MutationResult
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref
 from auditor.schema_parts import COUNT, PERCENT
@@ -38,6 +39,7 @@ class MutationAnalysis:
     )
     needs_test_run: ClassVar[bool] = False
     needs_coverage: ClassVar[bool] = False
+    metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     stage_lock: ClassVar[str] = "mutation"  # the staged copy and mutmut's cache in .audit/mutation
     config_schema: ClassVar[JSONDict] = {
         "timeout_multiplier": _NUMBER_POS,

@@ -117,11 +117,19 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
 
 
 @cache
+def _loader() -> jinja2.BaseLoader:
+    """Our templates first, then each analysis's own partials folder (``template_dir``)."""
+    from auditor.registry import template_dirs
+
+    folders = [template_dir(), *template_dirs()]
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders])
+
+
 def html_environment() -> jinja2.Environment:
     """Environment for ``*.html.j2`` and ``*.xml.j2``: autoescaping on."""
     return _common(
         jinja2.Environment(
-            loader=jinja2.FileSystemLoader(template_dir()),
+            loader=_loader(),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -136,7 +144,7 @@ def markdown_environment() -> jinja2.Environment:
     """Environment for ``*.md.j2``: every interpolated string is Markdown-escaped."""
     return _common(
         jinja2.Environment(
-            loader=jinja2.FileSystemLoader(template_dir()),
+            loader=_loader(),
             autoescape=False,
             finalize=_finalize_markdown,
             undefined=jinja2.StrictUndefined,
