@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.findings import Finding
+from auditor.history.backends import opened
 from auditor.history.record import record_run
 from auditor.history.regression import regression_rules
 from auditor.history.render import view_model, write_review
 from auditor.history.review import build_review
-from auditor.history.backends import opened
 from auditor.metrics import CORE_METRICS, COUNT, DERIVED, PERCENT, TESTS, Metric, MetricSpec
 from auditor.model import AuditResult, GateResult, JSONDict
 from auditor.registry import all_analyses

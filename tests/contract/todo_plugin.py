@@ -102,13 +102,18 @@ class TodoAnalysis:
         return []
 '''
 
-HTML_PARTIAL = """<ul id="todo-list">{% for t in a.todos %}<li data-line="{{ t.line }}">{{ t.path }}:{{ t.line }} {{ t.text }}</li>{% endfor %}</ul>
-"""
+HTML_PARTIAL = (
+    '<ul id="todo-list">{% for t in a.todos %}'
+    '<li data-line="{{ t.line }}">{{ t.path }}:{{ t.line }} {{ t.text }}</li>'
+    "{% endfor %}</ul>\n"
+)
 MD_PARTIAL = """{% for t in a.todos %}- TODO at {{ t.path }}:{{ t.line }}
 {% endfor %}"""
 
 DIST_FILES = {
-    "todo_plugin-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: todo-plugin\nVersion: 1.0\n",
+    "todo_plugin-1.0.dist-info/METADATA": (
+        "Metadata-Version: 2.1\nName: todo-plugin\nVersion: 1.0\n"
+    ),
     "todo_plugin-1.0.dist-info/entry_points.txt": (
         "[test_auditor.analyses]\ntodo = todo_analysis:TodoAnalysis\n"
     ),
