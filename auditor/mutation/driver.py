@@ -204,7 +204,3 @@ def mutmut_version(python: str) -> str:
         env=tool_environment(python),
     )
     return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def generated_output(stage: Stage, rel: str) -> Path:
-    return stage.mutants / rel
