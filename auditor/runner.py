@@ -96,10 +96,10 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
     ctx = build_context(config, progress, request.options)
     analyses: list[Analysis] = [get_analysis(name) for name in request.analyses]
     with contextlib.ExitStack() as held:
-        if "mutation" in request.analyses:
+        for stage in sorted({a.stage_lock for a in analyses if a.stage_lock}):
             held.enter_context(hold(
-                lock_path(ctx.state_dir, "mutation"),
-                f"the mutation stage {ctx.state_dir / 'mutation'}",
+                lock_path(ctx.state_dir, stage),
+                f"the {stage} stage {ctx.state_dir / stage}",
                 request.wait,
                 request.on_wait,
             ))
@@ -109,7 +109,7 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
             ctx.run_dir = held.enter_context(run_folder(ctx.state_dir))
             ctx.test_run = run_test_suite(
                 ctx,
-                with_coverage="coverage" in request.analyses,
+                with_coverage=any(a.needs_coverage for a in analyses),
                 count_assertions=any(
                     getattr(a, "needs_assertion_counts", False) for a in analyses
                 ),
