@@ -97,6 +97,14 @@ def template_dirs() -> list[Path]:
     return dirs
 
 
+def report_formats() -> list[str]:
+    """Module names of the report formats the analyses bring along (``report_formats``)."""
+    names: list[str] = []
+    for analysis in all_analyses():
+        names += [n for n in getattr(analysis, "report_formats", ()) if n not in names]
+    return names
+
+
 def schema_parts() -> SchemaParts:
     """What the analyses and the history add to the ``[tool.audit]`` schema."""
     from auditor.history.regression import HISTORY_GATE_SCHEMA

@@ -40,6 +40,8 @@ class MutationAnalysis:
     needs_test_run: ClassVar[bool] = False
     needs_coverage: ClassVar[bool] = False
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
+    # mutation-testing-elements JSON, for Stryker's viewers
+    report_formats: ClassVar[tuple[str, ...]] = ("auditor.mutation.elements_report",)
     stage_lock: ClassVar[str] = "mutation"  # the staged copy and mutmut's cache in .audit/mutation
     config_schema: ClassVar[JSONDict] = {
         "timeout_multiplier": _NUMBER_POS,

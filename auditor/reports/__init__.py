@@ -10,7 +10,9 @@ folder is ours alone (:mod:`auditor.output_folder`): its manifest names what
 we wrote, and nothing else in it is ever replaced or removed.
 
 Formats are listed in :data:`FORMATS` by module name and imported when
-reports are written. To add one, write the module and add its name here.
+reports are written: the generic ones here, then the formats each analysis
+declares in ``report_formats`` (e.g. the mutation analysis's
+mutation-testing-elements JSON), so this package names no analysis.
 A listed module that does not exist (yet) is left out, so engineers can
 land formats independently; a module that exists but fails to import is
 an error like any other bug.
@@ -36,16 +38,16 @@ FORMATS: list[str] = [
     "auditor.reports.markdown",  # report.md
     "auditor.reports.json_report",  # report.json
     "auditor.reports.junit",  # junit.xml
-    # Written by other engineers; left out while the module does not exist.
-    "auditor.reports.sarif",  # SARIF findings (mocks / imports)
-    "auditor.reports.mutation_elements",  # mutation-testing-elements JSON
+    "auditor.reports.sarif",  # every analysis's findings as SARIF
 ]
 
 
 def available_formats() -> list[ModuleType]:
-    """The format modules of :data:`FORMATS` that exist, imported, in order."""
+    """The format modules of :data:`FORMATS` and of the analyses that exist, imported."""
+    from auditor.registry import report_formats
+
     modules = []
-    for name in FORMATS:
+    for name in [*FORMATS, *report_formats()]:
         if importlib.util.find_spec(name) is None:
             continue
         modules.append(importlib.import_module(name))

@@ -10,12 +10,12 @@ from mutmut.stats import status_by_exit_code
 from auditor.errors import UsageError
 from auditor.mutation import incremental as inc
 from auditor.mutation import status as st
+from auditor.mutation.elements_report import _replacement
 from auditor.mutation.locations import FileLocator
 from auditor.mutation.merge import merge_results
 from auditor.mutation.notmutated import analyse_module
 from auditor.mutation.reader import mangled_of_qualname, qualname_of_mangled
 from auditor.mutation.result import MutantRecord, MutationResult, count
-from auditor.reports.mutation_elements import _replacement
 
 
 @pytest.mark.parametrize("code", [*status_by_exit_code.keys(), 99, -6])
