@@ -284,6 +284,19 @@ def load_best(path: Path) -> dict[str, dict[str, float]]:
     return figures
 
 
+def load_unauditable(path: Path) -> dict[str, str]:
+    """Projects the ratchet file lists as known not auditable (name -> why)."""
+    if not path.exists():
+        return {}
+    document = _read(path)
+    listed = document.get("unauditable", {}) if isinstance(document, dict) else None
+    if not isinstance(listed, dict) or not all(
+        isinstance(v, str) and v.strip() for v in listed.values()
+    ):
+        raise LabelFileError(f"{path}: 'unauditable' must map projects to a reason")
+    return listed
+
+
 def regressions(current: dict[str, dict[str, float | None]],
                 best: dict[str, dict[str, float]]) -> list[str]:
     """One line per figure below its best.

@@ -84,6 +84,9 @@ def test_ratchet_file_holds_fractions_per_rule() -> None:
     best = scoring.load_best(CORPUS / "mocks_best.json")
     for rule in best:
         assert rule == scoring.OVERALL or rule in set(rule_ids()), rule
+    # Projects left out of the scoring are corpus projects, each with its reason.
+    unauditable = scoring.load_unauditable(CORPUS / "mocks_best.json")
+    assert set(unauditable) <= _corpus_projects()
 
 
 def test_bad_label_is_rejected_with_its_entry(tmp_path: Path) -> None:
