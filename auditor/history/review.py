@@ -14,7 +14,7 @@ Whether a change is better or worse comes from the metric's declaration
 name. Detail lists are read generically from the stored documents: the
 findings contract (``findings``, matched by fingerprint, so a finding that
 moved is not new), the surviving mutants among them (matched by their stable
-identity) and ``analyses.mutation.tests_killing_nothing``.
+identity) and the ``tests_killing_nothing`` list of whichever analysis has one.
 """
 
 from __future__ import annotations
@@ -212,8 +212,12 @@ def build_review(
         SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
         for nodeid, (_, duration) in sorted(end_tests.items(), key=lambda kv: -kv[1][1])[:TOP_N]
     ]
-    mutation = (end_doc.get("analyses") or {}).get("mutation") or {}
-    killing_nothing = mutation.get("tests_killing_nothing")
+    # Whichever analysis reports tests that kill nothing (the mutation analysis's kill matrix).
+    sections = [v for _, v in sorted((end_doc.get("analyses") or {}).items()) if isinstance(v, dict)]
+    killing_nothing = next(
+        (v["tests_killing_nothing"] for v in sections if v.get("tests_killing_nothing") is not None),
+        None,
+    )
     review.tests_killing_nothing = list(killing_nothing) if killing_nothing is not None else None
     review.flaky = _flaky(store, runs, since, branch, project)
     if start is not end:
