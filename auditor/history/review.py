@@ -213,11 +213,9 @@ def build_review(
         for nodeid, (_, duration) in sorted(end_tests.items(), key=lambda kv: -kv[1][1])[:TOP_N]
     ]
     # Whichever analysis reports tests that kill nothing (the mutation analysis's kill matrix).
-    sections = [v for _, v in sorted((end_doc.get("analyses") or {}).items()) if isinstance(v, dict)]
-    killing_nothing = next(
-        (v["tests_killing_nothing"] for v in sections if v.get("tests_killing_nothing") is not None),
-        None,
-    )
+    sections = (end_doc.get("analyses") or {}).values()
+    lists = [v.get("tests_killing_nothing") for v in sections if isinstance(v, dict)]
+    killing_nothing = next((found for found in lists if found is not None), None)
     review.tests_killing_nothing = list(killing_nothing) if killing_nothing is not None else None
     review.flaky = _flaky(store, runs, since, branch, project)
     if start is not end:
