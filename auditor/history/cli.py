@@ -24,6 +24,7 @@ import click
 
 from auditor.config import AuditConfig
 from auditor.errors import UsageError
+from auditor.history.metrics import Specs
 from auditor.history.url import PENDING_FILE, HistoryTarget, ServerURL, env_url, target_from
 from auditor.output_folder import claim
 from auditor.project import find_project_root
@@ -102,11 +103,13 @@ def list_command(
 ) -> None:
     """List the audits recorded in the history of the project at PATH."""
     from auditor.history.backends import exists, opened
-    from auditor.history.queries import list_runs
+    from auditor.history.metrics import merged_specs
+    from auditor.history.queries import list_runs, report_document
     from auditor.history.review import parse_since
 
     db_path = _history_target(path, config_file, history)
     runs = []
+    specs: Specs = {}
     if exists(db_path):
         with opened(db_path, create=False) as store:
             runs = list_runs(
@@ -115,6 +118,8 @@ def list_command(
                 branch=branch,
                 project=project,
             )
+            # How to show each metric: as the newest run's report declared it.
+            specs = merged_specs([report_document(store, runs[-1].id)] if runs else [])
     if as_json:
         click.echo(
             json.dumps({"history": str(db_path), "runs": [r.to_json() for r in runs]}, indent=2)
@@ -123,10 +128,10 @@ def list_command(
     if not runs:
         click.echo(f"no runs recorded in {db_path}")
         return
-    click.echo(_table(runs))
+    click.echo(_table(runs, specs))
 
 
-def _table(runs: list[Any]) -> str:
+def _table(runs: list[Any], specs: Specs) -> str:
     from auditor.history.render import value_text
 
     # Percent-like headline metrics make the columns; every metric is in --json.
@@ -148,7 +153,7 @@ def _table(runs: list[Any]) -> str:
                 "-" if total is None else str(int(total)),
                 "-" if failed is None else str(int(failed)),
             ]
-            + [value_text(m, run.metrics.get((a, m))) for a, m in columns]
+            + [value_text(specs.get((a, m)), run.metrics.get((a, m))) for a, m in columns]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
