@@ -14,11 +14,14 @@ from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageErr
 from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
+from auditor.mutation import status as st
 from auditor.mutation.collect import build_records, not_mutated
 from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
+from auditor.mutation.explain import pick, run_explain
+from auditor.mutation.identity import identities
 from auditor.mutation.killmatrix import run_kill_matrix
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
-from auditor.mutation.result import METRICS, MutationResult
+from auditor.mutation.result import METRICS, MutantRecord, MutationResult
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref
 from auditor.schema_parts import COUNT, PERCENT
@@ -51,6 +54,8 @@ class MutationAnalysis:
         "do_not_mutate": _STRINGS,
         "kill_matrix": {"type": "boolean"},
         "max_children": {"type": "integer", "minimum": 1},
+        "explain": COUNT,
+        "equivalent": _STRINGS,
     }
     gate_schema: ClassVar[dict[str, JSONDict]] = {
         "mutation_score": PERCENT,
@@ -179,6 +184,7 @@ class MutationAnalysis:
                 settings.memory_limit_mb,
                 settings.max_children or os.cpu_count() or 1,
             )
+        explain = _explain(stage, ctx, settings, records, stats.duration_by_test, changed_functions)
         result = MutationResult(
             mutants=records,
             module_info=infos,
@@ -194,6 +200,7 @@ class MutationAnalysis:
                 "memory_limit_mb": settings.memory_limit_mb,
             },
             notes=notes + runner.notes,
+            explain={**explain, "mutation_seconds": round(runner.seconds, 3)},
         )
         if result.complete and shard is None and since is None:
             inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
@@ -279,6 +286,45 @@ class MutationAnalysis:
         return rules
 
 
+def _explain(
+    stage: Stage,
+    ctx: AuditContext,
+    settings: StageSettings,
+    records: list[MutantRecord],
+    durations: dict[str, float],
+    changed_functions: list[str] | None,
+) -> JSONDict:
+    """Mark declared equivalents, explain the first survivors; the step's summary."""
+    section = ctx.config.section("mutation")
+    declared = set(section.get("equivalent", []))
+    identity = identities(records)
+    for mutant in records:
+        mutant.equivalent = mutant.status == st.SURVIVED and identity[mutant.id] in declared
+    limit = int(section.get("explain", 20))
+    survivors = [m for m in records if m.status == st.SURVIVED and not m.equivalent]
+    todo = pick(survivors, changed_functions, limit)
+    run = run_explain(
+        stage,
+        ctx.python,
+        todo,
+        durations,
+        ctx.progress,
+        settings.timeout_multiplier,
+        settings.timeout_constant,
+    )
+    for mutant in todo:
+        mutant.explanation = run.explanations[mutant.id].to_dict()
+    return {
+        "limit": limit,
+        "asked": len(todo),
+        "survivors": len(survivors),
+        "seconds": round(run.seconds, 3),
+        "original_seconds": round(run.original_seconds, 3),
+        "error": run.error,
+        "unknown_equivalent": sorted(declared - set(identity.values())),
+    }
+
+
 def _pick(*values: Any) -> Any:
     for value in values:
         if value is not None:
@@ -317,6 +363,7 @@ class _Runner:
         self.no_coverage = False
         self.notes: list[str] = []
         self.version = ""  # mutmut's version, reported by its runs
+        self.seconds = 0.0  # mutmut's runs, for the explanation's share of the cost
         # the mutmut version whose forced-fail check passed with this stage setup
         self.forced_fail_passed_for: str | None = None
 
@@ -332,6 +379,7 @@ class _Runner:
             suite_timeout=self.ctx.config.test_timeout,
         )
         self.version = outcome.version or self.version
+        self.seconds += outcome.duration_seconds
         if outcome.interrupted:
             metas = read_metas(self.stage)
             done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())

@@ -61,6 +61,10 @@ class MutantRecord:
     covered_by: list[str] = field(default_factory=list)
     killed_by: list[str] | None = None  # None: the kill matrix did not run
     duration_seconds: float | None = None
+    # why it survived (auditor.mutation.explain.Explanation.to_dict), when it was explained
+    explanation: JSONDict | None = None
+    # a survivor listed in [tool.audit.mutation] equivalent: left out of the score, counted
+    equivalent: bool = False
 
     @property
     def detected(self) -> bool:
@@ -68,7 +72,7 @@ class MutantRecord:
 
     @property
     def valid(self) -> bool:
-        return self.status not in st.INVALID
+        return self.status not in st.INVALID and not self.equivalent
 
     def to_dict(self) -> JSONDict:
         return {
@@ -89,6 +93,8 @@ class MutantRecord:
             "covered_by": list(self.covered_by),
             "killed_by": None if self.killed_by is None else list(self.killed_by),
             "duration_seconds": self.duration_seconds,
+            "explanation": self.explanation,
+            "equivalent": self.equivalent,
         }
 
     @classmethod
@@ -111,6 +117,8 @@ class MutantRecord:
             covered_by=list(data.get("covered_by", [])),
             killed_by=None if killed_by is None else list(killed_by),
             duration_seconds=data.get("duration_seconds"),
+            explanation=data.get("explanation"),
+            equivalent=bool(data.get("equivalent", False)),
         )
 
 
@@ -121,9 +129,11 @@ class Counts:
     by_status: Counter[str] = field(default_factory=Counter)
     covered_valid: int = 0
     covered_detected: int = 0
+    equivalent: int = 0  # survivors declared equivalent: out of `valid`, shown apart
 
     def add(self, mutant: MutantRecord) -> None:
         self.by_status[mutant.status] += 1
+        self.equivalent += int(mutant.equivalent)
         if mutant.valid and mutant.covered_by:
             self.covered_valid += 1
             self.covered_detected += int(mutant.detected)
@@ -134,7 +144,7 @@ class Counts:
 
     @property
     def valid(self) -> int:
-        return self.total - sum(self.by_status[s] for s in st.INVALID)
+        return self.total - sum(self.by_status[s] for s in st.INVALID) - self.equivalent
 
     @property
     def detected(self) -> int:
@@ -162,6 +172,7 @@ class Counts:
             "valid": self.valid,
             "detected": self.detected,
             "counts": self.status_dict(),
+            "equivalent": self.equivalent,
         }
 
 
@@ -235,6 +246,8 @@ class MutationResult:
     mutmut_version: str = ""
     settings: JSONDict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the explanation step: asked (survivors to explain), seconds, error of the step as a whole
+    explain: JSONDict = field(default_factory=dict)
 
     # -- derived views ------------------------------------------------------
 
@@ -277,10 +290,24 @@ class MutationResult:
         return count([m for m in self.mutants if self.function_key(m) in changed])
 
     def survivors(self) -> list[MutantRecord]:
+        """Surviving mutants, without those declared equivalent (see :meth:`equivalents`)."""
         return sorted(
-            (m for m in self.mutants if m.status == st.SURVIVED),
+            (m for m in self.mutants if m.status == st.SURVIVED and not m.equivalent),
             key=lambda m: (m.path, m.line, m.column, m.id),
         )
+
+    def equivalents(self) -> list[MutantRecord]:
+        return sorted(
+            (m for m in self.mutants if m.status == st.SURVIVED and m.equivalent),
+            key=lambda m: (m.path, m.line, m.column, m.id),
+        )
+
+    def verdict_counts(self) -> dict[str, int]:
+        """Explained survivors by verdict (observable, side_effect, no_difference, failed)."""
+        counts: Counter[str] = Counter(
+            str(m.explanation["verdict"]) for m in self.survivors() if m.explanation
+        )
+        return dict(sorted(counts.items()))
 
     def tests_summary(self) -> dict[str, JSONDict] | None:
         """Per test: mutants it covers and kills (only when the kill matrix ran)."""
@@ -331,7 +358,12 @@ class MutationResult:
             "survivors": [
                 {**m.to_dict(), "identity": identity[m.id]} for m in self.survivors()
             ],
-            "survivor_count": totals.by_status[st.SURVIVED],
+            "survivor_count": len(self.survivors()),
+            "equivalent": [
+                {**m.to_dict(), "identity": identity[m.id]} for m in self.equivalents()
+            ],
+            "equivalent_count": totals.equivalent,
+            "explain": {**self.explain, "verdicts": self.verdict_counts()},
             "pseudo_tested": pseudo_tested,
             "pseudo_tested_count": len(pseudo_tested),
             "not_mutated": [n.to_dict() for n in self.not_mutated],
@@ -370,11 +402,12 @@ class MutationResult:
             mutmut_version=data.get("mutmut_version", ""),
             settings=dict(data.get("settings", {})),
             notes=list(data.get("notes", [])),
+            explain={k: v for k, v in data.get("explain", {}).items() if k != "verdicts"},
         )
 
     def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals
-        metrics = {"survivors": METRICS["survivors"].of(totals.by_status[st.SURVIVED])}
+        metrics = {"survivors": METRICS["survivors"].of(len(self.survivors()))}
         if totals.score is not None:
             metrics["mutation_score"] = METRICS["mutation_score"].of(totals.score)
         if totals.covered_score is not None:
@@ -403,7 +436,8 @@ class MutationResult:
                 line=m.line,
                 column=max(1, m.column),
                 end_line=m.end_line or None,
-                message=f"{m.function}: {m.original.strip()} -> {m.mutated.strip()} survived",
+                message=f"{m.function}: {m.original.strip()} -> {m.mutated.strip()} survived"
+                + (f". {m.explanation['summary']}" if m.explanation else ""),
                 fingerprint=fingerprint(SURVIVOR_RULE, identity[m.id]),
                 title=SURVIVOR_TITLE,
                 help=SURVIVOR_HELP,
@@ -415,7 +449,7 @@ class MutationResult:
     def finding_counts(self) -> dict[str, int]:
         totals = self.totals
         return {
-            SURVIVOR_RULE: totals.by_status[st.SURVIVED],
+            SURVIVOR_RULE: len(self.survivors()),
             "no-tests-mutant": totals.by_status[st.NO_TESTS],
             "pseudo-tested-function": len(self.pseudo_tested()),
         }

@@ -1,0 +1,313 @@
+"""Why a mutant survived: its covering tests recorded under the original and the mutant.
+
+For the first ``explain`` survivors (changed functions first, then by file
+and line) :mod:`auditor.mutation.explain_worker` runs the survivor's covering
+tests twice in the staged ``mutants/`` folder, recording each call of the
+mutated function at mutmut's trampoline. This module compares the two
+recordings call by call (in the order each test made them) and gives one
+verdict:
+
+- ``observable``: some call returned a different value or raised
+  differently - the first such call is named, with the test that made it
+  and whether that test asserted anything at all;
+- ``side_effect``: every return was the same, but the arguments' state after
+  a call (attributes of ``self`` or of an argument, a list's contents), the
+  other mutated functions it called, or the number of calls differed;
+- ``no_difference``: every recorded call behaved the same - a likely
+  equivalent mutant (or an input region no test reaches);
+- ``failed``: the explanation could not be made (the original run failed a
+  test, a run timed out or crashed, nothing was recorded); the survivor
+  keeps its verdict and says so.
+
+"Strengthen here" is the test that reached the differing call with the
+fewest frames between it and the function, and that test's line the call
+came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.model import JSONDict
+from auditor.mutation.result import MutantRecord
+from auditor.mutation.staging import Stage
+from auditor.progress import Progress
+from auditor.project import tool_environment
+
+OBSERVABLE = "observable"
+SIDE_EFFECT = "side_effect"
+NO_DIFFERENCE = "no_difference"
+FAILED = "failed"
+VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, FAILED)
+
+DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
+_KEPT_CALLS = 5  # calls per side kept in report.json (the full recording is bounded anyway)
+
+
+@dataclass
+class Explanation:
+    """The verdict on one survivor, the sentence that says it, and the evidence."""
+
+    verdict: str
+    summary: str
+    test: str = ""  # the test that made the differing call
+    test_line: int = 0  # "strengthen here": that test's line the call came from
+    asserted: int | None = None  # passing assertions of that test (None: not counted)
+    call: JSONDict | None = None  # the differing call: original and mutant side
+    calls: JSONDict = field(default_factory=dict)  # the first recorded calls per side
+    truncated: bool = False
+    seconds: float = 0.0  # both recording runs
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "test": self.test,
+            "test_line": self.test_line,
+            "asserted": self.asserted,
+            "call": self.call,
+            "calls": self.calls,
+            "truncated": self.truncated,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSONDict) -> Explanation:
+        return cls(
+            verdict=data["verdict"],
+            summary=data.get("summary", ""),
+            test=data.get("test", ""),
+            test_line=int(data.get("test_line", 0)),
+            asserted=data.get("asserted"),
+            call=data.get("call"),
+            calls=dict(data.get("calls", {})),
+            truncated=bool(data.get("truncated", False)),
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+
+def pick(
+    survivors: list[MutantRecord], changed: list[str] | None, limit: int
+) -> list[MutantRecord]:
+    """The survivors to explain: covered ones, changed functions first, at most ``limit``."""
+    wanted = set(changed or [])
+    covered = [m for m in survivors if m.covered_by]
+    covered.sort(key=lambda m: (f"{m.path}::{m.function}" not in wanted, m.path, m.line, m.id))
+    return covered[:limit]
+
+
+def _call_text(function: str, call: JSONDict) -> str:
+    args = list(call.get("args", [])) + [f"{k}={v}" for k, v in call.get("kwargs", {}).items()]
+    return f"{function.rpartition('.')[2]}({', '.join(args)})"
+
+
+def _outcome(call: JSONDict) -> str:
+    if "raised" in call:
+        return f"raised {call['raised']}"
+    return f"returned {call.get('returned', '?')}"
+
+
+def _by_test(calls: list[JSONDict]) -> dict[str, list[JSONDict]]:
+    grouped: dict[str, list[JSONDict]] = {}
+    for call in calls:
+        grouped.setdefault(str(call.get("test", "")), []).append(call)
+    return grouped
+
+
+def _asserted(side: JSONDict, test: str) -> int:
+    return int(side.get("assertions", {}).get(test, 0))
+
+
+def _assert_text(count: int) -> str:
+    if count == 0:
+        return "that test asserts nothing"
+    return f"that test checks other values ({count} passing assertions), not this one"
+
+
+def _first_difference(
+    original: list[JSONDict], mutant: list[JSONDict]
+) -> tuple[str, JSONDict, JSONDict] | None:
+    """(kind, original call, mutant call) of the most direct differing call, if any."""
+    found: list[tuple[int, str, JSONDict, JSONDict]] = []
+    before = _by_test(original)
+    after = _by_test(mutant)
+    for test, calls in before.items():
+        for left, right in zip(calls, after.get(test, []), strict=False):
+            if _outcome(left) != _outcome(right):
+                found.append((0, OBSERVABLE, left, right))
+                break
+            if left.get("after") != right.get("after") or left.get("nested") != right.get("nested"):
+                found.append((1, SIDE_EFFECT, left, right))
+                break
+    if not found:
+        return None
+    # observable first, then the call with the fewest frames between the test and the function
+    found.sort(key=lambda f: (f[0], int(f[2].get("depth", 0)), str(f[2].get("test", ""))))
+    _, kind, left, right = found[0]
+    return kind, left, right
+
+
+def _side_effect_text(left: JSONDict, right: JSONDict) -> str:
+    if left.get("nested") != right.get("nested"):
+        return (
+            f"it calls {', '.join(left.get('nested', [])) or 'nothing'} (original) and "
+            f"{', '.join(right.get('nested', [])) or 'nothing'} (mutant)"
+        )
+    return (
+        f"its arguments are left as {', '.join(a for a in left.get('after', []) if a) or '-'} "
+        f"(original) and {', '.join(a for a in right.get('after', []) if a) or '-'} (mutant)"
+    )
+
+
+def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
+    """The verdict on one survivor from the worker's record of its two runs."""
+    seconds = float(record.get("original_seconds", 0.0)) + float(record.get("mutant_seconds", 0.0))
+    if "error" in record:
+        return Explanation(FAILED, f"explanation failed: {record['error']}", seconds=seconds)
+    original, changed = record["original"], record["mutant"]
+    failing = sorted(t for t, o in original.get("outcomes", {}).items() if o == "failed")
+    failed_what = ", ".join(failing[:3]) or f"exit {original.get('exit_code')}"
+    if failing or original.get("exit_code") not in (0, 5):
+        return Explanation(
+            FAILED,
+            "explanation failed: the covering tests do not pass under the original "
+            f"while recording ({failed_what})",
+            seconds=seconds,
+        )
+    before, after = original.get("calls", []), changed.get("calls", [])
+    truncated = bool(original.get("truncated") or changed.get("truncated"))
+    kept = {"original": before[:_KEPT_CALLS], "mutant": after[:_KEPT_CALLS]}
+    if not before:
+        return Explanation(
+            FAILED,
+            "explanation failed: no call of the function was recorded "
+            "(the tests reach it in a way the recorder does not see, e.g. a generator)",
+            calls=kept,
+            seconds=seconds,
+        )
+    difference = _first_difference(before, after)
+    base: dict[str, Any] = {"calls": kept, "truncated": truncated, "seconds": seconds}
+    if difference is not None:
+        kind, left, right = difference
+        test = str(left.get("test", ""))
+        asserted = _asserted(original, test)
+        where = f"{test.partition('::')[0]}:{left.get('test_line', 0)}"
+        call = {"original": left, "mutant": right}
+        if kind == OBSERVABLE:
+            summary = (
+                f"`{_call_text(mutant.function, left)}` {_outcome(left)} (original) and "
+                f"{_outcome(right)} (mutant) in {test}; {_assert_text(asserted)}. "
+                f"Strengthen here: {where}"
+            )
+        else:
+            summary = (
+                f"`{_call_text(mutant.function, left)}` returns the same, but "
+                f"{_side_effect_text(left, right)} in {test}; no test checks this. "
+                f"Strengthen here: {where}"
+            )
+        return Explanation(
+            kind, summary, test, int(left.get("test_line", 0)), asserted, call, **base
+        )
+    if len(before) != len(after):
+        return Explanation(
+            SIDE_EFFECT,
+            f"every compared call behaved the same, but the function was called {len(before)} "
+            f"times under the original and {len(after)} under the mutant",
+            **base,
+        )
+    tests = sorted({str(c.get("test", "")) for c in before})
+    reason = (
+        f"all {len(before)} recorded calls{' (recording truncated)' if truncated else ''} from "
+        f"{len(tests)} test(s) returned, raised and left their arguments the same: likely "
+        "equivalent (or no test reaches an input where it differs); mark it with "
+        "`# pragma: no mutate` or list its identity in [tool.audit.mutation] equivalent"
+    )
+    return Explanation(NO_DIFFERENCE, reason, **base)
+
+
+@dataclass
+class ExplainRun:
+    """What the explanation step did: per mutant id its explanation, and its cost."""
+
+    explanations: dict[str, Explanation] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str = ""  # the step as a whole could not run
+    original_seconds: float = 0.0  # the one recorded run of the original, shared by all
+
+
+def run_explain(
+    stage: Stage,
+    python: str,
+    todo: list[MutantRecord],
+    durations: dict[str, float],
+    progress: Progress,
+    timeout_multiplier: float,
+    timeout_constant: float,
+    limits: dict[str, int] | None = None,
+) -> ExplainRun:
+    """Record and compare the covering tests of each mutant in ``todo``."""
+    if not todo:
+        return ExplainRun()
+    work = stage.folder / "explain"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    items: list[JSONDict] = []
+    for mutant in todo:
+        estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
+        # recording costs more than a plain run: a second's margin over the mutant limit
+        wall = (estimate + timeout_constant) * timeout_multiplier + 1.0
+        items.append({"id": mutant.id, "tests": sorted(mutant.covered_by), "wall_limit": wall})
+    job = work / "job.json"
+    job.write_text(
+        json.dumps({"mutants": items, "limits": {**DEFAULT_LIMITS, **(limits or {})}}),
+        encoding="utf-8",
+    )
+    worker = Path(__file__).with_name("explain_worker.py")
+    env = tool_environment(python, [stage.plugin_dir])
+    env.pop("MUTANT_UNDER_TEST", None)
+    progress.step(f"explaining {len(todo)} surviving mutants (two recorded runs each)")
+    started = time.monotonic()
+    total_wall = sum(float(i["wall_limit"]) for i in items) * 2 + 30.0
+    try:
+        done = subprocess.run(
+            [python, str(worker), str(job), str(work)],
+            cwd=stage.mutants,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=math.ceil(total_wall),
+        )
+        error = (
+            ""
+            if done.returncode == 0
+            else f"worker exit {done.returncode}: "
+            + (done.stderr.strip().splitlines() or [""])[-1][:300]
+        )
+    except subprocess.TimeoutExpired:
+        error = f"the explanation worker ran past {math.ceil(total_wall)} s"
+    run = ExplainRun(seconds=time.monotonic() - started, error=error)
+    original_run = work / "original-run.json"
+    if original_run.exists():
+        run.original_seconds = float(json.loads(original_run.read_text())["seconds"])
+    results = work / "results.jsonl"
+    records: dict[str, JSONDict] = {}
+    if results.exists():
+        for line in results.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            records[record["id"]] = record
+    for mutant in todo:
+        record = records.get(mutant.id) or {"error": error or "no record from the worker"}
+        run.explanations[mutant.id] = compare(mutant, record)
+    return run

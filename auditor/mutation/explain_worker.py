@@ -1,0 +1,323 @@
+"""Explain worker: records a mutated function's calls under the original and the mutant.
+
+Runs in the project's interpreter with cwd = ``mutants/`` and imports nothing
+from the auditor. mutmut 3 routes every mutated function through one
+trampoline (``mutmut.mutation.trampoline.wrap_in_trampoline``, imported by
+each generated module as ``_mutmut_mutated``); the trampoline picks the
+original or the active mutant from ``MUTANT_UNDER_TEST``. This worker replaces
+``wrap_in_trampoline`` *before* the tests import the code, with a wrapper
+around mutmut's own that records, for the function under explanation, each
+call's arguments, return value or exception, the state of its arguments
+after the call, the other mutated functions it called, the calling test and
+the line of that test the call came from. No file is edited.
+
+For each job item it forks twice - once without ``MUTANT_UNDER_TEST`` (the
+original) and once with it (the mutant) - and runs the item's covering
+tests. Each child writes one JSON document. Recording is bounded: calls per
+run, characters per repr, bytes per document. Usage:
+``python explain_worker.py JOB.json OUT_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import reprlib
+import resource
+import signal
+import sys
+import time
+from typing import Any
+
+_SECRET = re.compile(r"pass(word|wd)?|token|secret|key|credential|auth", re.IGNORECASE)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
+_STATE: dict[str, Any] = {
+    "test": "",
+    "test_file": "",
+    "calls": [],
+    "nested": None,
+    "assertions": {},
+    "outcomes": {},
+    "bytes": 0,
+    "truncated": False,
+    "modules": set(),  # modules of the functions recorded in this run
+    "functions": set(),  # function keys (``function_key``) recorded in this run
+    "per_function": {},  # calls recorded per function (bounded by max_calls)
+}
+
+
+def _short(value: Any, name: str = "") -> str:
+    """A short repr safe to show: secrets by name and unprintable values by type only."""
+    if name and _SECRET.search(name):
+        return f"<{type(value).__name__}>"
+    limiter = reprlib.Repr()
+    limiter.maxstring = limiter.maxother = int(_LIMITS["repr_chars"])
+    limiter.maxlist = limiter.maxdict = limiter.maxtuple = limiter.maxset = 6
+    try:
+        text = limiter.repr(value)
+    except Exception:  # a user __repr__ may raise anything
+        return f"<{type(value).__name__}>"
+    text = _ADDRESS.sub("", text)
+    if len(text) > int(_LIMITS["repr_chars"]):
+        text = text[: int(_LIMITS["repr_chars"]) - 3] + "..."
+    return text
+
+
+def _state_of(value: Any) -> str:
+    """What a call could change in an argument: its attributes, or its contents."""
+    attrs = getattr(value, "__dict__", None)
+    if isinstance(attrs, dict):
+        shown = ", ".join(f"{k}={_short(v, k)}" for k, v in list(attrs.items())[:8])
+        return f"{type(value).__name__}({shown})"
+    if isinstance(value, (list, dict, set, bytearray)):
+        return _short(value)
+    return ""
+
+
+def _call_site() -> tuple[int, int]:
+    """(line in the running test's file the call came from, frames between it and the call)."""
+    frame: Any = sys._getframe(2)
+    depth = 0
+    test_file = _STATE["test_file"]
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if test_file and os.path.abspath(filename) == test_file:
+            return frame.f_lineno, depth
+        if "mutmut" not in filename and filename != __file__:
+            depth += 1
+        frame = frame.f_back
+    return 0, depth
+
+
+def _parameter_names(func: Any, count: int) -> list[str]:
+    code = getattr(func, "__code__", None)
+    names = list(code.co_varnames[: code.co_argcount]) if code is not None else []
+    return (names + [""] * count)[:count]
+
+
+def function_key(mutant_key: str) -> str:
+    """``pkg.mod.xǁBoxǁgrow`` of the mutant ``pkg.mod.xǁBoxǁgrow__mutmut_3``."""
+    return mutant_key.rsplit("__mutmut_", 1)[0]
+
+
+def _function_of(module: str, mutants_dict: dict[str, Any]) -> str:
+    original = mutants_dict.get("_mutmut_orig")
+    name = str(getattr(original, "__name__", ""))
+    return f"{module}.{name.removesuffix('__mutmut_orig')}"
+
+
+def _record(
+    function: str, func: Any, call: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    recorded = _STATE["per_function"]
+    if recorded.get(function, 0) >= int(_LIMITS["max_calls"]) or _STATE["truncated"]:
+        _STATE["truncated"] = True
+        return call(*args, **kwargs)
+    recorded[function] = recorded.get(function, 0) + 1
+    names = _parameter_names(func, len(args))
+    line, depth = _call_site()
+    entry: dict[str, Any] = {
+        "function": function,
+        "test": _STATE["test"],
+        "args": [_short(a, n) for a, n in zip(args, names, strict=True)],
+        "kwargs": {k: _short(v, k) for k, v in sorted(kwargs.items())},
+        "test_line": line,
+        "depth": depth,
+        "nested": [],
+    }
+    outer = _STATE["nested"]
+    _STATE["nested"] = entry["nested"]
+    try:
+        result = call(*args, **kwargs)
+    except BaseException as exc:
+        entry["raised"] = f"{type(exc).__name__}: {_short(str(exc))}"
+        raise
+    else:
+        entry["returned"] = _short(result)
+        return result
+    finally:
+        _STATE["nested"] = outer
+        entry["after"] = [_state_of(a) for a in args] + [_state_of(v) for v in kwargs.values()]
+        size = len(json.dumps(entry))
+        if _STATE["bytes"] + size > int(_LIMITS["max_bytes"]):
+            _STATE["truncated"] = True
+        else:
+            _STATE["bytes"] += size
+            _STATE["calls"].append(entry)
+
+
+def _install() -> None:
+    """Wrap mutmut's trampoline factory so the target function's calls are recorded."""
+    from mutmut.mutation import trampoline
+
+    original_factory = trampoline.wrap_in_trampoline
+
+    def wrap_in_trampoline(mutants_dict: dict[str, Any], is_classmethod: bool = False) -> Any:
+        decorate = original_factory(mutants_dict, is_classmethod)
+
+        def recording(func: Any) -> Any:
+            wrapped = decorate(func)
+            if getattr(func, "__code__", None) is not None and func.__code__.co_flags & 0x2A0:
+                return wrapped  # generators and coroutines: not recorded (see docs)
+            module = getattr(func, "__module__", "")
+
+            def boundary(*args: Any, **kwargs: Any) -> Any:
+                if module in _STATE["modules"]:
+                    function = _function_of(module, mutants_dict)
+                    if function in _STATE["functions"]:
+                        return _record(function, func, wrapped, args, kwargs)
+                nested = _STATE["nested"]
+                if nested is not None and len(nested) < 20:
+                    nested.append(f"{func.__qualname__}({', '.join(_short(a) for a in args)})")
+                return wrapped(*args, **kwargs)
+
+            for attr in ("__name__", "__qualname__", "__doc__", "__module__", "__wrapped__"):
+                if hasattr(wrapped, attr):
+                    setattr(boundary, attr, getattr(wrapped, attr))
+            return boundary
+
+        return recording
+
+    trampoline.wrap_in_trampoline = wrap_in_trampoline
+
+
+class _Plugin:
+    """Names the running test and counts its passing assertions."""
+
+    def pytest_runtest_setup(self, item: Any) -> None:
+        _STATE["test"] = item.nodeid
+        _STATE["test_file"] = os.path.abspath(str(item.path))
+
+    def pytest_assertion_pass(self, item: Any, lineno: int, orig: str, expl: str) -> None:
+        counts = _STATE["assertions"]
+        counts[item.nodeid] = counts.get(item.nodeid, 0) + 1
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed or report.when == "call":
+            previous = _STATE["outcomes"].get(report.nodeid)
+            if previous != "failed":
+                _STATE["outcomes"][report.nodeid] = report.outcome
+
+
+def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
+    _STATE["functions"] = set(item["functions"])
+    _STATE["modules"] = {f.rpartition(".")[0] for f in item["functions"]}
+    os.environ.pop("MUTANT_UNDER_TEST", None)
+    if item.get("mutant"):
+        os.environ["MUTANT_UNDER_TEST"] = str(item["mutant"])
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
+    import pytest
+
+    args = [
+        "--rootdir=.",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-o",
+        "enable_assertion_pass_hook=true",
+        *item["tests"],
+    ]
+    code = pytest.main(args, plugins=[_Plugin()])
+    document = {
+        "exit_code": int(code),
+        "calls": _STATE["calls"],
+        "truncated": _STATE["truncated"],
+        "assertions": _STATE["assertions"],
+        "outcomes": _STATE["outcomes"],
+    }
+    with open(out_path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+    os._exit(0)
+
+
+def _run(item: dict[str, Any], out_path: str) -> str:
+    """Fork one recording run; '' when it finished, else why it did not."""
+    wall = float(item["wall_limit"])
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child(item, out_path, max(1, int(wall * 2)))
+        finally:
+            os._exit(1)
+    deadline = time.monotonic() + wall
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return f"the recording run timed out after {wall:.1f} s"
+        time.sleep(0.005)
+    if not os.path.exists(out_path):
+        return f"the recording run crashed (exit {os.waitstatus_to_exitcode(status)})"
+    return ""
+
+
+def _timed(item: dict[str, Any], path: str) -> tuple[dict[str, Any], float, str]:
+    """(recording, seconds, failure) of one run."""
+    if os.path.exists(path):
+        os.unlink(path)
+    started = time.monotonic()
+    failure = _run(item, path)
+    seconds = round(time.monotonic() - started, 4)
+    if failure:
+        return {}, seconds, failure
+    with open(path, encoding="utf-8") as handle:
+        document: dict[str, Any] = json.load(handle)
+    os.unlink(path)
+    return document, seconds, ""
+
+
+def main(job_path: str, out_dir: str) -> int:
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    _LIMITS.update({k: int(v) for k, v in job.get("limits", {}).items() if k in _LIMITS})
+    sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
+    # once, before the forks: each child starts with pytest imported and the recorder in place
+    import pytest  # noqa: F401
+
+    _install()
+    mutants = job["mutants"]
+    # one run of the original for every function explained: its calls are shared by its mutants
+    baseline_item = {
+        "functions": sorted({function_key(m["id"]) for m in mutants}),
+        "tests": sorted({t for m in mutants for t in m["tests"]}),
+        "wall_limit": sum(float(m["wall_limit"]) for m in mutants),
+    }
+    baseline, baseline_seconds, baseline_failure = _timed(
+        baseline_item, os.path.join(out_dir, "original.json")
+    )
+    with open(os.path.join(out_dir, "original-run.json"), "w", encoding="utf-8") as out:
+        json.dump({"seconds": baseline_seconds, "error": baseline_failure}, out)
+    for index, item in enumerate(mutants):
+        function = function_key(item["id"])
+        record: dict[str, Any] = {"id": item["id"], "original_seconds": 0.0}
+        if baseline_failure:
+            record["error"] = f"original: {baseline_failure}"
+        else:
+            record["original"] = {
+                **baseline,
+                "calls": [c for c in baseline["calls"] if c["function"] == function],
+            }
+            mutant_item = {**item, "functions": [function], "mutant": item["id"]}
+            document, seconds, failure = _timed(mutant_item, os.path.join(out_dir, f"{index}.json"))
+            record["mutant_seconds"] = seconds
+            if failure:
+                record["error"] = f"mutant: {failure}"
+            else:
+                record["mutant"] = document
+        with open(os.path.join(out_dir, "results.jsonl"), "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
