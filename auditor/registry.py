@@ -38,6 +38,7 @@ _REGISTRY: dict[str, str] = {
     "imports": "auditor.imports.analysis:ImportsAnalysis",
     "mocks": "auditor.mocks.analysis:MocksAnalysis",
     "mutation": "auditor.mutation.analysis:MutationAnalysis",
+    "typecheck": "auditor.typecheck.analysis:TypecheckAnalysis",
 }
 _ADDED: dict[str, type[Any]] = {}
 ENTRY_POINT_GROUP = "test_auditor.analyses"
