@@ -355,13 +355,9 @@ class MutationResult:
             "complete": self.complete,
             "modules": dict(sorted(modules.items())),
             "functions": functions,
-            "survivors": [
-                {**m.to_dict(), "identity": identity[m.id]} for m in self.survivors()
-            ],
+            "survivors": [{**m.to_dict(), "identity": identity[m.id]} for m in self.survivors()],
             "survivor_count": len(self.survivors()),
-            "equivalent": [
-                {**m.to_dict(), "identity": identity[m.id]} for m in self.equivalents()
-            ],
+            "equivalent": [{**m.to_dict(), "identity": identity[m.id]} for m in self.equivalents()],
             "equivalent_count": totals.equivalent,
             "explain": {**self.explain, "verdicts": self.verdict_counts()},
             "pseudo_tested": pseudo_tested,
@@ -445,6 +441,36 @@ class MutationResult:
             )
             for m in self.survivors()
         ]
+
+    def terminal_lines(self, limit: int = 5) -> list[str]:
+        """The explained survivors in short (observable first), for the terminal summary."""
+        explain = self.explain
+        lines: list[str] = []
+        if explain.get("asked"):
+            verdicts = ", ".join(
+                f"{n} {v.replace('_', ' ')}" for v, n in self.verdict_counts().items()
+            )
+            lines.append(
+                f"explained {explain['asked']} of {explain.get('survivors', 0)} survivors: "
+                + verdicts
+            )
+        if explain.get("error"):
+            lines.append(f"explanation step failed: {explain['error']}")
+        order = {"observable": 0, "side_effect": 1, "no_difference": 2, "failed": 3}
+        explained = [m for m in self.survivors() if m.explanation]
+        explained.sort(
+            key=lambda m: order.get(str(m.explanation["verdict"]), 4) if m.explanation else 4
+        )
+        for m in explained[:limit]:
+            assert m.explanation is not None
+            lines.append(
+                f"{m.path}:{m.line} {m.explanation['verdict']}: {m.explanation['summary']}"
+            )
+        if self.equivalents():
+            lines.append(
+                f"{len(self.equivalents())} survivors declared equivalent (left out of the score)"
+            )
+        return lines
 
     def finding_counts(self) -> dict[str, int]:
         totals = self.totals

@@ -61,3 +61,6 @@ def print_summary(result: AuditResult, console: Console) -> None:
     for row in totals(result):
         metrics = ", ".join(f"{m['label']} {m['text']}" for m in row["metrics"])
         console.print(Text(f"{row['analysis']}: {metrics}"))
+        # an analysis may add a short top list of its own (mutation: explained survivors)
+        for line in getattr(result.analyses.get(row["analysis"]), "terminal_lines", list)():
+            console.print(Text(f"  {line}"))
