@@ -48,6 +48,8 @@ FAILED = "failed"
 VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, FAILED)
 
 DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
+_SUMMARY_ARG_CHARS = 40  # per argument or value in the one-line summary (report.json has more)
+_START_SECONDS = 10.0
 _KEPT_CALLS = 5  # calls per side kept in report.json (the full recording is bounded anyway)
 
 
@@ -103,15 +105,19 @@ def pick(
     return covered[:limit]
 
 
+def _clip(text: str, size: int = _SUMMARY_ARG_CHARS) -> str:
+    return text if len(text) <= size else text[: size - 3] + "..."
+
+
 def _call_text(function: str, call: JSONDict) -> str:
     args = list(call.get("args", [])) + [f"{k}={v}" for k, v in call.get("kwargs", {}).items()]
-    return f"{function.rpartition('.')[2]}({', '.join(args)})"
+    return f"{function.rpartition('.')[2]}({', '.join(_clip(a) for a in args)})"
 
 
-def _outcome(call: JSONDict) -> str:
+def _outcome(call: JSONDict, size: int = 10_000) -> str:
     if "raised" in call:
-        return f"raised {call['raised']}"
-    return f"returned {call.get('returned', '?')}"
+        return f"raised {_clip(str(call['raised']), size)}"
+    return f"returned {_clip(str(call.get('returned', '?')), size)}"
 
 
 def _by_test(calls: list[JSONDict]) -> dict[str, list[JSONDict]]:
@@ -157,13 +163,13 @@ def _first_difference(
 def _side_effect_text(left: JSONDict, right: JSONDict) -> str:
     if left.get("nested") != right.get("nested"):
         return (
-            f"it calls {', '.join(left.get('nested', [])) or 'nothing'} (original) and "
-            f"{', '.join(right.get('nested', [])) or 'nothing'} (mutant)"
+            f"it calls {_clip(', '.join(left.get('nested', [])) or 'nothing', 100)} (original) "
+            f"and {_clip(', '.join(right.get('nested', [])) or 'nothing', 100)} (mutant)"
         )
-    return (
-        f"its arguments are left as {', '.join(a for a in left.get('after', []) if a) or '-'} "
-        f"(original) and {', '.join(a for a in right.get('after', []) if a) or '-'} (mutant)"
-    )
+    pairs = zip(left.get("after", []), right.get("after", []), strict=False)
+    changed = [(a, b) for a, b in pairs if a != b]
+    before, after = changed[0] if changed else ("-", "-")
+    return f"an argument is left as {_clip(before, 60)} (original) and {_clip(after, 60)} (mutant)"
 
 
 def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
@@ -202,8 +208,8 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
         call = {"original": left, "mutant": right}
         if kind == OBSERVABLE:
             summary = (
-                f"`{_call_text(mutant.function, left)}` {_outcome(left)} (original) and "
-                f"{_outcome(right)} (mutant) in {test}; {_assert_text(asserted)}. "
+                f"`{_call_text(mutant.function, left)}` {_outcome(left, 60)} (original) and "
+                f"{_outcome(right, 60)} (mutant) in {test}; {_assert_text(asserted)}. "
                 f"Strengthen here: {where}"
             )
         else:
@@ -261,8 +267,9 @@ def run_explain(
     items: list[JSONDict] = []
     for mutant in todo:
         estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
-        # recording costs more than a plain run: a second's margin over the mutant limit
-        wall = (estimate + timeout_constant) * timeout_multiplier + 1.0
+        # a recording run starts pytest afresh (collection, assertion rewriting with the
+        # pass hook): a margin over mutmut's own limit, so a slow start is not a hang
+        wall = (estimate + timeout_constant) * timeout_multiplier + _START_SECONDS
         items.append({"id": mutant.id, "tests": sorted(mutant.covered_by), "wall_limit": wall})
     job = work / "job.json"
     job.write_text(

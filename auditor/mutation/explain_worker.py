@@ -31,7 +31,8 @@ import time
 from typing import Any
 
 _SECRET = re.compile(r"pass(word|wd)?|token|secret|key|credential|auth", re.IGNORECASE)
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# object addresses and mock ids differ between two runs of the same code
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+| id='\d+'")
 _LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
 _STATE: dict[str, Any] = {
     "test": "",
@@ -164,14 +165,20 @@ def _install() -> None:
             module = getattr(func, "__module__", "")
 
             def boundary(*args: Any, **kwargs: Any) -> Any:
+                # a direct call from a recorded call: noted there, whether or not it is
+                # recorded itself (the original run records every explained function)
+                nested = _STATE["nested"]
+                if nested is not None and len(nested) < 20:
+                    nested.append(f"{func.__qualname__}({', '.join(_short(a) for a in args)})")
                 if module in _STATE["modules"]:
                     function = _function_of(module, mutants_dict)
                     if function in _STATE["functions"]:
                         return _record(function, func, wrapped, args, kwargs)
-                nested = _STATE["nested"]
-                if nested is not None and len(nested) < 20:
-                    nested.append(f"{func.__qualname__}({', '.join(_short(a) for a in args)})")
-                return wrapped(*args, **kwargs)
+                _STATE["nested"] = None  # only direct calls are noted
+                try:
+                    return wrapped(*args, **kwargs)
+                finally:
+                    _STATE["nested"] = nested
 
             for attr in ("__name__", "__qualname__", "__doc__", "__module__", "__wrapped__"):
                 if hasattr(wrapped, attr):
