@@ -63,7 +63,10 @@ def evaluate_rule(rule: GateRule, analyses: JSONDict) -> RuleResult:
     measured = measured_value(rule, raw)
     threshold = Decimal(str(rule.threshold))
     ok = measured >= threshold if rule.comparison == ">=" else measured <= threshold
-    return verdict(float(measured) if rule.percent else int(measured), "passed" if ok else "failed")
+    # A count stays an int; a non-percent value with decimals (seconds) keeps them.
+    shown = float(measured) if rule.percent or measured != measured.to_integral_value() else int(
+        measured)
+    return verdict(shown, "passed" if ok else "failed")
 
 
 def evaluate(rules: list[GateRule], analyses: JSONDict, enabled: bool = True) -> GateResult:

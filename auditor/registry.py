@@ -39,6 +39,7 @@ _REGISTRY: dict[str, str] = {
     "mocks": "auditor.mocks.analysis:MocksAnalysis",
     "mutation": "auditor.mutation.analysis:MutationAnalysis",
     "typecheck": "auditor.typecheck.analysis:TypecheckAnalysis",
+    "suite": "auditor.suite.analysis:SuiteAnalysis",
 }
 _ADDED: dict[str, type[Any]] = {}
 ENTRY_POINT_GROUP = "test_auditor.analyses"

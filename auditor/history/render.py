@@ -18,7 +18,7 @@ from typing import Any
 
 from auditor.history.charts import Chart, make_charts
 from auditor.history.metrics import shown
-from auditor.history.review import MetricChange, Review
+from auditor.history.review import MetricChange, Review, SlowTest
 from auditor.history.verdict import verdict
 from auditor.metrics import COUNT, PERCENT, MetricSpec, format_value
 from auditor.reports.templates import html_environment, markdown_environment
@@ -75,6 +75,15 @@ def _change_row(change: MetricChange) -> dict[str, str]:
     }
 
 
+def _slow_row(test: SlowTest) -> dict[str, str]:
+    return {
+        "nodeid": test.nodeid,
+        "duration": f"{test.duration:.3f}",
+        "start": "new" if test.start_duration is None else f"{test.start_duration:.3f}",
+        "delta": "n/a" if test.delta is None else f"{test.delta:+.3f}",
+    }
+
+
 def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, Any]:
     """Everything the templates show, as text."""
     start, end = review.start, review.end
@@ -111,15 +120,8 @@ def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, A
         "modules": [{**_change_row(c), "module": c.module} for c in review.module_regressions],
         "survivors": [vars(item) for item in review.new_survivors],
         "findings": [vars(item) for item in review.new_findings],
-        "slowest": [
-            {
-                "nodeid": t.nodeid,
-                "duration": f"{t.duration:.3f}",
-                "start": "new" if t.start_duration is None else f"{t.start_duration:.3f}",
-                "delta": "n/a" if t.delta is None else f"{t.delta:+.3f}",
-            }
-            for t in review.slowest_tests
-        ],
+        "slowest": [_slow_row(t) for t in review.slowest_tests],
+        "slower": [_slow_row(t) for t in review.slower_tests],
         "killing_nothing": review.tests_killing_nothing,
         "flaky": [
             {

@@ -112,6 +112,27 @@ class SlowTest:
         return None if self.start_duration is None else self.duration - self.start_duration
 
 
+SLOWER_MIN_SECONDS = 0.1
+SLOWER_MIN_RATIO = 1.25
+
+
+def slower_tests(start: dict[str, tuple[str, float]], end: dict[str, tuple[str, float]]
+                 ) -> list[SlowTest]:  # fmt: skip
+    """Tests run at both ends whose duration grew by 0.1 s and by a quarter or more.
+
+    Both bounds, so that the jitter of a millisecond test (doubling from 2 to
+    4 ms) and of a long test (1 % of a minute) are not called a slowdown.
+    """
+    grown = [
+        SlowTest(nodeid, duration, start[nodeid][1])
+        for nodeid, (_, duration) in end.items()
+        if nodeid in start
+        and duration - start[nodeid][1] >= SLOWER_MIN_SECONDS
+        and duration >= start[nodeid][1] * SLOWER_MIN_RATIO
+    ]
+    return sorted(grown, key=lambda t: (-(t.delta or 0.0), t.nodeid))[:TOP_N]
+
+
 @dataclass
 class DetailItem:
     """One new surviving mutant or finding, read generically from a report."""
@@ -155,6 +176,8 @@ class Review:
     new_survivors: list[DetailItem] = field(default_factory=list)
     new_findings: list[DetailItem] = field(default_factory=list)
     slowest_tests: list[SlowTest] = field(default_factory=list)
+    slower_tests: list[SlowTest] = field(default_factory=list)
+    """Tests of both ends of the period that got slower (most added seconds first)."""
     tests_killing_nothing: list[str] | None = None
     flaky: list[FlakyTest] = field(default_factory=list)
     new_tests: list[str] = field(default_factory=list)
@@ -212,6 +235,7 @@ def build_review(
         SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
         for nodeid, (_, duration) in sorted(end_tests.items(), key=lambda kv: -kv[1][1])[:TOP_N]
     ]
+    review.slower_tests = slower_tests(start_tests, end_tests)
     # Whichever analysis reports tests that kill nothing (the mutation analysis's kill matrix).
     sections = (end_doc.get("analyses") or {}).values()
     lists = [v.get("tests_killing_nothing") for v in sections if isinstance(v, dict)]

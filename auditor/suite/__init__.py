@@ -1,0 +1,1 @@
+"""The ``suite`` analysis: how long the one test run took, and its slowest tests."""
