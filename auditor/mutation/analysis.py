@@ -185,6 +185,10 @@ class MutationAnalysis:
                 settings.max_children or os.cpu_count() or 1,
             )
         explain = _explain(stage, ctx, settings, records, stats.duration_by_test, changed_functions)
+        notes += [
+            f"[tool.audit.mutation] equivalent: {entry} is no mutant of this run"
+            for entry in explain["unknown_equivalent"]
+        ]
         result = MutationResult(
             mutants=records,
             module_info=infos,
