@@ -163,6 +163,18 @@ _METHOD_VERBS = ("save", "get", "set", "validate", "create", "load", "read", "wr
                  "stop", "authenticate", "authorize", "verify", "generate", "request")
 
 
+def _stored_as_data(scan: FunctionScan) -> set[str]:
+    """Names stored on a data attribute of another object (``request.client = m``)."""
+    stored: set[str] = set()
+    for assign in scan.assigns:
+        for target in assign.targets:
+            if (isinstance(target.target, cst.Attribute)
+                    and not _method_name(target.target.attr.value)
+                    and (name := n.dotted(assign.value)) is not None):
+                stored.add(name)
+    return stored
+
+
 def _method_name(attribute: str) -> bool:
     """``save_token``, ``get_claims``: a method name, not a data attribute (``client``)."""
     head, _, rest = attribute.lstrip("_").partition("_")
@@ -209,6 +221,8 @@ def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | N
         kept = bound.startswith("self.") and scan.role == "setup" and bound.count(".") == 1
         # ``validator.validate_token = fake``: a method of the stand-in given
         methods = any(_method_name(a) for a in scan.touched_attributes.get(bound, ()))
+        if bound in _stored_as_data(scan) and bound not in scan.handed_in:
+            return None  # ``request.client = client``: a data value of a real object
         if not interface and not scan.has_interface(bound) and not stub and not kept and (
             not methods
         ):

@@ -261,7 +261,8 @@ MOCK_NO_SPEC = Rule(
         streams, sockets), dunder stubs (`m.__enter__ = Mock()`), `wraps=`
         spies, inert placeholders nobody configures or checks, `create=True`
         and targets that do not exist on this platform (nothing to take a spec
-        from), and patches that replace the target with a given object (`new`).
+        from), a mock stored as a data value of a real object (`request.client =
+        client`), and patches that replace the target with a given object (`new`).
         One finding per mock object, at the line that makes it.
     """,
     invalid=(
