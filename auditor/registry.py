@@ -40,6 +40,7 @@ _REGISTRY: dict[str, str] = {
     "mutation": "auditor.mutation.analysis:MutationAnalysis",
     "typecheck": "auditor.typecheck.analysis:TypecheckAnalysis",
     "suite": "auditor.suite.analysis:SuiteAnalysis",
+    "instantiation": "auditor.instantiation.analysis:InstantiationAnalysis",
 }
 _ADDED: dict[str, type[Any]] = {}
 ENTRY_POINT_GROUP = "test_auditor.analyses"

@@ -113,6 +113,7 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
                 count_assertions=any(
                     getattr(a, "needs_assertion_counts", False) for a in analyses
                 ),
+                record_classes=any(getattr(a, "needs_class_records", False) for a in analyses),
             )
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:

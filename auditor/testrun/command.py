@@ -97,12 +97,16 @@ def build_command(
     return command
 
 
-def test_environment(ctx: AuditContext, report_file: Path) -> dict[str, str]:
+def test_environment(ctx: AuditContext, report_file: Path,
+                     record_classes: bool = False) -> dict[str, str]:
     roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
     extra = [PLUGIN_DIR, *sorted(roots)]
     env = tool_environment(ctx.python, extra)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")
+    if record_classes:  # which public classes the tests instantiate (audit_classes.py)
+        env["AUDIT_CLASSES_FILE"] = str(report_file.parent / "classes.json")
+        env["AUDIT_CLASSES_PACKAGES"] = ",".join(p.name for p in ctx.packages)
     # COVERAGE_FILE would override the data file of our rc file (and point into
     # the user's tree). tool_environment drops COVERAGE_PROCESS_START/CONFIG.
     env.pop("COVERAGE_FILE", None)

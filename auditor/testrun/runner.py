@@ -57,12 +57,15 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
 
 
 def run_test_suite(
-    ctx: AuditContext, with_coverage: bool = True, count_assertions: bool = True
+    ctx: AuditContext, with_coverage: bool = True, count_assertions: bool = True,
+    record_classes: bool = False,
 ) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
 
     ``count_assertions``: record how many assertions each test executed (an
     analysis that reads them asks for it; see :func:`build_command`).
+    ``record_classes``: record which public classes the tests instantiate
+    (``classes.json`` in the run folder, for the instantiation analysis).
     """
     run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +76,7 @@ def run_test_suite(
     data_file.parent.mkdir(parents=True, exist_ok=True)
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
-    env = test_environment(ctx, report_file)
+    env = test_environment(ctx, report_file, record_classes)
     facts = probe(ctx.python, ctx.root, env)
     command = build_command(ctx, facts, with_coverage, count_assertions)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")

@@ -21,6 +21,7 @@ calls, and unittest ``assert*``/``fail*`` methods.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import time
@@ -82,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if path and _stream is None and not hasattr(config, "workerinput"):
         _stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in unconfigure
     _instrument()
+    if os.environ.get("AUDIT_CLASSES_FILE"):  # the instantiation analysis asked for it
+        # our plugin folder is on the suite's path; a name, not a static import
+        config.pluginmanager.register(importlib.import_module("audit_classes"), "audit_classes")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,0 +1,1 @@
+"""The ``instantiation`` analysis: public classes of the packages that no test instantiates."""
