@@ -47,7 +47,7 @@ NO_DIFFERENCE = "no_difference"
 FAILED = "failed"
 VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, FAILED)
 
-DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
+DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 240, "max_bytes": 400_000}
 _SUMMARY_ARG_CHARS = 40  # per argument or value in the one-line summary (report.json has more)
 _START_SECONDS = 10.0
 _KEPT_CALLS = 5  # calls per side kept in report.json (the full recording is bounded anyway)
@@ -114,10 +114,41 @@ def _call_text(function: str, call: JSONDict) -> str:
     return f"{function.rpartition('.')[2]}({', '.join(_clip(a) for a in args)})"
 
 
-def _outcome(call: JSONDict, size: int = 10_000) -> str:
+def _windows(left: str, right: str, size: int = 60) -> tuple[str, str]:
+    """The two texts around their first difference, so a long value shows what changed."""
+    if len(left) <= size and len(right) <= size:
+        return left, right
+    start = 0
+    while start < min(len(left), len(right)) and left[start] == right[start]:
+        start += 1
+    start = max(0, start - size // 3)
+    prefix = "..." if start else ""
+    return prefix + _clip(left[start:], size), prefix + _clip(right[start:], size)
+
+
+def _outcomes(left: JSONDict, right: JSONDict) -> tuple[str, str]:
+    """``returned X`` / ``raised E`` of both sides, cut around where they differ."""
+    left_kind, right_kind = _outcome_key(left)[0], _outcome_key(right)[0]
+    left_text = str(left.get(left_kind, "?"))
+    right_text = str(right.get(right_kind, "?"))
+    if left_kind == right_kind:
+        left_text, right_text = _windows(left_text, right_text)
+    else:
+        left_text, right_text = _clip(left_text, 60), _clip(right_text, 60)
+    if left_text == right_text:
+        right_text += " - equal as far as recorded; the full values differ"
+    return f"{left_kind} {left_text}", f"{right_kind} {right_text}"
+
+
+def _outcome_key(call: JSONDict) -> tuple[str, str]:
+    """What the comparison reads: the digest of the full value (the texts are cut short)."""
     if "raised" in call:
-        return f"raised {_clip(str(call['raised']), size)}"
-    return f"returned {_clip(str(call.get('returned', '?')), size)}"
+        return "raised", str(call.get("raised_digest", call["raised"]))
+    return "returned", str(call.get("returned_digest", call.get("returned")))
+
+
+def _state_key(call: JSONDict) -> tuple[str, str]:
+    return str(call.get("after_digest", call.get("after"))), str(call.get("nested"))
 
 
 def _by_test(calls: list[JSONDict]) -> dict[str, list[JSONDict]]:
@@ -146,10 +177,10 @@ def _first_difference(
     after = _by_test(mutant)
     for test, calls in before.items():
         for left, right in zip(calls, after.get(test, []), strict=False):
-            if _outcome(left) != _outcome(right):
+            if _outcome_key(left) != _outcome_key(right):
                 found.append((0, OBSERVABLE, left, right))
                 break
-            if left.get("after") != right.get("after") or left.get("nested") != right.get("nested"):
+            if _state_key(left) != _state_key(right):
                 found.append((1, SIDE_EFFECT, left, right))
                 break
     if not found:
@@ -207,9 +238,10 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
         where = f"{test.partition('::')[0]}:{left.get('test_line', 0)}"
         call = {"original": left, "mutant": right}
         if kind == OBSERVABLE:
+            shown_left, shown_right = _outcomes(left, right)
             summary = (
-                f"`{_call_text(mutant.function, left)}` {_outcome(left, 60)} (original) and "
-                f"{_outcome(right, 60)} (mutant) in {test}; {_assert_text(asserted)}. "
+                f"`{_call_text(mutant.function, left)}` {shown_left} (original) and "
+                f"{shown_right} (mutant) in {test}; {_assert_text(asserted)}. "
                 f"Strengthen here: {where}"
             )
         else:

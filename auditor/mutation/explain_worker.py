@@ -20,6 +20,8 @@ run, characters per repr, bytes per document. Usage:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -33,7 +35,7 @@ from typing import Any
 _SECRET = re.compile(r"pass(word|wd)?|token|secret|key|credential|auth", re.IGNORECASE)
 # object addresses and mock ids differ between two runs of the same code
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+| id='\d+'")
-_LIMITS = {"max_calls": 50, "repr_chars": 80, "max_bytes": 200_000}
+_LIMITS = {"max_calls": 50, "repr_chars": 240, "max_bytes": 400_000}
 _STATE: dict[str, Any] = {
     "test": "",
     "test_file": "",
@@ -64,6 +66,29 @@ def _short(value: Any, name: str = "") -> str:
     if len(text) > int(_LIMITS["repr_chars"]):
         text = text[: int(_LIMITS["repr_chars"]) - 3] + "..."
     return text
+
+
+_SALT = os.urandom(16)  # drawn once before the forks: digests compare across this job's runs only
+_DIGEST_CHARS = 1_000_000
+
+
+def _digest(value: Any) -> str:
+    """A keyed digest of the *full* repr: the comparison must not depend on what was cut."""
+    try:
+        text = repr(value)
+    except Exception:  # a user __repr__ may raise anything
+        text = f"<{type(value).__name__}>"
+    text = _ADDRESS.sub("", text[:_DIGEST_CHARS])
+    return hmac.new(_SALT, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16]
+
+
+def _full_state(value: Any) -> Any:
+    attrs = getattr(value, "__dict__", None)
+    if isinstance(attrs, dict):
+        return sorted(attrs.items(), key=lambda item: str(item[0]))
+    if isinstance(value, (list, dict, set, bytearray)):
+        return value
+    return None
 
 
 def _state_of(value: Any) -> str:
@@ -134,13 +159,17 @@ def _record(
         result = call(*args, **kwargs)
     except BaseException as exc:
         entry["raised"] = f"{type(exc).__name__}: {_short(str(exc))}"
+        entry["raised_digest"] = _digest((type(exc).__qualname__, str(exc)))
         raise
     else:
         entry["returned"] = _short(result)
+        entry["returned_digest"] = _digest(result)
         return result
     finally:
         _STATE["nested"] = outer
-        entry["after"] = [_state_of(a) for a in args] + [_state_of(v) for v in kwargs.values()]
+        values = [*args, *kwargs.values()]
+        entry["after"] = [_state_of(v) for v in values]
+        entry["after_digest"] = _digest([_full_state(v) for v in values])
         size = len(json.dumps(entry))
         if _STATE["bytes"] + size > int(_LIMITS["max_bytes"]):
             _STATE["truncated"] = True
