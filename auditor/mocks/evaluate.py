@@ -25,6 +25,7 @@ from auditor.mocks.rules import (
     patches,
     rule_ids,
 )
+from auditor.mocks.suppress import apply_suppressions
 from auditor.model import TestRun
 
 
@@ -303,7 +304,8 @@ class _Evaluator:
                                                patch.column, reported_on, reason, "static"))
             if fn.role == "test":
                 found += self._test(file, fn, test_id, internal, result)
-        self._apply_suppressions(file, found)
+        apply_suppressions(file.facts, found, lambda line, test, message: self._finding(
+            meta.BAD_SUPPRESSION.id, file.facts.path, line, 1, test, message, "static"))
         return found
 
     def _local(self, path: str, test: str, local: LocalFinding) -> Finding:
@@ -375,35 +377,6 @@ class _Evaluator:
                              if patch_checks.is_internal(self.index, p))
         return total
 
-    def _apply_suppressions(self, file: _TestFile, found: list[Finding]) -> None:
-        path = file.facts.path
-        by_line: dict[int, list[tuple[str, str]]] = {}
-        for suppression in file.facts.suppressions:
-            unknown = [r for r in suppression.rules if r not in RULES]
-            owner = _enclosing(file.facts.functions, suppression.line)
-            test = f"{path}::{owner.qualname}" if owner else path
-            if not suppression.reason or unknown or not suppression.rules:
-                problem = (f"unknown rule id(s) {', '.join(unknown)}" if unknown
-                           else "no rule id" if not suppression.rules
-                           else "no reason given (write one after the brackets)")
-                found.append(self._finding(meta.BAD_SUPPRESSION.id, path, suppression.line, 1,
-                                           test, f"suppression ignored: {problem}", "static"))
-                continue
-            for rule in suppression.rules:
-                by_line.setdefault(suppression.line, []).append((rule, suppression.reason))
-        if not by_line:
-            return
-        for finding in found:
-            owner = _enclosing(file.facts.functions, finding.line)
-            lines = [finding.line] + ([owner.line] if owner else [])
-            for line in lines:
-                reason = next((r for rule, r in by_line.get(line, []) if rule == finding.rule),
-                              None)
-                if reason is not None and finding.rule != meta.BAD_SUPPRESSION.id:
-                    finding.suppressed = True
-                    finding.suppression_reason = reason
-                    break
-
     def _direct_tests(self) -> dict[str, list[str]]:
         modules: dict[str, set[str]] = {
             name: set() for name, facts in self.sources.items() if facts.defines_code
@@ -416,15 +389,6 @@ class _Evaluator:
                 if module is not None:
                     modules.setdefault(module, set()).add(file.facts.path)
         return {m: sorted(files) for m, files in modules.items()}
-
-
-def _enclosing(functions: list[FunctionFacts], line: int) -> FunctionFacts | None:
-    """The innermost function whose lines (decorators excluded) contain ``line``."""
-    best: FunctionFacts | None = None
-    for fn in functions:
-        if fn.line <= line <= fn.end_line and (best is None or fn.line >= best.line):
-            best = fn
-    return best
 
 
 def _settle_roles(facts: FileFacts, collected: set[str]) -> None:

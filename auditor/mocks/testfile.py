@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import AssertSite, FileFacts, FunctionFacts, LocalFinding, PatchFact
-from auditor.mocks.rules import assertion_sites, assertions, hygiene, misuse, patch_checks
+from auditor.mocks.rules import assertion_checks, assertion_sites, hygiene, misuse, patch_checks
 from auditor.mocks.scan import (
     FunctionScan,
     assigned_pairs,
@@ -27,7 +27,6 @@ from auditor.mocks.statements import body_of, statements
 
 _TESTS = ["test"]
 _TEST_SETUP_FIXTURE = ["test", "setup", "fixture"]
-_TEST_SETUP = ["test", "setup"]
 
 
 class TestFileExtractor:
@@ -179,15 +178,13 @@ class TestFileExtractor:
             if stub.object_ref is not None:
                 fn.patches.append(stub)
         fn.asserts = assertion_sites.assertion_sites(scan)
-        fn.findings += assertions.check_tautologies(scan)
+        fn.findings += assertion_checks.check_tautologies(scan)
         fn.findings += misuse.check_misuse(scan)
-        fn.findings += _for(assertions.check_echo(scan), _TESTS)
+        fn.findings += _for(assertion_checks.check_echo(scan), _TESTS)
         patched = {p.target for p in fn.patches if p.target}
         fn.findings += _for(hygiene.check_sleeps(scan, patched), _TEST_SETUP_FIXTURE)
-        for finding in hygiene.check_broad_excepts(scan):
-            # a helper's try/except may be the point of the helper; pytest.raises is not
-            swallowing = finding.message.startswith("except")
-            fn.findings.append(_for([finding], _TEST_SETUP)[0] if swallowing else finding)
+        # the rule sets the roles its findings apply to (a swallowing except: tests, setUp)
+        fn.findings += hygiene.check_broad_excepts(scan)
         fn.findings.sort(key=lambda f: (f.line, f.column, f.rule))
 
     def _fixture(self, node: cst.FunctionDef) -> tuple[str | None, bool]:
