@@ -212,9 +212,12 @@ def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
             ):
                 line, column = scan.position(handler)
                 caught = scan.code(handler.type) if handler.type is not None else "everything"
+                # a helper's try/except may be the point of the helper: a swallowing
+                # except counts in tests and setUp only (pytest.raises counts anywhere)
                 found.append(LocalFinding(
                     TEST_BROAD_EXCEPT.id, line, column,
                     f"except {caught} without re-raising hides every failure of the test",
+                    roles=["test", "setup"],
                 ))
     for call, _loop in scan.calls:
         canonical = scan.canonical(call.func) or ""
