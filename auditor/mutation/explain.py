@@ -13,8 +13,11 @@ verdict:
 - ``side_effect``: every return was the same, but the arguments' state after
   a call (attributes of ``self`` or of an argument, a list's contents), the
   other mutated functions it called, or the number of calls differed;
-- ``no_difference``: every recorded call behaved the same - a likely
-  equivalent mutant (or an input region no test reaches);
+- ``no_difference``: every recorded call behaved the same and some call ran
+  the mutated line - a likely equivalent mutant (or an input no test uses);
+- ``not_reached``: every call behaved the same and none ran the mutated line
+  (traced in the mutant run) - an input region no test reaches, not evidence
+  of an equivalent;
 - ``failed``: the explanation could not be made (the original run failed a
   test, a run timed out or crashed, nothing was recorded); the survivor
   keeps its verdict and says so.
@@ -44,8 +47,9 @@ from auditor.project import tool_environment
 OBSERVABLE = "observable"
 SIDE_EFFECT = "side_effect"
 NO_DIFFERENCE = "no_difference"
+NOT_REACHED = "not_reached"
 FAILED = "failed"
-VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, FAILED)
+VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, NOT_REACHED, FAILED)
 
 DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 240, "max_bytes": 400_000}
 _SUMMARY_ARG_CHARS = 40  # per argument or value in the one-line summary (report.json has more)
@@ -261,6 +265,14 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
             **base,
         )
     tests = sorted({str(c.get("test", "")) for c in before})
+    if changed.get("reached") is False and not truncated:
+        return Explanation(
+            NOT_REACHED,
+            f"the tests call it {len(before)} times, but no call runs the mutated line: an "
+            "input region no test reaches (not evidence of an equivalent mutant); add a test "
+            "whose input takes that path",
+            **base,
+        )
     reason = (
         f"all {len(before)} recorded calls{' (recording truncated)' if truncated else ''} from "
         f"{len(tests)} test(s) returned, raised and left their arguments the same: likely "

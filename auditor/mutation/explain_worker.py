@@ -48,6 +48,10 @@ _STATE: dict[str, Any] = {
     "modules": set(),  # modules of the functions recorded in this run
     "functions": set(),  # function keys (``function_key``) recorded in this run
     "per_function": {},  # calls recorded per function (bounded by max_calls)
+    "mutant_name": "",  # mutant runs: e.g. x_price__mutmut_3
+    "mutated_code": None,  # that mutant's code object, once found
+    "mutated_lines": set(),  # its lines that differ from the original's
+    "reached": False,  # did a recorded call run one of those lines
 }
 
 
@@ -134,9 +138,59 @@ def _function_of(module: str, mutants_dict: dict[str, Any]) -> str:
     return f"{module}.{name.removesuffix('__mutmut_orig')}"
 
 
+def _mutated_lines(mutants_dict: dict[str, Any]) -> None:
+    """Find the active mutant's code and the lines where it differs from the original."""
+    import difflib
+    import inspect
+
+    mutated = mutants_dict.get(_STATE["mutant_name"])
+    original = mutants_dict.get("_mutmut_orig")
+    try:
+        old, _ = inspect.getsourcelines(original)  # type: ignore[arg-type]
+        new, start = inspect.getsourcelines(mutated)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return
+    lines: set[int] = set()
+    matcher = difflib.SequenceMatcher(a=old[1:], b=new[1:], autojunk=False)  # past the def line
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            lines.update(range(start + 1 + j1, start + 1 + max(j2, j1 + 1)))
+    _STATE["mutated_code"] = getattr(mutated, "__code__", None)
+    _STATE["mutated_lines"] = lines
+
+
+def _line_tracer(frame: Any, event: str, arg: Any) -> Any:
+    if event == "line" and frame.f_lineno in _STATE["mutated_lines"]:
+        _STATE["reached"] = True
+    return _line_tracer
+
+
+def _call_tracer(frame: Any, event: str, arg: Any) -> Any:
+    return _line_tracer if frame.f_code is _STATE["mutated_code"] else None
+
+
+def _traced(call: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run the call, noting whether the mutant's changed lines run (mutant runs only)."""
+    if _STATE["mutated_code"] is None or _STATE["reached"]:
+        return call(*args, **kwargs)
+    previous = sys.gettrace()
+    sys.settrace(_call_tracer)
+    try:
+        return call(*args, **kwargs)
+    finally:
+        sys.settrace(previous)
+
+
 def _record(
-    function: str, func: Any, call: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    function: str,
+    func: Any,
+    call: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    mutants_dict: dict[str, Any],
 ) -> Any:
+    if _STATE["mutant_name"] and _STATE["mutated_code"] is None:
+        _mutated_lines(mutants_dict)
     recorded = _STATE["per_function"]
     if recorded.get(function, 0) >= int(_LIMITS["max_calls"]) or _STATE["truncated"]:
         _STATE["truncated"] = True
@@ -156,7 +210,7 @@ def _record(
     outer = _STATE["nested"]
     _STATE["nested"] = entry["nested"]
     try:
-        result = call(*args, **kwargs)
+        result = _traced(call, args, kwargs)
     except BaseException as exc:
         entry["raised"] = f"{type(exc).__name__}: {_short(str(exc))}"
         entry["raised_digest"] = _digest((type(exc).__qualname__, str(exc)))
@@ -202,7 +256,7 @@ def _install() -> None:
                 if module in _STATE["modules"]:
                     function = _function_of(module, mutants_dict)
                     if function in _STATE["functions"]:
-                        return _record(function, func, wrapped, args, kwargs)
+                        return _record(function, func, wrapped, args, kwargs, mutants_dict)
                 _STATE["nested"] = None  # only direct calls are noted
                 try:
                     return wrapped(*args, **kwargs)
@@ -243,6 +297,7 @@ def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
     os.environ.pop("MUTANT_UNDER_TEST", None)
     if item.get("mutant"):
         os.environ["MUTANT_UNDER_TEST"] = str(item["mutant"])
+        _STATE["mutant_name"] = str(item["mutant"]).rpartition(".")[2]
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -267,6 +322,8 @@ def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
         "truncated": _STATE["truncated"],
         "assertions": _STATE["assertions"],
         "outcomes": _STATE["outcomes"],
+        # None: not a mutant run, or its changed lines could not be found
+        "reached": _STATE["reached"] if _STATE["mutated_code"] is not None else None,
     }
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(document, handle)

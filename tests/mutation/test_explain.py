@@ -10,6 +10,8 @@ copied from the auditor's output:
   ``count`` at -2 instead of 2 - a *side effect*;
 - ``biggest``'s ``>=`` -> ``>`` picks the same value for distinct numbers -
   *no difference* (likely equivalent);
+- ``fee(5)`` never takes the ``n > 100`` branch: a mutant of ``n * 2`` is
+  *not reached* (an untested input region), not "likely equivalent";
 - ``evens`` is a generator, which the recorder does not follow: its survivors
   say the explanation *failed*, never "no difference".
 """
@@ -53,6 +55,12 @@ def greet(name, token):
     return "hi " + name + str(len(token))
 
 
+def fee(n):
+    if n > 100:
+        return n * 2
+    return 1
+
+
 def evens(n):
     for i in range(n):
         if i % 2 == 0:
@@ -60,7 +68,7 @@ def evens(n):
 """
 
 TESTS = """\
-from tally.core import Counter, biggest, evens, greet, price
+from tally.core import Counter, biggest, evens, fee, greet, price
 
 
 def test_price():
@@ -83,6 +91,10 @@ def test_greet():
 
 def test_evens():
     list(evens(4))
+
+
+def test_fee():
+    assert fee(5) == 1
 """
 
 PYPROJECT = """\
@@ -184,6 +196,13 @@ def test_same_behaviour_on_every_call_is_likely_equivalent(explained: dict[str, 
     assert mutant["identity"] in json.dumps(explained["data"]["survivors"])
     # shown apart, never hidden: counted in the verdicts, still a survivor
     assert explained["data"]["explain"]["verdicts"]["no_difference"] >= 1
+
+
+def test_a_mutated_line_no_call_runs_is_not_reached(explained: dict[str, Any]) -> None:
+    mutant = _survivor(explained["data"], "fee", "return n * 2", "return n / 2")
+    why = mutant["explanation"]
+    assert why["verdict"] == "not_reached"  # fee(5): 5 > 100 is false, the line never runs
+    assert "no call runs the mutated line" in why["summary"]
 
 
 def test_a_recording_that_cannot_attach_says_so(explained: dict[str, Any]) -> None:
