@@ -100,6 +100,16 @@ def template_dirs() -> list[Path]:
     return dirs
 
 
+def report_schemas() -> dict[str, Path]:
+    """``name -> schema file`` of the analyses that bring their report-schema part along."""
+    found: dict[str, Path] = {}
+    for analysis in all_analyses():
+        path = getattr(analysis, "report_schema", None)
+        if path is not None:
+            found[analysis.name] = Path(path)
+    return found
+
+
 def report_formats() -> list[str]:
     """Module names of the report formats the analyses bring along (``report_formats``)."""
     names: list[str] = []

@@ -3,8 +3,10 @@
 The schema is split like the analyses: ``auditor/schema/report.schema.json``
 describes the envelope (project, commit, tests, gate) and refers to each
 analysis section by ``$ref: "urn:test-auditor:<name>"``; each analysis owns
-``auditor/schema/<name>.schema.json`` with that ``$id``. An analysis whose
-schema file is not written yet is accepted as any object, so adding an
+``auditor/schema/<name>.schema.json`` with that ``$id``; an analysis of
+another distribution names its own file in ``report_schema`` (same ``$id``
+rule), and its section is referred to from the envelope here. An analysis
+whose schema file is not written yet is accepted as any object, so adding an
 analysis never breaks validation of the others.
 """
 
@@ -22,6 +24,7 @@ from jsonschema.exceptions import ValidationError
 
 from auditor.errors import UsageError
 from auditor.model import AuditResult
+from auditor.registry import report_schemas
 from auditor.reports.sources import SourceReader
 
 FILENAME = "report.json"
@@ -64,6 +67,13 @@ def _validator() -> jsonschema.protocols.Validator:
             raise ValueError(f"{path}: $id must be {expected!r}, not {schema.get('$id')!r}")
         schemas[expected] = schema
     top = schemas[URN_PREFIX + TOP_LEVEL_SCHEMA]
+    for name, path in report_schemas().items():
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        expected = URN_PREFIX + name
+        if schema.get("$id") != expected:
+            raise ValueError(f"{path}: $id must be {expected!r}, not {schema.get('$id')!r}")
+        schemas[expected] = schema
+        top["properties"]["analyses"]["properties"][name] = {"$ref": expected}
     for urn in _referenced_urns(top) - set(schemas):
         # An analysis whose schema is not written yet: any object.
         schemas[urn] = {

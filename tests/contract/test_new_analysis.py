@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor import registry
+from auditor.reports import json_report
 from tests.contract.todo_plugin import DIST_FILES
 from tests.support.projects import git, init_repo, read_report, run_audit, write_files
 
@@ -130,3 +132,25 @@ def test_a_plugin_analysis_reaches_every_report_the_gate_and_the_review(
     assert "1 TODO comments are left." in review_md
     review_html = (root / "review-out" / "review.html").read_text()
     assert 'data-metric="todo.todo_comments"' in review_html
+
+
+def test_the_plugin_brings_its_report_schema_part(
+    project: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, env = project
+    assert run_audit("todo", root, "--no-gate", env=env).exit_code == 0
+    document = json.loads((root / "audit-report" / "report.json").read_text())
+    # In this process too: the plugin's folder on sys.path, the registry asked again.
+    monkeypatch.syspath_prepend(env["PYTHONPATH"])
+    registry._plugins.cache_clear()
+    json_report._validator.cache_clear()
+    try:
+        json_report.validate_report(document)
+        # The part is really used: a wrong type in the todo section is now an error.
+        document["analyses"]["todo"]["todo_count"] = "two"
+        with pytest.raises(json_report.InvalidReportError, match="todo_count"):
+            json_report.validate_report(document)
+    finally:
+        monkeypatch.undo()
+        registry._plugins.cache_clear()
+        json_report._validator.cache_clear()

@@ -10,6 +10,8 @@ writes these texts into a folder that only the audit's subprocess sees.
 
 from __future__ import annotations
 
+import json
+
 ANALYSIS_MODULE = '''
 """TODO comments in the code under audit: a third-party analysis."""
 
@@ -78,6 +80,7 @@ class TodoAnalysis:
     result_type: ClassVar[type[TodoResult]] = TodoResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     template_dir: ClassVar[Path] = Path(__file__).parent / "todo_templates"
+    report_schema: ClassVar[Path] = Path(__file__).parent / "todo.schema.json"
 
     def run(self, ctx: Any) -> TodoResult:
         marker = ctx.config.section("todo").get("marker", "TODO")
@@ -118,6 +121,13 @@ DIST_FILES = {
         "[test_auditor.analyses]\ntodo = todo_analysis:TodoAnalysis\n"
     ),
     "todo_analysis.py": ANALYSIS_MODULE,
+    "todo.schema.json": json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:test-auditor:todo",
+        "type": "object",
+        "required": ["todos", "todo_count"],
+        "properties": {"todo_count": {"type": "integer", "minimum": 0}},
+    }),
     "todo_templates/html/todo.html.j2": HTML_PARTIAL,
     "todo_templates/md/todo.md.j2": MD_PARTIAL,
 }
