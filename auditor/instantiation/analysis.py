@@ -25,6 +25,7 @@ from auditor.context import AuditContext
 from auditor.errors import IncompleteAuditError
 from auditor.imports.discovery import discover_modules
 from auditor.instantiation.result import (
+    AT_IMPORT,
     EXCLUDED,
     INSTANTIATED,
     METRICS,
@@ -78,6 +79,7 @@ class InstantiationAnalysis:
         seen: dict[str, Any] = json.loads(records.read_text(encoding="utf-8"))
         imported, made = set(seen["modules"]), set(seen["instantiated"])
         excluded: dict[str, str] = dict(seen["excluded"])
+        at_import = set(seen.get("at_import", []))
         classes: list[ClassStatus] = []
         for module in discover_modules(ctx.packages, ctx.test_paths):
             if not _is_public(module.name):
@@ -89,6 +91,8 @@ class InstantiationAnalysis:
                     status, reason = EXCLUDED, excluded[key]
                 elif key in made:
                     status, reason = INSTANTIATED, ""
+                elif key in at_import:
+                    status, reason = AT_IMPORT, "instances built when its module is imported"
                 elif module.name in imported:
                     status, reason = NEVER, ""
                 else:

@@ -1,7 +1,9 @@
 """Instantiation results: each public class of the packages and whether a test built one.
 
 ``status`` of a class: ``instantiated`` (an instance of exactly this class
-was created during the test run), ``never`` (its module was imported, no
+was created during the test run), ``at-import`` (no test built one, but its
+module built instances when it was imported: module constants the tests
+use), ``never`` (its module was imported, no
 instance was made), ``not-imported`` (no test imported its module) or
 ``excluded`` (an enum, protocol, abstract class or typed dict: ``reason``
 says which; nobody instantiates those directly).
@@ -18,6 +20,8 @@ from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
 
 INSTANTIATED = "instantiated"
+AT_IMPORT = "at-import"
+BUILT = (INSTANTIATED, AT_IMPORT)
 NEVER = "never"
 NOT_IMPORTED = "not-imported"
 EXCLUDED = "excluded"
@@ -66,7 +70,7 @@ class InstantiationResult:
         counted = self.counted
         if not counted:
             return None
-        done = sum(1 for c in counted if c.status == INSTANTIATED)
+        done = sum(1 for c in counted if c.status in BUILT)
         return float(Fraction(done * 100, len(counted)))
 
     def modules(self) -> dict[str, JSONDict]:

@@ -4,7 +4,7 @@ Expected statuses are read off the fixture by hand: the test builds an
 ``Item`` directly and a ``Cart`` through ``make_cart`` (code under test);
 ``Coupon`` and ``Plain`` are defined in the imported module but never built;
 ``Orphan``'s module is never imported; ``Color`` is an enum; ``_Hidden`` is
-private.
+private; ``Tier`` is only built when its module is imported (``TIERS``).
 """
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ CART = """
 
     class _Hidden:
         pass
+
+
+    class Tier:
+        def __init__(self, name):
+            self.name = name
+
+
+    TIERS = {"free": Tier("free")}
 """
 TESTS = """
     import inspect
@@ -107,9 +115,10 @@ def test_public_classes_no_test_instantiates(tmp_path: Path) -> None:
     assert statuses == {
         "Color": ("excluded", 5), "Item": ("instantiated", 10), "Cart": ("instantiated", 15),
         "Coupon": ("never", 23), "Plain": ("never", 28), "Orphan": ("not-imported", 1),
+        "Tier": ("at-import", 40),
     }
-    assert (section["class_count"], section["uninstantiated_count"]) == (5, 3)
-    assert section["instantiated_percent"] == 40.0  # 2 of 5
+    assert (section["class_count"], section["uninstantiated_count"]) == (6, 3)
+    assert section["instantiated_percent"] == 50.0  # Item, Cart, Tier of 6
     assert section["modules"]["shop/cart.py"]["uninstantiated"] == ["Coupon", "Plain"]
     findings = sorted((f["path"], f["line"]) for f in report["findings"]
                       if f["rule"] == "class-never-instantiated")

@@ -9,8 +9,10 @@ far gets a one-shot ``__init__`` wrapper: its first call records the class
 and puts the class's own ``__init__`` back (or removes the wrapper, when the
 class inherits its ``__init__``), then runs it. After the first instance the
 class is exactly as it was, so the run pays one call per class, not a
-profiler's cost per call. At the end the file receives the classes watched,
-the ones instantiated, and the ones left out (enums, protocols, abstract
+profiler's cost per call. Classes whose instances the module built when it
+was imported (a global, or an item of a global dict/list) are noted as
+built at import. At the end the file receives the classes watched, the ones
+instantiated, and the ones left out (enums, protocols, abstract
 classes, typed dicts: nobody instantiates those directly).
 
 Standalone: imports nothing of the auditor (it runs in the project's interpreter).
@@ -32,6 +34,7 @@ _PACKAGES = tuple(p for p in os.environ.get("AUDIT_CLASSES_PACKAGES", "").split(
 _watched: dict[str, type] = {}
 _instantiated: set[str] = set()
 _excluded: dict[str, str] = {}
+_at_import: set[str] = set()
 _modules_seen: set[str] = set()
 
 
@@ -79,6 +82,22 @@ def _wrap(cls: type[Any]) -> None:
     _watched[key] = cls
 
 
+def _built_at_import(module: Any) -> set[type]:
+    """Types of the module's globals and of the items of its global containers.
+
+    Instances a module builds when it is imported (``KINDS = {"a": Kind(...)}``)
+    exist before any wrapper: their classes are told apart as built at import.
+    """
+    found: set[type] = set()
+    for value in list(vars(module).values()):
+        found.add(type(value))
+        if isinstance(value, dict):
+            found.update(type(v) for v in list(value.values()))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            found.update(type(v) for v in value)
+    return found
+
+
 def _is_ours(name: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in _PACKAGES)
 
@@ -88,6 +107,7 @@ def _watch_new_modules() -> None:
         if name in _modules_seen or module is None or not _is_ours(name):
             continue
         _modules_seen.add(name)
+        at_import = _built_at_import(module)
         for attr, value in list(vars(module).items()):
             if not isinstance(value, type) or attr.startswith("_"):
                 continue
@@ -96,8 +116,10 @@ def _watch_new_modules() -> None:
             kind = _excluded_kind(value)
             if kind:
                 _excluded[_key(value)] = kind
-            else:
-                _wrap(value)
+                continue
+            if value in at_import:
+                _at_import.add(_key(value))
+            _wrap(value)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -119,6 +141,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "watched": sorted(_watched),
         "instantiated": sorted(_instantiated),
         "excluded": dict(sorted(_excluded.items())),
+        "at_import": sorted(_at_import),
     }
     with open(path, "w", encoding="utf-8") as stream:
         json.dump(document, stream)
