@@ -174,13 +174,19 @@ def _assert_text(count: int) -> str:
 
 def _first_difference(
     original: list[JSONDict], mutant: list[JSONDict]
-) -> tuple[str, JSONDict, JSONDict] | None:
-    """(kind, original call, mutant call) of the most direct differing call, if any."""
+) -> tuple[tuple[str, JSONDict, JSONDict] | None, int]:
+    """(kind, original call, mutant call) of the most direct differing call, if any, and
+    how many call pairs were left out because the two runs gave them different inputs
+    (a test that reads the clock or a random source: their outcomes prove nothing)."""
     found: list[tuple[int, str, JSONDict, JSONDict]] = []
     before = _by_test(original)
     after = _by_test(mutant)
+    other_input = 0
     for test, calls in before.items():
         for left, right in zip(calls, after.get(test, []), strict=False):
+            if left.get("args_digest") != right.get("args_digest"):
+                other_input += 1
+                continue
             if _outcome_key(left) != _outcome_key(right):
                 found.append((0, OBSERVABLE, left, right))
                 break
@@ -188,11 +194,11 @@ def _first_difference(
                 found.append((1, SIDE_EFFECT, left, right))
                 break
     if not found:
-        return None
+        return None, other_input
     # observable first, then the call with the fewest frames between the test and the function
     found.sort(key=lambda f: (f[0], int(f[2].get("depth", 0)), str(f[2].get("test", ""))))
     _, kind, left, right = found[0]
-    return kind, left, right
+    return (kind, left, right), other_input
 
 
 def _side_effect_text(left: JSONDict, right: JSONDict) -> str:
@@ -233,8 +239,14 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
             calls=kept,
             seconds=seconds,
         )
-    difference = _first_difference(before, after)
+    difference, other_input = _first_difference(before, after)
     base: dict[str, Any] = {"calls": kept, "truncated": truncated, "seconds": seconds}
+    left_out = (
+        f"; {other_input} call(s) left out: the two runs gave them different inputs "
+        "(a test reading the clock or a random source?)"
+        if other_input
+        else ""
+    )
     if difference is not None:
         kind, left, right = difference
         test = str(left.get("test", ""))
@@ -257,6 +269,13 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
         return Explanation(
             kind, summary, test, int(left.get("test_line", 0)), asserted, call, **base
         )
+    if other_input and other_input >= min(len(before), len(after)):
+        return Explanation(
+            FAILED,
+            "explanation failed: every recorded call got a different input in the two runs "
+            "(a test reading the clock or a random source?), so none could be compared",
+            **base,
+        )
     if len(before) != len(after):
         return Explanation(
             SIDE_EFFECT,
@@ -270,14 +289,14 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
             NOT_REACHED,
             f"the tests call it {len(before)} times, but no call runs the mutated line: an "
             "input region no test reaches (not evidence of an equivalent mutant); add a test "
-            "whose input takes that path",
+            "whose input takes that path" + left_out,
             **base,
         )
     reason = (
         f"all {len(before)} recorded calls{' (recording truncated)' if truncated else ''} from "
         f"{len(tests)} test(s) returned, raised and left their arguments the same: likely "
         "equivalent (or no test reaches an input where it differs); mark it with "
-        "`# pragma: no mutate` or list its identity in [tool.audit.mutation] equivalent"
+        "`# pragma: no mutate` or list its identity in [tool.audit.mutation] equivalent" + left_out
     )
     return Explanation(NO_DIFFERENCE, reason, **base)
 

@@ -199,6 +199,8 @@ def _record(
     names = _parameter_names(func, len(args))
     line, depth = _call_site()
     entry: dict[str, Any] = {
+        # the input, in full: calls are compared only when both runs gave the same one
+        "args_digest": _digest((args, sorted(kwargs.items()))),
         "function": function,
         "test": _STATE["test"],
         "args": [_short(a, n) for a, n in zip(args, names, strict=True)],

@@ -104,3 +104,19 @@ def test_changed_functions_are_explained_first_and_uncovered_ones_never() -> Non
         "early",
         "changed",
     ]
+
+
+def test_calls_whose_input_differs_between_the_runs_are_not_compared() -> None:
+    # a test passing datetime.now(): the two runs call with different inputs and get
+    # different results; that is the clock, not the mutant
+    left = _call("1", args_digest="now-1")
+    right = _call("2", returned_digest="2", args_digest="now-2")
+    record = {"id": "x", "original": _side(left), "mutant": _side(right)}
+    why = compare(_mutant(), record)
+    assert why.verdict == "failed"
+    assert "different input" in why.summary
+    steady = _call("5", args_digest="same")
+    both = {"id": "x", "original": _side(left, steady), "mutant": _side(right, steady)}
+    why = compare(_mutant(), both)
+    assert why.verdict == "no_difference"
+    assert "1 call(s) left out" in why.summary
