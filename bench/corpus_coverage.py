@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                 # Same status: fresh figures and reason, the hand-written cause stays.
                 raised[name] = replace(result, cause=committed[name].cause)
         write_status(raised)
-        print(f"status file written ({len(better)} raised or new)")
+        changed = [n for n in better if raised.get(n) is results[n]]
+        print(f"status file written; raised or new: {', '.join(changed) or 'none'}")
     elif better:
         print(f"improved: {', '.join(better)} (run with --update to raise the status file)")
     if worse:
