@@ -334,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     results = {project.name: done[project] for project in projects}
     print_table(results, committed)
     worse = [n for n, r in results.items() if n in committed and r.rank < committed[n].rank]
-    better = [n for n, r in results.items() if n not in committed or r.rank > committed[n].rank]
+    better = [
+        n for n, r in results.items()
+        if n not in committed or (r.rank > committed[n].rank and not committed[n].pinned)
+    ]
     if args.update:
         raised = dict(committed)
         for name, result in results.items():
