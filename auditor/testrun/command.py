@@ -58,17 +58,8 @@ def write_coverage_config(ctx: AuditContext, facts: InterpreterFacts) -> Path:
     return write_rc_file(data_file.parent, project, sections)
 
 
-def build_command(
-    ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool,
-    count_assertions: bool = True,
-) -> list[str]:
+def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool) -> list[str]:
     """The test command; under coverage, it also writes the run's generated rc file.
-
-    ``count_assertions`` turns on pytest's assertion-pass hook, which the
-    per-test assertion counts need. Only then: with the hook on, pytest
-    builds an explanation of every passing ``assert`` (calling ``repr`` on
-    its operands), which runs project code a plain run does not run and so
-    moves coverage away from coverage.py's own numbers.
 
     ``--junitxml`` goes into the run folder: a project that sets it in
     ``addopts`` would otherwise have its own report file rewritten by the
@@ -86,8 +77,6 @@ def build_command(
         "no:cacheprovider",
         f"--junitxml={ctx.run_dir / 'pytest-junit.xml'}",
     ]
-    if count_assertions:
-        command += ["-o", "enable_assertion_pass_hook=true"]
     if facts.has_pytest_cov:
         command.append("--no-cov")
     if facts.has_xdist:
@@ -97,12 +86,20 @@ def build_command(
     return command
 
 
-def test_environment(ctx: AuditContext, report_file: Path,
-                     record_classes: bool = False) -> dict[str, str]:
+def test_environment(ctx: AuditContext, report_file: Path, record_classes: bool = False,
+                     count_assertions: bool = False) -> dict[str, str]:
+    """The run's environment; the flags ask our plugin for what an analysis reads.
+
+    ``count_assertions``: per-test assertion counts. Off unless asked for: it
+    instruments pytest's assertion rewriting, which a coverage-only audit has
+    no reason to touch.
+    """
     roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
     extra = [PLUGIN_DIR, *sorted(roots)]
     env = tool_environment(ctx.python, extra)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
+    if count_assertions:
+        env["AUDIT_COUNT_ASSERTIONS"] = "1"
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")
     if record_classes:  # which public classes the tests instantiate (audit_classes.py)
         env["AUDIT_CLASSES_FILE"] = str(report_file.parent / "classes.json")

@@ -76,9 +76,9 @@ def run_test_suite(
     data_file.parent.mkdir(parents=True, exist_ok=True)
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
-    env = test_environment(ctx, report_file, record_classes)
+    env = test_environment(ctx, report_file, record_classes, count_assertions)
     facts = probe(ctx.python, ctx.root, env)
-    command = build_command(ctx, facts, with_coverage, count_assertions)
+    command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
     session = SessionRecord()

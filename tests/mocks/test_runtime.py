@@ -63,11 +63,11 @@ def check_total(values, expected):
 def run_suite(root: Path) -> TestRun:
     """Run the example suite with the audit's own pytest plugin and read its records."""
     report = root / "records.jsonl"
-    env = dict(os.environ, AUDIT_PYTEST_REPORT=str(report),
+    env = dict(os.environ, AUDIT_PYTEST_REPORT=str(report), AUDIT_COUNT_ASSERTIONS="1",
                PYTHONPATH=os.pathsep.join([str(PLUGIN_DIR), str(root)]))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "audit_pytest_plugin",
-         "-p", "no:cacheprovider", "-o", "enable_assertion_pass_hook=true", "tests"],
+         "-p", "no:cacheprovider", "tests"],
         cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     tests = []

@@ -12,14 +12,16 @@ status - so the auditor can tell a complete run from one that ended early
 (``os._exit`` in a test, a segfault, a SIGKILL) and name the test that was
 running when it did.
 
-Assertions counted: plain ``assert`` statements that passed (pytest's
-``pytest_assertion_pass`` hook, enabled with ``enable_assertion_pass_hook``;
-a failing one fails the test anyway), ``pytest.raises``/``pytest.warns``
+Assertions counted (when ``AUDIT_COUNT_ASSERTIONS`` is set): plain
+``assert`` statements executed during a test (a counting call that pytest's
+assertion rewriter puts before each one; see :func:`_count_asserts_at_rewrite`
+for why not the assertion-pass hook), ``pytest.raises``/``pytest.warns``
 calls, and unittest ``assert*``/``fail*`` methods.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import json
@@ -83,6 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if path and _stream is None and not hasattr(config, "workerinput"):
         _stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in unconfigure
     _instrument()
+    if _COUNTING_REQUESTED and not _COUNTING_AT_REWRITE:
+        # Fallback on a pytest without the rewrite seam: its assertion-pass hook.
+        config._inicache["enable_assertion_pass_hook"] = True
     if os.environ.get("AUDIT_CLASSES_FILE"):  # the instantiation analysis asked for it
         # our plugin folder is on the suite's path; a name, not a static import
         config.pluginmanager.register(importlib.import_module("audit_classes"), "audit_classes")
@@ -124,8 +129,54 @@ def _failure_message(report: Any) -> str:
     return str(message)[:500]
 
 
+def _count_asserts_at_rewrite() -> bool:
+    """Make every rewritten ``assert`` count itself; False when pytest has no such seam.
+
+    pytest's own way, the assertion-pass hook, builds the explanation of every
+    *passing* assert: it calls ``repr`` on the values compared (running project
+    code a plain run does not) and keeps them alive in the test's frame (on the
+    real-project corpus a test waiting for ``__del__`` hung, and a Hypothesis
+    suite ran 70 times slower). Instead, the rewriter puts one call before each
+    assert, and nothing else changes.
+    """
+    try:
+        from _pytest.assertion import rewrite
+    except ImportError:
+        return False
+    rewriter = getattr(rewrite, "AssertionRewriter", None)
+    original = getattr(rewriter, "visit_Assert", None)
+    if original is None or not hasattr(rewriter, "helper") or not hasattr(rewrite, "_read_pyc"):
+        return False
+    if getattr(original, "__audit_counting__", False):
+        return True
+
+    def visit_assert(self: Any, assert_: ast.Assert) -> list[ast.stmt]:
+        count = ast.Expr(self.helper("_audit_count_assert"))
+        for node in ast.walk(count):
+            ast.copy_location(node, assert_)
+        return [count, *original(self, assert_)]
+
+    visit_assert.__audit_counting__ = True  # type: ignore[attr-defined]
+    rewrite._audit_count_assert = _count  # type: ignore[attr-defined]
+    rewriter.visit_Assert = visit_assert  # type: ignore[union-attr]
+    # Neither read the user's cached rewrites (they lack the call) nor leave
+    # ours behind (a plain pytest run would then call a helper it lacks).
+    rewrite._read_pyc = lambda *args, **kwargs: None
+    rewrite._write_pyc = lambda *args, **kwargs: True
+    return True
+
+
+_COUNTING_REQUESTED = bool(os.environ.get("AUDIT_COUNT_ASSERTIONS"))
+# Patched when this module is imported (``-p audit_pytest_plugin``), before any
+# conftest or test module is rewritten.
+_COUNTING_AT_REWRITE = _COUNTING_REQUESTED and _count_asserts_at_rewrite()
+
+
 def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) -> None:
-    _count()
+    # Only reached on a pytest without the rewrite seam, where the hook is the
+    # fallback (see pytest_configure); never counted twice.
+    if not _COUNTING_AT_REWRITE:
+        _count()
 
 
 @pytest.hookimpl(hookwrapper=True)
