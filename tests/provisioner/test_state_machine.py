@@ -73,7 +73,11 @@ class StepClock:
 
 def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMachine]:
     server = cluster.server
-    fast = make_settings(cluster.real, max_attempts=2)
+    # A permanent fault (every status poll answered 500) makes an operation wait
+    # out its limit: on the test server, 3 s is enough for any rollout that
+    # can succeed (they take milliseconds) and keeps such waits short.
+    waits = {} if cluster.real else {"readiness_timeout": 3.0, "namespace_timeout": 3.0}
+    fast = make_settings(cluster.real, max_attempts=2, **waits)
     # Operations during a stalled rollout use a short readiness timeout.
     impatient = make_settings(cluster.real, max_attempts=2, readiness_timeout=0.1)
 
