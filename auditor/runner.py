@@ -110,9 +110,6 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
             ctx.test_run = run_test_suite(
                 ctx,
                 with_coverage=any(a.needs_coverage for a in analyses),
-                count_assertions=any(
-                    getattr(a, "needs_assertion_counts", False) for a in analyses
-                ),
                 record_classes=any(getattr(a, "needs_class_records", False) for a in analyses),
             )
         results: dict[str, AnalysisResult] = {}

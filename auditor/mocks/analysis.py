@@ -32,8 +32,6 @@ class MocksAnalysis:
     needs_test_run: ClassVar[bool] = True
     needs_coverage: ClassVar[bool] = False
     stage_lock: ClassVar[str] = ""
-    # the runtime verdicts read each test's executed-assertion count
-    needs_assertion_counts: ClassVar[bool] = True
     result_type: ClassVar[type[MocksResult]] = MocksResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
     config_schema: ClassVar[JSONDict] = {

@@ -86,20 +86,19 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
     return command
 
 
-def test_environment(ctx: AuditContext, report_file: Path, record_classes: bool = False,
-                     count_assertions: bool = False) -> dict[str, str]:
-    """The run's environment; the flags ask our plugin for what an analysis reads.
+def test_environment(ctx: AuditContext, report_file: Path,
+                     record_classes: bool = False) -> dict[str, str]:
+    """The run's environment: our plugin records every test with its assertion count.
 
-    ``count_assertions``: per-test assertion counts. Off unless asked for: it
-    instruments pytest's assertion rewriting, which a coverage-only audit has
-    no reason to touch.
+    Counting adds one call before each rewritten ``assert`` of the test code
+    and changes nothing the suite does (see the plugin), so every run counts
+    and ``report.json`` never shows a count that was not measured.
     """
     roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
     extra = [PLUGIN_DIR, *sorted(roots)]
     env = tool_environment(ctx.python, extra)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
-    if count_assertions:
-        env["AUDIT_COUNT_ASSERTIONS"] = "1"
+    env["AUDIT_COUNT_ASSERTIONS"] = "1"
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.state_dir / "hypothesis")
     if record_classes:  # which public classes the tests instantiate (audit_classes.py)
         env["AUDIT_CLASSES_FILE"] = str(report_file.parent / "classes.json")

@@ -57,13 +57,10 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
 
 
 def run_test_suite(
-    ctx: AuditContext, with_coverage: bool = True, count_assertions: bool = True,
-    record_classes: bool = False,
+    ctx: AuditContext, with_coverage: bool = True, record_classes: bool = False,
 ) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
 
-    ``count_assertions``: record how many assertions each test executed (an
-    analysis that reads them asks for it; see :func:`build_command`).
     ``record_classes``: record which public classes the tests instantiate
     (``classes.json`` in the run folder, for the instantiation analysis).
     """
@@ -76,7 +73,7 @@ def run_test_suite(
     data_file.parent.mkdir(parents=True, exist_ok=True)
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
-    env = test_environment(ctx, report_file, record_classes, count_assertions)
+    env = test_environment(ctx, report_file, record_classes)
     facts = probe(ctx.python, ctx.root, env)
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
