@@ -32,7 +32,8 @@ from tests.support.projects import (
 
 pytestmark = pytest.mark.slow
 
-REPORTS = {"index.html", "report.md", "report.json", "junit.xml"}  # a coverage-only audit
+# A coverage-only audit (SARIF is written for any analysis: an empty list says "nothing found").
+REPORTS = {"index.html", "report.md", "report.json", "junit.xml", "report.sarif"}
 
 
 def _project(tmp_path: Path) -> Path:
@@ -142,14 +143,14 @@ def test_only_files_in_the_manifest_are_replaced_or_removed(tmp_path: Path) -> N
     second = run_audit("report", project)
     assert second.exit_code == 0, second.stderr
     assert (output / "notes.txt").read_text() == "my notes\n"
-    # A report name we did not write (SARIF needs the mocks or imports analysis) is
+    # A report name we did not write (mutation.json needs the mutation analysis) is
     # the user's: the next audit refuses rather than replace or remove it.
-    (output / "report.sarif").write_text("their own sarif\n")
+    (output / "mutation.json").write_text("their own mutation report\n")
     before = tree_digest(project, ignore=(".audit",))
     third = run_audit("report", project)
     assert third.exit_code == 2
     assert third.error_lines == [
-        f"audit: error: --output {output}: report.sarif was not written by the auditor "
+        f"audit: error: --output {output}: mutation.json was not written by the auditor "
         f"(not in {MANIFEST_NAME}); move it away or choose another folder"
     ]
     assert tree_digest(project, ignore=(".audit",)) == before
