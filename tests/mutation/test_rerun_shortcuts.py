@@ -41,7 +41,9 @@ def pytest_sessionstart(session):
 
 
 def logged_shop(root: Path, log: Path) -> Path:
-    project = make_shop(root / "p")
+    # The log counts mutmut's pytest sessions; explaining survivors runs covering
+    # tests of its own (every audit, by design), so it is off here.
+    project = make_shop(root / "p", extra="explain = 0")
     (project / "conftest.py").write_text(LOGGING_CONFTEST.format(log=str(log)))
     return project
 
