@@ -1,4 +1,4 @@
-"""The suite's Hypothesis profile (root conftest.py) is the one every property runs under."""
+"""The suite's Hypothesis profile (tests/conftest.py) is the one every property runs under."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def _project(root: Path, suite: Path) -> Path:
     (root / "tests" / "__init__.py").write_text("")
     # The suite's Hypothesis profile (no deadlines) comes with it: under mutmut
     # on a busy machine a 200 ms deadline fails tests for no reason of theirs.
-    shutil.copy(REPO / "conftest.py", root / "conftest.py")
+    shutil.copy(REPO / "tests" / "conftest.py", root / "tests" / "conftest.py")
     # Left out: meta tests about this repository (they copy it, or inspect the
     # theater suite), and the Hypothesis state machine, which covers nearly
     # every function and costs 10-30 s per mutant; the strong suite still

@@ -1,4 +1,8 @@
-"""Hypothesis settings for the whole suite, registered once.
+"""Hypothesis settings for the whole suite, registered once (the suite's root conftest).
+
+It lives in ``tests/`` (a package), not the repository root: a root
+``conftest.py`` would clash by module name with the examples' own
+``conftest.py`` when the provisioner tests run the theater suite.
 
 The suite runs on busy 2-core CI machines, under coverage (the self-audit),
 next to subprocess-heavy tests: wall-clock limits on single examples fail
