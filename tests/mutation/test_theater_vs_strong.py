@@ -51,7 +51,10 @@ def _project(root: Path, suite: Path) -> Path:
     (root / "pyproject.toml").write_text(
         '[tool.audit]\npackages = ["provisioner"]\n'
         f'tests = ["tests/{suite.name}"]\n\n[tool.audit.mutation]\n'
-        f"do_not_mutate = {others!r}\n".replace("'", '"')
+        f"do_not_mutate = {others!r}\n"
+        # The comparison is of scores; explaining survivors (its own tests in
+        # tests/mutation/test_explain.py) would add minutes of recorded runs.
+        "explain = 0\n".replace("'", '"')
     )
     return root
 
