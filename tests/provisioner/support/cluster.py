@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
+from provisioner.kube import KubeClient
 from provisioner.service import Provisioner
 from provisioner.settings import Secret, Settings
 from tests.provisioner.kube_server import KubeServer
@@ -147,4 +148,6 @@ def impatient(provisioner: Provisioner) -> Provisioner:
     """The same provisioner with short limits, for tests that expect a wait to time out."""
     quick = replace(provisioner.settings, readiness_timeout=EXPECTED_TIMEOUT,
                     namespace_timeout=EXPECTED_TIMEOUT)
-    return Provisioner(provisioner.db, provisioner.kube, quick)
+    # The client's waits read its own settings, so it needs the short limits too.
+    kube = KubeClient(provisioner.kube.api_client, quick)
+    return Provisioner(provisioner.db, kube, quick)
