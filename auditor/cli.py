@@ -30,7 +30,7 @@ from auditor.errors import (
 )
 from auditor.interrupts import handle_sigterm_as_interrupt
 from auditor.model import AuditResult
-from auditor.progress import Progress
+from auditor.progress import Progress, output_console
 from auditor.registry import analysis_names, get_analysis, load_config
 from auditor.runner import AuditRequest, run_audit
 
@@ -183,6 +183,7 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     from auditor.output_folder import claim, mark_failed
     from auditor.project import state_dir
     from auditor.reports import report_file_names, write_reports
+    from auditor.reports.annotations import append_step_summary
     from auditor.reports.terminal import print_summary
 
     ours = report_file_names()
@@ -207,14 +208,18 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
             mark_failed(config.output, str(exc) or type(exc).__name__)
             raise
         written = write_reports(result, config.output, config.root)
-        print_summary(result, progress.console)
-        progress.console.print(f"reports: {config.output} ({len(written)} files)")
+        out = output_console()  # summary and annotations: both on stdout, in order
+        print_summary(result, out)
+        out.print(f"reports: {config.output} ({len(written)} files)")
+        append_step_summary(config.output)
         if record_history:
             from auditor.history.fallback import record_audit
 
             # A server gone since the check: the run goes to the local fallback file.
             recorded = record_audit(result, config.history, config.history_url)
-            progress.console.print(recorded.message)
+            # a run saved to the fallback file instead is a warning: stderr
+            (out if recorded.fallback_reason is None else progress.console).print(
+                recorded.message)
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
 

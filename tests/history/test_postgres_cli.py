@@ -70,7 +70,7 @@ def test_password_appears_in_no_output_report_or_file(
         assert postgres_cluster.password not in run.stdout + run.stderr
     assert json.loads(listing.stdout)["history"] == ServerURL(postgres_url).redacted
     assert _files_containing(tmp_path, postgres_cluster.password) == []
-    assert "history: run #1 in postgresql://audit_admin@127.0.0.1" in done.stderr
+    assert "history: run #1 in postgresql://audit_admin@127.0.0.1" in done.stdout
 
 
 def test_environment_variable_supplies_the_url_and_a_wrong_password_is_one_line(

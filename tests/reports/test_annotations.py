@@ -1,48 +1,139 @@
-"""GitHub workflow-command annotations: generic over the findings contract."""
+"""GitHub workflow-command annotations: generic over the findings contract.
+
+The findings here are built by hand in the contract's shape (any analysis
+could hand them out), so the expected selection is countable by hand.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
-from auditor.mocks.result import Finding, MocksResult
-from auditor.mocks.rules import RULES, rule_ids
-from auditor.model import AuditResult
-from auditor.reports.annotations import annotation, github_annotations
+from auditor.findings import Finding, fingerprint
+from auditor.metrics import Metric
+from auditor.model import AuditResult, GateResult, RuleResult
+from auditor.reports.annotations import (
+    PER_SEVERITY,
+    annotation,
+    append_step_summary,
+    github_annotations,
+)
 
 
-def _result(findings: list[Finding]) -> AuditResult:
+@dataclass
+class FoundResult:
+    """The smallest analysis result of the contract: findings and nothing else."""
+
+    name: ClassVar[str] = "found"
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FoundResult:
+        return cls()
+
+    def headline_metrics(self) -> dict[str, Metric]:
+        return {}
+
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        return {}
+
+    def finding_counts(self) -> dict[str, int]:
+        return {}
+
+    def report_findings(self) -> list[Finding]:
+        return list(self.findings)
+
+
+def _finding(rule: str, severity: str, line: int, analysis: str = "found",
+             suppressed: bool = False, message: str = "m", title: str = "") -> Finding:
+    return Finding(analysis=analysis, rule=rule, severity=severity, path="tests/test_x.py",
+                   line=line, column=5, message=message, title=title,
+                   fingerprint=fingerprint(rule, line), suppressed=suppressed)
+
+
+def _result(findings: list[Finding], gate: GateResult | None = None) -> AuditResult:
     return AuditResult(project="p", root="/r", commit=None, branch=None, created="now",
                        duration_seconds=0.0, config_fingerprint="",
-                       analyses={"mocks": MocksResult(findings=findings, rule_ids=rule_ids())})
-
-
-def _finding(rule: str, line: int, suppressed: bool = False, message: str = "m") -> Finding:
-    return Finding(rule=rule, path="tests/test_x.py", line=line, column=5,
-                   test="tests/test_x.py::test", message=message,
-                   severity=RULES[rule].severity, suppressed=suppressed)
+                       gate=gate or GateResult(rules=[]),
+                       analyses={"found": FoundResult(findings)})
 
 
 def test_annotation_escapes_workflow_command_syntax() -> None:
-    result = _result([_finding("mock-echo", 3, message="100% sure\nreally")])
-    line = annotation(result.report_findings()[0])
-    assert line == ("::warning file=tests/test_x.py,line=3,col=5,title=mock-echo::"
-                    "100%25 sure%0Areally")
+    line = annotation(_finding("mock-echo", "warning", 3, message="100% sure\nreally",
+                               title="a: b, c"))
+    assert line == ("::warning file=tests/test_x.py,line=3,col=5,"
+                    "title=a%3A b%2C c (mock-echo)::100%25 sure%0Areally")
 
 
-def test_ranked_capped_and_without_suppressed(tmp_path: Path) -> None:
-    findings = [_finding("test-sleep", i) for i in range(1, 40)]
-    findings += [_finding("test-no-assert", 100 + i) for i in range(30)]
-    findings.append(_finding("mock-unresolved", 500, suppressed=True))
-    lines = github_annotations(_result(findings), limit=50)
-    assert len(lines) == 51
-    assert all(line.startswith("::error ") for line in lines[:30])
-    assert all(line.startswith("::notice ") for line in lines[30:50])
-    assert lines[-1] == ("::notice::test-auditor: 19 more findings are in "
+def test_every_kind_is_shown_before_any_kind_twice() -> None:
+    # 39 findings of one error kind ranked ahead of 1 finding of another:
+    # a plain top 10 would show only the first kind.
+    findings = [_finding("many", "error", i) for i in range(1, 40)]
+    findings.append(_finding("rare", "error", 900))
+    lines = github_annotations(_result(findings))
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == PER_SEVERITY
+    assert sum("title=rare" in line for line in errors) == 1
+    # the 9 of 'many' are its first 9 by rank (lines 1..9)
+    assert [line for line in errors if "title=many" in line] == [
+        annotation(f) for f in findings[:9]
+    ]
+
+
+def test_capped_per_level_without_suppressed_and_the_rest_counted() -> None:
+    findings = [_finding("test-sleep", "note", i) for i in range(1, 40)]
+    findings += [_finding("test-no-assert", "error", 100 + i) for i in range(30)]
+    findings += [_finding("mock-echo", "warning", 300 + i) for i in range(3)]
+    findings.append(_finding("mock-unresolved", "error", 500, suppressed=True))
+    lines = github_annotations(_result(findings))
+    # 10 errors, the 3 warnings, 10 notices, and the count of the 59 left out
+    assert [line.split(" ")[0] for line in lines] == (
+        ["::error"] * 10 + ["::warning"] * 3 + ["::notice"] * 10 + ["::notice::test-auditor:"]
+    )
+    assert lines[-1] == ("::notice::test-auditor: 49 more findings are in "
                          "report.sarif and the HTML report")
     assert not any("line=500" in line for line in lines)
+
+
+def test_failed_gate_rules_are_errors_ahead_of_the_findings() -> None:
+    gate = GateResult(rules=[
+        RuleResult(id="coverage.line", description="line coverage", analysis="coverage",
+                   comparison=">=", threshold=80.0, measured=66.66, status="failed"),
+        RuleResult(id="coverage.branch", description="branch coverage", analysis="coverage",
+                   comparison=">=", threshold=50.0, measured=75.0, status="passed"),
+    ])
+    findings = [_finding("test-no-assert", "error", i) for i in range(1, 20)]
+    lines = github_annotations(_result(findings, gate))
+    assert lines[0].startswith("::error title=gate rule coverage.line failed::")
+    assert "66.66%" in lines[0] and "80" in lines[0]
+    assert not any("coverage.branch" in line for line in lines)
+    # the gate's error takes one of the 10 error places
+    assert sum(line.startswith("::error ") for line in lines) == PER_SEVERITY
 
 
 def test_no_analysis_no_annotations() -> None:
     result = AuditResult(project="p", root="/r", commit=None, branch=None, created="now",
                          duration_seconds=0.0, config_fingerprint="")
     assert github_annotations(result) == []
+
+
+def test_step_summary_is_appended_and_keeps_what_was_there(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.md").write_text("# audit\n\nGate passed\n", encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    assert append_step_summary(tmp_path / "out", {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert summary.read_text(encoding="utf-8") == "earlier step\n# audit\n\nGate passed\n"
+    # not on GitHub: nothing written anywhere
+    assert not append_step_summary(tmp_path / "out", {})
+
+
+def test_an_unwritable_step_summary_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.md").write_text("x\n", encoding="utf-8")
+    missing_dir = tmp_path / "no-such-dir" / "summary.md"
+    assert not append_step_summary(tmp_path / "out", {"GITHUB_STEP_SUMMARY": str(missing_dir)})
