@@ -41,6 +41,7 @@ _REGISTRY: dict[str, str] = {
     "typecheck": "auditor.typecheck.analysis:TypecheckAnalysis",
     "suite": "auditor.suite.analysis:SuiteAnalysis",
     "instantiation": "auditor.instantiation.analysis:InstantiationAnalysis",
+    "dependencies": "auditor.dependencies.analysis:DependenciesAnalysis",
 }
 _ADDED: dict[str, type[Any]] = {}
 ENTRY_POINT_GROUP = "test_auditor.analyses"

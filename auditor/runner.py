@@ -111,6 +111,9 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
                 ctx,
                 with_coverage=any(a.needs_coverage for a in analyses),
                 record_classes=any(getattr(a, "needs_class_records", False) for a in analyses),
+                # what an analysis asks the plugin to record (its companion's variables)
+                extra_env={k: v for a in analyses if hasattr(a, "test_run_environment")
+                           for k, v in a.test_run_environment(ctx).items()},
             )
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:

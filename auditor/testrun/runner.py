@@ -58,11 +58,14 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
 
 def run_test_suite(
     ctx: AuditContext, with_coverage: bool = True, record_classes: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
 
     ``record_classes``: record which public classes the tests instantiate
     (``classes.json`` in the run folder, for the instantiation analysis).
+    ``extra_env``: variables the selected analyses hand the plugin (their
+    ``test_run_environment``), e.g. the file the dependencies analysis reads.
     """
     run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +77,7 @@ def run_test_suite(
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
     env = test_environment(ctx, report_file, record_classes)
+    env.update(extra_env or {})
     facts = probe(ctx.python, ctx.root, env)
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")

@@ -91,6 +91,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("AUDIT_CLASSES_FILE"):  # the instantiation analysis asked for it
         # our plugin folder is on the suite's path; a name, not a static import
         config.pluginmanager.register(importlib.import_module("audit_classes"), "audit_classes")
+    if os.environ.get("AUDIT_DEPENDENCIES_FILE"):  # the dependencies analysis asked for it
+        config.pluginmanager.register(importlib.import_module("audit_dependencies"),
+                                      "audit_dependencies")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

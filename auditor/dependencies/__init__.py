@@ -1,0 +1,1 @@
+"""The dependencies analysis: what each test really touches (see analysis.py)."""

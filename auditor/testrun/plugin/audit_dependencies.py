@@ -1,0 +1,398 @@
+"""What each test really touched: real resources it used and the patches active while it ran.
+
+Loaded by ``audit_pytest_plugin`` when ``AUDIT_DEPENDENCIES_FILE`` is set (the
+``dependencies`` analysis asks for it); otherwise never imported, so a run
+that does not ask pays nothing (an audit hook cannot be removed once added).
+
+Real resources come from CPython's audit events (``sys.addaudithook``):
+``socket.connect`` (loopback or another host) and ``socket.bind`` (a server
+the test starts), ``subprocess.Popen`` and
+``os.system``/``os.posix_spawn``, ``sqlite3.connect``, ``http.client.send``
+(the request line of an HTTP request: urllib, requests, urllib3, the
+kubernetes client) and ``open`` for writing outside the temporary folders.
+PostgreSQL drivers talk through libpq in C (no audit event): ``psycopg`` and
+``psycopg2`` get a module-level wrapper of their ``connect`` the first time a
+test runs after they are imported. Other drivers (pymysql, redis, pymongo)
+connect through Python sockets and show up as ``socket.connect``.
+
+Patches: ``unittest.mock``'s ``_patch.__enter__``/``__exit__`` (which
+``start``/``stop``, decorators, context managers, ``patch.object``,
+``patch.multiple`` and pytest-mock's ``mocker`` all go through), and
+``patch.dict``; pytest's ``MonkeyPatch.setattr`` (undone by ``undo``). A
+patch is recorded with its target (``module.attribute``) and the module of
+the value it replaced, so the analysis can tell that ``provisioner.kube.client``
+stood for ``kubernetes.client``.
+
+With coverage running, each test is also a coverage context (its node id),
+so the analysis knows which tests covered which lines.
+
+The hook is the cost: CPython calls it for every audit event (every ``open``
+of a file to read, every ``import``, ``sys._getframe``...). It does one dict
+lookup and one attribute test for events it ignores, and records only while a
+test runs. Standalone: stdlib and pytest only (it runs in the project's
+interpreter); one JSON line per test in ``AUDIT_DEPENDENCIES_FILE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+_HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ", b"OPTIONS ")
+_MAX_PER_TEST = 50  # distinct uses kept per test; the rest are counted
+
+
+class _Test:
+    """What one running test used (uses keyed for de-duplication) and its patches."""
+
+    __slots__ = ("extra", "patches", "uses")
+
+    def __init__(self, active: dict[int, dict[str, str]]) -> None:
+        self.uses: dict[tuple[str, str], dict[str, Any]] = {}
+        self.patches: dict[tuple[str, str], dict[str, str]] = {
+            (p["target"], p["by"]): p for p in active.values()}  # fmt: skip
+        self.extra = 0
+
+    def use(self, kind: str, key: str, **detail: Any) -> None:
+        entry = self.uses.get((kind, key))
+        if entry is not None:
+            entry["count"] += 1
+        elif len(self.uses) < _MAX_PER_TEST:
+            self.uses[(kind, key)] = {"kind": kind, "key": key, "count": 1, **detail}
+        else:
+            self.extra += 1
+
+
+class _State:
+    current: _Test | None = None
+    active: dict[int, dict[str, str]] = {}  # noqa: RUF012 - one process-wide table
+    ignored_dirs: tuple[str, ...] = ()
+    stream: Any = None
+    coverage: Any = None
+
+
+def _is_loopback(host: str) -> bool:
+    return (host in ("localhost", "::1", "") or host.startswith(("127.", "::ffff:127."))
+            or host.endswith(".localhost"))  # fmt: skip
+
+
+def _on_connect(args: tuple[Any, ...]) -> None:
+    address = args[1]
+    if isinstance(address, tuple) and len(address) >= 2:
+        host, port = str(address[0]), address[1]
+        loopback = _is_loopback(host)
+        key = f"{host}:{port}"
+    else:  # AF_UNIX (a path, or bytes of an abstract name): always this machine
+        loopback, port, key = True, None, f"unix:{address!s}"
+    _record("socket", key, loopback=loopback, port=port)
+
+
+def _on_bind(args: tuple[Any, ...]) -> None:
+    # A test that starts a server (for the code under test, or for a subprocess
+    # of it) uses a socket even when its own process never connects.
+    address = args[1]
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = str(address[0])
+        _record("socket", f"listen {host}:{address[1]}", loopback=_is_loopback(host) or (
+            host in ("0.0.0.0", "::")), port=address[1], listen=True)  # fmt: skip
+
+
+def _argv(value: Any) -> list[str]:
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return [os.fsdecode(value)]
+    try:
+        return [os.fsdecode(v) if isinstance(v, (bytes, os.PathLike)) else str(v)
+                for v in list(value)[:12]]  # fmt: skip
+    except TypeError:
+        return [str(value)]
+
+
+def _on_popen(args: tuple[Any, ...]) -> None:
+    argv = _argv(args[1]) if args[1] is not None else _argv(args[0])
+    _record("subprocess", " ".join(argv)[:300], argv=argv)
+
+
+def _on_system(args: tuple[Any, ...]) -> None:
+    command = os.fsdecode(args[0]) if isinstance(args[0], bytes) else str(args[0])
+    _record("subprocess", command[:300], argv=command.split()[:12], shell=True)
+
+
+def _on_spawn(args: tuple[Any, ...]) -> None:
+    argv = _argv(args[1])
+    _record("subprocess", " ".join(argv)[:300], argv=argv)
+
+
+def _on_sqlite(args: tuple[Any, ...]) -> None:
+    database = args[0]
+    name = os.fsdecode(database) if isinstance(database, (bytes, os.PathLike)) else str(database)
+    memory = name == ":memory:" or name == "" or "mode=memory" in name
+    _record("database", f"sqlite3:{name}", driver="sqlite3", memory=memory)
+
+
+def _on_http_send(args: tuple[Any, ...]) -> None:
+    data = args[1]
+    if not isinstance(data, (bytes, bytearray)) or not data.startswith(_HTTP_METHODS):
+        return  # a body or a header block, not a request line
+    line = bytes(data[: data.find(b"\r\n") if b"\r\n" in data else 200]).decode("latin-1")
+    method, _, rest = line.partition(" ")
+    path = rest.rsplit(" ", 1)[0].split("?", 1)[0]
+    connection = args[0]
+    host = str(getattr(connection, "host", ""))
+    _record("http", f"{method} {host}:{getattr(connection, 'port', '')}{path}"[:300],
+            loopback=_is_loopback(host), method=method)  # fmt: skip
+
+
+def _on_open(args: tuple[Any, ...]) -> None:
+    path, mode, flags = args[0], args[1], args[2]
+    if isinstance(mode, str):
+        if not any(c in mode for c in "wax+"):
+            return
+    elif not (isinstance(flags, int) and flags & _WRITE_FLAGS):
+        return
+    if isinstance(path, int):
+        return  # an already open descriptor
+    name = os.path.abspath(os.fsdecode(path))
+    if name.startswith(_State.ignored_dirs) or name.endswith(".pyc"):
+        return
+    _record("file", name)
+
+
+def _record(kind: str, key: str, **detail: Any) -> None:
+    test = _State.current
+    if test is not None:
+        test.use(kind, key, **detail)
+
+
+_HANDLERS: dict[str, Callable[[tuple[Any, ...]], None]] = {
+    "socket.connect": _on_connect,
+    "socket.bind": _on_bind,
+    "subprocess.Popen": _on_popen,
+    "os.system": _on_system,
+    "os.posix_spawn": _on_spawn,
+    "os.spawn": _on_spawn,
+    "sqlite3.connect": _on_sqlite,
+    "http.client.send": _on_http_send,
+    "open": _on_open,
+}
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    # The fast path: most events are none of ours, or arrive between tests.
+    if _State.current is None:
+        return
+    handler = _HANDLERS.get(event)
+    if handler is not None:
+        # try/except, not contextlib.suppress: this runs for every file opened
+        try:  # noqa: SIM105 - an audit hook that raises aborts the operation it audits
+            handler(args)
+        except Exception:
+            pass
+
+
+# -- patches -------------------------------------------------------------------
+
+
+def _name_of(obj: Any) -> str:
+    if isinstance(obj, type(sys)):
+        return str(obj.__name__)
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str):
+        return f"{module}.{qualname}"
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _is_pytest_own(target: str) -> bool:
+    """pytest's own session patches (its tmp_path factory on the config): not the suite's."""
+    return target.startswith(("_pytest.", "pytest.", "pluggy."))
+
+
+def _module_of(value: Any) -> str:
+    """The module a patched-out value came from (``_sqlite3`` read as ``sqlite3``)."""
+    if isinstance(value, type(sys)):
+        name = str(value.__name__)
+    else:
+        module = getattr(value, "__module__", None)
+        name = module if isinstance(module, str) else type(value).__module__
+    return name[1:] if name.startswith("_") and not name.startswith("__") else name
+
+
+def _patch_started(key: int, target: str, replaces: str, by: str) -> None:
+    if _is_pytest_own(target):
+        return
+    entry = {"target": target, "replaces": replaces, "by": by}
+    _State.active[key] = entry
+    if _State.current is not None:
+        _State.current.patches[(target, by)] = entry
+
+
+def _watch_mock(mock_module: Any, by: str) -> None:
+    """Wrap ``_patch`` and ``_patch_dict`` of ``unittest.mock`` (or the ``mock`` backport)."""
+    patch_class = getattr(mock_module, "_patch", None)
+    if patch_class is None or getattr(patch_class, "__audit_watched__", False):
+        return
+    enter, leave = patch_class.__enter__, patch_class.__exit__
+    default = getattr(mock_module, "DEFAULT", None)
+
+    def __enter__(self: Any) -> Any:
+        result = enter(self)
+        with contextlib.suppress(Exception):  # never break the patch itself
+            original = getattr(self, "temp_original", default)
+            replaces = "" if original is default else _module_of(original)
+            _patch_started(id(self), f"{_name_of(self.target)}.{self.attribute}", replaces, by)
+        return result
+
+    def __exit__(self: Any, *exc_info: Any) -> Any:
+        _State.active.pop(id(self), None)
+        return leave(self, *exc_info)
+
+    patch_class.__enter__, patch_class.__exit__ = __enter__, __exit__
+    patch_class.__audit_watched__ = True
+    dict_class = getattr(mock_module, "_patch_dict", None)
+    if dict_class is None:
+        return
+    dict_enter, dict_leave = dict_class._patch_dict, dict_class._unpatch_dict
+
+    def _patch_dict(self: Any) -> None:
+        dict_enter(self)
+        in_dict = self.in_dict
+        target = "os.environ" if in_dict is os.environ else _name_of(in_dict)
+        _patch_started(id(self), target, _module_of(in_dict), by)
+
+    def _unpatch_dict(self: Any) -> None:
+        _State.active.pop(id(self), None)
+        dict_leave(self)
+
+    dict_class._patch_dict, dict_class._unpatch_dict = _patch_dict, _unpatch_dict
+
+
+def _watch_monkeypatch() -> None:
+    from _pytest import monkeypatch
+    from _pytest.monkeypatch import MonkeyPatch
+
+    notset = getattr(monkeypatch, "NOTSET", object())
+
+    if getattr(MonkeyPatch, "__audit_watched__", False):
+        return
+    setattr_, undo = MonkeyPatch.setattr, MonkeyPatch.undo
+
+    def watched_setattr(self: Any, *args: Any, **kwargs: Any) -> None:
+        before = len(self._setattr)
+        setattr_(self, *args, **kwargs)
+        for obj, name, old in self._setattr[before:]:
+            replaces = "" if old is notset else _module_of(old)
+            _patch_started(id(self) ^ hash((id(obj), name)), f"{_name_of(obj)}.{name}",
+                           replaces, "monkeypatch")  # fmt: skip
+
+    def watched_undo(self: Any) -> None:
+        for obj, name, _ in self._setattr:
+            _State.active.pop(id(self) ^ hash((id(obj), name)), None)
+        undo(self)
+
+    MonkeyPatch.setattr = watched_setattr  # type: ignore[method-assign]
+    MonkeyPatch.undo = watched_undo  # type: ignore[method-assign]
+    MonkeyPatch.__audit_watched__ = True  # type: ignore[attr-defined]
+
+
+# -- database drivers without audit events ---------------------------------------
+
+
+def _wrap_connect(owner: Any, attribute: str, driver: str) -> None:
+    original = getattr(owner, attribute, None)
+    if original is None or getattr(original, "__audit_watched__", False):
+        return
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        where = str(kwargs.get("host") or kwargs.get("dbname") or (args[0] if args else ""))
+        _record("database", f"{driver}:{where.split('password')[0][:120]}", driver=driver,
+                memory=False)  # fmt: skip
+        return original(*args, **kwargs)
+
+    connect.__audit_watched__ = True  # type: ignore[attr-defined]
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(owner, attribute, connect)
+
+
+def _watch_drivers() -> None:
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        _wrap_connect(psycopg, "connect", "psycopg")
+    psycopg2 = sys.modules.get("psycopg2")
+    if psycopg2 is not None:
+        _wrap_connect(psycopg2, "connect", "psycopg2")
+
+
+# -- the pytest side ---------------------------------------------------------------
+
+def _start_coverage_contexts() -> None:
+    try:
+        import coverage
+    except ImportError:
+        return
+    current = getattr(coverage.Coverage, "current", None)
+    _State.coverage = current() if current is not None else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = os.environ.get("AUDIT_DEPENDENCIES_FILE")
+    if not path or hasattr(config, "workerinput") or _State.stream is not None:
+        return
+    ignored = [tempfile.gettempdir(), "/dev/", "/proc/"]
+    ignored += [p for p in os.environ.get("AUDIT_DEPENDENCIES_IGNORE", "").split(os.pathsep) if p]
+    basetemp = getattr(config.option, "basetemp", None)
+    if basetemp:
+        ignored.append(os.path.abspath(str(basetemp)))
+    # both spellings: /tmp may be a link, and open() reports the path as given
+    _State.ignored_dirs = tuple({os.path.join(f(p), "") for p in ignored
+                                 for f in (os.path.abspath, os.path.realpath)})  # fmt: skip
+    _State.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
+    import unittest.mock
+
+    _watch_mock(unittest.mock, "mock.patch")
+    if "mock" in sys.modules:
+        _watch_mock(sys.modules["mock"], "mock.patch")
+    _watch_monkeypatch()
+    _start_coverage_contexts()
+    sys.addaudithook(_hook)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _State.stream is not None:
+        _State.stream.close()
+        _State.stream = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    if _State.stream is None:
+        yield
+        return
+    _watch_drivers()
+    if "mock" in sys.modules:
+        _watch_mock(sys.modules["mock"], "mock.patch")
+    if _State.coverage is not None:
+        _State.coverage.switch_context(item.nodeid)
+    test = _Test(_State.active)
+    _State.current = test
+    try:
+        yield
+    finally:
+        _State.current = None
+        if _State.coverage is not None:
+            _State.coverage.switch_context("")
+        markers = sorted({m.name for m in item.iter_markers()})
+        _State.stream.write(json.dumps({
+            "nodeid": item.nodeid,
+            "markers": markers,
+            "uses": list(test.uses.values()),
+            "more_uses": test.extra,
+            "patches": sorted(test.patches.values(), key=lambda p: (p["target"], p["by"])),
+        }) + "\n")
+        _State.stream.flush()
