@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import xmlschema
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,3 +62,17 @@ def test_any_rule_id_and_reason_give_parseable_xml(rule_id: str, reason: str) ->
     # Characters XML cannot carry (controls, lone surrogates) become U+FFFD; the rest survive.
     assert name == junit.xml_text(rule_id or "x")
     assert len(name or "") == len(rule_id or "x")
+
+
+JUNIT_XSD = Path(__file__).parent / "data" / "junit-10.xsd"
+
+
+def test_valid_against_jenkins_junit_10_xsd(tmp_path: Path) -> None:
+    schema = xmlschema.XMLSchema(JUNIT_XSD)
+    text = junit.render(samples.audit_result(), SourceReader(tmp_path))
+    errors = [str(e.reason) for e in schema.iter_errors(text)]
+    assert errors == []
+    # the schema itself is strict: the attribute the old document had is refused
+    root = ET.fromstring(text)
+    root.set("skipped", "1")
+    assert not schema.is_valid(ET.tostring(root, encoding="unicode"))
