@@ -10,11 +10,13 @@ import click
 
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
+from auditor.contribution.section import GATE_KEY as NEW_TESTS_GATE_KEY
 from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageError
 from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
 from auditor.mutation import status as st
+from auditor.mutation.changed_tests import changed_tests, first_lines
 from auditor.mutation.collect import build_records, not_mutated
 from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
 from auditor.mutation.explain import pick, run_explain
@@ -64,6 +66,7 @@ class MutationAnalysis:
         "mutation_changed_score": PERCENT,
         "max_survivors": COUNT,
         "max_pseudo_tested": COUNT,
+        NEW_TESTS_GATE_KEY: COUNT,  # needs --since/--tests-since; runs the kill matrix
     }
     result_type: ClassVar[type[Any]] = MutationResult
 
@@ -79,6 +82,13 @@ class MutationAnalysis:
                 metavar="REF",
                 default=None,
                 help="Mutate only functions changed since this git ref.",
+            ),
+            click.Option(
+                ["--tests-since"],
+                metavar="REF",
+                default=None,
+                help="Judge the tests added or changed since this git ref: do they kill a "
+                "mutant no older test kills? (All mutants; runs the kill matrix.)",
             ),
             click.Option(
                 ["--shard"],
@@ -116,7 +126,11 @@ class MutationAnalysis:
             do_not_mutate=list(section.get("do_not_mutate", [])),
             max_children=_pick(options.get("max_children"), section.get("max_children"), None),
         )
-        kill_matrix = bool(_pick(options.get("kill_matrix"), section.get("kill_matrix"), False))
+        # The verdict on new tests needs the kill matrix: asking for it runs the matrix.
+        asked = bool(options.get("tests_since")) or NEW_TESTS_GATE_KEY in ctx.config.gate
+        kill_matrix = bool(
+            _pick(options.get("kill_matrix"), section.get("kill_matrix"), None) or asked
+        )
         return settings, kill_matrix
 
     def run(self, ctx: AuditContext) -> MutationResult:
@@ -184,6 +198,11 @@ class MutationAnalysis:
                 settings.memory_limit_mb,
                 settings.max_children or os.cpu_count() or 1,
             )
+        tests_since = ctx.options.get("tests_since") or since
+        new_tests: list[str] | None = None
+        test_lines: dict[str, int] = {}
+        if kill_matrix:
+            new_tests, test_lines = _judged_tests(ctx, records, tests_since)
         explain = _explain(stage, ctx, settings, records, stats.duration_by_test, changed_functions)
         notes += [
             f"[tool.audit.mutation] equivalent: {entry} is no mutant of this run"
@@ -205,6 +224,9 @@ class MutationAnalysis:
             },
             notes=notes + runner.notes,
             explain={**explain, "mutation_seconds": round(runner.seconds, 3)},
+            test_lines=test_lines,
+            tests_since=tests_since if new_tests is not None else None,
+            new_tests=new_tests,
         )
         if result.complete and shard is None and since is None:
             inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
@@ -287,7 +309,34 @@ class MutationAnalysis:
                     percent=False,
                 )
             )
+        if NEW_TESTS_GATE_KEY in gate:
+            rules.append(
+                GateRule(
+                    NEW_TESTS_GATE_KEY,
+                    self.name,
+                    f"at most {gate[NEW_TESTS_GATE_KEY]} tests added or changed since the "
+                    "reference that catch nothing new",
+                    ("contribution", NEW_TESTS_GATE_KEY),
+                    "<=",
+                    float(gate[NEW_TESTS_GATE_KEY]),
+                    percent=False,
+                    skip_reason="run with --since REF or --tests-since REF to judge new tests",
+                )
+            )
         return rules
+
+
+def _judged_tests(
+    ctx: AuditContext, records: list[MutantRecord], ref: str | None
+) -> tuple[list[str] | None, dict[str, int]]:
+    """The tests added or changed since ``ref`` (None without one), and the first
+    line of every test of the kill matrix and of those (for the findings)."""
+    new_tests = None
+    if ref:
+        found = changed_tests(ctx.root, resolve_ref(ctx.root, ref), ctx.config.tests)
+        new_tests = [t.nodeid for t in found]
+    names = sorted({t for m in records for t in m.covered_by} | set(new_tests or []))
+    return new_tests, first_lines(ctx.root, names)
 
 
 def _explain(

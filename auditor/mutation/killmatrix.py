@@ -23,6 +23,15 @@ from auditor.progress import Progress
 from auditor.project import tool_environment
 
 
+# Each mutant's child imports pytest and collects its tests before the first
+# test runs; that start counts against the wall limit. With 1 s (before), on
+# 2 loaded cores most children were killed while starting or mid-run: a test
+# not yet started then read as killing nothing (a wrong "kills nothing" and a
+# lost unique kill, seen in tests/contribution), a slow one as the killer.
+# The explanation step allows pytest's start the same (explain.py).
+PYTEST_START_SECONDS = 10.0
+
+
 def run_kill_matrix(
     stage: Stage,
     python: str,
@@ -43,7 +52,7 @@ def run_kill_matrix(
     job_items = []
     for index, mutant in enumerate(todo):
         estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
-        wall = (estimate + timeout_constant) * timeout_multiplier + 1.0
+        wall = (estimate + timeout_constant) * timeout_multiplier + PYTEST_START_SECONDS
         job_items.append(
             {
                 "index": index,

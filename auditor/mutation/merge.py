@@ -30,9 +30,12 @@ def merge_results(results: list[MutationResult]) -> MutationResult:
         shards_merged=len(results),
         mutmut_version=results[0].mutmut_version,
         settings=dict(results[0].settings),
+        tests_since=results[0].tests_since,
+        new_tests=results[0].new_tests,
     )
     by_id: dict[str, MutantRecord] = {}
     for result in results:
+        merged.test_lines.update(result.test_lines)
         for path, info in result.module_info.items():
             merged.module_info.setdefault(path, info)
         for mutant in result.mutants:

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from auditor.contribution import section as contribution
 from auditor.findings import SURVIVING_MUTANT, Finding, fingerprint
 from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
@@ -37,6 +38,7 @@ METRICS: dict[str, MetricSpec] = {
     "mutation_score": MetricSpec(PERCENT, HIGHER, "mutation score", headline=3),
     "mutation_covered_score": MetricSpec(PERCENT, HIGHER, "mutation score on covered code"),
     "survivors": MetricSpec(COUNT, LOWER, "surviving mutants"),
+    **contribution.METRICS,  # the kill matrix's verdict on the tests
 }
 """Every metric the mutation analysis reports, declared once."""
 
@@ -248,6 +250,11 @@ class MutationResult:
     notes: list[str] = field(default_factory=list)
     # the explanation step: asked (survivors to explain), seconds, error of the step as a whole
     explain: JSONDict = field(default_factory=dict)
+    # the kill matrix's verdict on the tests: first line of each test, and with
+    # --since the tests added or changed since `tests_since` (node-id prefixes)
+    test_lines: dict[str, int] = field(default_factory=dict)
+    tests_since: str | None = None
+    new_tests: list[str] | None = None
 
     # -- derived views ------------------------------------------------------
 
@@ -323,6 +330,19 @@ class MutationResult:
                 tests.setdefault(test, {"covered": 0, "killed": 0})["killed"] += 1
         return {name: dict(v) for name, v in sorted(tests.items())}
 
+    def tests_verdict(self) -> contribution.TestsVerdict | None:
+        """Unique kills, redundant tests, tests killing nothing (kill matrix only)."""
+        if not self.kill_matrix:
+            return None
+        valid = [m for m in self.mutants if m.valid]
+        return contribution.build(
+            {m.id: m.covered_by for m in valid},
+            {m.id: m.killed_by or [] for m in valid},
+            self.test_lines,
+            self.tests_since,
+            self.new_tests,
+        )
+
     def tests_killing_nothing(self) -> list[str] | None:
         summary = self.tests_summary()
         if summary is None:
@@ -345,6 +365,7 @@ class MutationResult:
         pseudo_tested = self.pseudo_tested(by_function)
         changed = self.changed_counts()
         summary = self.tests_summary()
+        verdict = self.tests_verdict()
         return {
             "score": totals.score,
             "covered_score": totals.covered_score,
@@ -366,6 +387,9 @@ class MutationResult:
             "kill_matrix": self.kill_matrix,
             "tests": summary,
             "tests_killing_nothing": self.tests_killing_nothing(),
+            "contribution": verdict.to_dict() if verdict else None,
+            # test -> mutants it kills, read by the review whatever analysis holds it
+            "kills_by_test": contribution.all_kills(verdict.matrix) if verdict else None,
             "since": self.since,
             "changed_functions": self.changed_functions,
             "changed": changed.to_dict() if changed is not None else None,
@@ -399,11 +423,15 @@ class MutationResult:
             settings=dict(data.get("settings", {})),
             notes=list(data.get("notes", [])),
             explain={k: v for k, v in data.get("explain", {}).items() if k != "verdicts"},
+            **_verdict_inputs(data.get("contribution")),
         )
 
     def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals
         metrics = {"survivors": METRICS["survivors"].of(len(self.survivors()))}
+        verdict = self.tests_verdict()
+        if verdict is not None:
+            metrics.update(verdict.metrics())
         if totals.score is not None:
             metrics["mutation_score"] = METRICS["mutation_score"].of(totals.score)
         if totals.covered_score is not None:
@@ -423,7 +451,9 @@ class MutationResult:
     def report_findings(self) -> list[Finding]:
         """Each surviving mutant, on its line; fingerprinted by its stable identity."""
         identity = identities(self.mutants)
-        return [
+        verdict = self.tests_verdict()
+        tests = verdict.findings(self.name) if verdict else []
+        return tests + [
             Finding(
                 analysis=self.name,
                 rule=SURVIVOR_RULE,
@@ -438,6 +468,7 @@ class MutationResult:
                 title=SURVIVOR_TITLE,
                 help=SURVIVOR_HELP,
                 code=m.original.strip(),
+                replacement=m.mutated.strip(),
             )
             for m in self.survivors()
         ]
@@ -478,4 +509,21 @@ class MutationResult:
             SURVIVOR_RULE: len(self.survivors()),
             "no-tests-mutant": totals.by_status[st.NO_TESTS],
             "pseudo-tested-function": len(self.pseudo_tested()),
-        }
+        } | _verdict_counts(self.tests_verdict())
+
+
+def _verdict_counts(verdict: contribution.TestsVerdict | None) -> dict[str, int]:
+    """Findings of the kill matrix's verdict by rule (none when it did not run: not 0)."""
+    return verdict.finding_counts() if verdict else {}
+
+
+def _verdict_inputs(section: JSONDict | None) -> dict[str, Any]:
+    """The fields of :class:`MutationResult` its ``contribution`` section was made from."""
+    if not section:
+        return {}
+    since = section.get("since")
+    return {
+        "test_lines": {t: int(v.get("line", 0)) for t, v in section.get("tests", {}).items()},
+        "tests_since": since.get("ref") if since else None,
+        "new_tests": list(since["tests"]) if since else None,
+    }
