@@ -39,6 +39,7 @@ FORMATS: list[str] = [
     "auditor.reports.json_report",  # report.json
     "auditor.reports.junit",  # junit.xml
     "auditor.reports.sarif",  # every analysis's findings as SARIF
+    "auditor.reports.gitlab",  # gl-code-quality-report.json: the findings for GitLab
 ]
 
 

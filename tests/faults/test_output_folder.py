@@ -32,8 +32,10 @@ from tests.support.projects import (
 
 pytestmark = pytest.mark.slow
 
-# A coverage-only audit (SARIF is written for any analysis: an empty list says "nothing found").
-REPORTS = {"index.html", "report.md", "report.json", "junit.xml", "report.sarif"}
+# A coverage-only audit (SARIF and the GitLab report are written for any analysis: an empty
+# list says "nothing found").
+REPORTS = {"index.html", "report.md", "report.json", "junit.xml", "report.sarif",
+           "gl-code-quality-report.json"}
 
 
 def _project(tmp_path: Path) -> Path:

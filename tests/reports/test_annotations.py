@@ -6,12 +6,9 @@ could hand them out), so the expected selection is countable by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
 
 from auditor.findings import Finding, fingerprint
-from auditor.metrics import Metric
 from auditor.model import AuditResult, GateResult, RuleResult
 from auditor.reports.annotations import (
     PER_SEVERITY,
@@ -19,33 +16,7 @@ from auditor.reports.annotations import (
     append_step_summary,
     github_annotations,
 )
-
-
-@dataclass
-class FoundResult:
-    """The smallest analysis result of the contract: findings and nothing else."""
-
-    name: ClassVar[str] = "found"
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FoundResult:
-        return cls()
-
-    def headline_metrics(self) -> dict[str, Metric]:
-        return {}
-
-    def module_metrics(self) -> dict[str, dict[str, Metric]]:
-        return {}
-
-    def finding_counts(self) -> dict[str, int]:
-        return {}
-
-    def report_findings(self) -> list[Finding]:
-        return list(self.findings)
+from tests.reports.found import FoundResult
 
 
 def _finding(rule: str, severity: str, line: int, analysis: str = "found",
