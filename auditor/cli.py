@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from auditor import __version__
+from auditor.cli_targets import gate_options, gate_overrides, narrow_tests, split_target
 from auditor.config import AuditConfig
 from auditor.errors import (
     EXIT_GATE_FAILED,
@@ -31,7 +32,7 @@ from auditor.errors import (
 from auditor.interrupts import handle_sigterm_as_interrupt
 from auditor.model import AuditResult
 from auditor.progress import Progress, output_console
-from auditor.registry import analysis_names, get_analysis, load_config
+from auditor.registry import analysis_names, get_analysis, load_config, schema_parts
 from auditor.runner import AuditRequest, run_audit
 
 EXIT_CODES_HELP = f"""
@@ -98,9 +99,9 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 def common_options(func: F) -> F:
     """PATH and the options that override ``[tool.audit]``."""
     decorators = [
-        click.argument(
-            "path", type=click.Path(path_type=Path), default=".", required=False
-        ),
+        # PATH: a project folder, or test files (a pre-commit hook's staged files).
+        click.argument("path", nargs=-1, type=click.Path(path_type=Path),
+                       metavar="[PATH | TEST_FILES...]"),
         click.option("--config", "config_file", type=click.Path(path_type=Path),
                      help="Read [tool.audit] from FILE instead of PATH/pyproject.toml."),
         click.option("--packages", multiple=True, help="Import names of the code under audit."),
@@ -116,24 +117,39 @@ def common_options(func: F) -> F:
         click.option("--wait", is_flag=True,
                      help="When another audit is using the output folder or the mutation "
                           "stage, wait for it (default: fail at once, exit 2, naming it)."),
+        gate_options,
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
 
 
-def load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
+def load(path: tuple[Path, ...], config_file: Path | None, **overrides: Any) -> AuditConfig:
     from auditor.project import find_project_root
 
-    root = find_project_root(path)
+    target = split_target(path)
+    root = find_project_root(target.root)
     values = {
         "packages": _split(overrides.get("packages") or ()),
         "tests": _split(overrides.get("tests") or ()),
         "output": overrides.get("output"),
         "base": overrides.get("base"),
         "history": overrides.get("history_path"),
+        "gate": gate_overrides(overrides.get("gate_items") or (),
+                               overrides.get("fail_under_line"),
+                               overrides.get("fail_under_mutation"), set(schema_parts().gate)),
     }
     config = load_config(root, config_file, values)
+    for line in config.inferred:  # zero-config start: say what was assumed
+        click.echo(line, err=True)
+    if target.files:
+        config.tests, left_out = narrow_tests(root, config.tests, target.files)
+        if left_out:
+            click.echo(f"audit: not test files of {', '.join(config.tests or ['the project'])}"
+                       f" (left out): {', '.join(left_out)}", err=True)
+        if not config.tests:
+            click.echo("audit: no test file to audit among the files given", err=True)
+            sys.exit(EXIT_OK)
     if overrides.get("no_gate"):
         config.gate_enabled = False
     return config
@@ -244,8 +260,8 @@ def main() -> None:
 @common_options
 @click.option("--only", help="Run only these analyses (comma-separated).")
 @handle_errors
-def report(path: Path, config_file: Path | None, only: str | None, annotations: str | None,
-           wait: bool, **overrides: Any) -> None:
+def report(path: tuple[Path, ...], config_file: Path | None, only: str | None,
+           annotations: str | None, wait: bool, **overrides: Any) -> None:
     """Run every configured analysis on the project at PATH and write the reports."""
     config = load(path, config_file, **overrides)
     request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
@@ -257,8 +273,8 @@ def _analysis_command(name: str) -> click.Command:
     analysis = get_analysis(name)
 
     @handle_errors
-    def command(path: Path, config_file: Path | None, annotations: str | None, wait: bool,
-                **kwargs: Any) -> None:
+    def command(path: tuple[Path, ...], config_file: Path | None, annotations: str | None,
+                wait: bool, **kwargs: Any) -> None:
         own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
         config = load(path, config_file, **kwargs)
         execute(config, AuditRequest(analyses=[name], options=own, wait=wait), annotations)

@@ -20,6 +20,7 @@ import jsonschema
 
 from auditor.errors import ConfigError
 from auditor.history_location import PENDING_FILE, server_url_of
+from auditor.inference import describe, infer_settings, read_document
 from auditor.schema_parts import COUNT, PERCENT, STRINGS
 
 __all__ = ["COUNT", "PERCENT", "STRINGS", "AuditConfig", "SchemaParts", "load_config"]
@@ -75,6 +76,8 @@ class AuditConfig:
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A postgresql:// URL: the history is on that server (kept out of repr: it holds a password).
     history_url: str | None = field(default=None, repr=False)
+    # Zero-config start: what was inferred without a [tool.audit] table, as lines to print.
+    inferred: list[str] = field(default_factory=list)
 
     def section(self, name: str) -> dict[str, Any]:
         """The ``[tool.audit.<name>]`` table of an analysis ({} when absent)."""
@@ -180,7 +183,7 @@ def read_table(config_file: Path) -> dict[str, Any]:
     if config_file.name == "pyproject.toml" or "tool" in document:
         table = document.get("tool", {}).get("audit")
         if table is None:
-            raise ConfigError(f"{config_file}: no [tool.audit] table; {SETUP_HINT}")
+            raise MissingTableError(f"{config_file}: no [tool.audit] table; {SETUP_HINT}")
         if not isinstance(table, dict):
             raise ConfigError(f"{config_file.name}: [tool.audit] must be a table")
         return table
@@ -204,12 +207,18 @@ def load_config(
         raise ConfigError(
             f"{root}: not a Python project (no pyproject.toml); create one and {SETUP_HINT}"
         )
-    table = read_table(config_path)
+    inferred: list[str] = []
+    try:
+        table = read_table(config_path)
+    except MissingTableError as missing:
+        table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
     source = config_path.name if config_file is None else str(config_file)
     validate_table(table, source, parts)
     merged = dict(table)
     for key, value in (overrides or {}).items():
-        if value is not None:
+        if key == "gate" and value is not None:  # --gate KEY=VALUE: one key at a time
+            merged["gate"] = {**merged.get("gate", {}), **value}
+        elif value is not None:
             merged[key] = value
     if overrides:
         validate_table(merged, "command line", parts)
@@ -232,4 +241,23 @@ def load_config(
         gate=dict(values.get("gate", {})),
         sections={name: dict(values.get(name, {})) for name in parts.names},
         history_url=history_url,
+        inferred=inferred,
     )
+
+
+class MissingTableError(ConfigError):
+    """A ``pyproject.toml`` without ``[tool.audit]``: the settings may be inferred."""
+
+
+def _inferred_table(root: Path, config_path: Path, overrides: dict[str, Any],
+                    missing: MissingTableError) -> tuple[dict[str, Any], list[str]]:
+    """The table inferred from the project (:mod:`auditor.inference`), and what to print."""
+    given = {key for key in ("packages", "tests") if overrides.get(key) is not None}
+    try:
+        inferred = infer_settings(root, read_document(config_path), given)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path.name}: no [tool.audit] table and {exc}; "
+                          f"{SETUP_HINT}") from missing
+    table: dict[str, Any] = {key: overrides[key] for key in given}
+    table.update({item.key: item.value for item in inferred})
+    return table, describe(inferred, config_path.name)
