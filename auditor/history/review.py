@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from auditor.contribution.period import PeriodFigure, period_figure
 from auditor.errors import UsageError
 from auditor.findings import SURVIVING_MUTANT
 from auditor.history.metrics import FLAKY_TESTS, Specs, merged_specs, with_derived
@@ -182,6 +183,8 @@ class Review:
     flaky: list[FlakyTest] = field(default_factory=list)
     new_tests: list[str] = field(default_factory=list)
     new_tests_with_findings: dict[str, list[str]] = field(default_factory=dict)
+    new_tests_catching_new: PeriodFigure | None = None
+    """Of the tests added in the period, those killing a mutant no older test kills."""
 
     @property
     def start(self) -> RunSummary | None:
@@ -245,6 +248,7 @@ def build_review(
     if start is not end:
         review.new_tests = sorted(set(end_tests) - set(start_tests))
         review.new_tests_with_findings = _findings_of_tests(end_doc, set(review.new_tests))
+        review.new_tests_catching_new = period_figure(start_doc, end_doc, review.new_tests)
     return review
 
 

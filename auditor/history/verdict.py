@@ -86,6 +86,8 @@ def verdict(review: Review) -> list[str]:
             )
         else:
             sentences.append(f"{len(review.new_tests)} new tests, none with findings.")
+    if review.new_tests_catching_new is not None:
+        sentences.append(review.new_tests_catching_new.sentence())
     for change in review.changes:
         if change.spec is not None and change.spec.alarm and change.end:
             value = format_value(change.end, change.spec.unit)

@@ -198,7 +198,8 @@ class MutationAnalysis:
                 settings.memory_limit_mb,
                 settings.max_children or os.cpu_count() or 1,
             )
-        tests_since = ctx.options.get("tests_since") or since
+        # `audit report --base REF` (the PR's base) judges the tests changed since it too
+        tests_since = ctx.options.get("tests_since") or since or ctx.config.base
         new_tests: list[str] | None = None
         test_lines: dict[str, int] = {}
         if kill_matrix:

@@ -249,3 +249,31 @@ def test_gate_metrics_and_findings_through_the_contract(runs: dict[str, Any]) ->
     assert ("new-test-without-unique-kills", "tests/test_new.py::test_scale_zero") not in findings
     sarif = (runs["project"] / "audit-report" / "report.sarif").read_text()
     assert "new-test-without-unique-kills" in sarif
+
+
+def test_review_gives_the_period_figure(tmp_path: Path) -> None:
+    """Two real audits recorded in the history, before and after the two new tests;
+    the review says how many tests were added and how many catch something new."""
+    project = tmp_path / "project"
+    write_files(project, {
+        "pyproject.toml": PYPROJECT.replace("new_tests_without_unique_kills = 0\n", "").replace(
+            "explain = 0\n", "explain = 0\nkill_matrix = true\n"),
+        "calc/__init__.py": "",
+        "calc/ops.py": OPS,
+        "tests/__init__.py": "",
+        "tests/test_ops.py": OLD_TESTS,
+    })
+    first = run_audit("report", project, "--only", "mutation", timeout=600)
+    assert first.exit_code == 0, first.stderr[-2000:]
+    write_files(project, {"tests/test_new.py": NEW_TESTS})
+    second = run_audit("report", project, "--only", "mutation", timeout=600)
+    assert second.exit_code == 0, second.stderr[-2000:]
+    # By hand: test_scale_zero alone fails under the `k <= 0` mutant (scale(2, 0) raises),
+    # which test_scale (k = 3 and k = -1) cannot tell from the original; test_add_new
+    # repeats test_add. So 2 added, 1 catches something new.
+    report = read_report(project)["analyses"]["mutation"]
+    assert set(report["kills_by_test"]) >= NEW
+    review = run_audit("review", project, "--since", "1d", "--output", tmp_path / "review")
+    assert review.exit_code == 0, review.stderr[-2000:]
+    text = (tmp_path / "review" / "review.md").read_text()
+    assert "Tests added in the period: 2; of them 1 catch something new" in text
