@@ -27,8 +27,6 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from auditor.history.review import Review, Series
 from auditor.metrics import COUNT, DERIVED, PERCENT, SECONDS, TESTS
 
-MetricKey = tuple[str, str]
-
 
 @dataclass
 class Chart:

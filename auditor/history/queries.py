@@ -10,28 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.history.record import RunRecord, decompress
+from auditor.history.metrics import MetricKey, find_metric
+from auditor.history.record import RunHeader, RunRecord, decompress
 from auditor.history.store import HistoryStore
 from auditor.model import JSONDict
-
-MetricKey = tuple[str, str]  # (analysis, metric)
 
 FAILING_OUTCOMES = ("failed", "error")
 
 
 @dataclass
-class RunSummary:
+class RunSummary(RunHeader):
     """One row of ``audit history``: a run with its headline metrics."""
 
     id: int
-    run_key: str
-    project: str
-    commit: str | None
-    branch: str | None
-    created: str
-    config_fingerprint: str
-    duration_seconds: float
-    gate_passed: bool | None
     metrics: dict[MetricKey, float] = field(default_factory=dict)
 
     @property
@@ -40,23 +31,13 @@ class RunSummary:
 
     def metric(self, name: str) -> float | None:
         """A metric by ``analysis.metric`` or by bare metric name (first analysis wins)."""
-        analysis, _, metric = name.rpartition(".")
-        for (a, m), value in sorted(self.metrics.items()):
-            if m == metric and (not analysis or a == analysis):
-                return value
-        return None
+        found = find_metric(self.metrics, name)
+        return None if found is None else found[1]
 
     def to_json(self) -> JSONDict:
         return {
             "id": self.id,
-            "run_key": self.run_key,
-            "project": self.project,
-            "commit": self.commit,
-            "branch": self.branch,
-            "created": self.created,
-            "config_fingerprint": self.config_fingerprint,
-            "duration_seconds": self.duration_seconds,
-            "gate_passed": self.gate_passed,
+            **self.header_values(),
             "metrics": {
                 f"{analysis}.{metric}": value
                 for (analysis, metric), value in sorted(self.metrics.items())
@@ -312,15 +293,8 @@ def export_records(store: HistoryStore, project: str | None = None) -> list[RunR
         ).fetchall()
         records.append(
             RunRecord(
-                run_key=run.run_key,
-                project=run.project,
-                commit=run.commit,
-                branch=run.branch,
-                created=run.created,
+                **run.header_values(),
                 recorded=row[0],
-                config_fingerprint=run.config_fingerprint,
-                duration_seconds=run.duration_seconds,
-                gate_passed=run.gate_passed,
                 metrics=[(a, m, v) for (a, m), v in sorted(run.metrics.items())],
                 module_metrics=[
                     (a, mod, m, v)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,8 +59,8 @@ def report_key(report: JSONDict) -> str:
 
 
 @dataclass
-class RunRecord:
-    """Everything the history keeps about one run (also the export format of a run)."""
+class RunHeader:
+    """What identifies one run and its verdict: shared by a stored record and a listed run."""
 
     run_key: str
     project: str
@@ -70,6 +70,16 @@ class RunRecord:
     config_fingerprint: str
     duration_seconds: float
     gate_passed: bool | None
+
+    def header_values(self) -> dict[str, Any]:
+        """The header's fields by name (to build another kind of run from this one)."""
+        return {f.name: getattr(self, f.name) for f in fields(RunHeader)}
+
+
+@dataclass
+class RunRecord(RunHeader):
+    """Everything the history keeps about one run (also the export format of a run)."""
+
     metrics: list[tuple[str, str, float]] = field(default_factory=list)
     module_metrics: list[tuple[str, str, str, float]] = field(default_factory=list)
     findings: list[tuple[str, str, int]] = field(default_factory=list)
@@ -122,15 +132,8 @@ class RunRecord:
 
     def to_json(self) -> JSONDict:
         return {
-            "run_key": self.run_key,
-            "project": self.project,
-            "commit": self.commit,
-            "branch": self.branch,
-            "created": self.created,
+            **self.header_values(),
             "recorded": self.recorded,
-            "config_fingerprint": self.config_fingerprint,
-            "duration_seconds": self.duration_seconds,
-            "gate_passed": self.gate_passed,
             "metrics": [list(row) for row in self.metrics],
             "module_metrics": [list(row) for row in self.module_metrics],
             "findings": [list(row) for row in self.findings],

@@ -29,7 +29,7 @@ from typing import Any
 from auditor.contribution.period import PeriodFigure, period_figure
 from auditor.errors import UsageError
 from auditor.findings import SURVIVING_MUTANT
-from auditor.history.metrics import FLAKY_TESTS, Specs, merged_specs, with_derived
+from auditor.history.metrics import FLAKY_TESTS, MetricKey, Specs, merged_specs, with_derived
 from auditor.history.queries import (
     FlakyTest,
     RunSummary,
@@ -44,7 +44,6 @@ from auditor.history.store import HistoryStore
 from auditor.metrics import MetricSpec, is_improvement, shown
 from auditor.model import JSONDict
 
-MetricKey = tuple[str, str]
 TOP_N = 10
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 
