@@ -143,10 +143,11 @@ def load(path: tuple[Path, ...], config_file: Path | None, **overrides: Any) -> 
     for line in config.inferred:  # zero-config start: say what was assumed
         click.echo(line, err=True)
     if target.files:
+        test_paths = ", ".join(config.tests)
         config.tests, left_out = narrow_tests(root, config.tests, target.files)
         if left_out:
-            click.echo(f"audit: not test files of {', '.join(config.tests or ['the project'])}"
-                       f" (left out): {', '.join(left_out)}", err=True)
+            click.echo(f"audit: not test files in {test_paths} (left out): "
+                       f"{', '.join(left_out)}", err=True)
         if not config.tests:
             click.echo("audit: no test file to audit among the files given", err=True)
             sys.exit(EXIT_OK)
