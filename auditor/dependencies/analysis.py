@@ -75,7 +75,11 @@ class DependenciesAnalysis:
     }
 
     def test_run_environment(self, ctx: AuditContext) -> dict[str, str]:
-        """What the plugin needs: where to write, and which folders' writes are ours."""
+        """What the plugin needs: where to write, and which folders' writes are ours.
+
+        Called before the test run: a wrong target fails here, not after minutes of tests.
+        """
+        self._target(ctx)
         ignored = [str(ctx.state_dir)]
         return {
             "AUDIT_DEPENDENCIES_FILE": str(ctx.run_dir / RECORDS_FILE),

@@ -153,6 +153,18 @@ SHOP: dict[str, str] = {
                 server.shutdown()
             assert done.stdout.strip() == "hello"
     """,
+    "tests/test_export.py": """
+        from pathlib import Path
+
+        from shop.pricing import total
+
+
+        def test_writes_a_price_list_into_the_project():
+            out = Path("build")
+            out.mkdir(exist_ok=True)
+            (out / "prices.txt").write_text(str(total([3, 4])))
+            assert (out / "prices.txt").read_text() == "7"
+    """,
     "tests/test_runner.py": """
         from unittest import mock
 
@@ -173,3 +185,113 @@ SHOP: dict[str, str] = {
             assert runner.git_version() == "git version 8"
     """,
 }
+
+
+# Every test of db.py and web.py has the dependency patched (mock.patch, and a
+# patcher started in setup_module); tool.py has one patched test and one that
+# runs a real subprocess.
+FANTASY: dict[str, str] = {
+    "pyproject.toml": """
+        [project]
+        name = "app"
+        version = "0"
+
+        [tool.audit]
+        packages = ["app"]
+        tests = ["tests"]
+        analyses = ["dependencies"]
+
+        [tool.audit.gate]
+        modules_never_tested_for_real = 1
+        no_regression = {"dependencies.modules_never_tested_for_real" = 0}
+    """,
+    "app/__init__.py": "",
+    "app/db.py": """
+        import sqlite3
+
+
+        def count_rows(path, table):
+            conn = sqlite3.connect(path)
+            try:
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            finally:
+                conn.close()
+    """,
+    "app/web.py": """
+        from urllib import request
+
+
+        def status_of(url):
+            with request.urlopen(url, timeout=5) as response:
+                return response.status
+    """,
+    "app/tool.py": """
+        import subprocess
+
+
+        def echo(text):
+            return subprocess.run(["echo", text], capture_output=True, text=True).stdout.strip()
+    """,
+    "tests/__init__.py": "",
+    "tests/test_db.py": """
+        from unittest import mock
+
+        from app.db import count_rows
+
+
+        def test_count_rows():
+            with mock.patch("app.db.sqlite3") as sqlite:
+                sqlite.connect.return_value.execute.return_value.fetchone.return_value = (3,)
+                assert count_rows("x.db", "items") == 3
+    """,
+    "tests/test_web.py": """
+        from unittest import mock
+
+        from app.web import status_of
+
+        patcher = mock.patch("app.web.request.urlopen")
+
+
+        def setup_module():
+            opened = patcher.start()
+            opened.return_value.__enter__.return_value.status = 204
+
+
+        def teardown_module():
+            patcher.stop()
+
+
+        def test_status():
+            assert status_of("http://example.invalid/") == 204
+    """,
+    "tests/test_tool.py": """
+        from unittest import mock
+
+        from app.tool import echo
+
+
+        def test_echo_patched():
+            with mock.patch("app.tool.subprocess.run") as run:
+                run.return_value.stdout = "hi\\n"
+                assert echo("hi") == "hi"
+
+
+        def test_echo_for_real():
+            assert echo("hello") == "hello"
+    """,
+}
+
+# The same test of db.py against a real SQLite file: the fix of the mock fantasy.
+REAL_DB_TEST = """
+import sqlite3
+
+from app.db import count_rows
+
+
+def test_count_rows(tmp_path):
+    path = tmp_path / "app.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE items (name TEXT)")
+        conn.executemany("INSERT INTO items VALUES (?)", [("a",), ("b",), ("c",)])
+    assert count_rows(path, "items") == 3
+"""

@@ -74,7 +74,9 @@ class _Test:
 class _State:
     current: _Test | None = None
     active: dict[int, dict[str, str]] = {}  # noqa: RUF012 - one process-wide table
-    ignored_dirs: tuple[str, ...] = ()
+    ignored_dirs: tuple[str, ...] = ()  # never a real use: devices, our state, pytest's basetemp
+    temp_dirs: tuple[str, ...] = ()
+    project_dirs: tuple[str, ...] = ()
     stream: Any = None
     coverage: Any = None
 
@@ -161,6 +163,10 @@ def _on_open(args: tuple[Any, ...]) -> None:
         return  # an already open descriptor
     name = os.path.abspath(os.fsdecode(path))
     if name.startswith(_State.ignored_dirs) or name.endswith(".pyc"):
+        return
+    # The project's own tree counts even when it lives in a temporary folder
+    # (a CI checkout, a fixture project): only temporary folders outside it are scratch.
+    if name.startswith(_State.temp_dirs) and not name.startswith(_State.project_dirs):
         return
     _record("file", name)
 
@@ -340,18 +346,24 @@ def _start_coverage_contexts() -> None:
     _State.coverage = current() if current is not None else None
 
 
+def _spellings(folders: list[str]) -> tuple[str, ...]:
+    """Each folder as a prefix, both as given and resolved (/tmp may be a link)."""
+    return tuple({os.path.join(f(p), "") for p in folders
+                  for f in (os.path.abspath, os.path.realpath)})  # fmt: skip
+
+
 def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get("AUDIT_DEPENDENCIES_FILE")
     if not path or hasattr(config, "workerinput") or _State.stream is not None:
         return
-    ignored = [tempfile.gettempdir(), "/dev/", "/proc/"]
+    ignored = ["/dev/", "/proc/"]
     ignored += [p for p in os.environ.get("AUDIT_DEPENDENCIES_IGNORE", "").split(os.pathsep) if p]
     basetemp = getattr(config.option, "basetemp", None)
     if basetemp:
         ignored.append(os.path.abspath(str(basetemp)))
-    # both spellings: /tmp may be a link, and open() reports the path as given
-    _State.ignored_dirs = tuple({os.path.join(f(p), "") for p in ignored
-                                 for f in (os.path.abspath, os.path.realpath)})  # fmt: skip
+    _State.ignored_dirs = _spellings(ignored)
+    _State.temp_dirs = _spellings([tempfile.gettempdir()])
+    _State.project_dirs = _spellings([str(config.rootpath)])
     _State.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
     import unittest.mock
 
@@ -359,7 +371,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if "mock" in sys.modules:
         _watch_mock(sys.modules["mock"], "mock.patch")
     _watch_monkeypatch()
-    _start_coverage_contexts()
+    if os.environ.get("AUDIT_DEPENDENCIES_CONTEXTS", "1") != "0":  # "0": the bench's hook alone
+        _start_coverage_contexts()
     sys.addaudithook(_hook)
 
 
