@@ -58,8 +58,12 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)]),
            "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PROVISIONER_TEST_KUBECONFIG", None)  # inner runs use the test server
+    # "-n 0": our pyproject.toml's addopts run xdist workers, which the
+    # measured run (coverage of this process only) and the one-line report
+    # header of the imported package must not be spread over.
     pytest_args = [str(suite), "-p", "no:cacheprovider", "--import-mode=append",
-                   "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"), *extra]
+                   "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"), "-n", "0",
+                   *extra]
     if coverage_dir is None:
         command = [sys.executable, "-m", "pytest", *pytest_args]
     else:
