@@ -57,6 +57,9 @@ class Finding:
     end_line: int | None = None
     test: str = ""
     code: str = ""
+    replacement: str = ""
+    """What the finding puts in place of ``code`` (a surviving mutant: the mutated
+    code), shown as an inline diff on the line; empty when nothing replaces it."""
     suppressed: bool = False
     suppression_reason: str = ""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from auditor.findings import Finding, fingerprint
+from auditor.lines import FileLines
 from auditor.metrics import HIGHER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
 from auditor.numbers import ratio_percent
@@ -245,6 +246,31 @@ class CoverageResult:
 
     def finding_counts(self) -> dict[str, int]:
         return {}
+
+    def line_states(self) -> dict[str, FileLines]:
+        """Each module's lines: ran, missed, excluded, partial branches, changed since the base."""
+        changed: dict[str, frozenset[int]] = {}
+        if self.diff is not None:
+            changed = {path: frozenset(int(n) for n in entry.get("changed", []))
+                       for path, entry in self.diff.files.items()}
+        states: dict[str, FileLines] = {}
+        for path, module in self.modules.items():
+            untaken: dict[int, list[int]] = {}
+            for source, target in module.missing_branches:
+                untaken.setdefault(source, []).append(target)
+            states[path] = FileLines(
+                executed=frozenset(module.executed_lines),
+                missing=frozenset(module.missing_lines),
+                excluded=frozenset(module.excluded_lines),
+                # coverage.py writes a jump out of a code object as a negative line
+                partial={line: "never jumped to " + ", ".join(
+                    "exit" if t < 0 else f"line {t}" for t in targets)
+                    for line, targets in untaken.items()},
+                changed=changed.get(path, frozenset()),
+            )
+        for path, lines in changed.items():
+            states.setdefault(path, FileLines(changed=lines))
+        return states
 
 
 METRICS: dict[str, MetricSpec] = {

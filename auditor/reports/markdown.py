@@ -1,8 +1,10 @@
-"""``report.md``: a short summary that fits a GitHub step summary.
+"""``report.md``: a short summary that fits a GitHub step summary or a GitLab note.
 
-Gate table, totals, failed tests, then each analysis's ``md/<name>.md.j2``
-partial (coverage: the least covered modules). Kept short on purpose:
-GitHub caps a step summary at 1 MiB and people read the first screen.
+The verdict and what to fix first, the gate table (failed rules first), totals,
+failed tests, then each analysis's ``md/<name>.md.j2`` partial. Kept short on
+purpose: GitHub caps a step summary at 1 MiB and people read the first screen.
+Valid CommonMark (with GitHub's tables): names are escaped as text, code is in
+code spans (:func:`auditor.reports.templates.code_span`), never both.
 """
 
 from __future__ import annotations

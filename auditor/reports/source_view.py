@@ -1,19 +1,35 @@
-"""The per-file source view of the HTML report: each line with its coverage mark.
+"""The per-file source views of the HTML report, generic over the model.
 
-Built in Python rather than in the template so that the marking rules are
-plain code with tests: a missing line is ``miss``; a line some of whose
-branches never ran is ``partial`` (with a note naming the untaken
-destinations); an excluded line is ``excluded``; any other statement that
-ran is ``run``. Lines that are not statements (blank, comments, the rest of
-a multi-line statement) have no mark.
+Which files get a view, and what is on each line, comes from two contracts:
+
+* the line states any analysis result offers (:class:`auditor.lines.FileLines`,
+  e.g. coverage): a missing line is ``miss``; a line some of whose branches
+  never ran is ``partial`` (with a note naming what it never did); an
+  excluded line is ``excluded``; any other executed line is ``run``; a line
+  changed since the base is also ``changed``;
+* the findings of every analysis (:class:`auditor.findings.Finding`): each
+  finding with a line is shown under its line, and one that replaces code
+  (a surviving mutant) shows the replacement as an inline diff.
+
+Every line has an id (:meth:`SourceViews.link`), so any link to a place in
+the code lands on its line. Built in Python rather than in the template so
+that the marking rules are plain code with tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
+from markupsafe import Markup
+
+from auditor.findings import Finding
+from auditor.lines import FileLines, HasLineStates
+from auditor.model import AuditResult
+from auditor.reports.diffs import DiffPart, inline_diff
+from auditor.reports.highlight import highlight_lines
 from auditor.reports.sources import SourceReader
+from auditor.reports.templates import metric
 
 RUN = "run"
 MISS = "miss"
@@ -22,81 +38,191 @@ EXCLUDED = "excluded"
 
 
 @dataclass(frozen=True)
+class LineFinding:
+    """A finding as shown under its line."""
+
+    rule: str
+    severity: str
+    title: str
+    message: str
+    test: str = ""
+    diff: tuple[DiffPart, ...] = ()
+
+
+@dataclass(frozen=True)
 class SourceLine:
     number: int
     text: str
+    html: Markup = field(default_factory=Markup)
     mark: str = ""  # "", RUN, MISS, PARTIAL or EXCLUDED
     note: str = ""
+    changed: bool = False
+    findings: tuple[LineFinding, ...] = ()
+
+    @property
+    def classes(self) -> str:
+        names = [self.mark] if self.mark else []
+        if self.changed:
+            names.append("changed")
+        if self.findings:
+            names.append("has-finding")
+        return " ".join(names)
 
 
 @dataclass(frozen=True)
 class FileView:
-    """One file of the coverage table with its marked source."""
+    """One file with its marked, highlighted source."""
 
     path: str
     anchor: str
-    coverage: dict[str, Any]
+    summary: str = ""
     lines: list[SourceLine] = field(default_factory=list)
     unavailable: str = ""
+    file_findings: tuple[LineFinding, ...] = ()
+    """Findings of the whole file (no line), shown above the listing."""
 
     @property
     def missing_count(self) -> int:
         return sum(1 for line in self.lines if line.mark == MISS)
 
+    @property
+    def finding_count(self) -> int:
+        return len(self.file_findings) + sum(len(line.findings) for line in self.lines)
 
-def branch_destination(target: int) -> str:
-    # coverage.py writes a jump out of a code object as the negated line
-    # number of the code object's first line.
-    return "exit" if target < 0 else f"line {target}"
-
-
-def untaken_branches(missing_branches: list[list[int]]) -> dict[int, list[int]]:
-    """``{source line: [destinations never taken]}`` from coverage's ``missing_branches``."""
-    untaken: dict[int, list[int]] = {}
-    for source, target in missing_branches:
-        untaken.setdefault(source, []).append(target)
-    return untaken
+    def line_id(self, number: int) -> str:
+        return f"{self.anchor}-L{number}"
 
 
-def mark_lines(lines: tuple[str, ...] | list[str], module: dict[str, Any]) -> list[SourceLine]:
-    """Pair every source line with its mark from one module's coverage dict."""
-    missing = set(module.get("missing_lines", []))
-    excluded = set(module.get("excluded_lines", []))
-    executed = set(module.get("executed_lines", []))
-    untaken = untaken_branches(module.get("missing_branches", []))
+@dataclass
+class SourceViews:
+    """Every file view, and the link to any place in them."""
+
+    views: list[FileView] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_path = {view.path: view for view in self.views}
+
+    def __iter__(self) -> Iterator[FileView]:
+        return iter(self.views)
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    def get(self, path: str) -> FileView | None:
+        return self._by_path.get(path)
+
+    def link(self, path: str, line: int = 0) -> str:
+        """``#file-3-L13`` (a line), ``#file-3`` (a file), or ``""`` when not shown."""
+        view = self._by_path.get(path)
+        if view is None:
+            return ""
+        if line and view.lines and 1 <= line <= len(view.lines):
+            return "#" + view.line_id(line)
+        return "#" + view.anchor
+
+
+def line_finding(finding: Finding) -> LineFinding:
+    diff = inline_diff(finding.code, finding.replacement) if finding.replacement else ()
+    return LineFinding(
+        rule=finding.rule,
+        severity=finding.severity,
+        title=finding.title or finding.rule,
+        message=finding.message,
+        test=finding.test,
+        diff=diff,
+    )
+
+
+def mark_lines(
+    lines: tuple[str, ...] | list[str],
+    states: FileLines,
+    findings: dict[int, list[LineFinding]] | None = None,
+    path: str = "",
+) -> list[SourceLine]:
+    """Pair every source line with its mark, its highlighting and its findings."""
+    findings = findings or {}
+    highlighted = highlight_lines(path, lines)
     marked: list[SourceLine] = []
     for number, text in enumerate(lines, start=1):
-        note = ""
-        if number in untaken:
-            destinations = ", ".join(branch_destination(t) for t in untaken[number])
-            note = f"never jumped to {destinations}"
-        if number in missing:
+        if number in states.missing:
             mark = MISS
-        elif number in untaken:
+        elif number in states.partial:
             mark = PARTIAL
-        elif number in excluded:
+        elif number in states.excluded:
             mark = EXCLUDED
-        elif number in executed:
+        elif number in states.executed:
             mark = RUN
         else:
             mark = ""
-        marked.append(SourceLine(number=number, text=text, mark=mark, note=note))
+        marked.append(
+            SourceLine(
+                number=number,
+                text=text,
+                html=highlighted[number - 1],
+                mark=mark,
+                note=states.partial.get(number, ""),
+                changed=number in states.changed,
+                findings=tuple(findings.get(number, ())),
+            )
+        )
     return marked
 
 
-def file_views(coverage: dict[str, Any], sources: SourceReader) -> list[FileView]:
-    """One view per module of a coverage result dict, in path order."""
+def _line_states(result: AuditResult) -> dict[str, FileLines]:
+    """Every analysis's line states merged per file (analyses in name order)."""
+    merged: dict[str, FileLines] = {}
+    for _, analysis in sorted(result.analyses.items()):
+        if isinstance(analysis, HasLineStates):
+            for path, states in analysis.line_states().items():
+                merged.setdefault(path, states)
+    return merged
+
+
+def _summary(result: AuditResult, path: str) -> str:
+    """The file's own metrics, as labelled values (``line coverage 75.00% · ...``)."""
+    parts = []
+    for _, analysis in sorted(result.analyses.items()):
+        for value in analysis.module_metrics().get(path, {}).values():
+            parts.append(f"{value.label} {metric(value)}")
+    return " · ".join(parts)
+
+
+def _by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    files: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.path and not finding.suppressed:
+            files.setdefault(finding.path, []).append(finding)
+    return files
+
+
+def source_views(result: AuditResult, sources: SourceReader) -> SourceViews:
+    """One view per file that has line states or findings, in path order."""
+    states = _line_states(result)
+    findings = _by_file(result.report_findings())
     views: list[FileView] = []
-    for index, (path, module) in enumerate(sorted(coverage.get("modules", {}).items())):
+    for index, path in enumerate(sorted(set(states) | set(findings))):
         source = sources.read(path)
+        on_lines: dict[int, list[LineFinding]] = {}
+        whole_file: list[LineFinding] = []
+        for finding in findings.get(path, []):
+            shown = line_finding(finding)
+            if source.available and 1 <= finding.line <= len(source.lines):
+                on_lines.setdefault(finding.line, []).append(shown)
+            else:
+                whole_file.append(shown)
         views.append(
             FileView(
                 path=path,
                 # An index, not the path: paths may hold any character.
                 anchor=f"file-{index}",
-                coverage=module,
-                lines=mark_lines(source.lines, module) if source.available else [],
+                summary=_summary(result, path),
+                lines=(
+                    mark_lines(source.lines, states.get(path, FileLines()), on_lines, path)
+                    if source.available
+                    else []
+                ),
                 unavailable=source.unavailable,
+                file_findings=tuple(whole_file),
             )
         )
-    return views
+    return SourceViews(views)

@@ -101,6 +101,30 @@ def markdown_escape(value: Any) -> Markup:
     return Markup("".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text))
 
 
+def code_span(value: Any, cell: bool = False) -> Markup:
+    """``value`` as a CommonMark code span: shown exactly as written, never escaped.
+
+    A backslash in a code span is literal, so names are not escaped there; the
+    fence is longer than any run of backticks inside, and padded with a space
+    where the text starts or ends with one (CommonMark strips one space each
+    side). In a table cell (``cell``) a pipe is written ``\\|``, which GitHub's
+    tables (and markdown-it's) read as a pipe inside the cell, code span or not.
+    """
+    text = " ".join(str(value).splitlines())
+    if not text:
+        return Markup("")
+    if cell:
+        text = text.replace("|", "\\|")
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`") or (text[0] == " " and text[-1] == " "):
+        text = f" {text} "
+    return Markup(f"{fence}{text}{fence}")
+
+
 def _finalize_markdown(value: Any) -> Any:
     if isinstance(value, str):
         return markdown_escape(value)
@@ -113,6 +137,7 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["metric"] = metric
     env.filters["points"] = points
     env.filters["md"] = markdown_escape
+    env.filters["code"] = code_span
     return env
 
 

@@ -1,6 +1,8 @@
 """The short summary printed at the end of an audit.
 
-A gate table (one row per rule) and one line of totals per analysis; the
+The verdict, the failed rules each with the one thing to do, the findings
+that matter most (:mod:`auditor.reports.fix_first`), then the gate table
+(failed rules first) and one line of totals per analysis; the
 CLI adds where the reports went. Everything shown comes from the same
 formatted values as the HTML and Markdown reports. Names are passed as
 :class:`rich.text.Text`, so a rule or module called ``[bold]x`` prints as
@@ -14,25 +16,66 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.model import AuditResult
-from auditor.reports.view import rule_rows, test_summary, totals
+from auditor.reports import fix_first
+from auditor.reports.fix_first import FixFirst
+from auditor.reports.view import gate_rows, test_summary, totals
 
 _STATUS_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
+
+
+MESSAGE_SHOWN = 160
+"""Characters of a finding's message in the terminal (the reports have it whole)."""
+
+
+def shorten(text: str, limit: int = MESSAGE_SHOWN) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def print_fix_first(fix: FixFirst, console: Console) -> None:
+    """The failed rules, each with its next step, then the findings that matter most."""
+    for rule, step in fix.failed:
+        line = Text("  FAILED ", style="bold red")
+        line.append(Text(str(rule["id"]), style="bold"))
+        line.append(Text(f": {rule['requirement']}; measured {rule['measured_text']}, "
+                         f"threshold {rule['threshold_text']}"))
+        console.print(line)
+        todo = Text(f"    do: {shorten(step.text)}")
+        if step.where:
+            todo.append(Text(f" ({step.where})", style="cyan"))
+        console.print(todo)
+    if fix.items:
+        shown = len(fix.items)
+        more = f", the first {shown}" if fix.not_shown else ""
+        console.print(Text(f"Fix first ({fix.total} findings{more}):", style="bold"))
+        for item in fix.items:
+            line = Text(f"  {item.severity:<7} ", style=_SEVERITY_STYLE.get(item.severity, ""))
+            if item.where:
+                line.append(Text(item.where, style="cyan"))
+                line.append(" ")
+            line.append(Text(f"{item.title}: {shorten(item.message)}"))
+            console.print(line)
 
 
 def print_summary(result: AuditResult, console: Console) -> None:
-    """Print the gate verdict, its rules, and one line per analysis."""
+    """Print the verdict and what to fix first, the gate rules, and one line per analysis."""
     report = result.to_dict()
-    rows = rule_rows(report)
+    rows = gate_rows(report)
+    fix = fix_first.build(result, rows)
     if not result.gate.enabled:
         verdict = Text("Gate disabled", style="dim")
     elif result.gate.passed:
         verdict = Text("Gate passed", style="bold green")
     else:
-        failed = len(result.gate.failed_rules)
-        verdict = Text(f"Gate FAILED ({failed} of {len(rows)} rules)", style="bold red")
+        failed = len(fix.failed)
+        verdict = Text(f"Gate FAILED ({failed} failed {'rule' if failed == 1 else 'rules'})",
+                       style="bold red")
+    console.print(verdict if rows else verdict.append(" (no rules configured)", style="dim"))
+    print_fix_first(fix, console)
 
     if rows:
-        table = Table(title=verdict, title_justify="left", show_edge=False, pad_edge=False)
+        table = Table(show_edge=False, pad_edge=False)
         table.add_column("rule")
         table.add_column("measured", justify="right")
         table.add_column("", justify="center")
@@ -51,8 +94,6 @@ def print_summary(result: AuditResult, console: Console) -> None:
                 result_text,
             )
         console.print(table)
-    else:
-        console.print(verdict.append(" (no rules configured)", style="dim"))
 
     tests = test_summary(report)
     if tests is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor.model import AuditResult, JSONDict
 from auditor.registry import analysis_names
+from auditor.reports import fix_first
 from auditor.reports.templates import metric, number, pct
 
 FAILED_TESTS_SHOWN = 50
@@ -40,21 +41,84 @@ def rule_verdict(rule: JSONDict) -> str:
     return f"measured {measured} {sign} threshold {threshold}"
 
 
+_STATUS_ORDER = {"failed": 0, "passed": 1, "skipped": 2}
+
+
+def requirement(rule: JSONDict) -> str:
+    """What the rule asks, said once: its description, with the threshold unless it has it."""
+    description = str(rule.get("description", ""))
+    comparison = "at least" if rule["comparison"] == ">=" else "at most"
+    if comparison in description:
+        return description
+    threshold = format_rule_value(rule["threshold"], rule.get("percent", True))
+    return f"{description} {comparison} {threshold}".strip()
+
+
+def _row(rule: JSONDict) -> JSONDict:
+    percent = rule.get("percent", True)
+    return {
+        **rule,
+        "measured_text": format_rule_value(rule["measured"], percent),
+        "threshold_text": format_rule_value(rule["threshold"], percent),
+        "comparison_text": "at least" if rule["comparison"] == ">=" else "at most",
+        "requirement": requirement(rule),
+        "verdict": rule_verdict(rule),
+        "members": [],
+        "subject": "",
+    }
+
+
+def _group(prefix: str, members: list[JSONDict]) -> JSONDict:
+    """One row for the rules a module glob expanded to: failed if any file fails."""
+    statuses = {m["status"] for m in members}
+    status = "failed" if "failed" in statuses else ("passed" if "passed" in statuses else "skipped")
+    failed = [m for m in members if m["status"] == "failed"]
+    thresholds = {m["threshold_text"] for m in members}
+    first = members[0]
+    files = "file" if len(members) == 1 else "files"
+    return {
+        **first,
+        "id": prefix,
+        "status": status,
+        "passed": None if status == "skipped" else status == "passed",
+        "description": f"{len(members)} {files}",
+        "requirement": f"each of {len(members)} {files} {first['comparison_text']} "
+        + (first["threshold_text"] if len(thresholds) == 1 else "its threshold"),
+        "measured_text": f"{len(failed)} of {len(members)} fail",
+        "threshold_text": first["threshold_text"] if len(thresholds) == 1 else "per file",
+        "verdict": f"{len(failed)} of {len(members)} {files} under the threshold"
+        if failed else f"all {len(members)} {files} meet the threshold",
+        "members": sorted(members, key=lambda m: (_STATUS_ORDER.get(m["status"], 3),
+                                                  m["subject"])),
+        "subject": "",
+    }
+
+
 def rule_rows(report: JSONDict) -> list[JSONDict]:
-    """The gate table: one row per rule, values already formatted."""
-    rows = []
-    for rule in report["gate"]["rules"]:
-        percent = rule.get("percent", True)
-        rows.append(
-            {
-                **rule,
-                "measured_text": format_rule_value(rule["measured"], percent),
-                "threshold_text": format_rule_value(rule["threshold"], percent),
-                "comparison_text": "at least" if rule["comparison"] == ">=" else "at most",
-                "verdict": rule_verdict(rule),
-            }
-        )
-    return rows
+    """One row per rule, in the gate's order, values already formatted (JUnit, annotations)."""
+    return [_row(rule) for rule in report["gate"]["rules"]]
+
+
+def gate_rows(report: JSONDict) -> list[JSONDict]:
+    """The gate table a person reads: failed rules first, module globs as one row.
+
+    Rules with ids ``<rule>:<file>`` (a module glob, one rule per matched file)
+    become one row listing its files (``members``, each with ``subject``: the file).
+    """
+    rows: list[JSONDict] = []
+    groups: dict[str, list[JSONDict]] = {}
+    for row in rule_rows(report):
+        prefix, colon, subject = str(row["id"]).partition(":")
+        if prefix and colon and subject:
+            row["subject"] = subject
+            if prefix not in groups:
+                groups[prefix] = []
+                rows.append({"group": prefix})
+            groups[prefix].append(row)
+        else:
+            rows.append(row)
+    rows = [_group(r["group"], groups[r["group"]]) if "group" in r else r for r in rows]
+    return sorted(rows, key=lambda r: _STATUS_ORDER.get(r["status"], 3))
 
 
 def totals(result: AuditResult) -> list[JSONDict]:
@@ -118,43 +182,18 @@ def worst_modules(
     return candidates[:limit]
 
 
-FIX_FIRST_SHOWN = 20
-
-
-def fix_first(report: JSONDict, limit: int = FIX_FIRST_SHOWN) -> JSONDict:
-    """The ranked "fix first" list: the active findings of every analysis, most severe
-    first (the order :meth:`AuditResult.report_findings` gives), at most ``limit``.
-
-    Read from the findings contract of the document, so a finding of any analysis,
-    including one added later, appears without a change here.
-    """
-    active = [f for f in report.get("findings", []) if not f.get("suppressed")]
-    rows = [
-        {
-            "severity": f["severity"],
-            "analysis": f["analysis"],
-            "rule": f["rule"],
-            "where": f"{f['path']}:{f['line']}" if f.get("line") else (f["path"] or "-"),
-            "message": f["message"],
-            "test": f.get("test", ""),
-        }
-        for f in active[:limit]
-    ]
-    return {"rows": rows, "total": len(active), "not_shown": max(0, len(active) - limit)}
-
-
-def base_context(result: AuditResult) -> dict[str, Any]:
-    """Variables every top-level template gets."""
+def base_context(result: AuditResult, link: fix_first.Link = fix_first.no_link) -> dict[str, Any]:
+    """Variables every top-level template gets (``link``: where a place's link goes)."""
     report = result.to_dict()
-    gate = report["gate"]
-    verdict = "disabled" if not gate["enabled"] else ("passed" if gate["passed"] else "failed")
+    rules = gate_rows(report)
+    fix = fix_first.build(result, rules, link)
     return {
         "report": report,
         "analysis_names": ordered_analyses(set(report["analyses"])),
-        "verdict": verdict,
-        "rules": rule_rows(report),
+        "verdict": fix.verdict,
+        "rules": rules,
         "totals": totals(result),
         "tests": test_summary(report),
         "worst_modules": worst_modules,
-        "fix_first": fix_first(report),
+        "fix": fix,
     }

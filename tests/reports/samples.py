@@ -8,10 +8,14 @@ never jumps to line 5.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 from auditor.coverage.result import CoverageResult, DiffCoverage, ModuleCoverage
+from auditor.findings import Finding
 from auditor.imports.result import ImportFailure, ImportsResult
+from auditor.metrics import Metric
 from auditor.model import AuditResult, GateResult, RuleResult, TestOutcome, TestRun
 
 HOSTILE = "<script>alert(1)</script>"
@@ -141,3 +145,26 @@ def write_project(root: Path) -> Path:
     (root / "pkg").mkdir(parents=True, exist_ok=True)
     (root / CORE_PATH).write_text(CORE_SOURCE, encoding="utf-8")
     return root
+
+
+@dataclass
+class FindingsOnly:
+    """An analysis result defined here (no module of ours knows it) that only has findings."""
+
+    findings: list[Finding] = field(default_factory=list)
+    name: ClassVar[str] = "zz"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+    def headline_metrics(self) -> dict[str, Metric]:
+        return {}
+
+    def module_metrics(self) -> dict[str, dict[str, Metric]]:
+        return {}
+
+    def finding_counts(self) -> dict[str, int]:
+        return {}
+
+    def report_findings(self) -> list[Finding]:
+        return list(self.findings)

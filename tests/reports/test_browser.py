@@ -16,6 +16,7 @@ import pytest
 
 from auditor.reports import write_reports
 from tests.reports import samples
+from tests.reports.shop import ShopAudit
 from tests.support.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -131,3 +132,92 @@ def test_a_link_opens_the_marked_source_of_a_file(report: LoadedReport) -> None:
     assert missing == [5, 10]
     assert page.is_visible(f"{details} tr[data-line='5']")
     assert "never jumped to line 5" in page.inner_text(f"{details} tr[data-line='4']")
+
+
+# --- a real audit (tests/reports/shop.py): links land on their lines, narrow screens ---
+
+IN_VIEW = """id => {
+  const target = document.getElementById(id);
+  if (!target) { return false; }
+  const box = target.getBoundingClientRect();
+  return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def open_shop(browser: Any, shop: ShopAudit, width: int = 1280) -> LoadedReport:
+    loaded = LoadedReport(browser, shop.output / "index.html")
+    loaded.page.set_viewport_size({"width": width, "height": 900})
+    return loaded
+
+
+def landed(loaded: LoadedReport) -> str:
+    """The id the page's address points at once the browser has scrolled it into view."""
+    page = loaded.page
+    page.wait_for_function("() => location.hash.length > 1", timeout=10_000)
+    target = page.evaluate("() => decodeURIComponent(location.hash.slice(1))")
+    page.wait_for_function(IN_VIEW, arg=target, timeout=10_000)
+    return str(target)
+
+
+@pytest.mark.slow
+def test_clicking_a_survivor_lands_on_its_line_in_view(browser: Any, shop: ShopAudit) -> None:
+    loaded = open_shop(browser, shop)
+    try:
+        link = loaded.page.locator("a.survivor-link").first
+        where = link.inner_text()  # "src/shop/cart.py:12:8"
+        path, line = where.split(":")[:2]
+        link.click()
+        target = landed(loaded)
+        row = loaded.page.locator(f"[id='{target}']")
+        assert row.get_attribute("data-line") == line
+        # the row shows the code of that line of the file, read here from the file
+        code = row.locator("td.src").inner_text().split("\n")[0]
+        assert code.startswith(shop.source_lines(path)[int(line) - 1])
+        # and the survivor is marked right under it
+        survivor = loaded.page.locator(
+            f"tr.line-finding[data-finding-line='{line}'][data-rule='surviving-mutant']"
+        ).first
+        assert survivor.is_visible()
+        assert survivor.locator("code.inline-diff del, code.inline-diff ins").count() >= 1
+        assert loaded.console_errors == [] and loaded.page_errors == []
+    finally:
+        loaded.page.close()
+
+
+@pytest.mark.slow
+def test_the_first_fix_first_link_lands_on_its_place(browser: Any, shop: ShopAudit) -> None:
+    loaded = open_shop(browser, shop)
+    try:
+        link = loaded.page.locator("#fix-first-table a.path").first
+        assert link.is_visible()  # on the first screen
+        where = link.inner_text()
+        link.click()
+        target = landed(loaded)
+        box = loaded.page.locator(f"[id='{target}']")
+        path = where.split(":")[0]
+        assert box.evaluate("e => e.closest('details').dataset.path") == path
+    finally:
+        loaded.page.close()
+
+
+@pytest.mark.slow
+def test_at_800_px_the_gate_result_column_and_the_verdict_are_on_screen(
+    browser: Any, shop: ShopAudit
+) -> None:
+    loaded = open_shop(browser, shop, width=800)
+    try:
+        page = loaded.page
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 800
+        boxes = page.eval_on_selector_all(
+            "#gate-rules td.status",
+            "cells => cells.map(c => { const b = c.getBoundingClientRect();"
+            " return [b.left, b.right, c.innerText]; })",
+        )
+        assert boxes, "no gate rows"
+        assert all(left >= 0 and right <= 800 for left, right, _ in boxes), boxes
+        assert boxes[0][2] == "failed"  # failed rules first
+        assert page.locator("#verdict").is_visible()
+        verdict = page.locator("#verdict").bounding_box()
+        assert verdict is not None and verdict["y"] < 900
+    finally:
+        loaded.page.close()

@@ -29,17 +29,38 @@ def rows_of(table: Element) -> list[list[str]]:
     return [[td.text().strip() for td in tr.find_all("td")] for tr in body.find_all("tr")]
 
 
-def test_gate_table_has_one_row_per_rule_with_formatted_values(page: Element) -> None:
+def test_gate_table_has_failed_rules_first_with_formatted_values(page: Element) -> None:
     rows = rows_of(page.find("table", id="gate-rules"))
-    assert [(r[0], r[3], r[4], r[5]) for r in rows] == [
-        ("line", "66.66%", "80.00%", "failed"),
-        ("branch", "75.00%", "50.00%", "passed"),
-        ("changed-lines", "n/a", "90.00%", "skipped"),
-        (samples.HOSTILE_RULE, "1", "0", "failed"),
+    # result first (it stays on screen when the table is narrow), failed rules first
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+        ("failed", "line", "66.66%", "80.00%"),
+        ("failed", samples.HOSTILE_RULE, "1", "0"),
+        ("passed", "branch", "75.00%", "50.00%"),
+        ("skipped", "changed-lines", "n/a", "90.00%"),
     ]
-    assert rows[0][6] == "measured 66.66% < threshold 80.00%"
-    assert rows[2][6] == f"skipped: {samples.GUARD_MESSAGE}"
+    assert rows[0][2] == "line coverage at least 80.00%"
+    assert rows[0][5] == "measured 66.66% < threshold 80.00%"
+    assert rows[3][5] == f"skipped: {samples.GUARD_MESSAGE}"
     assert page.find("span", id="verdict").text() == "Gate failed"
+
+
+def test_the_first_screen_says_what_failed_and_what_to_do(page: Element) -> None:
+    failed = page.find("ol", id="failed-rules").find_all("li")
+    assert [li.attrs["data-rule"] for li in failed] == ["line", samples.HOSTILE_RULE]
+    line = " ".join(failed[0].text().split())
+    assert line.startswith(
+        "line: line coverage at least 80.00%; measured 66.66%, threshold 80.00%."
+    )
+    # the least covered module of the sample (3 of 10 lines), linked to its source
+    assert "Do: add tests for the weakest module, at line coverage 30.00% (pkg/a10.py)" in line
+    link = failed[0].find("a")
+    target = page.find("details", data_path="pkg/a10.py")
+    assert link.attrs["href"] == "#" + target.attrs["id"]
+    # the fix-first table lists the findings, most severe first
+    table = page.find("table", id="fix-first-table")
+    severities = [s.text() for s in table.where(lambda e: "severity" in e.classes)]
+    assert severities == ["error", "warning"]
+    assert "pkg.broken" in rows_of(table)[0][2]
 
 
 def test_module_table_lists_every_module_with_its_numbers(page: Element) -> None:
@@ -65,13 +86,15 @@ def test_totals_show_the_headline_metrics_of_each_analysis(page: Element) -> Non
 
 def test_source_view_marks_missing_lines_and_partial_branches(page: Element) -> None:
     details = page.find("details", data_path=samples.CORE_PATH)
-    lines = {int(tr.attrs["data-line"]): tr for tr in details.find_all("tr")}
+    lines = {int(tr.attrs["data-line"]): tr for tr in details.find_all("tr") if "id" in tr.attrs}
     assert len(lines) == len(samples.CORE_SOURCE.splitlines())
     assert {n for n, tr in lines.items() if "miss" in tr.classes} == {5, 10}
     assert {n for n, tr in lines.items() if "partial" in tr.classes} == {4}
     assert {n for n, tr in lines.items() if "run" in tr.classes} == {1, 2, 3, 6, 9}
     assert "never jumped to line 5" in lines[4].text()
     assert lines[3].find("td", class_="src").text() == '        return "negative"'
+    # every line is a link target: its id is the href of its line number
+    assert all(tr.find("a").attrs["href"] == "#" + tr.attrs["id"] for tr in lines.values())
     # The module table links to this file's source.
     link = page.find("table", id="coverage-modules").find("a", href="#" + details.attrs["id"])
     assert link.text() == samples.CORE_PATH

@@ -1,4 +1,4 @@
-"""report.md: tables that survive any name, and the right rows in them."""
+"""report.md as GitHub and GitLab show it: rendered as CommonMark, read as visible text."""
 
 from __future__ import annotations
 
@@ -8,64 +8,55 @@ from pathlib import Path
 from auditor.model import GateResult
 from auditor.reports import markdown
 from auditor.reports.sources import SourceReader
-from auditor.reports.templates import markdown_escape
+from auditor.reports.templates import code_span, markdown_escape
 from tests.reports import samples
-
-# A cell boundary is a pipe that is not backslash-escaped (GFM tables).
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_UNESCAPE = re.compile(r"\\(.)")
-
-
-def table_rows(text: str, header_first_cell: str) -> list[list[str]]:
-    """The body rows of the table whose header starts with ``header_first_cell``."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header_first_cell} |"))
-    header_cells = len(_CELL_SPLIT.split(lines[start])) - 2
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        cells = [_UNESCAPE.sub(r"\1", c).strip() for c in _CELL_SPLIT.split(line)[1:-1]]
-        assert len(cells) == header_cells, line  # no name added or removed a column
-        rows.append(cells)
-    return rows
+from tests.reports.commonmark import blocks, section, table, visible
+from tests.reports.commonmark import render as to_html
 
 
 def render(tmp_path: Path, **overrides: object) -> str:
     return markdown.render(samples.audit_result(**overrides), SourceReader(tmp_path))
 
 
-def test_gate_table(tmp_path: Path) -> None:
-    rows = table_rows(render(tmp_path), "Rule")
+def test_gate_table_lists_failed_rules_first(tmp_path: Path) -> None:
+    rows = table(to_html(render(tmp_path)), "Rule")
     assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
         ("line", "66.66%", "80.00%", "❌ failed"),
+        (samples.HOSTILE_RULE, "1", "0", "❌ failed"),
         ("branch", "75.00%", "50.00%", "✅ passed"),
         ("changed-lines", "n/a", "90.00%", f"skipped: {samples.GUARD_MESSAGE}"),
-        (samples.HOSTILE_RULE, "1", "0", "❌ failed"),
     ]
+    # the requirement is said once: "at least" is not repeated after the threshold
+    assert rows[0][1] == "line coverage at least 80.00%"
 
 
-def test_headline_says_the_verdict(tmp_path: Path) -> None:
-    first = render(tmp_path).splitlines()[0]
-    assert first == "## ❌ Test audit of demo: gate failed"
-    passed = render(tmp_path, gate=GateResult(rules=[])).splitlines()[0]
-    assert passed == "## ✅ Test audit of demo: gate passed"
+def test_headline_says_the_verdict_then_the_failed_rules_and_what_to_do(tmp_path: Path) -> None:
+    tree = to_html(render(tmp_path))
+    headings = tree.find_all("h2")
+    assert headings[0].text() == "❌ Test audit of demo: gate failed"
+    steps = [" ".join(li.text().split()) for li in tree.find_all("ol")[0].find_all("li")]
+    assert steps[0] == (
+        "line: line coverage at least 80.00%; measured 66.66%, threshold 80.00%. "
+        # pkg/a10.py: 3 of 10 lines, the least covered module of the sample
+        "Do: add tests for the weakest module, at line coverage 30.00% (pkg/a10.py)"
+    )
+    assert steps[1].startswith(f"{samples.HOSTILE_RULE}: import failures at most 0; measured 1")
+    passed = to_html(render(tmp_path, gate=GateResult(rules=[]))).find_all("h2")[0].text()
+    assert passed == "✅ Test audit of demo: gate passed"
 
 
 def test_totals(tmp_path: Path) -> None:
-    rows = {row[0]: row[1] for row in table_rows(render(tmp_path), "Analysis")}
+    rows = {row[0]: row[1] for row in table(to_html(render(tmp_path)), "Analysis")}
     # 2 of 3 changed statements: 66.66%.
     assert rows["coverage"] == (
         "line coverage 66.66% · branch coverage 75.00% · changed-lines coverage 66.66%"
     )
-    assert rows["imports"] == (
-        "modules checked 4 · modules that fail to import 1 · import cycles 1"
-    )
+    assert rows["imports"] == "modules checked 4 · modules that fail to import 1 · import cycles 1"
     assert rows["tests"] == "1 passed · 1 failed · 1 error"
 
 
 def test_worst_modules_are_the_least_covered_ones_in_order(tmp_path: Path) -> None:
-    rows = table_rows(render(tmp_path), "Least covered modules")
+    rows = table(to_html(render(tmp_path)), "Least covered modules")
     # By line coverage from the sample counts: 3/10, 2/3, 6/8; 9/9 is fully covered.
     expected = sorted(
         (p for p, (s, c) in samples.MODULE_COUNTS.items() if c < s),
@@ -84,27 +75,51 @@ def test_worst_modules_shows_at_most_ten(tmp_path: Path) -> None:
         for i in range(15)
     }
     text = render(tmp_path, analyses={"coverage": CoverageResult(modules=many)})
-    rows = table_rows(text, "Least covered modules")
+    rows = table(to_html(text), "Least covered modules")
     assert [r[0] for r in rows] == [f"m{i:02}.py" for i in range(10)]
 
 
 def test_small_diff_guard_message_is_quoted(tmp_path: Path) -> None:
-    text = render(tmp_path)
-    assert "Changed lines since origin/main: **66.66%** (2 of 3 changed statements covered)" in (
-        _UNESCAPE.sub(r"\1", text)
-    )
-    assert f"> {samples.GUARD_MESSAGE}" in text.splitlines()
+    tree = to_html(render(tmp_path))
+    coverage = section(tree, "Coverage")
+    texts = [" ".join(e.text().split()) for e in coverage]
+    assert "Changed lines since origin/main: 66.66% (2 of 3 changed statements covered)" in texts
+    quotes = [e for e in coverage if e.tag == "blockquote"]
+    assert [q.text().strip() for q in quotes] == [samples.GUARD_MESSAGE]
 
 
-def test_hostile_names_stay_text_and_keep_tables_intact(tmp_path: Path) -> None:
+def test_hostile_names_show_exactly_as_written(tmp_path: Path) -> None:
     text = render(tmp_path)
-    # No raw HTML tag anywhere: every "<" is escaped.
-    assert re.search(r"(?<!\\)<", text) is None
-    failed_list = [line for line in text.splitlines() if line.startswith("- ")]
-    assert failed_list[0].startswith("- " + markdown_escape(samples.HOSTILE_TEST))
-    assert _UNESCAPE.sub(r"\1", failed_list[1]).startswith(f"- {samples.PIPE_NAME} (error)")
-    worst = [r[0] for r in table_rows(text, "Least covered modules")]
-    assert samples.HOSTILE in worst  # survived the table intact
+    tree = to_html(text)
+    # No raw HTML reaches the page: the only elements are the ones Markdown makes.
+    made = {"h2", "h3", "p", "ol", "ul", "li", "strong", "em", "code", "table", "thead",
+            "tbody", "tr", "th", "td", "blockquote", "div"}
+    assert {e.tag for e in tree.iter()} <= made
+    failed = [" ".join(li.text().split()) for li in section(tree, "Failed tests")[0].find_all("li")]
+    assert failed[0].startswith(f"{samples.HOSTILE_TEST} (failed): AssertionError: ")
+    assert failed[0].endswith(samples.HOSTILE)
+    assert failed[1] == f"{samples.PIPE_NAME} (error): fixture | `broken`"
+    # test ids are code: shown literally, with no escaping backslash
+    codes = [c.text() for c in tree.find_all("code")]
+    assert samples.HOSTILE_TEST in codes and samples.PIPE_NAME in codes
+    assert samples.HOSTILE in [r[0] for r in table(tree, "Least covered modules")]
+
+
+def test_what_a_reader_sees_has_no_markup_debris(tmp_path: Path) -> None:
+    seen = visible(render(tmp_path))
+    assert "\\" not in seen  # no name of the sample has a backslash
+    assert "report.json" not in seen
+    for block in blocks(render(tmp_path)):
+        assert re.search(r"\b(\w+) \1\b", block) is None, block  # no doubled word
+    assert "(at least)" not in seen and "(at most)" not in seen
+
+
+def test_code_span_holds_any_text_literally() -> None:
+    for text in ["tests/test_cart.py", "a_b*c*", "x``y", "`tick`", " both ", "back\\slash"]:
+        code = to_html(f"see {code_span(text)}").find("code").text()
+        assert code == text, (text, code_span(text))
+    cell = to_html(f"| a |\n| --- |\n| {code_span('x|y', cell=True)} |\n")
+    assert [c.text() for c in cell.find_all("code")] == ["x|y"]
 
 
 def test_markdown_escape_neutralises_every_inline_construct() -> None:
@@ -114,3 +129,5 @@ def test_markdown_escape_neutralises_every_inline_construct() -> None:
     )
     assert markdown_escape("two\nlines") == "two lines"
     assert markdown_escape(markdown_escape("a|b")) == r"a\|b"  # escaping twice is harmless
+    shown = "`code` *em* _em_ [l](u) <b>"
+    assert visible(str(markdown_escape(shown))) == shown

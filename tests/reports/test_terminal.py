@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from auditor.model import GateResult, RuleResult
-from auditor.reports.terminal import print_summary
+from auditor.reports.terminal import print_summary, shorten
 from tests.reports import samples
 
 
@@ -18,10 +18,24 @@ def summary(**overrides: object) -> list[str]:
     return [line.rstrip() for line in buffer.getvalue().splitlines()]
 
 
-def test_verdict_rules_and_totals_in_a_few_lines() -> None:
+def test_verdict_then_failed_rules_with_their_step_then_the_rest() -> None:
     lines = summary()
-    assert lines[0] == "Gate FAILED (2 of 4 rules)"
+    # The sample gate: "line" (66.66% < 80%) and the import-failure rule failed.
+    assert lines[0] == "Gate FAILED (2 failed rules)"
+    assert lines[1] == (
+        "  FAILED line: line coverage at least 80.00%; measured 66.66%, threshold 80.00%"
+    )
+    # pkg/a10.py is the least covered module of the sample (3 of 10 lines).
+    assert lines[2] == (
+        "    do: add tests for the weakest module, at line coverage 30.00% (pkg/a10.py)"
+    )
+    assert lines[3].startswith(f"  FAILED {samples.HOSTILE_RULE}: import failures at most 0")
+    assert lines[4].startswith("    do: fix this first: pkg.broken: ImportError")
+    assert lines.index("Fix first (2 findings):") > 4
     text = "\n".join(lines)
+    # (a wrapped cell continues on a row whose first cell is empty)
+    rule_rows = [line.split()[0] for line in lines if "│" in line and not line.startswith(" ")]
+    assert rule_rows == ["line", samples.HOSTILE_RULE, "branch", "changed-lines"]  # failed first
     line_row = next(line for line in lines if line.startswith("line "))
     assert line_row.split() == ["line", "│", "66.66%", "│", ">=", "│", "80.00%", "│", "failed"]
     assert "skipped (only 3 changed statements" in text
@@ -31,7 +45,12 @@ def test_verdict_rules_and_totals_in_a_few_lines() -> None:
         in lines
     )
     assert "imports: modules checked 4, modules that fail to import 1, import cycles 1" in lines
-    assert len(lines) <= 25
+    assert len(lines) <= 30
+
+
+def test_a_long_message_is_shortened_on_one_line() -> None:
+    assert shorten("word " * 100, 20) == "word word word word…"
+    assert shorten("two\n  lines") == "two lines"
 
 
 def test_rich_markup_in_a_name_prints_literally() -> None:
