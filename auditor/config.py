@@ -22,6 +22,7 @@ from auditor.errors import ConfigError
 from auditor.history_location import PENDING_FILE, server_url_of
 from auditor.inference import describe, infer_settings, read_document
 from auditor.schema_parts import COUNT, PERCENT, STRINGS
+from auditor.thresholds import thresholds_problem
 
 __all__ = ["COUNT", "PERCENT", "STRINGS", "AuditConfig", "SchemaParts", "load_config"]
 
@@ -214,6 +215,7 @@ def load_config(
         table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
     source = config_path.name if config_file is None else str(config_file)
     validate_table(table, source, parts)
+    _check_thresholds(table, source)
     merged = dict(table)
     for key, value in (overrides or {}).items():
         if key == "gate" and value is not None:  # --gate KEY=VALUE: one key at a time
@@ -243,6 +245,15 @@ def load_config(
         history_url=history_url,
         inferred=inferred,
     )
+
+
+def _check_thresholds(table: dict[str, Any], source: str) -> None:
+    """Stryker-style ``thresholds`` of any section: ``low`` at most ``high`` (no schema says it)."""
+    for name, section in table.items():
+        if isinstance(section, dict) and isinstance(section.get("thresholds"), dict):
+            problem = thresholds_problem(section["thresholds"])
+            if problem:
+                raise ConfigError(f"{source}: [{_table([name])}] {problem}")
 
 
 class MissingTableError(ConfigError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any, ClassVar
 
 import click
@@ -15,6 +14,7 @@ from auditor.coverage.reader import export_json, read_coverage_json
 from auditor.coverage.result import METRICS, CoverageResult
 from auditor.coverage.unparsable import count_unparsable
 from auditor.errors import IncompleteAuditError
+from auditor.globs import matching, nothing_matched
 from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.project import resolve_ref, tool_environment
@@ -87,13 +87,13 @@ class CoverageAnalysis:
                          ">=", gate["branch"])
             )
         for pattern, threshold in gate.get("modules", {}).items():
-            matched = sorted(p for p in result["modules"] if fnmatch.fnmatch(p, pattern))
+            matched = matching(pattern, result["modules"])
             if not matched:
                 rules.append(
                     GateRule(f"modules[{pattern}]", self.name,
                              f"line coverage of modules matching {pattern}",
                              ("no-such-module",), ">=", threshold,
-                             skip_reason=f"no module matches {pattern!r}")
+                             skip_reason=nothing_matched(pattern))
                 )
             for path in matched:
                 rules.append(

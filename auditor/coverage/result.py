@@ -8,11 +8,11 @@ a test checks that they do).
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from auditor.findings import Finding, fingerprint
+from auditor.globs import glob_matches
 from auditor.lines import FileLines
 from auditor.metrics import HIGHER, PERCENT, Metric, MetricSpec
 from auditor.model import JSONDict
@@ -237,7 +237,7 @@ class CoverageResult:
         found = [_unparsable(path, self.modules.get(path)) for path in self.unparsable_files]
         for pattern, threshold in sorted(self.module_thresholds.items()):
             for path, module in sorted(self.modules.items()):
-                if fnmatch.fnmatch(path, pattern) and module.line_percent < threshold:
+                if glob_matches(pattern, path) and module.line_percent < threshold:
                     found.append(_under_threshold(path, module, pattern, threshold))
         if self.diff is not None:
             for path, entry in sorted(self.diff.files.items()):

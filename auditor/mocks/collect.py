@@ -9,7 +9,6 @@ changed ones; entries no file uses any more are removed after each run.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
@@ -18,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.globs import any_matches
 from auditor.mocks.extract import ExtractJob, extract
 from auditor.mocks.facts import FileFacts
 from auditor.project import PackageLocation
@@ -65,7 +65,8 @@ def _module_name(relative: Path) -> tuple[str, bool]:
 
 
 def _excluded(relative: str, exclude: list[str]) -> bool:
-    return any(fnmatch.fnmatch(relative, pattern) for pattern in exclude)
+    # gitignore-style, the matcher of every module glob (auditor/globs.py)
+    return any_matches(exclude, relative)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from typing import Any, ClassVar
 
@@ -12,6 +11,7 @@ from auditor.analysis import GateRule
 from auditor.context import AuditContext
 from auditor.contribution.section import GATE_KEY as NEW_TESTS_GATE_KEY
 from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageError
+from auditor.globs import matching, nothing_matched
 from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
@@ -27,9 +27,11 @@ from auditor.mutation.result import METRICS, MutantRecord, MutationResult
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref
 from auditor.schema_parts import COUNT, PERCENT
+from auditor.thresholds import ScoreThresholds
 
 _NUMBER_POS = {"type": "number", "exclusiveMinimum": 0}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_WHOLE_PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
 
 
 _NO_COVERAGE = "could not find any test case for any mutant"
@@ -58,6 +60,9 @@ class MutationAnalysis:
         "max_children": {"type": "integer", "minimum": 1},
         "explain": COUNT,
         "equivalent": _STRINGS,
+        # Stryker's colour thresholds (auditor/thresholds.py); low <= high is checked by config
+        "thresholds": {"type": "object", "additionalProperties": False,
+                       "properties": {"high": _WHOLE_PERCENT, "low": _WHOLE_PERCENT}},
     }
     gate_schema: ClassVar[dict[str, JSONDict]] = {
         "mutation_score": PERCENT,
@@ -228,6 +233,7 @@ class MutationAnalysis:
             test_lines=test_lines,
             tests_since=tests_since if new_tests is not None else None,
             new_tests=new_tests,
+            thresholds=ScoreThresholds.from_dict(ctx.config.section("mutation").get("thresholds")),
         )
         if result.complete and shard is None and since is None:
             inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
@@ -273,19 +279,26 @@ class MutationAnalysis:
                 )
             )
         for pattern, threshold in sorted(gate.get("mutation_modules", {}).items()):
-            for path in sorted(result.get("modules", {})):
-                if fnmatch.fnmatch(path, pattern):
-                    rules.append(
-                        GateRule(
-                            f"mutation_module:{path}",
-                            self.name,
-                            f"mutation score of {path} ({pattern}) at least {threshold}%",
-                            ("modules", path, "score"),
-                            ">=",
-                            float(threshold),
-                            skip_reason="no valid mutant in this module",
-                        )
+            matched = matching(pattern, result.get("modules", {}))
+            if not matched:  # a visible skipped rule, as coverage's `modules` gives
+                rules.append(
+                    GateRule(f"mutation_modules[{pattern}]", self.name,
+                             f"mutation score of modules matching {pattern}",
+                             ("no-such-module",), ">=", float(threshold),
+                             skip_reason=nothing_matched(pattern))
+                )
+            for path in matched:
+                rules.append(
+                    GateRule(
+                        f"mutation_modules[{pattern}]:{path}",
+                        self.name,
+                        f"mutation score of {path} ({pattern}) at least {threshold}%",
+                        ("modules", path, "score"),
+                        ">=",
+                        float(threshold),
+                        skip_reason="no valid mutant in this module",
                     )
+                )
         if "max_survivors" in gate:
             rules.append(
                 GateRule(

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.model import AuditResult
 from auditor.reports.sources import SourceReader
+from auditor.thresholds import ScoreThresholds
 
 FILENAME = "mutation.json"
 
@@ -97,7 +98,8 @@ def build(result: AuditResult, sources: SourceReader) -> dict[str, Any]:
     document: dict[str, Any] = {
         "$schema": "https://git.io/mutation-testing-schema",
         "schemaVersion": "2",
-        "thresholds": {"high": 80, "low": 60},
+        # Stryker's viewers colour with these: the same as our reports (auditor/thresholds.py)
+        "thresholds": ScoreThresholds.from_dict(analysis.get("thresholds")).to_dict(),
         "projectRoot": result.root,
         "files": dict(sorted(files.items())),
         "testFiles": tests,

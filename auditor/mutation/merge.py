@@ -32,6 +32,7 @@ def merge_results(results: list[MutationResult]) -> MutationResult:
         settings=dict(results[0].settings),
         tests_since=results[0].tests_since,
         new_tests=results[0].new_tests,
+        thresholds=results[0].thresholds,
     )
     by_id: dict[str, MutantRecord] = {}
     for result in results:

@@ -26,6 +26,7 @@ from auditor.model import JSONDict
 from auditor.mutation import status as st
 from auditor.mutation.identity import category, identities
 from auditor.numbers import ratio_percent
+from auditor.thresholds import ScoreThresholds
 
 SURVIVOR_RULE = SURVIVING_MUTANT
 SURVIVOR_TITLE = "a mutant of this line survived: no test noticed the change"
@@ -255,6 +256,8 @@ class MutationResult:
     test_lines: dict[str, int] = field(default_factory=dict)
     tests_since: str | None = None
     new_tests: list[str] | None = None
+    # Stryker's high/low: the colour of a score in every report and in mutation.json
+    thresholds: ScoreThresholds = field(default_factory=ScoreThresholds)
 
     # -- derived views ------------------------------------------------------
 
@@ -359,6 +362,8 @@ class MutationResult:
             modules[path] = {**count(mutants).to_dict(), **info.to_dict()}
         for path, info in sorted(self.module_info.items()):
             modules.setdefault(path, {**Counts().to_dict(), **info.to_dict()})
+        for module in modules.values():
+            module["score_level"] = self.thresholds.level(module["score"])
         by_function = self.functions()
         functions = {key: count(ms).to_dict() for key, ms in sorted(by_function.items())}
         identity = identities(self.mutants)
@@ -373,6 +378,8 @@ class MutationResult:
             "valid": totals.valid,
             "detected": totals.detected,
             "counts": totals.status_dict(),
+            "thresholds": self.thresholds.to_dict(),
+            "score_level": self.thresholds.level(totals.score),
             "complete": self.complete,
             "modules": dict(sorted(modules.items())),
             "functions": functions,
@@ -424,6 +431,7 @@ class MutationResult:
             notes=list(data.get("notes", [])),
             explain={k: v for k, v in data.get("explain", {}).items() if k != "verdicts"},
             **_verdict_inputs(data.get("contribution")),
+            thresholds=ScoreThresholds.from_dict(data.get("thresholds")),
         )
 
     def headline_metrics(self) -> dict[str, Metric]:
