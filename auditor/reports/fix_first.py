@@ -26,10 +26,10 @@ from itertools import zip_longest
 
 from auditor.findings import SEVERITY_RANK, Finding
 from auditor.lines import HasLineStates
-from auditor.metrics import PERCENT
+from auditor.metrics import PERCENT, THEATER_GAP_INPUTS, Metric
 from auditor.model import AuditResult, JSONDict
 from auditor.reports.diffs import DiffPart, inline_diff
-from auditor.reports.templates import metric
+from auditor.reports.templates import metric, points
 
 Link = Callable[[str, int], str]
 FIX_FIRST_SHOWN = 10
@@ -74,6 +74,15 @@ class Item:
     """The code as the finding would replace it (a surviving mutant), as an inline diff."""
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A module whose tests run its code but check little of it (the theater gap)."""
+
+    path: str
+    text: str
+    href: str
+
+
 @dataclass
 class FixFirst:
     """The verdict, the failed rules (each with its step) and the ranked findings."""
@@ -82,6 +91,7 @@ class FixFirst:
     failed: list[tuple[JSONDict, Step]] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     total: int = 0
+    gaps: list[Gap] = field(default_factory=list)
 
     @property
     def not_shown(self) -> int:
@@ -126,6 +136,33 @@ def rank(result: AuditResult) -> list[Finding]:
         for turn in zip_longest(*(rules[name] for name in sorted(rules))):
             ordered.extend(f for f in turn if f is not None)
     return ordered
+
+
+GAPS_SHOWN = 3
+
+
+def theater_gaps(result: AuditResult, link: Link = no_link, limit: int = GAPS_SHOWN) -> list[Gap]:
+    """The modules with the widest theater gap (line coverage minus mutation score), widest
+    first, at most ``limit``: high coverage, low score. Read from the model's ``derived``
+    gaps and the declared module metrics, whichever analyses measure them."""
+    wanted = set(THEATER_GAP_INPUTS)
+    measured: dict[str, dict[str, Metric]] = {}
+    for _, analysis in sorted(result.analyses.items()):
+        for path, values in analysis.module_metrics().items():
+            for name, value in values.items():
+                if name in wanted:
+                    measured.setdefault(path, {}).setdefault(name, value)
+    widest = sorted(
+        ((values["theater_gap"], path) for path, values in result.derived()["modules"].items()
+         if values["theater_gap"] > 0),
+        key=lambda item: (-item[0], item[1]),
+    )
+    gaps = []
+    for gap, path in widest[:limit]:
+        parts = [f"{m.label} {metric(m)}" for _, m in sorted(measured.get(path, {}).items())]
+        text = f"{', '.join(parts)}: a gap of {points(gap)}" if parts else f"a gap of {points(gap)}"
+        gaps.append(Gap(path, text, link(path, 0)))
+    return gaps
 
 
 def _weakest_module(result: AuditResult, analysis: str) -> tuple[str, str] | None:
@@ -196,4 +233,5 @@ def build(result: AuditResult, rules: list[JSONDict], link: Link = no_link,
         )
         for f in ranked[:limit]
     ]
-    return FixFirst(verdict=verdict, failed=failed, items=items, total=len(ranked))
+    return FixFirst(verdict=verdict, failed=failed, items=items, total=len(ranked),
+                    gaps=theater_gaps(result, link))

@@ -56,6 +56,11 @@ def print_fix_first(fix: FixFirst, console: Console) -> None:
                 line.append(" ")
             line.append(Text(f"{item.title}: {shorten(item.message)}"))
             console.print(line)
+    if fix.gaps:
+        console.print(Text("Covered but not checked (line coverage minus mutation score):",
+                           style="bold"))
+        for gap in fix.gaps:
+            console.print(Text(f"  {gap.path}: {gap.text}"))
 
 
 def print_summary(result: AuditResult, console: Console) -> None:

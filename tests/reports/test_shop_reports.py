@@ -134,3 +134,17 @@ def test_the_terminal_summary_starts_with_what_to_fix(shop: ShopAudit) -> None:
     fix = next(i for i, line in enumerate(lines) if line.startswith("Fix first ("))
     places = [line.split()[1] for line in lines[fix + 1 : fix + 4]]
     assert all(p.startswith(CART) for p in places), places
+
+
+def test_html_lists_the_uncovered_changed_lines_and_the_widest_gap(shop: ShopAudit) -> None:
+    tree = page(shop)
+    uncovered = tree.find("ul", id="uncovered-changed").find_all("li")
+    assert [li.attrs["data-path"] for li in uncovered] == [CART]
+    links = uncovered[0].find_all("a")
+    assert [a.text() for a in links] == [str(shop.line_of(RAISE)), str(shop.line_of(TOTAL))]
+    view = tree.find("details", data_path=CART).attrs["id"]
+    assert [a.attrs["href"] for a in links] == [f"#{view}-L{a.text()}" for a in links]
+    gaps = tree.find("ul", id="theater-gaps").find_all("li")
+    assert gaps[0].attrs["data-path"] == CART
+    # 10 of the 12 statements of cart.py run
+    assert "line coverage 83.33%" in gaps[0].text()
