@@ -131,3 +131,21 @@ def test_markdown_escape_neutralises_every_inline_construct() -> None:
     assert markdown_escape(markdown_escape("a|b")) == r"a\|b"  # escaping twice is harmless
     shown = "`code` *em* _em_ [l](u) <b>"
     assert visible(str(markdown_escape(shown))) == shown
+
+
+def test_survivors_are_inline_and_capped_with_a_count(tmp_path: Path) -> None:
+    from auditor.mutation.result import MutantRecord, MutationResult
+
+    survivors = [
+        MutantRecord(id=f"pkg.core.x_classify__mutmut_{i}", path=samples.CORE_PATH,
+                     module="pkg.core", function="classify", status="survived", line=2,
+                     column=8, original="    if n < 0:", mutated=f"    if n < {i}:")
+        for i in range(1, 21)
+    ]
+    text = render(tmp_path, analyses={"mutation": MutationResult(mutants=survivors)})
+    tree = to_html(text)
+    rows = table(tree, "Top survivors")
+    # 20 survivors: the first 15 in the table, the other 5 counted under it
+    assert len(rows) == 15
+    assert {(r[0], r[2]) for r in rows} == {(f"{samples.CORE_PATH}:2", "if n < 0:")}
+    assert "…and 5 more survivors (index.html shows every one on its line)." in blocks(text)
