@@ -49,6 +49,10 @@ class PatchFact:
     # the test calls that mock itself (``with patch("pkg.Request", autospec=True) as
     # Request: request = Request()``): a way to build a spec'd stand-in
     factory: bool = False
+    # a stub on an instance the test built (``grant = pkg.Grant(validator=v)``): the
+    # keyword names of that constructor call ("**" for a ``**mapping``); None when
+    # the object was not built in the function
+    constructed_with: list[str] | None = None
 
 
 @dataclass
@@ -121,8 +125,18 @@ class ClassFacts:
 
     attributes: list[str] = field(default_factory=list)
     bases: list[str] = field(default_factory=list)  # canonical names; "?" if not static
-    # ``self.x = ...`` in its methods ("*": set dynamically, setattr/__getattr__/__slots__)
+    # ``self.x = ...`` in its methods, ``setattr(self, "x", ...)`` and setattr over a
+    # literal list of names ("*": set dynamically, setattr/__getattr__/__slots__)
     instance_attributes: list[str] = field(default_factory=list)
+    # ``for k, v in kwargs.items(): setattr(self, k, v)`` over the ``**`` parameter of
+    # ``__init__``: the constructor's keyword arguments become attributes
+    kwargs_setattr: bool = False
+    # ``def __getattr__(self, name): return getattr(self.target, name)``: "target"
+    forwards_to: str = ""
+    # ``self.x = pkg.Class(...)`` in its methods: x -> the canonical class name
+    attribute_classes: dict[str, str] = field(default_factory=dict)
+    # ... and the keyword names of that call (see auditor.mocks.instances.FORWARDED)
+    attribute_keywords: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

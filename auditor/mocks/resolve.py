@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.mocks import names as n
-from auditor.mocks.facts import FileFacts
+from auditor.mocks.facts import ClassFacts, FileFacts
+from auditor.mocks.instances import FORWARDED
 from auditor.mocks.outside import is_strong, strong_reason
 
 _MAX_HOPS = 20
@@ -70,6 +71,12 @@ class ProjectIndex:
         # functions inferred to be boundaries that a patch of the suite hit -> why
         self.used_inferred: dict[str, str] = {}
         self._instances = False  # class lookups also see instance attributes
+        # the keyword names of the constructor call that built the instance
+        # (None: not known, so attributes set from **kwargs may be anything)
+        self._keywords: frozenset[str] | None = None
+        # self.<attribute> -> the class the instance's methods build it from, gathered
+        # from the instance's class down its bases (the subclass's first)
+        self._built: dict[str, tuple[str, list[str]]] = {}
         self._cache: dict[str, Resolution] = {}
 
     def is_first_party(self, name: str) -> bool:
@@ -129,14 +136,20 @@ class ProjectIndex:
                 return f"calls {defined.rpartition('.')[2]}, which {_verb(why)}"
         return ""
 
-    def resolve_on_instance(self, name: str) -> Resolution:
+    def resolve_on_instance(self, name: str, keywords: list[str] | None = None) -> Resolution:
         """Like :meth:`resolve` for ``pkg.Class.attr`` set on an *instance*: the
-        attributes its methods assign (``self.attr = ...``) exist too."""
+        attributes its methods assign (``self.attr = ...``) exist too, so do the
+        constructor's keywords (``keywords``, from the call that built it) where
+        ``__init__`` sets its ``**kwargs`` as attributes, and the attributes of the
+        object a forwarding ``__getattr__`` hands lookups to."""
         self._instances = True
+        self._keywords = None if keywords is None or "**" in keywords else frozenset(keywords)
+        self._built = {}
         try:
             return self._resolve(name, 0)
         finally:
             self._instances = False
+            self._keywords = None
 
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:
@@ -196,8 +209,7 @@ class ProjectIndex:
         cls = facts.classes[class_name]
         if attribute in cls.attributes:
             return True
-        if self._instances and ("*" in cls.instance_attributes
-                                or attribute in cls.instance_attributes):
+        if self._instances and self._on_instances(cls, attribute, hops):
             return True
         for base in cls.bases:
             if base in ("object", "builtins.object"):
@@ -216,6 +228,39 @@ class ProjectIndex:
             if "." in base_rest or self._class_has(base_module, base_rest, attribute, hops + 1):
                 return True
         return False
+
+
+    def _on_instances(self, cls: ClassFacts, attribute: str, hops: int) -> bool:
+        """Whether the methods of ``cls`` may put ``attribute`` on an instance."""
+        for name, made in cls.attribute_classes.items():
+            self._built.setdefault(name, (made, cls.attribute_keywords.get(name, ["**"])))
+        if "*" in cls.instance_attributes or attribute in cls.instance_attributes:
+            return True
+        if cls.kwargs_setattr and (self._keywords is None or attribute in self._keywords):
+            return True
+        if not cls.forwards_to:
+            return False
+        # __getattr__ forwards to self.<forwards_to>: look there, with the class its
+        # methods (or a subclass's) build it from; unknown -> it may have anything
+        built = self._built.get(cls.forwards_to)
+        if built is None:
+            return True
+        made = self._resolve(built[0], 0).name
+        module = self.module_of(made)
+        if not self.is_first_party(made) or module is None or made == module:
+            return True
+        # the keywords that object was built with: its own call's, plus the ones the
+        # instance's constructor passed on through **kwargs
+        outer = self._keywords
+        inner = set(built[1]) - {FORWARDED}
+        if "**" in inner or (FORWARDED in built[1] and outer is None):
+            self._keywords = None
+        else:
+            self._keywords = frozenset(inner | (outer or frozenset()))
+        try:
+            return self._class_has(module, made[len(module) + 1 :], attribute, hops + 1)
+        finally:
+            self._keywords = outer
 
 
 def _within(name: str, prefixes: list[str]) -> bool:

@@ -42,6 +42,9 @@ class FunctionScan:
     bare_exprs: list[cst.BaseExpression] = field(default_factory=list)  # expression statements
     # ``var = pkg.Class(...)``: the canonical callee a local value was made by
     made_by: dict[str, str] = field(default_factory=dict)
+    # ... and the keyword names that call passed ("**" for a ``**mapping``; any
+    # positional beyond the first few is left out: only keywords can reach **kwargs)
+    made_with: dict[str, list[str]] = field(default_factory=dict)
     stubs: list[tuple[cst.Assign, cst.Attribute]] = field(default_factory=list)  # obj.x = Mock()
     parametrized: set[str] = field(default_factory=set)  # parameters given by parametrize
     returned: list[cst.BaseExpression] = field(default_factory=list)  # return/yield values
@@ -347,6 +350,9 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
                 made_by = scan.canonical(inner.func)
                 if made_by is not None:
                     scan.made_by[name] = made_by
+                    scan.made_with[name] = sorted(
+                        a.keyword.value if a.keyword is not None else "**"
+                        for a in inner.args if a.star == "**" or a.keyword is not None)
             continue
         if isinstance(inner, cst.Call) or (
             isinstance(inner, cst.Attribute) and inner.attr.value == "return_value"

@@ -14,8 +14,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.mocks import names as n
-from auditor.mocks.facts import AssertSite, FileFacts, FunctionFacts, LocalFinding, PatchFact
-from auditor.mocks.rules import assertion_checks, assertion_sites, hygiene, misuse, patch_checks
+from auditor.mocks.facts import AssertSite, FileFacts, FunctionFacts, PatchFact
+from auditor.mocks.rules import ALL_RULES, assertion_sites, patch_checks
+from auditor.mocks.rules.hooks import FunctionContext
 from auditor.mocks.scan import (
     FunctionScan,
     assigned_pairs,
@@ -24,9 +25,6 @@ from auditor.mocks.scan import (
     scan_function,
 )
 from auditor.mocks.statements import body_of, statements
-
-_TESTS = ["test"]
-_TEST_SETUP_FIXTURE = ["test", "setup", "fixture"]
 
 
 class TestFileExtractor:
@@ -156,10 +154,6 @@ class TestFileExtractor:
                 fact.factory = var is not None and var in called
                 fn.patches.append(fact)
                 continue
-            finding = patch_checks.check_no_spec_constructor(
-                scan, call, bound.get(id(call)), id(call) in contained)
-            if finding is not None:
-                fn.findings.append(finding)
             func = call.func
             canonical = scan.canonical(func) or ""
             if canonical in n.SKIP_FUNCTIONS or (
@@ -178,13 +172,14 @@ class TestFileExtractor:
             if stub.object_ref is not None:
                 fn.patches.append(stub)
         fn.asserts = assertion_sites.assertion_sites(scan)
-        fn.findings += assertion_checks.check_tautologies(scan)
-        fn.findings += misuse.check_misuse(scan)
-        fn.findings += _for(assertion_checks.check_echo(scan), _TESTS)
-        patched = {p.target for p in fn.patches if p.target}
-        fn.findings += _for(hygiene.check_sleeps(scan, patched), _TEST_SETUP_FIXTURE)
-        # the rule sets the roles its findings apply to (a swallowing except: tests, setUp)
-        fn.findings += hygiene.check_broad_excepts(scan)
+        # every rule's function hook, in registry order; a finding that names no
+        # roles applies to the roles its rule declares
+        context = FunctionContext(scan, fn, bound, contained)
+        for rule in ALL_RULES:
+            for finding in rule.check_function(context):
+                if not finding.roles:
+                    finding.roles = list(rule.roles)
+                fn.findings.append(finding)
         fn.findings.sort(key=lambda f: (f.line, f.column, f.rule))
 
     def _fixture(self, node: cst.FunctionDef) -> tuple[str | None, bool]:
@@ -209,12 +204,6 @@ class TestFileExtractor:
     def _position(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.positions[node].start
         return start.line, start.column + 1
-
-
-def _for(findings: list[LocalFinding], roles: list[str]) -> list[LocalFinding]:
-    for finding in findings:
-        finding.roles = list(roles)
-    return findings
 
 
 def _decorator_injects(scan: FunctionScan, call: cst.Call) -> bool:

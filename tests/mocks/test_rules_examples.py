@@ -12,30 +12,27 @@ from tests.mocks.projects import analyse_example, example_project
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "mocks.md"
 
-INVALID = [(rule, example) for rule in ALL_RULES for example in rule.invalid]
-VALID = [(rule, example) for rule in ALL_RULES for example in rule.valid]
+# (rule, "INVALID" | "VALID", example) for every example of every registered rule
+EXAMPLES = [(rule, kind, example) for rule in ALL_RULES
+            for kind, examples in (("INVALID", rule.invalid), ("VALID", rule.valid))
+            for example in examples]
 
 
-def _id(case: tuple[Rule, Example]) -> str:
-    rule, example = case
-    return f"{rule.id}:{example.title or 'example'}"
+def _id(case: tuple[Rule, str, Example]) -> str:
+    rule, kind, example = case
+    return f"{rule.id}:{kind}:{example.title or 'example'}"
 
 
-@pytest.mark.parametrize("case", INVALID, ids=[_id(c) for c in INVALID])
-def test_invalid_example_is_reported(case: tuple[Rule, Example], tmp_path: Path) -> None:
-    rule, example = case
+@pytest.mark.parametrize("case", EXAMPLES, ids=[_id(c) for c in EXAMPLES])
+def test_rule_example(case: tuple[Rule, str, Example], tmp_path: Path) -> None:
+    """An INVALID example produces its rule's finding; a VALID one produces none."""
+    rule, kind, example = case
     example_project(tmp_path, example.source)
     result = analyse_example(tmp_path)
-    rules_found = {f.rule for f in result.active}
-    assert rule.id in rules_found, [f.message for f in result.findings]
-
-
-@pytest.mark.parametrize("case", VALID, ids=[_id(c) for c in VALID])
-def test_valid_example_is_clean(case: tuple[Rule, Example], tmp_path: Path) -> None:
-    _rule, example = case
-    example_project(tmp_path, example.source)
-    result = analyse_example(tmp_path)
-    assert [(f.rule, f.line, f.message) for f in result.active] == []
+    if kind == "INVALID":
+        assert rule.id in {f.rule for f in result.active}, [f.message for f in result.findings]
+    else:
+        assert [(f.rule, f.line, f.message) for f in result.active] == []
 
 
 def test_every_rule_has_examples_and_rationale() -> None:
@@ -43,6 +40,16 @@ def test_every_rule_has_examples_and_rationale() -> None:
         assert rule.invalid and rule.valid, rule.id
         assert len(rule.rationale.split()) >= 15, rule.id
         assert "\n" not in rule.message and len(rule.message) < 80, rule.id
+
+
+def test_every_rule_decides_through_its_own_hook() -> None:
+    """Each rule but the analysis's own findings overrides a hook of the base class
+    (the engine dispatches to it; no check is called by hand)."""
+    hooks = ("check_function", "check_patch", "check_test")
+    engine_reported = {"parse-error", "bad-suppression"}
+    for rule in ALL_RULES:
+        overridden = [h for h in hooks if getattr(type(rule), h) is not getattr(Rule, h)]
+        assert bool(overridden) == (rule.id not in engine_reported), (rule.id, overridden)
 
 
 def test_registry_is_every_rule_module_in_order() -> None:

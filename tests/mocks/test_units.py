@@ -181,7 +181,8 @@ def test_rule_severity_is_checked() -> None:
     from auditor.mocks.rules.base import Rule
 
     with pytest.raises(ValueError, match="unknown severity 'fatal'"):
-        Rule(id="x", message="m", rationale="r", severity="fatal")
+        type("Fatal", (Rule,), {"id": "x", "message": "m", "rationale": "r",
+                                "severity": "fatal"})
 
 
 def test_scan_tracks_mocks_and_configured_values() -> None:

@@ -1,4 +1,5 @@
-"""The checks of test-tautology and mock-echo, decided from one function's code."""
+"""The checks behind the hooks of test-tautology and mock-echo, decided from one
+function's code (this module names no rule: the rule classes call it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import libcst as cst
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import LocalFinding
-from auditor.mocks.rules.assertions import MOCK_ECHO, TEST_TAUTOLOGY
 from auditor.mocks.scan import FunctionScan
 
 _UNITTEST_EQUALITY = frozenset({"assertEqual", "assertEquals", "assertIs", "assertListEqual",
@@ -15,13 +15,13 @@ _ALWAYS_TRUE_OPS = (cst.Equal, cst.Is, cst.GreaterThanEqual, cst.LessThanEqual, 
 _NEVER_TRUE_OPS = (cst.NotEqual, cst.IsNot, cst.GreaterThan, cst.LessThan, cst.NotIn)
 
 
-def check_tautologies(scan: FunctionScan) -> list[LocalFinding]:
+def check_tautologies(rule_id: str, scan: FunctionScan) -> list[LocalFinding]:
     found: list[LocalFinding] = []
     for node, conditional in scan.asserts:
         message = _tautology(scan, node.test, conditional)
         if message:
             line, column = scan.position(node)
-            found.append(LocalFinding(TEST_TAUTOLOGY.id, line, column, message))
+            found.append(LocalFinding(rule_id, line, column, message))
     for call, _loop in scan.calls:
         func = call.func
         if not isinstance(func, cst.Attribute) or n.dotted(func.value) not in ("self", "cls"):
@@ -37,7 +37,7 @@ def check_tautologies(scan: FunctionScan) -> list[LocalFinding]:
             message = f"self.{method} compares an expression with itself"
         if message:
             line, column = scan.position(call)
-            found.append(LocalFinding(TEST_TAUTOLOGY.id, line, column, message))
+            found.append(LocalFinding(rule_id, line, column, message))
     return found
 
 
@@ -112,7 +112,7 @@ def _tautology(scan: FunctionScan, test: cst.BaseExpression, conditional: bool) 
     return ""
 
 
-def check_echo(scan: FunctionScan) -> list[LocalFinding]:
+def check_echo(rule_id: str, scan: FunctionScan) -> list[LocalFinding]:
     found: list[LocalFinding] = []
     for node, _conditional in scan.asserts:
         test = node.test
@@ -122,7 +122,7 @@ def check_echo(scan: FunctionScan) -> list[LocalFinding]:
             pair = (test.left, test.comparisons[0].comparator)
             if _echoes(scan, *pair) or _echoes(scan, pair[1], pair[0]):
                 line, column = scan.position(node)
-                found.append(LocalFinding(MOCK_ECHO.id, line, column, _echo_message(scan, pair)))
+                found.append(LocalFinding(rule_id, line, column, _echo_message(scan, pair)))
     for call, _loop in scan.calls:
         func = call.func
         if (
@@ -134,7 +134,7 @@ def check_echo(scan: FunctionScan) -> list[LocalFinding]:
             if len(args) >= 2 and (_echoes(scan, args[0], args[1]) or
                                    _echoes(scan, args[1], args[0])):
                 line, column = scan.position(call)
-                found.append(LocalFinding(MOCK_ECHO.id, line, column,
+                found.append(LocalFinding(rule_id, line, column,
                                           _echo_message(scan, (args[0], args[1]))))
     return found
 

@@ -4,21 +4,25 @@ test-no-assert and test-tautology (their checks: :mod:`assertion_sites`,
 
 from __future__ import annotations
 
+from auditor.mocks.facts import LocalFinding
+from auditor.mocks.rules import assertion_checks
 from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.rules.hooks import FunctionContext, TestContext, Verdict
 
-MOCK_ONLY_ASSERTS = Rule(
-    id="mock-only-asserts",
-    message="every assertion of the test checks a mock's call record",
-    severity="warning",
-    opt_in="""
+
+class MockOnlyAsserts(Rule):
+    id = "mock-only-asserts"
+    message = "every assertion of the test checks a mock's call record"
+    severity = "warning"
+    opt_in = """
         on the labelled corpus of real suites (bench/corpus/) almost none of its
         findings were worth fixing: when every check is on a call record, the
         calls are usually the code's real output (a callback, a validator, a
         password store, a fixture's patched writer) that static analysis cannot
         tell apart from a replaced stage. The `mock_only_share` gate figure is
         computed either way.
-    """,
-    rationale="""
+    """
+    rationale = """
         A test whose only assertions are `assert_called_once_with`, `.called`,
         `.call_count`, `.call_args` or `.mock_calls` checks that code was
         *called*, never what it *produced*: it passes as long as the calls stay
@@ -31,8 +35,8 @@ MOCK_ONLY_ASSERTS = Rule(
         `requests.get`, an inferred boundary of the package) record what the
         code did, so checking them is checking its output; those checks count
         as checks of a value.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from unittest import mock
@@ -65,8 +69,8 @@ MOCK_ONLY_ASSERTS = Rule(
             """,
             "unittest assertions on the call record",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from unittest.mock import create_autospec
@@ -100,14 +104,23 @@ MOCK_ONLY_ASSERTS = Rule(
             """,
             "an output sink the test hands in",
         ),
-    ),
-)
+    )
 
-MOCK_ECHO = Rule(
-    id="mock-echo",
-    message="asserts that a mock returns what the test configured it to return",
-    severity="warning",
-    rationale="""
+    def check_test(self, test: TestContext) -> Verdict | None:
+        if not test.mock_assertions or test.value_assertions:
+            return None
+        return Verdict(f"all {test.mock_assertions} assertion(s) check mock call records, "
+                       "none a result")
+
+
+MOCK_ONLY_ASSERTS = MockOnlyAsserts()
+
+
+class MockEcho(Rule):
+    id = "mock-echo"
+    message = "asserts that a mock returns what the test configured it to return"
+    severity = "warning"
+    rationale = """
         Configuring `m.return_value = X` (or `side_effect`) and then asserting
         that calling `m` gives `X`, with no code of the project in between,
         tests the mock library, not the project: it cannot fail. Comparing a
@@ -115,8 +128,8 @@ MOCK_ECHO = Rule(
         db.save.return_value`) is reported too: the expectation comes from the
         mock rather than from what the code should compute, so it only shows
         that some mock value was passed through.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from unittest.mock import create_autospec
@@ -130,8 +143,8 @@ MOCK_ECHO = Rule(
                 assert client.get_json("u") == {"price": 2.0}
             """,
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from unittest.mock import create_autospec
@@ -146,14 +159,23 @@ MOCK_ECHO = Rule(
                 assert PriceBook(client).price("u") == 2.0
             """,
         ),
-    ),
-)
+    )
 
-TEST_NO_ASSERT = Rule(
-    id="test-no-assert",
-    message="test without any assertion",
-    severity="error",
-    rationale="""
+
+    roles = ("test",)
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        return assertion_checks.check_echo(self.id, function.scan)
+
+
+MOCK_ECHO = MockEcho()
+
+
+class TestNoAssert(Rule):
+    id = "test-no-assert"
+    message = "test without any assertion"
+    severity = "error"
+    rationale = """
         A test that asserts nothing passes whenever the code does not raise: it
         adds coverage and no protection. Statically, a test asserts when it has
         an `assert`, a `pytest.raises`/`pytest.warns` block, a `self.assert*`
@@ -169,8 +191,8 @@ TEST_NO_ASSERT = Rule(
         `@pytest.mark.filterwarnings("error")`: the check is that none is
         raised). A test skipped at run time (or that calls `pytest.skip` /
         `self.skipTest`) gets no verdict.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from app.pricing import net_total
@@ -180,8 +202,8 @@ TEST_NO_ASSERT = Rule(
                 net_total([1, 2, 3])
             """,
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             import pytest
@@ -234,21 +256,37 @@ TEST_NO_ASSERT = Rule(
             """,
             "parametrized expectations, warnings as errors, a skipped test",
         ),
-    ),
-)
+    )
 
-TEST_TAUTOLOGY = Rule(
-    id="test-tautology",
-    message="assertion that cannot fail (or cannot pass)",
-    severity="error",
-    rationale="""
+    def check_test(self, test: TestContext) -> Verdict | None:
+        if test.no_verdict:
+            return None  # skipped at run time, or a timing test
+        if test.executed is not None:
+            if test.executed or test.uncounted:
+                return None
+            return Verdict("executed no assertion in the audit's test run"
+                           + (" (its assertions are in branches never taken)"
+                              if test.static_asserts else ""), "runtime")
+        if test.static_asserts or test.function.skips:
+            return None
+        return Verdict("no assert, pytest.raises/warns, self.assert* or asserting helper")
+
+
+TEST_NO_ASSERT = TestNoAssert()
+
+
+class TestTautology(Rule):
+    id = "test-tautology"
+    message = "assertion that cannot fail (or cannot pass)"
+    severity = "error"
+    rationale = """
         `assert True`, `assert x == x`, `assert "message"`,
         `isinstance(x, object)`, `len(x) >= 0` and `assert some_mock` (a mock is
         always truthy) are always true; `assert x != x` or an unconditional
         `assert False` can never pass. Either way the assertion checks nothing
         about the code under test.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from app.pricing import net_total
@@ -272,8 +310,8 @@ TEST_TAUTOLOGY = Rule(
             """,
             "a mock is always truthy",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from app.pricing import net_total
@@ -283,7 +321,12 @@ TEST_TAUTOLOGY = Rule(
                 assert net_total([1, 2]) == net_total([2, 1]) == 3
             """,
         ),
-    ),
-)
+    )
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        return assertion_checks.check_tautologies(self.id, function.scan)
+
+
+TEST_TAUTOLOGY = TestTautology()
 
 RULES = (MOCK_ONLY_ASSERTS, MOCK_ECHO, TEST_NO_ASSERT, TEST_TAUTOLOGY)

@@ -1,18 +1,33 @@
-"""The rule model: a stable id, a one-line message, a rationale, a severity,
-and VALID/INVALID examples kept with the rule.
+"""The rule model, in the style of Fixit's ``LintRule``: each rule is a class
+holding its stable id, one-line message, rationale, severity, VALID/INVALID
+examples and its own check hooks; the engine dispatches to the hooks.
+
+A rule decides in one of three phases, and overrides the hook of that phase:
+
+* :meth:`Rule.check_function` — one function's code alone (libcst), at
+  extraction time, in the parse worker; its findings are cached with the file.
+* :meth:`Rule.check_patch` — one patch, once every file is known (the patch
+  target resolved through the project's import graph).
+* :meth:`Rule.check_test` — one test, once its helpers, fixtures and the audit's
+  test run are known.
 
 The examples are test modules of a small example project
 (:data:`EXAMPLE_PROJECT`: a package ``app`` whose ``app.adapters`` is
-declared a boundary). The test suite runs every example through the real
-analysis (an INVALID example must produce the rule's finding, a VALID one must
-not), and ``audit rules ID`` and ``docs/mocks.md`` render them, so the
-documentation cannot drift from the behaviour.
+declared a boundary). The test suite runs every example of every registered
+rule through the real analysis (an INVALID example must produce the rule's
+finding, a VALID one must not), and ``audit rules ID`` and ``docs/mocks.md``
+render them, so the documentation cannot drift from the behaviour.
 """
 
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # the hooks' argument types only
+    from auditor.mocks.facts import LocalFinding
+    from auditor.mocks.rules.hooks import FunctionContext, PatchContext, TestContext, Verdict
 
 SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -30,21 +45,51 @@ class Example:
         return textwrap.dedent(self.code).strip() + "\n"
 
 
-@dataclass(frozen=True)
 class Rule:
-    id: str
-    message: str
-    rationale: str
-    severity: str
-    valid: tuple[Example, ...] = field(default_factory=tuple)
-    invalid: tuple[Example, ...] = field(default_factory=tuple)
+    """One rule. Subclasses set the class attributes and override the hooks of
+    the phase in which they decide; the default hooks find nothing (the
+    analysis's own findings, ``parse-error`` and ``bad-suppression``, are
+    reported by the engine itself)."""
+
+    id: ClassVar[str] = ""
+    message: ClassVar[str] = ""
+    rationale: ClassVar[str] = ""
+    severity: ClassVar[str] = "warning"
+    valid: ClassVar[tuple[Example, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
     # why the rule is off unless ``[tool.audit.mocks] enable`` names it ("" = on by
     # default): a rule that does not hold its precision on real suites is opt-in
-    opt_in: str = ""
+    opt_in: ClassVar[str] = ""
+    # the roles of function (test, setup, fixture, helper) a finding of
+    # check_function applies to when the finding names none; () = any function.
+    # Whether a function is a test is settled only once the run's ids are known,
+    # so the engine keeps the roles with the finding and filters afterwards.
+    roles: ClassVar[tuple[str, ...]] = ()
+    __test__ = False  # rule classes named Test* are not pytest test classes
 
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"rule {self.id}: unknown severity {self.severity!r}")
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.severity not in SEVERITIES:
+            raise ValueError(f"rule {cls.id}: unknown severity {cls.severity!r}")
+
+    def __repr__(self) -> str:
+        return f"<rule {self.id}>"
+
+    # -- hooks -------------------------------------------------------------
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        """Findings decided from one function's code alone."""
+        return []
+
+    def check_patch(self, patch: PatchContext) -> str:
+        """The message of a finding on one patch ("" for none)."""
+        return ""
+
+    def check_test(self, test: TestContext) -> Verdict | None:
+        """A finding on one test (its ``def`` line), or ``None``."""
+        return None
+
+    # -- documentation -----------------------------------------------------
 
     def to_markdown(self, heading: str = "###") -> str:
         """The rule's documentation: message, rationale, examples."""
@@ -149,6 +194,19 @@ EXAMPLE_PROJECT: dict[str, str] = {
 
         def paste():
             return ctypes.windll.user32.GetClipboardData(1)
+        """
+    ),
+    "app/grants.py": textwrap.dedent(
+        """\
+        class Grant:
+            def __init__(self, validator=None, **options):
+                self.validator = validator
+                for name, value in options.items():
+                    setattr(self, name, value)
+
+            def create_token(self, request):
+                self.on_token(request)
+                return {"token": "t", "expires_in": self.expires_in}
         """
     ),
     "tests/__init__.py": "",

@@ -7,21 +7,23 @@ import libcst as cst
 from auditor.mocks import names as n
 from auditor.mocks.facts import LocalFinding
 from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.rules.hooks import FunctionContext
 from auditor.mocks.scan import FunctionScan
 from auditor.mocks.statements import body_of
 
-TEST_SLEEP = Rule(
-    id="test-sleep",
-    message="real sleep with a constant duration in a test",
-    severity="note",
-    rationale="""
+
+class TestSleep(Rule):
+    id = "test-sleep"
+    message = "real sleep with a constant duration in a test"
+    severity = "note"
+    rationale = """
         `time.sleep(0.5)` in a test is either too short (flaky on a loaded CI
         machine) or too long (a slow suite), and usually stands in for waiting
         on a condition. Poll the condition with a deadline, or inject a clock.
         A sleep inside a loop (a polling interval) and `sleep(0)` (a yield to
         the event loop) are not reported.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             import time
@@ -34,8 +36,8 @@ TEST_SLEEP = Rule(
                 assert net_total([1]) == 1
             """,
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             import time
@@ -52,21 +54,30 @@ TEST_SLEEP = Rule(
             """,
             "polling with a deadline",
         ),
-    ),
-)
+    )
 
-TEST_BROAD_EXCEPT = Rule(
-    id="test-broad-except",
-    message="test swallows any exception, or expects any exception",
-    severity="warning",
-    rationale="""
+
+    roles = ("test", "setup", "fixture")
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        return check_sleeps(self.id, function.scan, function.patched)
+
+
+TEST_SLEEP = TestSleep()
+
+
+class TestBroadExcept(Rule):
+    id = "test-broad-except"
+    message = "test swallows any exception, or expects any exception"
+    severity = "warning"
+    rationale = """
         A `try`/`except Exception` (or bare `except`) in a test that does not
         re-raise turns every failure inside it (a failed `assert`, a
         `TypeError`, a typo) into a pass. `pytest.raises(Exception)`
         without `match=` passes for any error at all, including the ones the
         test did not mean. Expect the specific exception and match its message.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from app.pricing import net_total
@@ -93,8 +104,8 @@ TEST_BROAD_EXCEPT = Rule(
             """,
             "pytest.raises(Exception) without match",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             import pytest
@@ -107,13 +118,18 @@ TEST_BROAD_EXCEPT = Rule(
                     net_total([1, "a"])
             """,
         ),
-    ),
-)
+    )
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        return check_broad_excepts(self.id, function.scan)
+
+
+TEST_BROAD_EXCEPT = TestBroadExcept()
 
 RULES = (TEST_SLEEP, TEST_BROAD_EXCEPT)
 
 
-def check_sleeps(scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
+def check_sleeps(rule_id: str, scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
     """Constant sleeps outside loops; ``patched`` are targets the test patches
     (a patched ``time.sleep`` does not wait)."""
     found: list[LocalFinding] = []
@@ -127,7 +143,7 @@ def check_sleeps(scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
         if args[0].evaluated_value < 0.01:
             continue  # sleep(0) or a few microseconds: a yield to the event loop
         line, column = scan.position(call)
-        found.append(LocalFinding(TEST_SLEEP.id, line, column,
+        found.append(LocalFinding(rule_id, line, column,
                                   f"{scan.code(call)} waits a fixed time; poll with a deadline"))
     return found
 
@@ -203,7 +219,7 @@ def _fallback_checked(scan: FunctionScan, handler: cst.ExceptHandler | cst.Excep
     return False
 
 
-def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
+def check_broad_excepts(rule_id: str, scan: FunctionScan) -> list[LocalFinding]:
     found: list[LocalFinding] = []
     for node in scan.trys:
         for handler in node.handlers:
@@ -215,7 +231,7 @@ def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
                 # a helper's try/except may be the point of the helper: a swallowing
                 # except counts in tests and setUp only (pytest.raises counts anywhere)
                 found.append(LocalFinding(
-                    TEST_BROAD_EXCEPT.id, line, column,
+                    rule_id, line, column,
                     f"except {caught} without re-raising hides every failure of the test",
                     roles=["test", "setup"],
                 ))
@@ -239,7 +255,7 @@ def check_broad_excepts(scan: FunctionScan) -> list[LocalFinding]:
             continue
         line, column = scan.position(call)
         found.append(LocalFinding(
-            TEST_BROAD_EXCEPT.id, line, column,
+            rule_id, line, column,
             f"{scan.code(call.func)}({scan.code(expected)}) without match= passes for any error",
         ))
     return found

@@ -11,13 +11,15 @@ import libcst as cst
 from auditor.mocks import names as n
 from auditor.mocks.facts import LocalFinding
 from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.rules.hooks import FunctionContext
 from auditor.mocks.scan import FunctionScan
 
-TEST_ASSERT_MISUSE = Rule(
-    id="test-assert-misuse",
-    message="assertion that silently checks less than it says",
-    severity="error",
-    rationale="""
+
+class TestAssertMisuse(Rule):
+    id = "test-assert-misuse"
+    message = "assertion that silently checks less than it says"
+    severity = "error"
+    rationale = """
         Some assertions look right and check (almost) nothing:
         `self.assertTrue(a, b)` only checks that `a` is truthy (`b` is the
         failure message), `assert (x, "msg")` asserts a non-empty tuple,
@@ -28,8 +30,8 @@ TEST_ASSERT_MISUSE = Rule(
         without parentheses is never called, and a bare
         `self.assertRaises(E)` or `pytest.raises(E)` statement checks no code.
         Write the assertion that was meant.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             import unittest
@@ -69,8 +71,8 @@ TEST_ASSERT_MISUSE = Rule(
             """,
             "a parenthesised assert message",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             import unittest
@@ -84,8 +86,13 @@ TEST_ASSERT_MISUSE = Rule(
                     self.assertEqual(net_total([1, 2]), 3)
             """,
         ),
-    ),
-)
+    )
+
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        return check_misuse(self.id, function.scan)
+
+
+TEST_ASSERT_MISUSE = TestAssertMisuse()
 
 RULES = (TEST_ASSERT_MISUSE,)
 
@@ -133,12 +140,12 @@ def _misspelt(attribute: str) -> str | None:
     return close[0] if close else None
 
 
-def check_misuse(scan: FunctionScan) -> list[LocalFinding]:
+def check_misuse(rule_id: str, scan: FunctionScan) -> list[LocalFinding]:
     found: list[LocalFinding] = []
 
     def report(node: cst.CSTNode, message: str) -> None:
         line, column = scan.position(node)
-        found.append(LocalFinding(TEST_ASSERT_MISUSE.id, line, column, message))
+        found.append(LocalFinding(rule_id, line, column, message))
 
     for node, _conditional in scan.asserts:
         if isinstance(node.test, cst.Tuple) and node.test.elements:

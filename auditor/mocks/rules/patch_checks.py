@@ -1,5 +1,7 @@
-"""The checks of the patch rules (mock-internal, mock-unresolved, mock-no-spec,
-mock-density): what a patch call patches, and the verdicts on it."""
+"""The checks behind the patch rules' hooks (mock-internal, mock-unresolved,
+mock-no-spec, mock-density): what a patch call patches, and the verdicts on
+it. The rule classes in :mod:`auditor.mocks.rules.patches` call these; this
+module names no rule, so the two do not import each other."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ import libcst as cst
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import LocalFinding, PatchFact
-from auditor.mocks.resolve import ProjectIndex, Resolution
-from auditor.mocks.rules.patches import MOCK_INTERNAL, MOCK_NO_SPEC, MOCK_UNRESOLVED
+from auditor.mocks.resolve import ProjectIndex
+from auditor.mocks.rules.hooks import PatchContext, patched_name
 from auditor.mocks.scan import FunctionScan, patch_api
 
 _SPEC_KEYWORDS = ("spec", "spec_set")
@@ -109,6 +111,7 @@ def stub_fact(scan: FunctionScan, assign: cst.Assign, target: cst.Attribute) -> 
         object_ref=_object_ref(scan, target.value), attribute=target.attr.value,
         allows_create=True,  # assignment creates a missing attribute
         used=True, replaces_with_mock=True, shown=scan.code(target.value),
+        constructed_with=scan.made_with.get(n.dotted(target.value) or ""),
     )
 
 
@@ -137,7 +140,7 @@ def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
     if (not fact.creates_mock or fact.has_spec or fact.allows_create or not fact.used
             or fact.spy):
         return ""
-    name = _patched_name(fact)
+    name = patched_name(fact)
     if name is None:
         return ""
     if n.is_dunder(name.rpartition(".")[2]):
@@ -181,8 +184,8 @@ def _method_name(attribute: str) -> bool:
     return bool(rest) and head in _METHOD_VERBS
 
 
-def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | None,
-                              contained: bool) -> LocalFinding | None:
+def check_no_spec_constructor(rule_id: str, scan: FunctionScan, call: cst.Call,
+                              bound: str | None, contained: bool) -> LocalFinding | None:
     """A ``Mock()``/``MagicMock()`` without spec where a spec protects something.
 
     ``bound`` is where the mock is stored (a variable, ``self.x``, ``obj.attr``),
@@ -233,62 +236,64 @@ def check_no_spec_constructor(scan: FunctionScan, call: cst.Call, bound: str | N
         return None  # an inert placeholder, or a plain callable, passed along
     line, column = scan.position(call)
     what = f"{kind}() for {bound}" if bound else f"{kind}()"
-    return LocalFinding(MOCK_NO_SPEC.id, line, column,
+    return LocalFinding(rule_id, line, column,
                         f"{what} without spec or spec_set accepts any attribute and call")
 
 
-def check_target(index: ProjectIndex, fact: PatchFact) -> tuple[str, str] | None:
-    """``(rule id, message)`` when a patch is internal or does not resolve."""
-    name = _patched_name(fact)
-    if name is None or fact.spy or fact.api == "dict":
-        # a spy runs the real code; patch.dict only sets and restores entries
-        return None
-    resolution: Resolution = index.resolve(name)
-    if resolution.status == "unresolved" and not fact.allows_create and fact.via != "assign":
-        return MOCK_UNRESOLVED.id, f"patch target {name!r} does not exist ({resolution.detail})"
-    if resolution.status == "unresolved" and fact.via != "assign":
-        return None  # create=True on a missing name: it replaces no code of the package
-    if resolution.status == "unresolved" and fact.via == "assign" and (
-        "class" in resolution.detail
+def _judged(patch: PatchContext) -> bool:
+    """Whether the patch replaces code at all: a spy runs the real code, and
+    patch.dict only sets and restores entries."""
+    return patch.resolution is not None and not patch.patch.spy and patch.patch.api != "dict"
+
+
+def unresolved_message(patch: PatchContext) -> str:
+    """Why the patch target certainly does not exist ("" when it exists or may)."""
+    fact, resolution = patch.patch, patch.resolution
+    if not _judged(patch) or resolution is None or resolution.status != "unresolved":
+        return ""
+    if fact.via != "assign":
+        if fact.allows_create:
+            return ""  # create=True on a missing name: it replaces no code of the package
+        return f"patch target {patch.name!r} does not exist ({resolution.detail})"
+    if "class" not in resolution.detail or patch.name is None:
+        return ""
+    on_instance = patch.index.resolve_on_instance(patch.name, fact.constructed_with)
+    if on_instance.status != "unresolved":
+        return ""  # an instance attribute its methods set
+    return (f"stub {fact.shown}.{fact.attribute} = Mock(): {on_instance.detail}, so "
+            f"nothing reads the mock (a stale or misplaced stub)")
+
+
+def internal_message(patch: PatchContext) -> str:
+    """Why the patch replaces code under audit ("" when it patches a boundary,
+    does not resolve, or is a spy, a dict entry or a factory of stand-ins)."""
+    fact, resolution = patch.patch, patch.resolution
+    if not _judged(patch) or resolution is None or patch.name is None:
+        return ""
+    if resolution.status == "unresolved" and (
+        fact.via != "assign" or "class" in resolution.detail
     ):
-        on_instance = index.resolve_on_instance(name)
-        if on_instance.status == "unresolved":
-            return MOCK_UNRESOLVED.id, (
-                f"stub {fact.shown}.{fact.attribute} = Mock(): {on_instance.detail}, so "
-                f"nothing reads the mock (a stale or misplaced stub)")
-        return None  # an instance attribute its methods set
+        return ""  # mock-unresolved's to judge: a missing name is no code of the package
     if fact.factory:
-        return None  # the test calls the patch's mock to make a spec'd stand-in
-    if resolution.status == "internal" or resolution.status == "unresolved":
-        written = _shown(fact)
-        shown = written if resolution.name == name else f"{written} (= {resolution.name})"
-        module = index.module_of(resolution.name) or resolution.name
-        return MOCK_INTERNAL.id, (
-            f"patches {shown}, code under audit; patch a boundary, or declare "
-            f'"{module}" in [tool.audit.mocks] boundaries if it is one'
-        )
-    return None
-
-
-def _patched_name(fact: PatchFact) -> str | None:
-    if fact.target is not None:
-        return fact.target
-    if fact.object_ref is None:
-        return None
-    if fact.attribute is None:
-        return fact.object_ref if fact.api == "dict" else None
-    return f"{fact.object_ref}.{fact.attribute}"
+        return ""  # the test calls the patch's mock to make a spec'd stand-in
+    if resolution.status not in ("internal", "unresolved"):
+        return ""
+    written = _shown(fact)
+    shown = written if resolution.name == patch.name else f"{written} (= {resolution.name})"
+    module = patch.index.module_of(resolution.name) or resolution.name
+    return (f"patches {shown}, code under audit; patch a boundary, or declare "
+            f'"{module}" in [tool.audit.mocks] boundaries if it is one')
 
 
 def patches_boundary(index: ProjectIndex, fact: PatchFact) -> bool:
     """Whether the patch replaces a boundary (third-party, standard library, a
     declared or inferred boundary of the package)."""
-    name = _patched_name(fact)
+    name = patched_name(fact)
     return name is not None and index.resolve(name).status in ("external", "boundary")
 
 
 def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
-    name = _patched_name(fact)
+    name = patched_name(fact)
     return name is not None and index.resolve(name).status == "internal"
 
 

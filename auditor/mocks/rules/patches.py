@@ -4,21 +4,26 @@ mock-no-spec and mock-density (their checks are in
 
 from __future__ import annotations
 
+from auditor.mocks.facts import LocalFinding
+from auditor.mocks.rules import patch_checks
 from auditor.mocks.rules.base import Example, Rule
+from auditor.mocks.rules.hooks import FunctionContext, PatchContext, TestContext, Verdict
+from auditor.mocks.scan import patch_api
 
-MOCK_INTERNAL = Rule(
-    id="mock-internal",
-    message="patch of code under audit instead of a boundary",
-    severity="warning",
-    opt_in="""
+
+class MockInternal(Rule):
+    id = "mock-internal"
+    message = "patch of code under audit instead of a boundary"
+    severity = "warning"
+    opt_in = """
         on the labelled corpus of real suites (bench/corpus/) fewer than half of
         its findings were worth fixing even with inferred boundaries: real suites
         patch their own code mostly as deliberate seams (a prompt, a token
         generator, a cache counter, the user's config), which a reviewer keeps.
         It stays useful where a team wants every such patch declared: the
         message names the module to add to `boundaries`.
-    """,
-    rationale="""
+    """
+    rationale = """
         Patching your own code replaces the behaviour the test is meant to check:
         the test then verifies how modules call each other, breaks on every
         refactoring and passes when the patched code is wrong. Patch at the
@@ -43,8 +48,8 @@ MOCK_INTERNAL = Rule(
         patches in autouse fixtures (isolation of every test), and a patch
         whose mock the test calls to build a spec'd stand-in. The message names
         the module to declare in `boundaries` if it is one.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from unittest import mock
@@ -81,8 +86,8 @@ MOCK_INTERNAL = Rule(
             """,
             "direct stubbing of a method on an object of the package",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from unittest import mock
@@ -143,14 +148,22 @@ MOCK_INTERNAL = Rule(
             """,
             "subprocess patched where the code under audit uses it",
         ),
-    ),
-)
+    )
 
-MOCK_UNRESOLVED = Rule(
-    id="mock-unresolved",
-    message="patch target does not exist in the code under audit",
-    severity="error",
-    rationale="""
+    def check_patch(self, patch: PatchContext) -> str:
+        if patch.function.role == "fixture" and patch.function.autouse:
+            return ""  # an autouse fixture isolates every test from the machine
+        return patch_checks.internal_message(patch)
+
+
+MOCK_INTERNAL = MockInternal()
+
+
+class MockUnresolved(Rule):
+    id = "mock-unresolved"
+    message = "patch target does not exist in the code under audit"
+    severity = "error"
+    rationale = """
         A patch target string names a module and an attribute of the code under
         audit. When that attribute does not exist, `patch` raises at run time or,
         with `create=True`, silently patches a name nobody reads, so the test runs
@@ -161,12 +174,18 @@ MOCK_UNRESOLVED = Rule(
         `create=True` says the name may be missing, and names a module binds at
         import time (`global`, `globals()`, `setattr`, star imports, a module
         `__getattr__`) may exist. A direct stub on an instance of a class of the
-        package (`book.get_price = Mock()`) is checked against the class and
-        the attributes its methods set (`self.x = ...`). Only a target that
-        certainly does not exist is reported (a class whose methods call
-        `setattr` may have anything).
-    """,
-    invalid=(
+        package (`book.get_price = Mock()`) is checked against the class (its
+        bases included) and the attributes its methods set: `self.x = ...`,
+        `setattr(self, "x", ...)`, `setattr` over a literal list of names,
+        `setattr` over the `**kwargs` of `__init__` (then exactly the keywords
+        the test passed to the constructor), and what a `__getattr__` that
+        forwards to another attribute finds on the object that attribute is
+        built from. Only a target that certainly does not exist is reported:
+        where only the run knows (a name computed otherwise, `vars(self)`, an
+        object built with `**options`, a base class outside the package), the
+        stub is not reported.
+    """
+    invalid = (
         Example(
             """
             from unittest import mock
@@ -208,8 +227,22 @@ MOCK_UNRESOLVED = Rule(
             """,
             "a stub on an instance, of a method its class does not have",
         ),
-    ),
-    valid=(
+        Example(
+            """
+            from unittest.mock import Mock
+
+            from app.grants import Grant
+
+
+            def test_token_is_saved():
+                grant = Grant(validator=None, expires_in=60)
+                grant.save_token = Mock(return_value="saved")
+                assert grant.expires_in == 60
+            """,
+            "a stub of a name the class's `**kwargs` setattr did not set",
+        ),
+    )
+    valid = (
         Example(
             """
             from unittest import mock
@@ -243,14 +276,35 @@ MOCK_UNRESOLVED = Rule(
             """,
             "a builtin patched on a module, and a module dunder",
         ),
-    ),
-)
+        Example(
+            """
+            from unittest.mock import Mock
 
-MOCK_NO_SPEC = Rule(
-    id="mock-no-spec",
-    message="mock without spec, spec_set or autospec",
-    severity="note",
-    rationale="""
+            from app.grants import Grant
+
+
+            def test_token_hook_is_called():
+                grant = Grant(validator=None, on_token=print, expires_in=60)
+                grant.on_token = Mock(spec=print)
+                assert grant.create_token({"user": "u"})["expires_in"] == 60
+                grant.on_token.assert_called_once_with({"user": "u"})
+            """,
+            "a stub of a keyword the constructor set with setattr",
+        ),
+    )
+
+    def check_patch(self, patch: PatchContext) -> str:
+        return patch_checks.unresolved_message(patch)
+
+
+MOCK_UNRESOLVED = MockUnresolved()
+
+
+class MockNoSpec(Rule):
+    id = "mock-no-spec"
+    message = "mock without spec, spec_set or autospec"
+    severity = "note"
+    rationale = """
         A `Mock()` or `MagicMock()` without `spec` accepts any attribute and any
         call signature: a misspelt method, a removed parameter or a wrong return
         shape all pass silently. Give the mock a `spec`/`spec_set`, use
@@ -264,8 +318,8 @@ MOCK_NO_SPEC = Rule(
         from), a mock stored as a data value of a real object (`request.client =
         client`), and patches that replace the target with a given object (`new`).
         One finding per mock object, at the line that makes it.
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from unittest.mock import MagicMock
@@ -293,8 +347,8 @@ MOCK_NO_SPEC = Rule(
             """,
             "patch without autospec",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from unittest.mock import create_autospec
@@ -327,14 +381,34 @@ MOCK_NO_SPEC = Rule(
             """,
             "a module's logger and os patched, a wraps= spy, an inert placeholder",
         ),
-    ),
-)
+    )
 
-MOCK_DENSITY = Rule(
-    id="mock-density",
-    message="too many patches active in one test",
-    severity="note",
-    rationale="""
+    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
+        """``Mock()``/``MagicMock()`` constructors (patches are judged in check_patch)."""
+        found: list[LocalFinding] = []
+        scan = function.scan
+        for call, _loop in scan.calls:
+            if patch_api(scan, call) is not None:
+                continue
+            finding = patch_checks.check_no_spec_constructor(
+                self.id, scan, call, function.bound.get(id(call)),
+                id(call) in function.contained)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def check_patch(self, patch: PatchContext) -> str:
+        return patch_checks.no_spec_patch_reason(patch.index, patch.patch)
+
+
+MOCK_NO_SPEC = MockNoSpec()
+
+
+class MockDensity(Rule):
+    id = "mock-density"
+    message = "too many patches active in one test"
+    severity = "note"
+    rationale = """
         A test with many patches checks wiring, not behaviour: so much of the
         world is replaced that the code under test barely runs. The count
         includes `@patch` decorators (on the test and its class), patches in the
@@ -344,8 +418,8 @@ MOCK_DENSITY = Rule(
         a `conftest.py`: each patched name counts one (`patch.multiple` one per
         attribute, `patch.dict` one). The limit is `[tool.audit.mocks]
         max_patches` (default 4).
-    """,
-    invalid=(
+    """
+    invalid = (
         Example(
             """
             from unittest import mock
@@ -389,8 +463,8 @@ MOCK_DENSITY = Rule(
             """,
             "patches through a helper, ExitStack and patch.dict",
         ),
-    ),
-    valid=(
+    )
+    valid = (
         Example(
             """
             from unittest import mock
@@ -404,7 +478,14 @@ MOCK_DENSITY = Rule(
                 assert PriceBook().price("x") == 1.0
             """,
         ),
-    ),
-)
+    )
+
+    def check_test(self, test: TestContext) -> Verdict | None:
+        if test.patches <= test.max_patches:
+            return None
+        return Verdict(patch_checks.density_message(test.patches, test.max_patches))
+
+
+MOCK_DENSITY = MockDensity()
 
 RULES = (MOCK_INTERNAL, MOCK_UNRESOLVED, MOCK_NO_SPEC, MOCK_DENSITY)
