@@ -32,6 +32,23 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def pytest_cmdline_main(config: Any) -> None:
+    """Run the tests in this process even when the project's addopts ask for xdist (``-n``).
+
+    mutmut learns which tests reach which function from trampolines that
+    record in *this* process; tests run in xdist workers record nothing, and
+    every mutant would come out "no tests" (score 0, no survivors). The
+    audit's report run passes ``-n 0`` for the same reason. xdist's own
+    ``pytest_cmdline_main`` (tryfirst) has turned ``-n`` into ``tx`` by now;
+    with ``dist = "no"`` and no ``tx`` its ``pytest_configure`` starts no
+    workers. Returns None: pytest's own implementation then runs the session.
+    """
+    if getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
+        config.option.tx = []
+
+
 def pytest_configure(config: Any) -> None:
     _limit_memory()
 
