@@ -95,6 +95,8 @@ class TestsVerdict:
         if self.new_tests is not None:
             since = {
                 "ref": self.since,
+                "count": len(self.new_tests),
+                "catching_new_count": len(self.new_tests) - len(self.new_without_unique()),
                 "tests": list(self.new_tests),
                 "catching_new": {t: list(self.catching_new.get(t, [])) for t in self.new_tests},
                 "without_unique_kills": self.new_without_unique(),

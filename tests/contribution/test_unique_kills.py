@@ -249,6 +249,11 @@ def test_gate_metrics_and_findings_through_the_contract(runs: dict[str, Any]) ->
     assert ("new-test-without-unique-kills", "tests/test_new.py::test_scale_zero") not in findings
     sarif = (runs["project"] / "audit-report" / "report.sarif").read_text()
     assert "new-test-without-unique-kills" in sarif
+    markdown = (runs["project"] / "audit-report" / "report.md").read_text()
+    assert "since HEAD\\~1: **2**; of them **1** catch something new" in markdown
+    assert "| tests/test\\_new.py | 2 | 1 | 1 | 0 | 2 | 1 |" in markdown
+    html = (runs["project"] / "audit-report" / "index.html").read_text()
+    assert '<table id="mutation-test-files">' in html
 
 
 def test_review_gives_the_period_figure(tmp_path: Path) -> None:
