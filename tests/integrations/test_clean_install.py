@@ -70,8 +70,21 @@ def extra_requirements(requires: list[Requirement], extra: str) -> set[str]:
             and not r.marker.evaluate({"extra": ""})}
 
 
+def run_as_module(node: ast.AST) -> list[str]:
+    """``[sys.executable, "-m", "mypy", ...]``: the module our own interpreter runs."""
+    if not isinstance(node, ast.List | ast.Tuple) or len(node.elts) < 3:
+        return []
+    first, flag, module = node.elts[:3]
+    if (ast.unparse(first) == "sys.executable" and isinstance(flag, ast.Constant)
+            and flag.value == "-m" and isinstance(module, ast.Constant)):
+        return [str(module.value)]
+    return []
+
+
 def imported_distributions(package: Path) -> dict[str, set[str]]:
-    """``distribution -> files importing it`` over every import in ``package``."""
+    """``distribution -> files using it``: every import in ``package``, and every module it
+    runs with its own interpreter (``sys.executable -m``: that needs installing just as much).
+    """
     owners = packages_distributions()
     found: dict[str, set[str]] = {}
     for path in package.rglob("*.py"):
@@ -81,7 +94,7 @@ def imported_distributions(package: Path) -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules = [node.module]
             else:
-                continue
+                modules = run_as_module(node)
             for module in modules:
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top == package.name:
