@@ -72,6 +72,8 @@ class Item:
     test: str = ""
     diff: tuple[DiffPart, ...] = ()
     """The code as the finding would replace it (a surviving mutant), as an inline diff."""
+    more: int = 0
+    """Further findings of the same rule on the same line (shown there, not listed here)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class FixFirst:
 
     @property
     def not_shown(self) -> int:
-        return max(0, self.total - len(self.items))
+        return max(0, self.total - sum(1 + item.more for item in self.items))
 
 
 def changed_lines(result: AuditResult) -> dict[str, frozenset[int]]:
@@ -136,6 +138,22 @@ def rank(result: AuditResult) -> list[Finding]:
         for turn in zip_longest(*(rules[name] for name in sorted(rules))):
             ordered.extend(f for f in turn if f is not None)
     return ordered
+
+
+def by_place(ranked: list[Finding]) -> list[tuple[Finding, int]]:
+    """The findings with one entry per rule and line (the first), with how many more
+    of that rule are on that line: five survivors of one line are one thing to fix."""
+    firsts: dict[tuple[str, str, int], int] = {}
+    grouped: list[tuple[Finding, int]] = []
+    for finding in ranked:
+        key = (finding.rule, finding.path, finding.line)
+        if finding.line and key in firsts:
+            first, more = grouped[firsts[key]]
+            grouped[firsts[key]] = (first, more + 1)
+            continue
+        firsts[key] = len(grouped)
+        grouped.append((finding, 0))
+    return grouped
 
 
 GAPS_SHOWN = 3
@@ -230,8 +248,9 @@ def build(result: AuditResult, rules: list[JSONDict], link: Link = no_link,
             analysis=f.analysis,
             test=f.test,
             diff=inline_diff(f.code, f.replacement) if f.replacement else (),
+            more=more,
         )
-        for f in ranked[:limit]
+        for f, more in by_place(ranked)[:limit]
     ]
     return FixFirst(verdict=verdict, failed=failed, items=items, total=len(ranked),
                     gaps=theater_gaps(result, link))

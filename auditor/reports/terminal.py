@@ -46,8 +46,7 @@ def print_fix_first(fix: FixFirst, console: Console) -> None:
             todo.append(Text(f" ({step.where})", style="cyan"))
         console.print(todo)
     if fix.items:
-        shown = len(fix.items)
-        more = f", the first {shown}" if fix.not_shown else ""
+        more = f", {fix.not_shown} more in the reports" if fix.not_shown else ""
         console.print(Text(f"Fix first ({fix.total} findings{more}):", style="bold"))
         for item in fix.items:
             line = Text(f"  {item.severity:<7} ", style=_SEVERITY_STYLE.get(item.severity, ""))
@@ -55,6 +54,8 @@ def print_fix_first(fix: FixFirst, console: Console) -> None:
                 line.append(Text(item.where, style="cyan"))
                 line.append(" ")
             line.append(Text(f"{item.title}: {shorten(item.message)}"))
+            if item.more:
+                line.append(Text(f" (and {item.more} more on this line)", style="dim"))
             console.print(line)
     if fix.gaps:
         console.print(Text("Covered but not checked (line coverage minus mutation score):",
