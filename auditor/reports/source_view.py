@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor.findings import Finding
 from auditor.lines import FileLines, HasLineStates
@@ -30,6 +30,11 @@ from auditor.reports.diffs import DiffPart, inline_diff
 from auditor.reports.highlight import highlight_lines
 from auditor.reports.sources import SourceReader
 from auditor.reports.templates import metric
+
+HIGHLIGHT_BUDGET = 20_000
+"""Lines highlighted per report: Pygments lexes some thousands of lines a second, so
+a large project's report highlights the files that need reading first (those with
+findings, missed or changed lines), and shows the rest as plain text."""
 
 RUN = "run"
 MISS = "miss"
@@ -138,10 +143,11 @@ def mark_lines(
     states: FileLines,
     findings: dict[int, list[LineFinding]] | None = None,
     path: str = "",
+    highlight: bool = True,
 ) -> list[SourceLine]:
     """Pair every source line with its mark, its highlighting and its findings."""
     findings = findings or {}
-    highlighted = highlight_lines(path, lines)
+    highlighted = highlight_lines(path, lines) if highlight else [escape(x) for x in lines]
     marked: list[SourceLine] = []
     for number, text in enumerate(lines, start=1):
         if number in states.missing:
@@ -195,13 +201,28 @@ def _by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return files
 
 
-def source_views(result: AuditResult, sources: SourceReader) -> SourceViews:
+def _needs_reading(states: FileLines | None, findings: list[Finding]) -> bool:
+    return bool(findings) or (states is not None and bool(states.missing or states.partial
+                                                           or states.changed))
+
+
+def source_views(
+    result: AuditResult, sources: SourceReader, budget: int = HIGHLIGHT_BUDGET
+) -> SourceViews:
     """One view per file that has line states or findings, in path order."""
     states = _line_states(result)
     findings = _by_file(result.report_findings())
+    paths = sorted(set(states) | set(findings))
+    read = {path: sources.read(path) for path in paths}
+    # the highlighting budget goes to the files a person reads first
+    highlighted: set[str] = set()
+    for path in sorted(paths, key=lambda p: not _needs_reading(states.get(p), findings.get(p, []))):
+        if len(read[path].lines) <= budget:
+            budget -= len(read[path].lines)
+            highlighted.add(path)
     views: list[FileView] = []
-    for index, path in enumerate(sorted(set(states) | set(findings))):
-        source = sources.read(path)
+    for index, path in enumerate(paths):
+        source = read[path]
         on_lines: dict[int, list[LineFinding]] = {}
         whole_file: list[LineFinding] = []
         for finding in findings.get(path, []):
@@ -217,7 +238,8 @@ def source_views(result: AuditResult, sources: SourceReader) -> SourceViews:
                 anchor=f"file-{index}",
                 summary=_summary(result, path),
                 lines=(
-                    mark_lines(source.lines, states.get(path, FileLines()), on_lines, path)
+                    mark_lines(source.lines, states.get(path, FileLines()), on_lines, path,
+                               highlight=path in highlighted)
                     if source.available
                     else []
                 ),

@@ -100,3 +100,15 @@ def test_inline_diff_of_a_replaced_word() -> None:
     assert [(p.kind, p.text) for p in parts] == [
         ("same", "return a "), ("del", "+"), ("add", "-"), ("same", " b"),
     ]
+
+
+def test_over_the_highlighting_budget_the_files_to_read_come_first(tmp_path: Path) -> None:
+    samples.write_project(tmp_path)
+    (tmp_path / "pkg" / "a10.py").write_text("x = 1\n" * 10, encoding="utf-8")
+    # pkg/core.py (10 lines, missed lines) and pkg/a10.py (10 lines, missed lines too):
+    # a budget of 15 lines highlights the first of them in path order only
+    views = source_views(samples.audit_result(), SourceReader(tmp_path), budget=15)
+    a10, core = views.get("pkg/a10.py"), views.get(samples.CORE_PATH)
+    assert a10 is not None and core is not None
+    assert '<span class="n">x</span>' in str(a10.lines[0].html)
+    assert str(core.lines[0].html) == "def classify(n):"  # plain, escaped text
