@@ -135,6 +135,15 @@ memory_limit_mb = 1024
 
 
 def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
+    """The shop project; ``extra`` goes into ``[tool.audit.mutation]``.
+
+    Survivor explanations are off unless ``extra`` sets ``explain``: they add
+    two recorded pytest runs per survivor (up to 40 runs per audit) and no
+    shop test asserts on them; tests/mutation/test_explain.py covers them on
+    a project of its own.
+    """
+    if not any(line.split("=")[0].strip() == "explain" for line in extra.splitlines()):
+        extra = f"explain = 0\n{extra}"
     (root / "shop").mkdir(parents=True)
     (root / "shop" / "__init__.py").write_text("")
     (root / "shop" / "pricing.py").write_text(PRICING)
