@@ -19,7 +19,9 @@ from tests.reports import samples
 from tests.reports.shop import ShopAudit
 from tests.support.browser import chromium
 
-pytestmark = pytest.mark.browser
+# One worker builds the session's shop audit (tests/reports/conftest.py) for both
+# modules that read it (scheduler: tests/support/xdist_groups.py).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("reports-shop")]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

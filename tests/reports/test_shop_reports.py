@@ -15,7 +15,9 @@ from tests.reports.commonmark import blocks, render, section, table, visible
 from tests.reports.htmltree import Element, parse
 from tests.reports.shop import CART, FEATURE, ShopAudit
 
-pytestmark = pytest.mark.slow
+# One worker builds the session's shop audit (tests/reports/conftest.py) for both
+# modules that read it (scheduler: tests/support/xdist_groups.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports-shop")]
 
 RAISE = 'raise ValueError("percent out of range")'
 TOTAL = "return sum(items.values())"
