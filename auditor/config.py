@@ -204,15 +204,19 @@ def load_config(
     replace the file's values and are validated by the same schema.
     """
     config_path = config_file or root / "pyproject.toml"
-    if config_file is None and not config_path.is_file():
-        raise ConfigError(
-            f"{root}: not a Python project (no pyproject.toml); create one and {SETUP_HINT}"
-        )
     inferred: list[str] = []
-    try:
-        table = read_table(config_path)
-    except MissingTableError as missing:
-        table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
+    if config_file is None and not config_path.is_file():
+        if not any((root / name).is_file() for name in LEGACY_PROJECT_FILES):
+            raise ConfigError(
+                f"{root}: not a Python project (no pyproject.toml); create one and {SETUP_HINT}"
+            )
+        # A setup.py/setup.cfg project: no file to read the table from, everything inferred.
+        table, inferred = _inferred_table(root, config_path, overrides or {}, None)
+    else:
+        try:
+            table = read_table(config_path)
+        except MissingTableError as missing:
+            table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
     source = config_path.name if config_file is None else str(config_file)
     validate_table(table, source, parts)
     _check_thresholds(table, source)
@@ -256,19 +260,28 @@ def _check_thresholds(table: dict[str, Any], source: str) -> None:
                 raise ConfigError(f"{source}: [{_table([name])}] {problem}")
 
 
+# Projects that declare themselves without a pyproject.toml: their settings are inferred.
+LEGACY_PROJECT_FILES = ("setup.py", "setup.cfg")
+
+
 class MissingTableError(ConfigError):
     """A ``pyproject.toml`` without ``[tool.audit]``: the settings may be inferred."""
 
 
 def _inferred_table(root: Path, config_path: Path, overrides: dict[str, Any],
-                    missing: MissingTableError) -> tuple[dict[str, Any], list[str]]:
-    """The table inferred from the project (:mod:`auditor.inference`), and what to print."""
+                    missing: MissingTableError | None) -> tuple[dict[str, Any], list[str]]:
+    """The table inferred from the project (:mod:`auditor.inference`), and what to print.
+
+    ``config_path`` may not exist (a setup.py project): then only the layout and
+    pytest's own files tell.
+    """
     given = {key for key in ("packages", "tests") if overrides.get(key) is not None}
+    document = read_document(config_path) if config_path.is_file() else {}
     try:
-        inferred = infer_settings(root, read_document(config_path), given)
+        inferred = infer_settings(root, document, given)
     except ConfigError as exc:
         raise ConfigError(f"{config_path.name}: no [tool.audit] table and {exc}; "
                           f"{SETUP_HINT}") from missing
     table: dict[str, Any] = {key: overrides[key] for key in given}
     table.update({item.key: item.value for item in inferred})
-    return table, describe(inferred, config_path.name)
+    return table, describe(inferred, config_path.name, exists=config_path.is_file())

@@ -207,17 +207,20 @@ def infer_settings(root: Path, document: dict[str, Any], given: set[str]) -> lis
     return inferred
 
 
-def describe(inferred: list[Inferred], config_file: str) -> list[str]:
+def describe(inferred: list[Inferred], config_file: str, exists: bool = True) -> list[str]:
     """The lines that tell the user what was assumed, then the table that keeps it.
 
     The table's lines carry no ``audit:`` prefix, so they paste as they are.
+    ``exists`` is False for a project without the file (setup.py only).
     """
+    missing = (f"no [tool.audit] table in {config_file}" if exists
+               else f"no {config_file} (a setup.py/setup.cfg project)")
     if not inferred:
-        return [f"audit: no [tool.audit] table in {config_file}: "
-                "using the command line's packages and tests"]
-    lines = [f"audit: no [tool.audit] table in {config_file}; inferred:"]
+        return [f"audit: {missing}: using the command line's packages and tests"]
+    lines = [f"audit: {missing}; inferred:"]
     lines += [f"audit:   {item.toml()}  ({item.reason})" for item in inferred]
-    lines.append(f"audit: to keep these settings (and add a gate), paste into {config_file}:")
+    where = config_file if exists else f"a new {config_file}"
+    lines.append(f"audit: to keep these settings (and add a gate), paste into {where}:")
     lines.append("[tool.audit]")
     lines += [item.toml() for item in inferred]
     return lines

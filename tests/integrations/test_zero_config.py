@@ -186,3 +186,18 @@ def test_a_fresh_project_reaches_a_failing_gate_with_its_first_fix_in_one_comman
     failed = next(i for i, line in enumerate(lines) if "FAILED line" in line)
     assert lines[failed + 1].strip().startswith("do:")
     assert "src/shop/cart.py" in lines[failed + 1]
+
+
+def test_a_setup_py_project_without_pyproject_is_inferred_from_its_layout(tmp_path: Path) -> None:
+    # no pyproject.toml: src/legacy is the one package; setup.cfg's [tool:pytest] names checks
+    root = write_files(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "setup.cfg": "[tool:pytest]\ntestpaths = checks\n",
+        "src/legacy/__init__.py": "", "checks/test_legacy.py": "",
+    })
+    config = load_config(root)
+    assert (config.packages, config.tests) == (["legacy"], ["checks"])
+    assert config.inferred[0] == (
+        "audit: no pyproject.toml (a setup.py/setup.cfg project); inferred:")
+    assert "paste into a new pyproject.toml:" in config.inferred[3]
+    assert not (root / "pyproject.toml").exists()  # the user's tree is left as it was
