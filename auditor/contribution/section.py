@@ -25,8 +25,8 @@ GATE_KEY = "new_tests_without_unique_kills"
 
 METRICS: dict[str, MetricSpec] = {
     "tests_with_unique_kills": MetricSpec(COUNT, HIGHER, "tests with unique kills"),
-    "redundant_tests": MetricSpec(COUNT, LOWER, "tests whose every kill another test makes"),
-    "tests_killing_nothing": MetricSpec(COUNT, LOWER, "tests covering mutants, killing none"),
+    "redundant_tests": MetricSpec(COUNT, LOWER, "redundant tests (every kill shared)"),
+    "tests_killing_nothing": MetricSpec(COUNT, LOWER, "tests killing no mutant they cover"),
     "new_tests_with_unique_kills": MetricSpec(
         COUNT, HIGHER, "new or changed tests that catch something new"
     ),

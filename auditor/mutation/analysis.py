@@ -147,6 +147,10 @@ class MutationAnalysis:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         since_sha = resolve_ref(ctx.root, since) if since else None
+        # `audit report --base REF` (the PR's base) judges the tests changed since it too
+        tests_since = ctx.options.get("tests_since") or since or ctx.config.base
+        # resolved now, not after minutes of mutation testing
+        tests_since_sha = _resolve("--tests-since", ctx, tests_since) if kill_matrix else None
         stage = prepare_stage(ctx.root, ctx.state_dir, ctx.packages, ctx.config.tests, settings)
         notes = [f"repaired unreadable mutmut file {p}" for p in repair_meta_files(stage)]
 
@@ -203,12 +207,10 @@ class MutationAnalysis:
                 settings.memory_limit_mb,
                 settings.max_children or os.cpu_count() or 1,
             )
-        # `audit report --base REF` (the PR's base) judges the tests changed since it too
-        tests_since = ctx.options.get("tests_since") or since or ctx.config.base
         new_tests: list[str] | None = None
         test_lines: dict[str, int] = {}
         if kill_matrix:
-            new_tests, test_lines = _judged_tests(ctx, records, tests_since)
+            new_tests, test_lines = _judged_tests(ctx, records, tests_since_sha)
         explain = _explain(stage, ctx, settings, records, stats.duration_by_test, changed_functions)
         notes += [
             f"[tool.audit.mutation] equivalent: {entry} is no mutant of this run"
@@ -340,14 +342,27 @@ class MutationAnalysis:
         return rules
 
 
+def _resolve(option: str, ctx: AuditContext, ref: str | None) -> str | None:
+    """The commit ``ref`` names; a usage error naming ``option`` (only the option given)."""
+    if not ref:
+        return None
+    try:
+        return resolve_ref(ctx.root, ref)
+    except UsageError as exc:
+        if ctx.options.get("tests_since") != ref:
+            raise  # --since / --base: resolve_ref's own message
+        reason = str(exc).split(": ", 1)[-1]
+        raise UsageError(f"{option} {ref}: {reason}") from None
+
+
 def _judged_tests(
-    ctx: AuditContext, records: list[MutantRecord], ref: str | None
+    ctx: AuditContext, records: list[MutantRecord], ref_sha: str | None
 ) -> tuple[list[str] | None, dict[str, int]]:
-    """The tests added or changed since ``ref`` (None without one), and the first
+    """The tests added or changed since ``ref_sha`` (None without one), and the first
     line of every test of the kill matrix and of those (for the findings)."""
     new_tests = None
-    if ref:
-        found = changed_tests(ctx.root, resolve_ref(ctx.root, ref), ctx.config.tests)
+    if ref_sha:
+        found = changed_tests(ctx.root, ref_sha, ctx.config.tests)
         new_tests = [t.nodeid for t in found]
     names = sorted({t for m in records for t in m.covered_by} | set(new_tests or []))
     return new_tests, first_lines(ctx.root, names)

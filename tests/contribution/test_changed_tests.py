@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.contribution.kills import contribution, new_kills
 from auditor.mutation.changed_tests import changed_tests, first_lines, is_test_file
-from tests.support.projects import git, init_repo, write_files
+from tests.support.projects import git, init_repo, run_audit, tree_digest, write_files
 
 BEFORE = """\
 import pytest
@@ -122,3 +124,22 @@ def test_unique_redundant_and_new_kills_by_hand() -> None:
     assert new_kills(kills, {"a", "b"}) == {"a": ["m1", "m2"], "b": ["m1"]}
     # a parametrized id matches its function's name
     assert new_kills({"t.py::f[1]": ["m"], "t.py::g": []}, {"t.py::f"}) == {"t.py::f[1]": ["m"]}
+
+
+@pytest.mark.slow
+def test_an_unknown_ref_is_one_line_before_any_mutant_runs(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "pyproject.toml": '[tool.audit]\npackages = ["calc"]\ntests = ["tests"]\n',
+        "calc/__init__.py": "def one():\n    return 1\n",
+        "tests/test_calc.py": "from calc import one\n\n\ndef test_one():\n    assert one() == 1\n",
+    })
+    init_repo(tmp_path)
+    before = tree_digest(tmp_path, ignore=(".audit", "audit-report", ".git"))
+    done = run_audit("mutate", tmp_path, "--tests-since", "no-such-ref")
+    assert done.exit_code == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "audit: error: --tests-since no-such-ref: git ref does not resolve to a commit"
+    )
+    assert "Traceback" not in done.stderr
+    assert tree_digest(tmp_path, ignore=(".audit", "audit-report", ".git")) == before
+    assert not (tmp_path / ".audit" / "mutation").exists()  # no mutmut stage was made
