@@ -149,3 +149,19 @@ def test_survivors_are_inline_and_capped_with_a_count(tmp_path: Path) -> None:
     assert len(rows) == 15
     assert {(r[0], r[2]) for r in rows} == {(f"{samples.CORE_PATH}:2", "if n < 0:")}
     assert "…and 5 more survivors (index.html shows every one on its line)." in blocks(text)
+
+
+def test_uncovered_changed_lines_are_inline_and_capped_with_a_count(tmp_path: Path) -> None:
+    from auditor.coverage.result import DiffCoverage
+
+    coverage = samples.coverage_result()
+    uncovered = list(range(1, 26))  # 25 lines: the first 20 shown, 5 counted
+    coverage.diff = DiffCoverage(
+        base="main", base_commit="b" * 40, changed_lines=30, covered_changed_lines=5,
+        files={samples.CORE_PATH: {"changed": list(range(1, 31)), "uncovered": uncovered}},
+    )
+    text = render(tmp_path, analyses={"coverage": coverage})
+    items = [" ".join(li.text().split()) for ul in section(to_html(text), "Coverage")
+             if ul.tag == "ul" for li in ul.find_all("li")]
+    shown = ", ".join(str(n) for n in range(1, 21))
+    assert f"{samples.CORE_PATH}: {shown} and 5 more" in items
