@@ -104,10 +104,32 @@ def die_with_parent() -> None:
         pass
 
 
+def look_up(root: Any, paths: list[str]) -> dict[str, Any]:
+    """Each dotted attribute path under ``root`` (``Class.attr``) -> True when
+    ``getattr`` finds it, False on ``AttributeError`` (what ``mock.patch`` would
+    raise), None when looking raised anything else (nothing is known)."""
+    found: dict[str, Any] = {}
+    for path in paths:
+        current = root
+        try:
+            for part in path.split("."):
+                current = getattr(current, part)
+        except AttributeError:
+            found[path] = False
+        except BaseException:  # a property or __getattr__ that fails otherwise
+            found[path] = None
+        else:
+            found[path] = True
+    return found
+
+
 def run_child(
-    module: str, result_fd: int, fault_path: str, deadline: float, timeout: float, roots: list[str]
+    module: str, result_fd: int, fault_path: str, deadline: float, timeout: float,
+    roots: list[str], lookups: list[str] | None = None,
 ) -> None:
-    """Import ``module`` and write one JSON line to ``result_fd``. Never returns."""
+    """Import ``module`` and write one JSON line to ``result_fd``. Never returns.
+    ``lookups``: attribute paths to look up on the imported module (the mocks
+    analysis asks whether a patch target exists where static reading cannot tell)."""
     status = 0
     try:
         sys.argv = ["-c"]
@@ -127,6 +149,8 @@ def run_child(
             report["blocked_write"] = guard.blocked_by_guard(exc)
         else:
             report.update(ok=True, error_type="", message="", path="", line=None)
+            if lookups:
+                report["lookups"] = look_up(sys.modules[module], lookups)
         report["seconds"] = time.perf_counter() - start
         faulthandler.cancel_dump_traceback_later()
         data = (json.dumps(report) + "\n").encode()

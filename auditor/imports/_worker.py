@@ -167,7 +167,9 @@ class Runner:
         roots: list[str],
         on_result: Callable[[dict[str, Any]], None],
         write_guard: Any,
+        lookups: dict[str, list[str]] | None = None,
     ) -> None:
+        self.lookups = lookups or {}  # module -> attribute paths to look up after import
         self.mode = mode
         self.timeout = timeout
         self.workers = max(1, workers)
@@ -203,7 +205,7 @@ class Runner:
                     self.write_guard.attach(writes_log, watched)
                 finally:
                     child.run_child(module, write_fd, fault_path, deadline, self.timeout,
-                                    self.roots)  # fmt: skip
+                                    self.roots, self.lookups.get(module))  # fmt: skip
             os.close(write_fd)
             popen = None
         else:
@@ -211,6 +213,7 @@ class Runner:
                 "module": module, "fd": write_fd, "fault": fault_path, "deadline": deadline,
                 "timeout": self.timeout, "roots": self.roots, "log": writes_log,
                 "watched": watched, "guard": self.write_guard.settings(),
+                "lookups": self.lookups.get(module),
             }  # fmt: skip
             popen = subprocess.Popen(
                 [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)],
@@ -409,7 +412,8 @@ def main() -> int:
         sys.addaudithook(child_guard)
         child_guard.attach(spec["log"], spec["watched"])
         child.run_child(spec["module"], int(spec["fd"]), spec["fault"], float(spec["deadline"]),
-                        float(spec["timeout"]), list(spec["roots"]))  # fmt: skip
+                        float(spec["timeout"]), list(spec["roots"]),
+                        spec.get("lookups"))  # fmt: skip
     request = json.loads(sys.stdin.readline())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -472,7 +476,8 @@ def main() -> int:
         else:
             emit(event="result", **result)
 
-    runner = Runner(mode, timeout, workers, roots, on_result, write_guard)
+    runner = Runner(mode, timeout, workers, roots, on_result, write_guard,
+                    request.get("lookups"))
     try:
         runner.run(list(request["modules"]), protocol.fileno())
     finally:

@@ -54,6 +54,8 @@ class ModuleOutcome:
     raised_at: str = ""  # the file of the innermost frame
     blocked_write: bool = False  # the import stopped at a write the guard blocked
     writes: list[dict[str, Any]] = field(default_factory=list)  # see _guard.py
+    # attribute path -> found (None: looking raised); see CheckRequest.lookups
+    lookups: dict[str, bool | None] = field(default_factory=dict)
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> ModuleOutcome:
@@ -73,6 +75,8 @@ class ModuleOutcome:
             raised_at=str(message.get("raised_at") or ""),
             blocked_write=bool(message.get("blocked_write")),
             writes=[dict(w) for w in message.get("writes") or []],
+            lookups={str(k): (None if v is None else bool(v))
+                     for k, v in (message.get("lookups") or {}).items()},
         )
 
 
@@ -107,6 +111,8 @@ class CheckRequest:
     mode: str = "fork"
     recheck: bool = True
     project_names: list[str] = field(default_factory=list)  # declared distribution names
+    # module -> attribute paths to getattr once it imported (``Class.attr``)
+    lookups: dict[str, list[str]] = field(default_factory=dict)
 
     def payload(self, excluded: set[str], scratch: Path) -> dict[str, Any]:
         return {
@@ -124,6 +130,7 @@ class CheckRequest:
             # under the root but not the user's files: ours, and scratch if TMPDIR is there
             "allowed": [str(self.root / ".audit"), str(scratch)],
             "project_names": self.project_names,
+            "lookups": self.lookups,
         }
 
     @property

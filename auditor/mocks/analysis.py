@@ -12,6 +12,7 @@ from auditor.context import AuditContext
 from auditor.metrics import MetricSpec
 from auditor.mocks.engine import analyse_project
 from auditor.mocks.evaluate import Settings
+from auditor.mocks.lookup import importing_look_up
 from auditor.mocks.result import METRICS, MocksResult
 from auditor.mocks.rules import opt_in_ids, rule_ids
 from auditor.model import JSONDict
@@ -77,6 +78,7 @@ class MocksAnalysis:
                 workers=section.get("workers"),
                 exclude=list(section.get("exclude", [])),
                 on_progress=lambda done, total: task.update(completed=done, total=total),
+                look_up=importing_look_up(ctx.python, ctx.root, ctx.packages),
             )
         ctx.progress.step(
             f"mocks: {len(result.tests)} tests in {result.files_analyzed} files, "

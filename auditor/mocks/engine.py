@@ -16,6 +16,8 @@ from auditor.model import TestRun
 from auditor.project import PackageLocation
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# (module, attribute path) pairs -> ("module.path" -> found or None, a note for the report)
+LookUp = Callable[[list[tuple[str, str]]], tuple[dict[str, bool | None], str]]
 
 
 def analyse_project(
@@ -29,17 +31,25 @@ def analyse_project(
     workers: int | None = None,
     exclude: list[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    look_up: LookUp | None = None,
 ) -> MocksResult:
     """Analyse the tests under ``test_paths`` against the code in ``packages``.
 
     ``state_dir`` (the project's ``.audit/``) enables the parse cache; without
-    it every file is parsed.
+    it every file is parsed. ``look_up`` imports modules of the code under audit
+    (safely, see :mod:`auditor.mocks.lookup`) to settle patch targets that static
+    reading cannot: the analysis is then evaluated once more with the answers.
     """
     collected = run_facts(test_run).files()
     refs = discover(root, test_paths, packages, exclude or [], collected)
     cache_dir = cache_folder(state_dir) if state_dir is not None else None
     facts, stats = load_facts(refs, cache_dir, workers, on_progress)
-    result = evaluate(facts, settings, test_run)
+    doubts: set[tuple[str, str]] = set()
+    result = evaluate(facts, settings, test_run, doubts=doubts)
+    if doubts and look_up is not None:
+        seen, note = look_up(sorted(doubts))
+        result = evaluate(facts, settings, test_run, seen=seen)
+        result.notes.append(note)
     result.cache_hits = stats.cached
     result.notes += empty_test_path_notes(root, test_paths, result, collected,
                                           test_run is not None)

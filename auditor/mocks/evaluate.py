@@ -44,11 +44,11 @@ class Settings:
 
 class _Evaluator:
     def __init__(self, facts: list[FileFacts], settings: Settings,
-                 test_run: TestRun | None) -> None:
+                 test_run: TestRun | None, seen: dict[str, bool | None] | None) -> None:
         self.settings = settings
         self.sources = {f.module: f for f in facts if f.kind == "source"}
         self.index = ProjectIndex(self.sources, settings.packages, settings.boundaries,
-                                  settings.internal)
+                                  settings.internal, seen)
         self.run_facts = run_facts(test_run)
         collected_files = self.run_facts.files()
         for file_facts in facts:
@@ -223,8 +223,23 @@ def _settle_roles(facts: FileFacts, collected: set[str]) -> None:
             fn.role = "test" if f"{facts.path}::{fn.qualname}" in collected else "helper"
 
 
-def evaluate(facts: list[FileFacts], settings: Settings, test_run: TestRun | None) -> MocksResult:
-    return _Evaluator(facts, settings, test_run).run()
+def evaluate(facts: list[FileFacts], settings: Settings, test_run: TestRun | None,
+             seen: dict[str, bool | None] | None = None,
+             doubts: set[tuple[str, str]] | None = None) -> MocksResult:
+    """The findings and metrics of the whole analysis. ``seen``: what importing
+    modules showed about names static reading could not settle; ``doubts``, when
+    given, receives the (module, attribute path) pairs still unsettled."""
+    evaluator = _Evaluator(facts, settings, test_run, seen)
+    result = evaluator.run()
+    unjudged = evaluator.index.instance_doubts
+    if unjudged:
+        result.notes.append(
+            f"mock-unresolved: {len(unjudged)} stub(s) on instances not judged: whether the "
+            f"attribute exists only the run can tell (e.g. {sorted(unjudged)[0]}: set "
+            "dynamically, or by a base class outside the package)")
+    if doubts is not None:
+        doubts.update(evaluator.index.doubts)
+    return result
 
 
 __all__ = ["PatchFact", "Settings", "evaluate"]

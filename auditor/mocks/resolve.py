@@ -57,7 +57,7 @@ class ProjectIndex:
 
     def __init__(
         self, sources: dict[str, FileFacts], packages: list[str], boundaries: list[str],
-        internal: list[str] | None = None,
+        internal: list[str] | None = None, seen: dict[str, bool | None] | None = None,
     ) -> None:
         self.modules = sources  # dotted module name -> facts
         self.packages = sorted(packages)
@@ -78,6 +78,17 @@ class ProjectIndex:
         # from the instance's class down its bases (the subclass's first)
         self._built: dict[str, tuple[str, list[str]]] = {}
         self._cache: dict[str, Resolution] = {}
+        # Where static reading cannot tell (a dynamic module, a base class outside
+        # the package): ``seen`` holds what importing the module showed (dotted
+        # name -> found; None: looking failed), and ``doubts`` collects the
+        # (module, attribute path) pairs nobody looked at yet.
+        self.seen = dict(seen or {})
+        self.doubts: set[tuple[str, str]] = set()
+        # stubs on instances (``pkg.Class.attr``) whose class may set the attribute
+        # in a way only the run shows (setattr with computed names, a base outside
+        # the package): not reported, counted in a note
+        self.instance_doubts: set[str] = set()
+        self._doubted = False
 
     def is_first_party(self, name: str) -> bool:
         return _within(name, self.packages)
@@ -146,7 +157,10 @@ class ProjectIndex:
         self._keywords = None if keywords is None or "**" in keywords else frozenset(keywords)
         self._built = {}
         try:
-            return self._resolve(name, 0)
+            result = self._resolve(name, 0)
+            if result.status != "unresolved" and self._doubted:
+                self.instance_doubts.add(name)  # only the run knows: not reported
+            return result
         finally:
             self._instances = False
             self._keywords = None
@@ -186,6 +200,9 @@ class ProjectIndex:
                 # mock.patch creates a builtin patched on a module (create=True)
                 return Resolution("external", f"builtins.{rest[0]}")
             if facts.dynamic or facts.error:
+                if self._absent(module, ".".join(rest)):
+                    return Resolution("unresolved", name, f"module {module} has no "
+                                      f"{rest[0]!r} (seen by importing it)")
                 return Resolution("internal", name, "dynamic module")
             return Resolution("unresolved", name, f"module {module} has no {rest[0]!r}")
         if binding.startswith("import:"):
@@ -193,11 +210,28 @@ class ProjectIndex:
             followed = ".".join([target, *rest[1:]])
             result = self._resolve(followed, hops + 1)
             return Resolution(result.status, result.name, result.detail)
-        if binding == "class" and len(rest) > 1 and not self._class_has(
-            module, rest[0], rest[1], hops
-        ):
-            return Resolution("unresolved", name, f"class {module}.{rest[0]} has no {rest[1]!r}")
+        if binding == "class" and len(rest) > 1:
+            self._doubted = False
+            if not self._class_has(module, rest[0], rest[1], hops):
+                return Resolution("unresolved", name,
+                                  f"class {module}.{rest[0]} has no {rest[1]!r}")
+            # an instance may still get it from a base's __init__: only the class is
+            # looked at by importing, and only for a patch of the class itself
+            if self._doubted and not self._instances and self._absent(
+                module, f"{rest[0]}.{rest[1]}"
+            ):
+                return Resolution("unresolved", name, f"class {module}.{rest[0]} has no "
+                                  f"{rest[1]!r} (seen by importing it)")
         return Resolution("internal", name)
+
+    def _absent(self, module: str, path: str) -> bool:
+        """Whether importing ``module`` showed that ``path`` does not exist on it;
+        a pair not looked at yet becomes a doubt (and is given the benefit of it)."""
+        full = f"{module}.{path}"
+        if full not in self.seen:
+            self.doubts.add((module, path))
+            return False
+        return self.seen[full] is False
 
     def _class_has(self, module: str, class_name: str, attribute: str, hops: int) -> bool:
         """Whether a class (or one of its bases) binds ``attribute``; True when unsure."""
@@ -216,6 +250,7 @@ class ProjectIndex:
                 continue
             base_module = self.module_of(base)
             if base == "?" or base_module is None or not self.is_first_party(base):
+                self._doubted = True
                 return True  # an external or dynamic base may provide it
             base_rest = base[len(base_module) + 1 :]
             binding = self.modules[base_module].names.get(base_rest)
@@ -223,20 +258,28 @@ class ProjectIndex:
                 target = binding[len("import:") :]
                 target_module = self.module_of(target)
                 if target_module is None:
+                    self._doubted = True
                     return True
                 base_module, base_rest = target_module, target[len(target_module) + 1 :]
-            if "." in base_rest or self._class_has(base_module, base_rest, attribute, hops + 1):
+            if "." in base_rest:
+                self._doubted = True
+                return True
+            if self._class_has(base_module, base_rest, attribute, hops + 1):
                 return True
         return False
 
 
     def _on_instances(self, cls: ClassFacts, attribute: str, hops: int) -> bool:
-        """Whether the methods of ``cls`` may put ``attribute`` on an instance."""
+        """Whether the methods of ``cls`` may put ``attribute`` on an instance
+        (``_doubted`` is set when only the run could tell)."""
         for name, made in cls.attribute_classes.items():
             self._built.setdefault(name, (made, cls.attribute_keywords.get(name, ["**"])))
-        if "*" in cls.instance_attributes or attribute in cls.instance_attributes:
+        if attribute in cls.instance_attributes:
             return True
-        if cls.kwargs_setattr and (self._keywords is None or attribute in self._keywords):
+        if "*" in cls.instance_attributes or (cls.kwargs_setattr and self._keywords is None):
+            self._doubted = True
+            return True
+        if cls.kwargs_setattr and attribute in (self._keywords or ()):
             return True
         if not cls.forwards_to:
             return False
@@ -244,10 +287,12 @@ class ProjectIndex:
         # methods (or a subclass's) build it from; unknown -> it may have anything
         built = self._built.get(cls.forwards_to)
         if built is None:
+            self._doubted = True
             return True
         made = self._resolve(built[0], 0).name
         module = self.module_of(made)
         if not self.is_first_party(made) or module is None or made == module:
+            self._doubted = True
             return True
         # the keywords that object was built with: its own call's, plus the ones the
         # instance's constructor passed on through **kwargs

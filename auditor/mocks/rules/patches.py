@@ -171,9 +171,15 @@ class MockUnresolved(Rule):
         after a rename are the usual cause. Targets resolve the way `mock.patch`
         resolves them: a builtin patched on a module (`app.pricing.open`) is
         created by `patch`, every module has its dunders (`__file__`),
-        `create=True` says the name may be missing, and names a module binds at
-        import time (`global`, `globals()`, `setattr`, star imports, a module
-        `__getattr__`) may exist. A direct stub on an instance of a class of the
+        `create=True` says the name may be missing. Where reading the code
+        cannot tell (names a module binds at import time through `globals()`,
+        `setattr`, star imports or a module `__getattr__`; a class with a base
+        outside the package or a metaclass), the audit imports the module in the
+        import-validation worker (the project's interpreter, a scratch working
+        directory, writes into the project blocked) and looks with `getattr`, as
+        `mock.patch` does; a module that does not import leaves its targets
+        unreported, and the report's notes say how many were looked up. A
+        direct stub on an instance of a class of the
         package (`book.get_price = Mock()`) is checked against the class (its
         bases included) and the attributes its methods set: `self.x = ...`,
         `setattr(self, "x", ...)`, `setattr` over a literal list of names,
