@@ -79,6 +79,13 @@ class AuditConfig:
     history_url: str | None = field(default=None, repr=False)
     # Zero-config start: what was inferred without a [tool.audit] table, as lines to print.
     inferred: list[str] = field(default_factory=list)
+    # [project].name of the project's pyproject.toml ("" when it has none)
+    project_name: str = ""
+
+    @property
+    def project(self) -> str:
+        """The project's name in reports and the history: ``[project].name``, else the folder."""
+        return self.project_name or self.root.name
 
     def section(self, name: str) -> dict[str, Any]:
         """The ``[tool.audit.<name>]`` table of an analysis ({} when absent)."""
@@ -248,7 +255,17 @@ def load_config(
         sections={name: dict(values.get(name, {})) for name in parts.names},
         history_url=history_url,
         inferred=inferred,
+        project_name=_project_name(root),
     )
+
+
+def _project_name(root: Path) -> str:
+    """``[project].name`` of ``root/pyproject.toml``, or "" (no file, no name, unreadable)."""
+    try:
+        name = read_document(root / "pyproject.toml").get("project", {}).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return ""
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _check_thresholds(table: dict[str, Any], source: str) -> None:

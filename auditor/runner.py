@@ -120,7 +120,7 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
             progress.step(f"{analysis.title.lower()}...")
             results[analysis.name] = analysis.run(ctx)
     result = AuditResult(
-        project=config.root.name,
+        project=config.project,  # [project].name, else the folder's name
         root=str(config.root),
         commit=git_commit(config.root),
         branch=git_branch(config.root),

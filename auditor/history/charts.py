@@ -9,7 +9,13 @@ findings per rule of each analysis, then the metrics nobody declared
 touching this module. A chart with no measured value is left out.
 
 The x axis is the run sequence (labelled with run id and date), which stays
-readable when several runs happen within minutes.
+readable when several runs happen within minutes. Legends are what a person
+calls the metric (its declared label; a rule's title), never an id. The y
+axis is chosen from the unit and the values, not left to matplotlib's
+autoscale (which gives a flat series at 0 an axis from -0.045 to 0.045):
+percentages span 0 to 100; counts and seconds start at 0 and reach a little
+above the largest value (1 when every value is 0), counts with whole ticks.
+Charts are wide (1200 px, shown at the page's full width).
 """
 
 from __future__ import annotations
@@ -44,6 +50,24 @@ class Chart:
 
 
 _UNIT_AXIS = {PERCENT: "%", COUNT: "count", SECONDS: "seconds"}
+WIDTH_INCHES, HEIGHT_INCHES, DPI = 12.0, 3.6, 100  # 1200 x 360 px
+
+
+def y_limits(unit: str, values: list[float]) -> tuple[float, float]:
+    """The y range of a chart: from its unit and values, never an autoscaled sliver.
+
+    Percent: 0 to 100 (below 0 or above 100 only if a value is, e.g. a
+    negative theater gap). Anything else: from 0 (or the lowest value when
+    it is negative) to 10% above the highest, and 0 to 1 when all are 0.
+    """
+    low = min([0.0, *values])
+    high = max([0.0, *values])
+    if unit == "%":
+        return (min(low * 1.05, 0.0), max(100.0, high * 1.05))
+    if high == low:
+        return (low, low + 1.0)
+    pad = (high - low) * 0.1
+    return (low - pad if low < 0 else 0.0, high + pad)
 _CORE_LAST = {TESTS: 1, DERIVED: 2}
 
 
@@ -66,7 +90,9 @@ def plan_charts(review: Review) -> list[Chart]:
         chosen = declared[(analysis, unit)]
         chart_id = analysis if units_of[analysis] == 1 or unit == PERCENT else f"{analysis}-{unit}"
         labels = ", ".join(s.spec.label for s in chosen if s.spec)
-        charts.append(Chart(chart_id, f"{analysis}: {labels}", _UNIT_AXIS[unit], chosen))
+        # the core's own series (tests, derived) are not an analysis a reader knows by name
+        title = labels if analysis in _CORE_LAST else f"{analysis}: {labels}"
+        charts.append(Chart(chart_id, title, _UNIT_AXIS[unit], chosen))
     by_analysis: dict[str, list[Series]] = {}
     for key, series in sorted(review.finding_series.items()):
         if series.measured:
@@ -84,16 +110,18 @@ def render_chart(chart: Chart) -> bytes:
     """Plot one chart to PNG bytes (deterministic: no timestamp metadata)."""
     runs = [run for run, _ in chart.series[0].points]
     labels = [f"#{run.id}\n{run.created[5:10]}" for run in runs]
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     try:
+        values: list[float] = []
         for series in chart.series:
             xs = [i for i, (_, v) in enumerate(series.points) if v is not None]
             ys = [v for _, v in series.points if v is not None]
-            label = series.metric if chart.id.startswith("findings-") else series.label
-            ax.plot(xs, ys, marker="o", linewidth=1.8, markersize=4, label=label)
+            values += ys
+            ax.plot(xs, ys, marker="o", linewidth=1.8, markersize=4, label=series.label)
         ax.set_title(chart.title, fontsize=10)
         if chart.unit:
             ax.set_ylabel(chart.unit)
+        ax.set_ylim(*y_limits(chart.unit, values))
         if chart.unit == "count":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))

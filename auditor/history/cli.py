@@ -227,7 +227,9 @@ def push_command(
     show_default=True,
     help="Start of the period: 7d, 12h, 2w or a date such as 2026-11-01.",
 )
-@click.option("--branch", help="Only runs on this branch (default: all branches).")
+@click.option("--branch", help="Only runs on this branch (default: the base branch of "
+              "[tool.audit] base, else the branch checked out).")
+@click.option("--all-branches", is_flag=True, help="Review the runs of every branch together.")
 @click.option(
     "--output", help="Folder for review.html and review.md (default: [tool.audit] output)."
 )
@@ -245,6 +247,7 @@ def review_command(
     history: str | None,
     since: str,
     branch: str | None,
+    all_branches: bool,
     output: str | None,
     project_name: str | None,
     all_projects: bool,
@@ -253,12 +256,17 @@ def review_command(
     from auditor.history.backends import exists, opened
     from auditor.history.render import write_review
     from auditor.history.review import build_review, parse_since
+    from auditor.history.scope import choose_branch
     from auditor.history.team import build_team_review, write_team_review
     from auditor.history.verdict import verdict
 
     if project_name is not None and all_projects:
         raise UsageError("--project and --all-projects: choose one")
+    if branch is not None and all_branches:
+        raise UsageError("--branch and --all-branches: choose one")
     config = _load(path, config_file, output=output)
+    choice = choose_branch(config, branch, all_branches)
+    branch = choice.branch
     claim(config.output, set())  # the output folder is ours alone (exit 2 if not)
     db_path = _history_target(path, config_file, history)
     if not exists(db_path):
@@ -269,15 +277,22 @@ def review_command(
             rows = build_team_review(store, start, branch)
         else:
             # A file is one project's history; a server holds many: default to ours.
-            scope = project_name or (config.root.name if store.shared else None)
+            scope = project_name or (config.project if store.shared else None)
             review = build_review(store, start, branch, project=scope)
+            if not review.runs and choice.defaulted and branch is not None:
+                everywhere = build_review(store, start, None, project=scope)
+                if everywhere.runs:
+                    click.echo(f"review: no run on branch {branch} in the period; "
+                               "reviewing every branch (--branch NAME to choose one)")
+                    review = everywhere
     if all_projects:
         team = write_team_review(rows, config.output, start, branch)
         click.echo(f"{len(rows)} projects with runs in the period")
         click.echo(f"review: {team.html} and {team.markdown}")
         return
-    project = review.runs[-1].project if review.runs else (scope or config.root.name)
-    files = write_review(review, config.output, project)
+    where = choice.reason if review.branch == choice.branch else "every branch"
+    click.echo(f"review of {project_name or config.project}: {where}")
+    files = write_review(review, config.output, project_name or config.project)
     for sentence in verdict(review):
         click.echo(sentence)
     click.echo(f"review: {files.html} and {files.markdown}")
@@ -334,7 +349,7 @@ def flaky_command(
     )
     written = write_flaky_report(report, config, runner)
     target = _flaky_target(config, history)
-    project = config.root.name if isinstance(target, ServerURL) else None
+    project = config.project if isinstance(target, ServerURL) else None
     record_findings(target, report, git_commit(config.root), git_branch(config.root), project)
     if not report.findings:
         click.echo(f"no flaky test in {runs} shuffled runs (master seed {master_seed})")

@@ -110,7 +110,7 @@ def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, A
     return {
         "project": project,
         "since": review.since[:19].replace("T", " "),
-        "branch": review.branch or "all branches",
+        "branch": f"branch {review.branch}" if review.branch else "all branches",
         "run_count": len(review.runs),
         "start": None if start is None else _run_view(start),
         "end": None if end is None else _run_view(end),
@@ -119,6 +119,7 @@ def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, A
         "changes": [_change_row(c) for c in review.changes],
         "modules": [{**_change_row(c), "module": c.module} for c in review.module_regressions],
         "survivors": [vars(item) for item in review.new_survivors],
+        "fixed_survivors": [vars(item) for item in review.fixed_survivors],
         "findings": [vars(item) for item in review.new_findings],
         "slowest": [_slow_row(t) for t in review.slowest_tests],
         "slower": [_slow_row(t) for t in review.slower_tests],

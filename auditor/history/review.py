@@ -152,10 +152,25 @@ class Series:
     metric: str
     points: list[tuple[RunSummary, float | None]]
     spec: MetricSpec | None = None
+    title: str = ""  # a findings series: its rule's one-line title
+
+    @property
+    def key(self) -> str:
+        """``analysis.metric``: the id (data attributes, file names), never a legend."""
+        return f"{self.analysis}.{self.metric}"
 
     @property
     def label(self) -> str:
-        return f"{self.analysis}.{self.metric}"
+        """What a person reads: the declared label, a rule's title (and id), else the name.
+
+        A chart's title names the analysis, so an undeclared metric or a rule
+        without a title is its bare name (``sleep-in-test``), not ``smells.sleep-in-test``.
+        """
+        if self.spec is not None:
+            return self.spec.label
+        if self.title:
+            return f"{self.title} ({self.metric})"
+        return self.metric
 
     @property
     def measured(self) -> bool:
@@ -174,7 +189,10 @@ class Review:
     changes: list[MetricChange] = field(default_factory=list)
     module_regressions: list[ModuleChange] = field(default_factory=list)
     new_survivors: list[DetailItem] = field(default_factory=list)
+    fixed_survivors: list[DetailItem] = field(default_factory=list)
+    """Survivors of the first run whose stable identity the last run has no survivor of."""
     new_findings: list[DetailItem] = field(default_factory=list)
+    fixed_findings: list[DetailItem] = field(default_factory=list)
     slowest_tests: list[SlowTest] = field(default_factory=list)
     slower_tests: list[SlowTest] = field(default_factory=list)
     """Tests of both ends of the period that got slower (most added seconds first)."""
@@ -219,6 +237,9 @@ def build_review(
             key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs], review.specs.get(key)
         )
     review.finding_series = _finding_series(store, runs)
+    titles = _rule_titles([end_doc, start_doc])
+    for (analysis, rule), series in review.finding_series.items():
+        series.title = titles.get((analysis, rule), "")
     review.changes = [
         MetricChange(
             key[0],
@@ -232,6 +253,9 @@ def build_review(
     review.module_regressions = _module_regressions(store, start, end, review.specs)
     review.new_survivors = _new_survivors(start_doc, end_doc) if start is not end else []
     review.new_findings = _new_findings(start_doc, end_doc) if start is not end else []
+    if start is not end:  # the same comparison the other way round: gone by the end
+        review.fixed_survivors = _new(end_doc, start_doc, survivors=True)
+        review.fixed_findings = _new(end_doc, start_doc, survivors=False)
     start_tests, end_tests = outcomes_of_run(store, start.id), outcomes_of_run(store, end.id)
     review.slowest_tests = [
         SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
@@ -326,6 +350,17 @@ def _module_regressions(
     # Most regressed first: the size of the move in the bad direction.
     worse.sort(key=lambda c: (-abs(c.delta or Decimal(0)), c.analysis, c.module, c.metric))
     return worse[:TOP_N]
+
+
+def _rule_titles(docs: list[JSONDict]) -> dict[MetricKey, str]:
+    """``(analysis, rule) -> title`` from the documents' findings (first document wins)."""
+    titles: dict[MetricKey, str] = {}
+    for doc in docs:
+        for finding in doc.get("findings") or []:
+            if isinstance(finding, dict) and finding.get("title"):
+                key = (str(finding.get("analysis", "")), str(finding.get("rule", "")))
+                titles.setdefault(key, str(finding["title"]))
+    return titles
 
 
 def _text(item: Any, *names: str) -> str:

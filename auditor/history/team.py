@@ -3,10 +3,13 @@
 A team's server holds the runs of many repositories. The weekly review of
 one of them is :func:`auditor.history.review.build_review` scoped to its
 project; the team review builds that same review for every project that has
-runs in the period and puts each one's headline on one row: line and branch
-coverage, mutation score and theater gap with their change over the period,
-how many metrics got worse, and flaky tests. The numbers are exactly those
-of each project's own review (same code, same rounding).
+runs in the period and puts each one's headline on one row: the metrics
+their analyses declare ``headline`` (line and branch coverage, mutation
+score...) in their declared order, then the theater gap, each with its
+change over the period, how many metrics got worse, and flaky tests. No
+analysis or metric is named here: a new analysis's headline metric becomes
+a column by its declaration. The numbers are exactly those of each
+project's own review (same code, same rounding).
 """
 
 from __future__ import annotations
@@ -15,17 +18,13 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.history.metrics import THEATER_GAP
 from auditor.history.render import delta_text, value_text, write_text_atomic
 from auditor.history.review import MetricChange, Review, build_review
 from auditor.history.store import HistoryStore
 
-# (analysis, metric, column title) of the headline columns.
-HEADLINES = [
-    ("coverage", "line_percent", "line coverage"),
-    ("coverage", "branch_percent", "branch coverage"),
-    ("mutation", "mutation_score", "mutation score"),
-    ("derived", "theater_gap", "theater gap"),
-]
+# A headline column: (analysis, metric, column title).
+Column = tuple[str, str, str]
 
 
 @dataclass
@@ -55,9 +54,9 @@ class ProjectRow:
     def flaky(self) -> int:
         return len({f.nodeid for f in self.review.flaky})
 
-    def cells(self) -> list[str]:
+    def cells(self, columns: list[Column]) -> list[str]:
         cells = [self.project, str(self.runs), self.last_run]
-        for analysis, metric, _ in HEADLINES:
+        for analysis, metric, _ in columns:
             change = self.headline(analysis, metric)
             if change is None or change.end is None:
                 cells.append("n/a")
@@ -67,14 +66,26 @@ class ProjectRow:
         return cells
 
 
-HEADER = [
-    "project",
-    "runs",
-    "last run (UTC)",
-    *(title for _, _, title in HEADLINES),
-    "metrics worse",
-    "flaky tests",
-]
+def headline_columns(rows: list[ProjectRow]) -> list[Column]:
+    """The metrics any project's review declares ``headline``, in declared order; the gap last."""
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    gap: Column | None = None
+    for row in rows:
+        for change in row.review.changes:
+            if change.spec is None:
+                continue
+            if (change.analysis, change.metric) == THEATER_GAP:
+                gap = (change.analysis, change.metric, change.spec.label)
+            elif change.spec.headline:
+                found.setdefault((change.analysis, change.metric),
+                                 (change.spec.headline, change.spec.label))
+    columns = [(a, m, found[(a, m)][1]) for a, m in sorted(found, key=lambda k: (found[k][0], k))]
+    return columns + ([gap] if gap else [])
+
+
+def header(columns: list[Column]) -> list[str]:
+    return ["project", "runs", "last run (UTC)", *(title for _, _, title in columns),
+            "metrics worse", "flaky tests"]
 
 
 def build_team_review(store: HistoryStore, since: str, branch: str | None) -> list[ProjectRow]:
@@ -97,24 +108,28 @@ class TeamFiles:
 
 def _markdown(rows: list[ProjectRow], since: str, branch: str | None) -> str:
     scope = f" on branch {branch}" if branch else ""
+    columns = headline_columns(rows)
+    head = header(columns)
     lines = [
         "# Team test-effectiveness review",
         "",
         f"{len(rows)} projects with runs since {since[:19].replace('T', ' ')} UTC{scope}.",
         "Each value is the last run of the period, with its change since the first run.",
         "",
-        "| " + " | ".join(HEADER) + " |",
-        "|" + "---|" * len(HEADER),
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
     ]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    lines += ["| " + " | ".join(row.cells(columns)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def _html(rows: list[ProjectRow], since: str, branch: str | None) -> str:
     scope = f" on branch {html.escape(branch)}" if branch else ""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
+    columns = headline_columns(rows)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header(columns))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row.cells()) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row.cells(columns))
+        + "</tr>"
         for row in rows
     )
     return (

@@ -70,7 +70,9 @@ def verdict(review: Review) -> list[str]:
     better = [c for c in review.changes if c.improved is True and c.analysis != "derived"]
     if worse:
         names = ", ".join(
-            f"{c.analysis}.{c.metric} ({_signed(c.delta or Decimal(0))})" for c in worse
+            f"{c.spec.label if c.spec else c.analysis + '.' + c.metric} "
+            f"({_signed(c.delta or Decimal(0))})"
+            for c in worse
         )
         sentences.append(f"{len(worse)} metric{'s' if len(worse) != 1 else ''} got worse: {names}.")
     elif runs > 1:
@@ -92,8 +94,9 @@ def verdict(review: Review) -> list[str]:
         if change.spec is not None and change.spec.alarm and change.end:
             value = format_value(change.end, change.spec.unit)
             sentences.append(change.spec.alarm.replace("{value}", value))
-    if review.new_survivors:
-        sentences.append(f"{len(review.new_survivors)} new surviving mutants.")
+    if review.new_survivors or review.fixed_survivors:
+        sentences.append(f"{len(review.new_survivors)} new surviving mutants, "
+                         f"{len(review.fixed_survivors)} fixed.")
     flaky = sorted({f.nodeid for f in review.flaky})
     if flaky:
         sentences.append(f"{len(flaky)} flaky test{'s' if len(flaky) != 1 else ''}.")

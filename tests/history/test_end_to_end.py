@@ -83,7 +83,7 @@ def test_two_reports_give_two_history_rows_a_gate_and_a_matching_review(tmp_path
     end = _floor2(cov2["covered_lines"], cov2["statements"])
     assert float(end) > float(start)
     delta = f"+{float(end) - float(start):.2f}"
-    assert f"| coverage | line\\_percent | {start}% | {end}% | {delta} | better |" in markdown
+    assert f"| coverage | line coverage | {start}% | {end}% | {delta} | better |" in markdown
     assert f"line coverage {end}% ({delta.rstrip('0').rstrip('.')})" in done.stdout
     row = re.search(r'data-metric="coverage.line_percent">(.*?)</tr>', html)
     assert row is not None and start in row.group(1) and end in row.group(1)

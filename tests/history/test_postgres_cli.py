@@ -141,8 +141,9 @@ def test_review_and_gate_default_to_this_project_on_a_server(
     postgres_url: str, tmp_path: Path
 ) -> None:
     url = ServerURL(postgres_url)
+    # the folder is "proj", [project].name is "calc": runs are recorded, and reviewed, as "calc"
     project = make_calc_project(tmp_path / "proj")
-    record_run(url, _coverage_run("proj", 7, 2, "7" * 40))
+    record_run(url, _coverage_run("calc", 7, 2, "7" * 40))
     record_run(url, _coverage_run("other", 9, 1, "9" * 40))
     out = tmp_path / "out"
     done = run_audit(
@@ -152,7 +153,7 @@ def test_review_and_gate_default_to_this_project_on_a_server(
     text = (out / "review.md").read_text()
     assert "7777777777" in text and "9999999999" not in text
     # The gate's baseline is this project's latest main run, never another project's.
-    report = _coverage_run("proj", 7, 0, "8" * 40).to_dict()
+    report = _coverage_run("calc", 7, 0, "8" * 40).to_dict()
     (rule,) = regression_rules(url, {"no_regression": {"line_percent": 0}}, report)
     assert rule.status == "passed" and "run #1" in rule.reason
     (other,) = regression_rules(

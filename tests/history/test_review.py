@@ -68,6 +68,10 @@ def test_detail_tables(history_target: HistoryTarget) -> None:
     # One new survivor (m5): its finding's message names its mutation.
     assert len(review.new_survivors) == 1 and "mutated m5" in review.new_survivors[0].text
     assert review.new_survivors[0].location == "pkg/mod.py:5"
+    # m2 survived in the first run, is killed in the second: fixed (found by identity)
+    assert [(s.location, "mutated m2" in s.text) for s in review.fixed_survivors] == [
+        ("pkg/mod.py:2", True)
+    ]
     assert review.tests_killing_nothing == ["t::new"]
     assert [(t.nodeid, t.duration, t.start_duration) for t in review.slowest_tests] == [
         ("t::slow", 3.0, 2.0),
@@ -100,11 +104,13 @@ def test_verdict_is_computed_from_the_numbers(history_target: HistoryTarget) -> 
         "mutation score 60.00% (+10): the gap shrank to 20.00 points (2 runs in the period)."
     )
     assert "1 modules fail to import." in sentences
-    assert "1 new surviving mutants." in sentences
-    # Worse: 0 -> 1 import failure, 1 -> 3 sleepy tests, 2.5 s -> 3.5 s suite.
+    # m5 is new; m2 survived in the first run and is killed in the second
+    assert "1 new surviving mutants, 1 fixed." in sentences
+    # Worse: 0 -> 1 import failure, 1 -> 3 sleepy tests, 2.5 s -> 3.5 s suite; each by
+    # its declared label, never its id
     assert (
-        "3 metrics got worse: imports.import_failures (+1), smells.sleepy_tests_count (+2), "
-        "tests.suite_seconds (+1)." in sentences
+        "3 metrics got worse: modules that fail to import (+1), sleepy tests (+2), "
+        "test suite duration (+1)." in sentences
     )
 
 
@@ -148,14 +154,20 @@ def test_written_review_files_show_the_numbers_and_real_charts(
     ]
     for chart in files.charts:
         image = Image.open(io.BytesIO(chart.png))
-        assert image.format == "PNG" and image.size == (750, 320)
+        assert image.format == "PNG" and image.size == (1200, 360)
         assert chart.data_uri in html
         assert (tmp_path / "out" / "review-charts" / f"{chart.id}.png").read_bytes() == chart.png
     # Data tables under the charts carry the plotted values.
     row = re.search(r'data-metric="coverage.line_percent">(.*?)</tr>', html)
     assert row is not None
     assert "73.33%" in row.group(1) and "80.00%" in row.group(1) and "+6.67" in row.group(1)
-    assert "| coverage | line\\_percent | 73.33% | 80.00% | +6.67 | better |" in markdown
+    assert "| coverage | line coverage | 73.33% | 80.00% | +6.67 | better |" in markdown
+    # legends and data columns: declared labels and rule titles, no ids
+    coverage = next(c for c in files.charts if c.id == "coverage")
+    assert [s.label for s in coverage.series] == ["branch coverage", "line coverage"]
+    derived = next(c for c in files.charts if c.id == "derived")
+    assert [s.label for s in derived.series] == ["theater gap"]
+    assert "derived.theater_gap</th>" not in html and ">theater gap</th>" in html
     assert "http://" not in html and "https://" not in html
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from auditor.history.db import open_history
+from auditor.history.backends import opened
 from auditor.history.render import write_review
 from auditor.history.review import build_review, parse_since
 from tests.history import review_fixture
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_review_renders_in_chromium_with_charts_and_no_errors(tmp_path: Path) -> None:
     history = tmp_path / "h.db"
     review_fixture.record_two_runs(history)
-    with open_history(history) as conn:
+    with opened(history) as conn:
         review = build_review(conn, parse_since("7d"))
     files = write_review(review, tmp_path / "out", "demo")
     shot = tmp_path / "review.png"
@@ -38,12 +38,19 @@ def test_review_renders_in_chromium_with_charts_and_no_errors(tmp_path: Path) ->
         widths = page.eval_on_selector_all(
             "figure.chart img", "imgs => imgs.map(i => [i.dataset.chart, i.naturalWidth])"
         )
+        # full width: each chart as wide as the section holding it (less nothing)
+        shown = page.eval_on_selector_all(
+            "figure.chart img",
+            "imgs => imgs.map(i => [i.getBoundingClientRect().width,"
+            " i.closest('section').getBoundingClientRect().width])",
+        )
         verdict_text = page.inner_text("#verdict")
         page.screenshot(path=str(shot), full_page=True)
     assert errors == []
     assert [u for u in requests if not u.startswith(("data:", "file:"))] == []
     assert [chart_id for chart_id, _ in widths] == [c.id for c in files.charts]
-    assert all(width == 750 for _, width in widths), widths
+    assert all(width == 1200 for _, width in widths), widths
+    assert shown and all(abs(img - section) < 1 for img, section in shown), shown
     assert "line coverage 80.00% (+6.67)" in verdict_text
     image = Image.open(shot)
     assert image.width == 1200 and image.height > 2000  # the whole page, charts included
