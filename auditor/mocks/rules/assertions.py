@@ -20,7 +20,11 @@ class MockOnlyAsserts(Rule):
         calls are usually the code's real output (a callback, a validator, a
         password store, a fixture's patched writer) that static analysis cannot
         tell apart from a replaced stage. The `mock_only_share` gate figure is
-        computed either way.
+        computed either way. Measured on 13 projects (bench/corpus_mocks.py,
+        commit c788243): 0 findings worth fixing, 12 not, 5 borderline, against
+        the targets of 95% precision and 90% recall; telling an output sink or a
+        handed-in callback from a replaced stage needs what the test hands in
+        and what the code returns, which this rule does not see yet.
     """
     rationale = """
         A test whose only assertions are `assert_called_once_with`, `.called`,

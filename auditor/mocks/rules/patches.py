@@ -21,7 +21,10 @@ class MockInternal(Rule):
         patch their own code mostly as deliberate seams (a prompt, a token
         generator, a cache counter, the user's config), which a reviewer keeps.
         It stays useful where a team wants every such patch declared: the
-        message names the module to add to `boundaries`.
+        message names the module to add to `boundaries`. Measured on 13
+        projects (bench/corpus_mocks.py, commit c788243): 11 worth fixing, 13
+        not, 11 borderline (45.8% precision, 73.3% recall) against the targets
+        of 95% and 90%.
     """
     rationale = """
         Patching your own code replaces the behaviour the test is meant to check:
