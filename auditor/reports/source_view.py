@@ -184,13 +184,14 @@ def _line_states(result: AuditResult) -> dict[str, FileLines]:
     return merged
 
 
-def _summary(result: AuditResult, path: str) -> str:
-    """The file's own metrics, as labelled values (``line coverage 75.00% · ...``)."""
-    parts = []
+def _summaries(result: AuditResult) -> dict[str, str]:
+    """Each file's own metrics as labelled values (``line coverage 75.00% · ...``),
+    computed once (an analysis's module metrics may walk all its records)."""
+    parts: dict[str, list[str]] = {}
     for _, analysis in sorted(result.analyses.items()):
-        for value in analysis.module_metrics().get(path, {}).values():
-            parts.append(f"{value.label} {metric(value)}")
-    return " · ".join(parts)
+        for path, values in analysis.module_metrics().items():
+            parts.setdefault(path, []).extend(f"{v.label} {metric(v)}" for v in values.values())
+    return {path: " · ".join(values) for path, values in parts.items()}
 
 
 def _by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
@@ -212,6 +213,7 @@ def source_views(
     """One view per file that has line states or findings, in path order."""
     states = _line_states(result)
     findings = _by_file(result.report_findings())
+    summaries = _summaries(result)
     paths = sorted(set(states) | set(findings))
     read = {path: sources.read(path) for path in paths}
     # the highlighting budget goes to the files a person reads first
@@ -236,7 +238,7 @@ def source_views(
                 path=path,
                 # An index, not the path: paths may hold any character.
                 anchor=f"file-{index}",
-                summary=_summary(result, path),
+                summary=summaries.get(path, ""),
                 lines=(
                     mark_lines(source.lines, states.get(path, FileLines()), on_lines, path,
                                highlight=path in highlighted)
