@@ -28,10 +28,15 @@ MEDIUM = "medium"
 LOW = "low"
 LEVELS = (HIGH, MEDIUM, LOW)
 
-# How each level is shown: terminal (rich style), HTML (a colour), Markdown (a mark).
+# How each level is shown: terminal (rich style), Markdown (a coloured mark; GitHub and
+# GitLab render no colour otherwise). HTML: the classes level-high/-medium/-low.
 TERMINAL_STYLE = {HIGH: "green", MEDIUM: "yellow", LOW: "red"}
-HTML_COLOUR = {HIGH: "#1a7f37", MEDIUM: "#9a6700", LOW: "#cf222e"}
 MARKDOWN_MARK = {HIGH: "🟢", MEDIUM: "🟠", LOW: "🔴"}
+
+
+def level_mark(level: str | None) -> str:
+    """The Markdown mark of a level ("" for none)."""
+    return MARKDOWN_MARK.get(level or "", "")
 
 
 @dataclass(frozen=True)

@@ -434,6 +434,13 @@ class MutationResult:
             thresholds=ScoreThresholds.from_dict(data.get("thresholds")),
         )
 
+    def metric_levels(self) -> dict[str, str]:
+        """The Stryker level of each score metric (its colour in every report)."""
+        totals = self.totals
+        levels = {"mutation_score": self.thresholds.level(totals.score),
+                  "mutation_covered_score": self.thresholds.level(totals.covered_score)}
+        return {name: level for name, level in levels.items() if level is not None}
+
     def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals
         metrics = {"survivors": METRICS["survivors"].of(len(self.survivors()))}

@@ -32,6 +32,7 @@ import auditor
 from auditor.errors import IncompleteAuditError
 from auditor.metrics import PERCENT, Metric
 from auditor.numbers import display_percent, exact_percent, format_percent
+from auditor.thresholds import level_mark
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
@@ -138,6 +139,7 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["points"] = points
     env.filters["md"] = markdown_escape
     env.filters["code"] = code_span
+    env.filters["level_mark"] = level_mark  # a score's Stryker level as a coloured mark
     return env
 
 

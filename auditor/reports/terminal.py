@@ -19,6 +19,7 @@ from auditor.model import AuditResult
 from auditor.reports import fix_first
 from auditor.reports.fix_first import FixFirst
 from auditor.reports.view import gate_rows, test_summary, totals
+from auditor.thresholds import TERMINAL_STYLE
 
 _STATUS_STYLE = {"passed": "green", "failed": "bold red", "skipped": "dim"}
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
@@ -106,8 +107,15 @@ def print_summary(result: AuditResult, console: Console) -> None:
         counts = ", ".join(f"{count} {outcome}" for outcome, count in tests["counts"])
         console.print(Text(f"tests: {counts or 'none collected'}"))
     for row in totals(result):
-        metrics = ", ".join(f"{m['label']} {m['text']}" for m in row["metrics"])
-        console.print(Text(f"{row['analysis']}: {metrics}"))
+        # an analysis may colour its metrics (mutation: Stryker's high/low thresholds)
+        analysis = result.analyses.get(row["analysis"])
+        levels: dict[str, str] = getattr(analysis, "metric_levels", dict)()
+        line = Text(f"{row['analysis']}: ")
+        for index, m in enumerate(row["metrics"]):
+            line.append(", " if index else "")
+            line.append(f"{m['label']} ")
+            line.append(m["text"], style=TERMINAL_STYLE.get(levels.get(m["name"], ""), ""))
+        console.print(line)
         # an analysis may add a short top list of its own (mutation: explained survivors)
         for line in getattr(result.analyses.get(row["analysis"]), "terminal_lines", list)():
             console.print(Text(f"  {line}"))

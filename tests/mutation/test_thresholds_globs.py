@@ -45,6 +45,14 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
     # Stryker's viewers get the same numbers
     elements = json.loads((out / "mutation.json").read_text())
     assert elements["thresholds"] == {"high": 90, "low": 50}
+    # the colour of the score in the HTML report and its mark in the Markdown one
+    level = mutation["score_level"]
+    html = (out / "index.html").read_text()
+    assert f'<strong class="level-{level}" title="thresholds: high 90%, low 50%">' in html
+    mark = {"high": "🟢", "medium": "🟠", "low": "🔴"}[level]
+    score_line = next(line for line in (out / "report.md").read_text().splitlines()
+                      if line.startswith("Mutation score **"))
+    assert score_line.split("**")[2].startswith(f" {mark} (")
 
     rules = {r["id"]: r for r in report(out)["gate"]["rules"]}
     assert rules["mutation_modules[shop/*.py]:shop/pricing.py"]["status"] == "passed"
