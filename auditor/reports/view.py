@@ -94,6 +94,11 @@ def _group(prefix: str, members: list[JSONDict]) -> JSONDict:
     }
 
 
+def _is_path(subject: str) -> bool:
+    """Whether the part after ``<rule>:`` names a file (the module-glob convention)."""
+    return bool(subject) and ("/" in subject or subject.endswith((".py", ".pyi")))
+
+
 def rule_rows(report: JSONDict) -> list[JSONDict]:
     """One row per rule, in the gate's order, values already formatted (JUnit, annotations)."""
     return [_row(rule) for rule in report["gate"]["rules"]]
@@ -109,7 +114,7 @@ def gate_rows(report: JSONDict) -> list[JSONDict]:
     groups: dict[str, list[JSONDict]] = {}
     for row in rule_rows(report):
         prefix, colon, subject = str(row["id"]).partition(":")
-        if prefix and colon and subject:
+        if prefix and colon and _is_path(subject):
             row["subject"] = subject
             if prefix not in groups:
                 groups[prefix] = []
