@@ -187,7 +187,10 @@ class Progress:
         self.step(escape(text))
 
     @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[Task]:
+    def task(self, description: str, total: float | None = None,
+             poll: Callable[[], float] | None = None) -> Iterator[Task]:
+        """A running step. ``poll``: how much is done, asked about once a second (for a
+        step whose work happens in a child process that reports only through a file)."""
         if not self.live:
             plain = PlainTask(description, self._plain_line, seconds=self.seconds, total=total)
             stop = threading.Event()
@@ -195,6 +198,8 @@ class Progress:
             def beat() -> None:
                 # wakes often enough to keep the promise of a line every `seconds`
                 while not stop.wait(min(1.0, self.seconds / 4)):
+                    if poll is not None:
+                        plain.update(completed=poll())
                     plain.heartbeat()
 
             thread = threading.Thread(target=beat, name="audit-progress", daemon=True)
@@ -204,6 +209,8 @@ class Progress:
             finally:
                 stop.set()
                 thread.join()
+            if poll is not None:  # the count at the end, whenever the last poll was
+                plain.update(completed=poll())
             return
         bar = RichProgress(
             TextColumn("{task.description}"),
@@ -216,4 +223,16 @@ class Progress:
         )
         with bar:
             task_id = bar.add_task(description, total=total)
-            yield Task(bar, task_id)
+            stop = threading.Event()
+
+            def refresh() -> None:
+                while poll is not None and not stop.wait(1.0):
+                    bar.update(task_id, completed=poll())
+
+            thread = threading.Thread(target=refresh, name="audit-progress", daemon=True)
+            thread.start()
+            try:
+                yield Task(bar, task_id)
+            finally:
+                stop.set()
+                thread.join()

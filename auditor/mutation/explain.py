@@ -311,6 +311,14 @@ class ExplainRun:
     original_seconds: float = 0.0  # the one recorded run of the original, shared by all
 
 
+def _lines_in(path: Path) -> float:
+    """Complete lines the worker has written to ``path`` so far (mutants explained)."""
+    try:
+        return float(path.read_bytes().count(b"\n"))
+    except OSError:
+        return 0.0
+
+
 def run_explain(
     stage: Stage,
     python: str,
@@ -345,17 +353,20 @@ def run_explain(
     progress.step(f"explaining {len(todo)} surviving mutants (two recorded runs each)")
     started = time.monotonic()
     total_wall = sum(float(i["wall_limit"]) for i in items) * 2 + 30.0
+    results = work / "results.jsonl"
     try:
-        done = subprocess.run(
-            [python, str(worker), str(job), str(work)],
-            cwd=stage.mutants,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=math.ceil(total_wall),
-        )
+        with progress.task("explaining survivors", total=len(todo),
+                           poll=lambda: _lines_in(results)):
+            done = subprocess.run(
+                [python, str(worker), str(job), str(work)],
+                cwd=stage.mutants,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=math.ceil(total_wall),
+            )
         error = (
             ""
             if done.returncode == 0
@@ -368,7 +379,6 @@ def run_explain(
     original_run = work / "original-run.json"
     if original_run.exists():
         run.original_seconds = float(json.loads(original_run.read_text())["seconds"])
-    results = work / "results.jsonl"
     records: dict[str, JSONDict] = {}
     if results.exists():
         for line in results.read_text(encoding="utf-8").splitlines():

@@ -3,7 +3,8 @@
 One ``audit mutate`` of the shop project with ``thresholds = {high = 90,
 low = 50}`` and two ``mutation_modules`` globs, one matching
 ``shop/pricing.py`` and one matching nothing. Also checks the mutation
-phase's progress lines (no terminal: a line at every 10% of the mutants).
+phase's progress lines (no terminal: a line at every 10% of the mutants) and the
+explanation step's (counted from the lines its child process writes).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
     project = make_shop(
         tmp_path / "p",
         gate='[tool.audit.gate.mutation_modules]\n"shop/*.py" = 10\n"nothing/**" = 50\n',
-        extra="thresholds = {high = 90, low = 50}",
+        extra="thresholds = {high = 90, low = 50}\nexplain = 2",  # 2 survivors explained
     )
     out = tmp_path / "out"
     done = audit("mutate", str(project), "--output", str(out))
@@ -65,3 +66,6 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
                if re.match(r"audit: mutation testing: \d+/\d+ \(\d+%\); ", line)]
     assert counted, done.stderr
     assert counted[-1].split(" ")[4] == "(100%);"
+    # the explanation step (a child process writing one line per survivor) is counted too
+    assert any(line.startswith("audit: explaining survivors: 2/2 (100%)")
+               for line in done.stderr.splitlines()), done.stderr
