@@ -25,6 +25,8 @@ made together.
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import os
 import resource
 import shutil
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -42,6 +45,57 @@ from auditor.project import tool_environment  # noqa: E402
 from auditor.testrun.command import PLUGIN_DIR  # noqa: E402
 
 SETUPS = ("plain", "hook", "hook+contexts")
+_COUNTER = """
+import atexit, collections, json, os, sys
+_seen = collections.Counter()
+sys.addaudithook(lambda event, args: _seen.update((event,)))
+atexit.register(lambda: open(os.environ["BENCH_EVENTS"], "w").write(json.dumps(_seen)))
+"""
+
+
+def count_events(project: Path, tests: str, scratch: Path) -> dict[str, int]:
+    """How many audit events the suite raises (a counting hook, in a run of its own)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "bench_count_events.py").write_text(_COUNTER, encoding="utf-8")
+    env = tool_environment(sys.executable, [scratch])
+    env["BENCH_EVENTS"] = str(scratch / "events.json")
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "bench_count_events", "-p",
+                    "no:cacheprovider", tests], cwd=project, env=env, capture_output=True,
+                   timeout=3600, check=False)  # fmt: skip
+    counted: dict[str, int] = json.loads((scratch / "events.json").read_text(encoding="utf-8"))
+    return counted
+
+
+def hook_cost_per_event() -> tuple[float, float]:
+    """Seconds the hook adds to one event it ignores, and to one ``open`` for reading in a test.
+
+    Measured in this process on ``sys._getframe`` (an event raised by a cheap
+    call) and ``open``, with and without the plugin's hook, as the difference.
+    """
+    sys.path.insert(0, str(PLUGIN_DIR))
+    plugin: Any = importlib.import_module("audit_dependencies")
+
+    def timed(call: Any, n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            call()
+        return (time.perf_counter() - started) / n
+
+    scratch = tempfile.NamedTemporaryFile(delete=False)  # noqa: SIM115 - removed below
+    scratch.close()
+
+    def read() -> None:
+        with open(scratch.name, "rb"):
+            pass
+
+    frame = sys._getframe
+    base_frame, base_open = timed(frame, 300_000), timed(read, 20_000)
+    sys.addaudithook(plugin._hook)
+    plugin._State.current = plugin._Test({})  # as inside a test: every event is looked at
+    ignored, handled = timed(frame, 300_000) - base_frame, timed(read, 20_000) - base_open
+    plugin._State.current = None
+    os.unlink(scratch.name)
+    return max(ignored, 0.0), max(handled, 0.0)
 
 
 def provisioner_project(root: Path) -> Path:
@@ -106,6 +160,15 @@ def main() -> None:
         records = base / f"hook-{args.repeat - 1}" / "dependencies.jsonl"
         count = sum(1 for _ in records.open(encoding="utf-8"))
         print(f"\n{project.name}: {count} tests recorded; medians of {args.repeat} runs")
+        events = count_events(project, tests, base / "events")
+        ignored, handled = hook_cost_per_event()
+        total = sum(events.values())
+        bound = total * max(ignored, handled)
+        plain_cpu_median = statistics.median(c for _, c in times["plain"])
+        print(f"audit events raised by the suite: {total} (open: {events.get('open', 0)}); "
+              f"hook cost per event: {ignored * 1e6:.2f} us (ignored), {handled * 1e6:.2f} us "
+              f"(open, looked at); bound: {bound:.3f} s = "
+              f"{100 * bound / plain_cpu_median:.2f}% of the plain run's CPU")  # fmt: skip
         plain_wall = statistics.median(w for w, _ in times["plain"])
         plain_cpu = statistics.median(c for _, c in times["plain"])
         for setup in SETUPS:

@@ -70,6 +70,9 @@ class Contexts:
             data = CoverageData(basename=str(data_file))
             data.read()
             self._files = {os.path.realpath(f): f for f in data.measured_files()}
+            if data.measured_files() and not set(data.measured_contexts()) - {""}:
+                self.error = "the run recorded no per-test coverage contexts"
+                return
             self._data = data
         except Exception as error:  # another coverage.py's data file, or a damaged one
             self.error = f"coverage contexts unreadable: {error}"

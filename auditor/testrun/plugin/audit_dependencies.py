@@ -153,9 +153,9 @@ def _on_http_send(args: tuple[Any, ...]) -> None:
 
 
 def _on_open(args: tuple[Any, ...]) -> None:
-    path, mode, flags = args[0], args[1], args[2]
-    if isinstance(mode, str):
-        if not any(c in mode for c in "wax+"):
+    path, mode, flags = args
+    if mode.__class__ is str:  # the common case, every file read: return fast
+        if "w" not in mode and "a" not in mode and "x" not in mode and "+" not in mode:
             return
     elif not (isinstance(flags, int) and flags & _WRITE_FLAGS):
         return
@@ -346,6 +346,14 @@ def _start_coverage_contexts() -> None:
     _State.coverage = current() if current is not None else None
 
 
+def _switch_context(name: str) -> None:
+    if _State.coverage is not None:
+        try:
+            _State.coverage.switch_context(name)
+        except Exception:  # coverage not started (yet): no contexts, the analysis says so
+            _State.coverage = None
+
+
 def _spellings(folders: list[str]) -> tuple[str, ...]:
     """Each folder as a prefix, both as given and resolved (/tmp may be a link)."""
     return tuple({os.path.join(f(p), "") for p in folders
@@ -390,16 +398,14 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     _watch_drivers()
     if "mock" in sys.modules:
         _watch_mock(sys.modules["mock"], "mock.patch")
-    if _State.coverage is not None:
-        _State.coverage.switch_context(item.nodeid)
+    _switch_context(item.nodeid)
     test = _Test(_State.active)
     _State.current = test
     try:
         yield
     finally:
         _State.current = None
-        if _State.coverage is not None:
-            _State.coverage.switch_context("")
+        _switch_context("")
         markers = sorted({m.name for m in item.iter_markers()})
         _State.stream.write(json.dumps({
             "nodeid": item.nodeid,
