@@ -11,8 +11,9 @@ Generic over the contracts, so it names no analysis:
   those of an analysis whose rule failed; then those on lines changed since the
   base (line states, :mod:`auditor.lines`); and within each of those bands the
   rules take turns, so ten findings of one rule do not hide every other kind;
-* module metrics (declared, :mod:`auditor.metrics`) name the weakest module when
-  a percentage rule fails and no finding says what to do.
+* a failed percentage rule's next step is the analysis's first finding on a line
+  changed since the base, else its weakest module by its declared module metrics
+  (:mod:`auditor.metrics`); a failed count rule's is the analysis's first finding.
 
 ``link(path, line)`` turns a place into an href (the HTML source views); the
 Markdown and the terminal pass none and show ``path:line``.
@@ -204,23 +205,38 @@ def _weakest_module(result: AuditResult, analysis: str) -> tuple[str, str] | Non
     return None if lowest is None else (lowest[1], lowest[2])
 
 
-def next_step(rule: JSONDict, result: AuditResult, ranked: list[Finding], link: Link) -> Step:
-    """The one thing to do about a failed rule (or a failed member of a glob rule)."""
+def _fix(finding: Finding, link: Link) -> Step:
+    place = where(finding.path, finding.line, finding.end_line)
+    title = finding.title or finding.rule
+    # with a place, the title says enough (the list below has the message); without
+    # one, the message says which thing it is
+    text = f"fix this first: {title}" if place else f"fix this first: {finding.message} ({title})"
+    return Step(text, place, link(finding.path, finding.line))
+
+
+def next_step(rule: JSONDict, result: AuditResult, ranked: list[Finding], link: Link,
+              changed: dict[str, frozenset[int]] | None = None) -> Step:
+    """The one thing to do about a failed rule (or a failed member of a glob rule).
+
+    A file's own rule: that file. A percentage to raise: the analysis's first finding
+    on a line changed since the base (the change under review), else its weakest
+    module. A count to lower: the analysis's first finding.
+    """
     subject = rule.get("subject", "")
     if subject:
         return Step(f"add tests that run more of this file (now {rule['measured_text']})",
                     subject, link(subject, 0))
     own = [f for f in ranked if f.analysis == rule["analysis"]]
     if rule.get("percent", True) and rule["comparison"] == ">=":
+        in_change = [f for f in own if _on_changed_line(f, changed or {})]
+        if in_change:
+            return _fix(in_change[0], link)
         weakest = _weakest_module(result, rule["analysis"])
         if weakest is not None:
             path, value = weakest
             return Step(f"add tests for the weakest module, at {value}", path, link(path, 0))
     if own:
-        top = own[0]
-        place = where(top.path, top.line, top.end_line)
-        return Step(f"fix this first: {top.message} ({top.title or top.rule})", place,
-                    link(top.path, top.line))
+        return _fix(own[0], link)
     return Step(f"see the {rule['analysis']} section", "", f"#analysis-{rule['analysis']}")
 
 
@@ -230,13 +246,14 @@ def build(result: AuditResult, rules: list[JSONDict], link: Link = no_link,
     gate = result.gate
     verdict = "disabled" if not gate.enabled else ("passed" if gate.passed else "failed")
     ranked = rank(result)
+    changed = changed_lines(result)
     failed: list[tuple[JSONDict, Step]] = []
     for row in rules:
         if row["status"] != "failed":
             continue
         members = [m for m in row.get("members", []) if m["status"] == "failed"]
         for target in members or [row]:
-            failed.append((target, next_step(target, result, ranked, link)))
+            failed.append((target, next_step(target, result, ranked, link, changed)))
     items = [
         Item(
             severity=f.severity,

@@ -54,7 +54,7 @@ def test_a_failed_count_rule_names_its_analysis_s_first_finding() -> None:
     [(rule, step)] = view.failed
     assert rule["id"] == "max_things"
     assert step.where == "app.py:3"  # the error, ranked first
-    assert step.text.startswith("fix this first: a-rule at 3")
+    assert step.text == "fix this first: a-rule"  # its title (none given: the rule id)
 
 
 def test_a_glob_member_that_fails_is_its_own_step() -> None:
@@ -71,3 +71,23 @@ def test_a_glob_member_that_fails_is_its_own_step() -> None:
     assert row["measured_text"] == "1 of 2 fail"
     view = fix_first.build(samples.audit_result(gate=gate), rows)
     assert [(r["subject"], s.where) for r, s in view.failed] == [("pkg/a.py", "pkg/a.py")]
+
+
+def test_a_failed_percentage_rule_points_at_the_change_first() -> None:
+    from auditor.coverage.result import DiffCoverage
+
+    # pkg/core.py changed on lines 4-5; a finding there beats the weakest module
+    coverage = samples.coverage_result()
+    coverage.diff = DiffCoverage(base="main", base_commit="c" * 40, changed_lines=2,
+                                 covered_changed_lines=1,
+                                 files={samples.CORE_PATH: {"changed": [4, 5], "uncovered": [5]}})
+    gate = GateResult(rules=[RuleResult("line", "line coverage", ">=", 80, 66.66, "failed",
+                                        analysis="coverage")])
+    result = samples.audit_result(analyses={"coverage": coverage}, gate=gate)
+    [(_, step)] = fix_first.build(result, gate_rows(result.to_dict())).failed
+    assert step.where == f"{samples.CORE_PATH}:5"
+    assert step.text == "fix this first: changed lines that no test runs"
+    # without a change, the weakest module (pkg/a10.py: 3 of 10 lines)
+    result = samples.audit_result(analyses={"coverage": samples.coverage_result(False)}, gate=gate)
+    [(_, step)] = fix_first.build(result, gate_rows(result.to_dict())).failed
+    assert step.where == "pkg/a10.py"
