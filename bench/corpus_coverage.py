@@ -164,15 +164,8 @@ def audit(ready: corpus.Prepared, auditor_home: Path) -> tuple[Measured, list[st
     """
     config = ready.workdir / "audit.toml"
     output = ready.workdir / "audit-report"
-    settings = {
-        "packages": list(ready.project.packages), "tests": list(ready.project.tests),
-        "python": str(ready.python), "pytest_args": list(ready.project.pytest_args),
-        "test_timeout": AUDIT_TEST_TIMEOUT,
-    }
-    config.write_text(
-        "[tool.audit]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()),
-        encoding="utf-8",
-    )
+    corpus.write_audit_config(config, ready.project, ready.python,
+                              test_timeout=AUDIT_TEST_TIMEOUT)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("COV")}
     before = tree_digest(ready.root)
     done = _run(
@@ -316,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
     try:
-        projects = corpus.select(corpus.load_projects(), args.names)
+        projects = corpus.select(corpus.load_projects(), args.names, step="coverage")
         committed = load_status() if STATUS_FILE.exists() else {}
     except (corpus.CorpusError, StatusError, OSError) as error:
         print(f"corpus_coverage: error: {error}", file=sys.stderr)

@@ -48,6 +48,8 @@ HERE = Path(__file__).resolve().parent
 PROJECTS_FILE = HERE / "projects.toml"
 # Bumped when the way venvs are built changes, so old ones are not reused.
 VENV_LAYOUT = "1"
+# The corpus scripts, by the step name a project's ``steps`` lists.
+STEPS = ("coverage", "mocks", "imports")
 
 
 class CorpusError(Exception):
@@ -67,6 +69,9 @@ class Project:
     pytest_args: tuple[str, ...]
     features: tuple[str, ...]  # what the project exercises (documentation)
     notes: str = ""
+    # The corpus scripts that run this project (all by default); a project added
+    # for its mocks or imports only leaves the coverage comparison out (CI time).
+    steps: tuple[str, ...] = STEPS
 
     @property
     def pin(self) -> str:
@@ -111,6 +116,11 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
         for key in ("name", "version", "sha256"):
             if not isinstance(entry.get(key), str):
                 raise CorpusError(f"{where}: {key} must be a string")
+        steps = _strings(entry, "steps", where) if "steps" in entry else STEPS
+        unknown = sorted(set(steps) - set(STEPS))
+        if unknown or not steps:
+            raise CorpusError(f"{where}: steps must be a non-empty list of {', '.join(STEPS)}"
+                              f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}")
         projects.append(
             Project(
                 name=entry["name"],
@@ -122,20 +132,61 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
                 pytest_args=_strings(entry, "pytest_args", where),
                 features=_strings(entry, "features", where),
                 notes=str(entry.get("notes", "")),
+                steps=steps,
             )
         )
     return projects
 
 
-def select(projects: Sequence[Project], names: Sequence[str]) -> list[Project]:
-    """The named projects (all when no name is given); unknown names are an error."""
-    if not names:
-        return list(projects)
+def select(projects: Sequence[Project], names: Sequence[str],
+           step: str | None = None) -> list[Project]:
+    """The named projects (all when no name is given); unknown names are an error.
+
+    With ``step``, only the projects whose ``steps`` list it; naming a project
+    that leaves the step out is an error too (it would be silently skipped).
+    """
     known = {p.name: p for p in projects}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise CorpusError(f"unknown corpus project(s): {', '.join(unknown)}")
-    return [known[n] for n in names]
+    chosen = [known[n] for n in names] if names else list(projects)
+    if step is None:
+        return chosen
+    left_out = [p.name for p in chosen if step not in p.steps]
+    if names and left_out:
+        raise CorpusError(f"project(s) not in the {step} step (see steps in "
+                          f"{PROJECTS_FILE.name}): {', '.join(left_out)}")
+    return [p for p in chosen if step in p.steps]
+
+
+def write_audit_config(path: Path, project: Project, python: Path | str,
+                       **settings: object) -> None:
+    """The audit's ``[tool.audit]`` for one corpus project, written to ``path``
+    (outside the project's tree: the project's own files are never edited).
+
+    Every corpus script declares the same base, only what pytest needs:
+    ``packages``, ``tests``, the venv's ``python`` and ``pytest_args``; nothing
+    tuned to the labels. ``settings`` add keys: a plain value goes into
+    ``[tool.audit]``, a dict becomes the table ``[tool.audit.<key>]``.
+    """
+    top: dict[str, object] = {
+        "packages": list(project.packages),
+        "tests": list(project.tests),
+        "python": str(python),
+        "pytest_args": list(project.pytest_args),
+    }
+    tables: dict[str, dict[str, object]] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            tables[key] = value
+        else:
+            top[key] = value
+    # JSON strings, numbers, booleans and lists of them are valid TOML values.
+    lines = ["[tool.audit]", *(f"{k} = {json.dumps(v)}" for k, v in top.items())]
+    for table, values in tables.items():
+        lines += ["", f"[tool.audit.{table}]"]
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @contextlib.contextmanager
@@ -289,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         projects = load_projects()
         if args.command == "list":
             for p in projects:
-                print(f"{p.pin:32} {', '.join(p.features)}")
+                print(f"{p.pin:32} [{','.join(p.steps)}] {', '.join(p.features)}")
             return 0
         for project in select(projects, args.names):
             ready = prepare(project)

@@ -90,7 +90,8 @@ def test_the_corpus_covers_every_feature_issue_9_asks_for() -> None:
 
 def test_every_project_has_a_committed_status_and_no_status_is_orphaned() -> None:
     statuses = status.load_status()
-    names = {p.name for p in corpus.load_projects()}
+    # Projects whose ``steps`` leave the coverage comparison out have no status.
+    names = {p.name for p in corpus.load_projects() if "coverage" in p.steps}
     assert set(statuses) == names
     for name, entry in statuses.items():
         assert entry.status in status.RANKS, name
