@@ -48,6 +48,18 @@ def gate_options(func: F) -> F:
     return func
 
 
+def mutation_gate_options(func: F) -> F:
+    """``--fail-under-mutation`` and ``--gate`` alone: for ``audit merge`` (a mutation report)."""
+    for decorator in reversed([
+        click.option("--fail-under-mutation", type=click.FloatRange(0, 100), metavar="PCT",
+                     help="Gate: mutation score at least PCT (the gate key `mutation_score`)."),
+        click.option("--gate", "gate_items", multiple=True, metavar="KEY=VALUE",
+                     help="Set one [tool.audit.gate] key (VALUE is TOML); repeatable."),
+    ]):
+        func = decorator(func)
+    return func
+
+
 def gate_overrides(items: tuple[str, ...], fail_under_line: float | None,
                    fail_under_mutation: float | None, known: set[str]) -> dict[str, Any] | None:
     """The gate keys the command line sets (None: it sets none); exit 2 for an unknown key."""

