@@ -22,7 +22,6 @@ from auditor.mutation.staging import Stage
 from auditor.progress import Progress
 from auditor.project import tool_environment
 
-
 # Each mutant's child imports pytest and collects its tests before the first
 # test runs; that start counts against the wall limit. With 1 s (before), on
 # 2 loaded cores most children were killed while starting or mid-run: a test

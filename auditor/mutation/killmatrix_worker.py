@@ -5,7 +5,11 @@ forks, activates the mutant (``MUTANT_UNDER_TEST``), and runs *all* the
 tests covering it - without stopping at the first failure, unlike mutmut -
 recording each test that starts and each test that fails. A mutant whose
 tests run past the wall limit is killed; the test that was running then is
-the one that noticed (it hung). One JSON line per mutant goes to the output.
+the one that noticed (it hung), and the tests that had not started yet are
+run again, in a new child under the same limit, until each covering test has
+a verdict (without this, a mutant that makes one test hang left every later
+test unjudged: a lost kill could make another test look unique, or a test
+look as if it killed nothing). One JSON line per mutant goes to the output.
 Usage: ``python killmatrix_worker.py JOB.json OUT.jsonl``.
 """
 
@@ -53,7 +57,7 @@ def _child(mutant: str, tests: list[str], fd: int, memory_mb: int, cpu_limit: in
     os._exit(int(code) if int(code) < 256 else 1)
 
 
-def _collect(path: str) -> tuple[list[str], list[str]]:
+def _collect(path: str) -> tuple[list[str], list[str], list[str]]:
     started, failed, ended = [], [], set()
     with open(path, encoding="utf-8") as f:
         for raw in f:
@@ -68,7 +72,7 @@ def _collect(path: str) -> tuple[list[str], list[str]]:
             elif kind == "end":
                 ended.add(nodeid)
     hung = [t for t in started if t not in ended]
-    return failed, hung
+    return failed, hung, started
 
 
 def main(job_path: str, out_path: str) -> int:
@@ -78,6 +82,8 @@ def main(job_path: str, out_path: str) -> int:
     workers = max(1, int(job.get("workers", 1)))
     memory_mb = int(job.get("memory_limit_mb", 0))
     queue = list(job["mutants"])
+    next_index = len(queue)
+    kills: dict[str, list[str]] = {}  # mutant id -> killers found by earlier children
     running: dict[int, tuple[dict[str, Any], str, float]] = {}
     with open(out_path, "a", encoding="utf-8") as out:
         while queue or running:
@@ -104,12 +110,24 @@ def main(job_path: str, out_path: str) -> int:
                     os.waitpid(pid, 0)
                     timed_out = True
                 del running[pid]
-                failed, hung = _collect(trace)
+                failed, hung, started = _collect(trace)
                 os.unlink(trace)
+                killers = kills.pop(item["id"], [])
+                killers += [t for t in failed if t not in killers]
+                if timed_out:
+                    killers += [t for t in hung if t not in killers]
+                    rest = [t for t in item["tests"] if t not in started]
+                    if started and rest:
+                        # the rest never ran: judge them in a child of their own
+                        kills[item["id"]] = killers
+                        again = {**item, "index": next_index, "tests": rest}
+                        queue.insert(0, {**again, "timed_out_before": True})
+                        next_index += 1
+                        continue
                 record = {
                     "id": item["id"],
-                    "killed_by": failed + [t for t in hung if timed_out and t not in failed],
-                    "timed_out": timed_out,
+                    "killed_by": killers,
+                    "timed_out": timed_out or bool(item.get("timed_out_before")),
                     "exit_code": None if timed_out else os.waitstatus_to_exitcode(status),
                 }
                 out.write(json.dumps(record) + "\n")

@@ -282,3 +282,13 @@ def test_review_gives_the_period_figure(tmp_path: Path) -> None:
     assert review.exit_code == 0, review.stderr[-2000:]
     text = (tmp_path / "review" / "review.md").read_text()
     assert "Tests added in the period: 2; of them 1 catch something new" in text
+
+
+def test_report_json_read_back_gives_the_same_verdict(runs: dict[str, Any]) -> None:
+    """``audit merge`` and the history read report.json back: the verdict survives."""
+    from auditor.mutation.result import MutationResult
+
+    section = _section(runs)
+    again = MutationResult.from_dict(section).to_dict()
+    assert again["contribution"] == section["contribution"]
+    assert again["kills_by_test"] == section["kills_by_test"]
