@@ -22,6 +22,7 @@ from auditor.history.review import MetricChange, Review, SlowTest
 from auditor.history.verdict import verdict
 from auditor.metrics import COUNT, PERCENT, MetricSpec, format_value
 from auditor.reports.templates import html_environment, markdown_environment
+from auditor.thresholds import level_mark
 
 
 def value_text(spec: MetricSpec | None, value: float | None) -> str:
@@ -62,8 +63,10 @@ class ReviewFiles:
     charts: list[Chart]
 
 
-def _change_row(change: MetricChange) -> dict[str, str]:
+def _change_row(change: MetricChange, level: str = "") -> dict[str, str]:
     return {
+        "level": level,  # the analysis's grade of the value now (Stryker thresholds), or ""
+        "mark": level_mark(level),
         "analysis": change.analysis,
         "metric": change.metric,
         "label": change.spec.label if change.spec else change.metric,
@@ -116,7 +119,8 @@ def view_model(review: Review, charts: list[Chart], project: str) -> dict[str, A
         "end": None if end is None else _run_view(end),
         "verdict": verdict(review),
         "charts": chart_views,
-        "changes": [_change_row(c) for c in review.changes],
+        "changes": [_change_row(c, review.levels.get((c.analysis, c.metric), ""))
+                    for c in review.changes],
         "modules": [{**_change_row(c), "module": c.module} for c in review.module_regressions],
         "survivors": [vars(item) for item in review.new_survivors],
         "fixed_survivors": [vars(item) for item in review.fixed_survivors],

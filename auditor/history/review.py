@@ -24,11 +24,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from auditor.contribution.period import PeriodFigure, period_figure
 from auditor.errors import UsageError
-from auditor.findings import SURVIVING_MUTANT
+from auditor.history.changes import (
+    DetailItem,
+    findings_of_tests,
+    new_items,
+    rule_titles,
+)
 from auditor.history.metrics import FLAKY_TESTS, MetricKey, Specs, merged_specs, with_derived
 from auditor.history.queries import (
     FlakyTest,
@@ -134,17 +138,6 @@ def slower_tests(start: dict[str, tuple[str, float]], end: dict[str, tuple[str, 
 
 
 @dataclass
-class DetailItem:
-    """One new surviving mutant or finding, read generically from a report."""
-
-    analysis: str
-    kind: str  # the rule, or "survived mutant"
-    location: str
-    text: str
-    test: str = ""
-
-
-@dataclass
 class Series:
     """One metric over the runs of the period (``None`` where a run did not measure it)."""
 
@@ -200,6 +193,8 @@ class Review:
     flaky: list[FlakyTest] = field(default_factory=list)
     new_tests: list[str] = field(default_factory=list)
     new_tests_with_findings: dict[str, list[str]] = field(default_factory=dict)
+    levels: dict[MetricKey, str] = field(default_factory=dict)
+    """The last run's level of a metric whose analysis grades it (Stryker thresholds)."""
     new_tests_catching_new: PeriodFigure | None = None
     """Of the tests added in the period, those killing a mutant no older test kills."""
 
@@ -237,7 +232,12 @@ def build_review(
             key[0], key[1], [(r, per_run[r.id].get(key)) for r in runs], review.specs.get(key)
         )
     review.finding_series = _finding_series(store, runs)
-    titles = _rule_titles([end_doc, start_doc])
+    review.levels = {
+        (name, metric): str(level)
+        for name, section in (end_doc.get("analyses") or {}).items() if isinstance(section, dict)
+        for metric, level in (section.get("metric_levels") or {}).items()
+    }
+    titles = rule_titles([end_doc, start_doc])
     for (analysis, rule), series in review.finding_series.items():
         series.title = titles.get((analysis, rule), "")
     review.changes = [
@@ -251,11 +251,11 @@ def build_review(
         for key in keys
     ]
     review.module_regressions = _module_regressions(store, start, end, review.specs)
-    review.new_survivors = _new_survivors(start_doc, end_doc) if start is not end else []
-    review.new_findings = _new_findings(start_doc, end_doc) if start is not end else []
+    review.new_survivors = new_items(start_doc, end_doc, survivors=True) if start is not end else []
+    review.new_findings = new_items(start_doc, end_doc, survivors=False) if start is not end else []
     if start is not end:  # the same comparison the other way round: gone by the end
-        review.fixed_survivors = _new(end_doc, start_doc, survivors=True)
-        review.fixed_findings = _new(end_doc, start_doc, survivors=False)
+        review.fixed_survivors = new_items(end_doc, start_doc, survivors=True)
+        review.fixed_findings = new_items(end_doc, start_doc, survivors=False)
     start_tests, end_tests = outcomes_of_run(store, start.id), outcomes_of_run(store, end.id)
     review.slowest_tests = [
         SlowTest(nodeid, duration, start_tests.get(nodeid, (None, None))[1])
@@ -270,7 +270,7 @@ def build_review(
     review.flaky = _flaky(store, runs, since, branch, project)
     if start is not end:
         review.new_tests = sorted(set(end_tests) - set(start_tests))
-        review.new_tests_with_findings = _findings_of_tests(end_doc, set(review.new_tests))
+        review.new_tests_with_findings = findings_of_tests(end_doc, set(review.new_tests))
         review.new_tests_catching_new = period_figure(start_doc, end_doc, review.new_tests)
     return review
 
@@ -350,73 +350,6 @@ def _module_regressions(
     # Most regressed first: the size of the move in the bad direction.
     worse.sort(key=lambda c: (-abs(c.delta or Decimal(0)), c.analysis, c.module, c.metric))
     return worse[:TOP_N]
-
-
-def _rule_titles(docs: list[JSONDict]) -> dict[MetricKey, str]:
-    """``(analysis, rule) -> title`` from the documents' findings (first document wins)."""
-    titles: dict[MetricKey, str] = {}
-    for doc in docs:
-        for finding in doc.get("findings") or []:
-            if isinstance(finding, dict) and finding.get("title"):
-                key = (str(finding.get("analysis", "")), str(finding.get("rule", "")))
-                titles.setdefault(key, str(finding["title"]))
-    return titles
-
-
-def _text(item: Any, *names: str) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    for name in names:
-        if item.get(name):
-            return str(item[name])
-    return ""
-
-
-def _contract_findings(doc: JSONDict) -> list[JSONDict]:
-    """The document's findings (the one contract), active ones only."""
-    return [
-        f for f in doc.get("findings") or [] if isinstance(f, dict) and not f.get("suppressed")
-    ]
-
-
-def _new(start: JSONDict, end: JSONDict, survivors: bool) -> list[DetailItem]:
-    """Findings of ``end`` whose fingerprint ``start`` does not have.
-
-    Fingerprints are content-based (a surviving mutant's is its stable
-    identity), so code that moved brings no "new" finding and hides none.
-    """
-    old = {(f.get("analysis"), f.get("fingerprint")) for f in _contract_findings(start)}
-    return [
-        DetailItem(
-            str(f.get("analysis", "")),
-            "survived mutant" if survivors else str(f.get("rule", "finding")),
-            f"{f.get('path', '')}:{f['line']}" if f.get("line") else str(f.get("path", "")),
-            str(f.get("message", "")),
-            test=str(f.get("test", "")),
-        )
-        for f in _contract_findings(end)
-        if (f.get("analysis"), f.get("fingerprint")) not in old
-        and (f.get("rule") == SURVIVING_MUTANT) == survivors
-    ]
-
-
-def _new_survivors(start: JSONDict, end: JSONDict) -> list[DetailItem]:
-    return _new(start, end, survivors=True)
-
-
-def _new_findings(start: JSONDict, end: JSONDict) -> list[DetailItem]:
-    return _new(start, end, survivors=False)
-
-
-def _findings_of_tests(doc: JSONDict, nodeids: set[str]) -> dict[str, list[str]]:
-    """``rule -> [new tests with a finding of that rule]`` (for the verdict)."""
-    by_rule: dict[str, set[str]] = defaultdict(set)
-    for item in _contract_findings(doc):
-        test = _text(item, "test")
-        hits = {n for n in nodeids if test and (n == test or n.endswith("::" + test))}
-        for nodeid in hits:
-            by_rule[_text(item, "rule") or "finding"].add(nodeid)
-    return {rule: sorted(tests) for rule, tests in sorted(by_rule.items())}
 
 
 def _flaky(

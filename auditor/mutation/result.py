@@ -380,6 +380,7 @@ class MutationResult:
             "counts": totals.status_dict(),
             "thresholds": self.thresholds.to_dict(),
             "score_level": self.thresholds.level(totals.score),
+            "metric_levels": self.metric_levels(),  # read by the review, by metric name
             "complete": self.complete,
             "modules": dict(sorted(modules.items())),
             "functions": functions,

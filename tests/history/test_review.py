@@ -169,6 +169,11 @@ def test_written_review_files_show_the_numbers_and_real_charts(
     assert [s.label for s in derived.series] == ["theater gap"]
     assert "derived.theater_gap</th>" not in html and ">theater gap</th>" in html
     assert "http://" not in html and "https://" not in html
+    # the mutation score now is 3 of 5 = 60%: at the default low threshold (60), below
+    # high (80): a warning, coloured as such in both files
+    score = re.search(r'data-metric="mutation.mutation_score">(.*?)</tr>', html)
+    assert score is not None and '<td class="num end level-medium">60.00%</td>' in score.group(1)
+    assert "| mutation | mutation score | 50.00% | 60.00% 🟠 | +10.00 | better |" in markdown
 
 
 def test_charts_are_planned_from_data_only(history_target: HistoryTarget) -> None:
