@@ -117,7 +117,9 @@ def render_chart(chart: Chart) -> bytes:
             xs = [i for i, (_, v) in enumerate(series.points) if v is not None]
             ys = [v for _, v in series.points if v is not None]
             values += ys
-            ax.plot(xs, ys, marker="o", linewidth=1.8, markersize=4, label=series.label)
+            # not clipped: a series at 0 (the axis's bottom) keeps its whole markers
+            ax.plot(xs, ys, marker="o", linewidth=1.8, markersize=4, label=series.label,
+                    clip_on=False)
         ax.set_title(chart.title, fontsize=10)
         if chart.unit:
             ax.set_ylabel(chart.unit)
