@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -56,6 +57,15 @@ def make_console(stream: TextIO) -> Console:
 def output_console(stream: TextIO | None = None) -> Console:
     """The console of the summary and the closing lines of an audit (stdout)."""
     return make_console(stream or sys.stdout)
+
+
+def lines_in(path: Path) -> float:
+    """Complete lines written to ``path`` so far (0 before it exists): the count a
+    child process reports by writing one line per item done."""
+    try:
+        return float(path.read_bytes().count(b"\n"))
+    except OSError:
+        return 0.0
 
 
 def _elapsed(seconds: float) -> str:

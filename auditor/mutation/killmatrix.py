@@ -19,7 +19,7 @@ from auditor.errors import IncompleteAuditError
 from auditor.mutation import status as st
 from auditor.mutation.result import MutantRecord
 from auditor.mutation.staging import Stage
-from auditor.progress import Progress
+from auditor.progress import Progress, lines_in
 from auditor.project import tool_environment
 
 # Each mutant's child imports pytest and collects its tests before the first
@@ -72,15 +72,17 @@ def run_kill_matrix(
     progress.step(f"kill matrix: running the covering tests of {len(todo)} mutants")
     env = tool_environment(python, [stage.plugin_dir])
     env.pop("MUTANT_UNDER_TEST", None)
-    done = subprocess.run(
-        [python, str(worker), str(job_file), str(out_file)],
-        cwd=stage.mutants,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # the worker writes one line per mutant done: counted for the progress lines
+    with progress.task("kill matrix", total=len(todo), poll=lambda: lines_in(out_file)):
+        done = subprocess.run(
+            [python, str(worker), str(job_file), str(out_file)],
+            cwd=stage.mutants,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise IncompleteAuditError(
             f"kill matrix worker failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"

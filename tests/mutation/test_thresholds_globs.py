@@ -32,7 +32,8 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
     project = make_shop(
         tmp_path / "p",
         gate='[tool.audit.gate.mutation_modules]\n"shop/*.py" = 10\n"nothing/**" = 50\n',
-        extra="thresholds = {high = 90, low = 50}\nexplain = 2",  # 2 survivors explained
+        # 2 survivors explained; the kill matrix on: both child-process steps report progress
+        extra="thresholds = {high = 90, low = 50}\nexplain = 2\nkill_matrix = true",
     )
     out = tmp_path / "out"
     done = audit("mutate", str(project), "--output", str(out))
@@ -68,4 +69,6 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
     assert counted[-1].split(" ")[4] == "(100%);"
     # the explanation step (a child process writing one line per survivor) is counted too
     assert any(line.startswith("audit: explaining survivors: 2/2 (100%)")
+               for line in done.stderr.splitlines()), done.stderr
+    assert any(re.match(r"audit: kill matrix: (\d+)/\1 \(100%\); ", line)
                for line in done.stderr.splitlines()), done.stderr
