@@ -196,8 +196,11 @@ def test_the_mock_fantasy_project_and_its_fix_in_the_review(tmp_path: Path) -> N
     review = run_audit("review", root, "--since", "30d", "--output", "review-out")
     assert review.exit_code == 0, review.stderr
     review_md = (root / "review-out" / "review.md").read_text()
-    assert "| dependencies | modules\\_never\\_tested\\_for\\_real | 2 | 1 | -1 | better |" in (
+    assert ("| dependencies | modules whose dependencies no test let them meet | 2 | 1 | -1 | "
+            "better |") in review_md
+    assert "| dependencies | integration tests (a real dependency) | 1 | 2 | +1 | better |" in (
         review_md)
+    assert "1 modules talk to a dependency that every covering test had patched." in review_md
 
 
 def test_production_uses_are_the_lines_naming_the_imported_dependency(tmp_path: Path) -> None:

@@ -15,13 +15,9 @@ PostgreSQL drivers talk through libpq in C (no audit event): ``psycopg`` and
 test runs after they are imported. Other drivers (pymysql, redis, pymongo)
 connect through Python sockets and show up as ``socket.connect``.
 
-Patches: ``unittest.mock``'s ``_patch.__enter__``/``__exit__`` (which
-``start``/``stop``, decorators, context managers, ``patch.object``,
-``patch.multiple`` and pytest-mock's ``mocker`` all go through), and
-``patch.dict``; pytest's ``MonkeyPatch.setattr`` (undone by ``undo``). A
-patch is recorded with its target (``module.attribute``) and the module of
-the value it replaced, so the analysis can tell that ``provisioner.kube.client``
-stood for ``kubernetes.client``.
+Patches come from ``audit_patches.py`` (``unittest.mock`` patchers and
+``monkeypatch``, each with its target and the module of the value it
+replaced); a test's record lists those active at any moment while it ran.
 
 With coverage running, each test is also a coverage context (its node id),
 so the analysis knows which tests covered which lines.
@@ -36,6 +32,7 @@ interpreter); one JSON line per test in ``AUDIT_DEPENDENCIES_FILE``.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -44,6 +41,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+# our plugin folder is on the suite's path: a sibling module by name, not a package import
+audit_patches: Any = importlib.import_module("audit_patches")
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ", b"OPTIONS ")
@@ -73,7 +73,6 @@ class _Test:
 
 class _State:
     current: _Test | None = None
-    active: dict[int, dict[str, str]] = {}  # noqa: RUF012 - one process-wide table
     ignored_dirs: tuple[str, ...] = ()  # never a real use: devices, our state, pytest's basetemp
     temp_dirs: tuple[str, ...] = ()
     project_dirs: tuple[str, ...] = ()
@@ -171,6 +170,11 @@ def _on_open(args: tuple[Any, ...]) -> None:
     _record("file", name)
 
 
+def _patch_started(entry: dict[str, str]) -> None:
+    if _State.current is not None:
+        _State.current.patches[(entry["target"], entry["by"])] = entry
+
+
 def _record(kind: str, key: str, **detail: Any) -> None:
     test = _State.current
     if test is not None:
@@ -201,110 +205,6 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
             handler(args)
         except Exception:
             pass
-
-
-# -- patches -------------------------------------------------------------------
-
-
-def _name_of(obj: Any) -> str:
-    if isinstance(obj, type(sys)):
-        return str(obj.__name__)
-    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    if isinstance(module, str) and isinstance(qualname, str):
-        return f"{module}.{qualname}"
-    return f"{type(obj).__module__}.{type(obj).__qualname__}"
-
-
-def _is_pytest_own(target: str) -> bool:
-    """pytest's own session patches (its tmp_path factory on the config): not the suite's."""
-    return target.startswith(("_pytest.", "pytest.", "pluggy."))
-
-
-def _module_of(value: Any) -> str:
-    """The module a patched-out value came from (``_sqlite3`` read as ``sqlite3``)."""
-    if isinstance(value, type(sys)):
-        name = str(value.__name__)
-    else:
-        module = getattr(value, "__module__", None)
-        name = module if isinstance(module, str) else type(value).__module__
-    return name[1:] if name.startswith("_") and not name.startswith("__") else name
-
-
-def _patch_started(key: int, target: str, replaces: str, by: str) -> None:
-    if _is_pytest_own(target):
-        return
-    entry = {"target": target, "replaces": replaces, "by": by}
-    _State.active[key] = entry
-    if _State.current is not None:
-        _State.current.patches[(target, by)] = entry
-
-
-def _watch_mock(mock_module: Any, by: str) -> None:
-    """Wrap ``_patch`` and ``_patch_dict`` of ``unittest.mock`` (or the ``mock`` backport)."""
-    patch_class = getattr(mock_module, "_patch", None)
-    if patch_class is None or getattr(patch_class, "__audit_watched__", False):
-        return
-    enter, leave = patch_class.__enter__, patch_class.__exit__
-    default = getattr(mock_module, "DEFAULT", None)
-
-    def __enter__(self: Any) -> Any:
-        result = enter(self)
-        with contextlib.suppress(Exception):  # never break the patch itself
-            original = getattr(self, "temp_original", default)
-            replaces = "" if original is default else _module_of(original)
-            _patch_started(id(self), f"{_name_of(self.target)}.{self.attribute}", replaces, by)
-        return result
-
-    def __exit__(self: Any, *exc_info: Any) -> Any:
-        _State.active.pop(id(self), None)
-        return leave(self, *exc_info)
-
-    patch_class.__enter__, patch_class.__exit__ = __enter__, __exit__
-    patch_class.__audit_watched__ = True
-    dict_class = getattr(mock_module, "_patch_dict", None)
-    if dict_class is None:
-        return
-    dict_enter, dict_leave = dict_class._patch_dict, dict_class._unpatch_dict
-
-    def _patch_dict(self: Any) -> None:
-        dict_enter(self)
-        in_dict = self.in_dict
-        target = "os.environ" if in_dict is os.environ else _name_of(in_dict)
-        _patch_started(id(self), target, _module_of(in_dict), by)
-
-    def _unpatch_dict(self: Any) -> None:
-        _State.active.pop(id(self), None)
-        dict_leave(self)
-
-    dict_class._patch_dict, dict_class._unpatch_dict = _patch_dict, _unpatch_dict
-
-
-def _watch_monkeypatch() -> None:
-    from _pytest import monkeypatch
-    from _pytest.monkeypatch import MonkeyPatch
-
-    notset = getattr(monkeypatch, "NOTSET", object())
-
-    if getattr(MonkeyPatch, "__audit_watched__", False):
-        return
-    setattr_, undo = MonkeyPatch.setattr, MonkeyPatch.undo
-
-    def watched_setattr(self: Any, *args: Any, **kwargs: Any) -> None:
-        before = len(self._setattr)
-        setattr_(self, *args, **kwargs)
-        for obj, name, old in self._setattr[before:]:
-            replaces = "" if old is notset else _module_of(old)
-            _patch_started(id(self) ^ hash((id(obj), name)), f"{_name_of(obj)}.{name}",
-                           replaces, "monkeypatch")  # fmt: skip
-
-    def watched_undo(self: Any) -> None:
-        for obj, name, _ in self._setattr:
-            _State.active.pop(id(self) ^ hash((id(obj), name)), None)
-        undo(self)
-
-    MonkeyPatch.setattr = watched_setattr  # type: ignore[method-assign]
-    MonkeyPatch.undo = watched_undo  # type: ignore[method-assign]
-    MonkeyPatch.__audit_watched__ = True  # type: ignore[attr-defined]
 
 
 # -- database drivers without audit events ---------------------------------------
@@ -373,12 +273,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _State.temp_dirs = _spellings([tempfile.gettempdir()])
     _State.project_dirs = _spellings([str(config.rootpath)])
     _State.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
-    import unittest.mock
-
-    _watch_mock(unittest.mock, "mock.patch")
-    if "mock" in sys.modules:
-        _watch_mock(sys.modules["mock"], "mock.patch")
-    _watch_monkeypatch()
+    audit_patches.on_start = _patch_started
+    audit_patches.watch()
     if os.environ.get("AUDIT_DEPENDENCIES_CONTEXTS", "1") != "0":  # "0": the bench's hook alone
         _start_coverage_contexts()
     sys.addaudithook(_hook)
@@ -396,10 +292,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         yield
         return
     _watch_drivers()
-    if "mock" in sys.modules:
-        _watch_mock(sys.modules["mock"], "mock.patch")
+    audit_patches.watch()  # the mock backport, if a test module imported it since
     _switch_context(item.nodeid)
-    test = _Test(_State.active)
+    test = _Test(audit_patches.ACTIVE)
     _State.current = test
     try:
         yield
