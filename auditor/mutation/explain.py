@@ -9,7 +9,12 @@ verdict:
 
 - ``observable``: some call returned a different value or raised
   differently - the first such call is named, with the test that made it
-  and whether that test asserted anything at all;
+  and whether that test asserted anything at all - or returned the same but
+  sent different calls to a test double it reaches (a mock argument, or a
+  mock attribute such as ``self.db``): what the code sends a double is what
+  the real dependency would receive, an output the test could check. Clock
+  readings sent to a double are compared by type and zone only, since the
+  two runs read the clock at different times;
 - ``side_effect``: every return was the same, but the arguments' state after
   a call (attributes of ``self`` or of an argument, a list's contents), the
   other mutated functions it called, or the number of calls differed;
@@ -50,6 +55,7 @@ NO_DIFFERENCE = "no_difference"
 NOT_REACHED = "not_reached"
 FAILED = "failed"
 VERDICTS = (OBSERVABLE, SIDE_EFFECT, NO_DIFFERENCE, NOT_REACHED, FAILED)
+_SENT = "sent"  # a kind of observable difference: different calls to a test double
 
 DEFAULT_LIMITS = {"max_calls": 50, "repr_chars": 240, "max_bytes": 400_000}
 _SUMMARY_ARG_CHARS = 40  # per argument or value in the one-line summary (report.json has more)
@@ -190,15 +196,31 @@ def _first_difference(
             if _outcome_key(left) != _outcome_key(right):
                 found.append((0, OBSERVABLE, left, right))
                 break
+            if left.get("sent_digest") != right.get("sent_digest"):
+                found.append((1, _SENT, left, right))
+                break
             if _state_key(left) != _state_key(right):
-                found.append((1, SIDE_EFFECT, left, right))
+                found.append((2, SIDE_EFFECT, left, right))
                 break
     if not found:
         return None, other_input
-    # observable first, then the call with the fewest frames between the test and the function
+    # a different result first, then different calls to a double, then other state; among
+    # those the call with the fewest frames between the test and the function
     found.sort(key=lambda f: (f[0], int(f[2].get("depth", 0)), str(f[2].get("test", ""))))
     _, kind, left, right = found[0]
     return (kind, left, right), other_input
+
+
+def _sent_text(left: JSONDict, right: JSONDict) -> tuple[str, str]:
+    """The first call to a test double that differs, on each side (or "nothing")."""
+    before, after = list(left.get("sent", [])), list(right.get("sent", []))
+    for index in range(max(len(before), len(after))):
+        one = before[index] if index < len(before) else "nothing more"
+        other = after[index] if index < len(after) else "nothing more"
+        if one != other:
+            return _windows(one, other, 80)
+    # equal as shown: the difference is past what was kept, or in a clock-free detail
+    return _clip(", ".join(before) or "nothing", 80), _clip(", ".join(after) or "nothing", 80)
 
 
 def _side_effect_text(left: JSONDict, right: JSONDict) -> str:
@@ -253,7 +275,17 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
         asserted = _asserted(original, test)
         where = f"{test.partition('::')[0]}:{left.get('test_line', 0)}"
         call = {"original": left, "mutant": right}
-        if kind == OBSERVABLE:
+        if kind == _SENT:
+            # What the code sends to a double is what the real dependency would receive:
+            # an output a test can check (``assert_called_with``), so it is observable.
+            sent_left, sent_right = _sent_text(left, right)
+            summary = (
+                f"`{_call_text(mutant.function, left)}` returns the same, but sends "
+                f"`{sent_left}` (original) and `{sent_right}` (mutant) to a test double in "
+                f"{test}; no test checks what the double received. Strengthen here: {where}"
+            )
+            kind = OBSERVABLE
+        elif kind == OBSERVABLE:
             shown_left, shown_right = _outcomes(left, right)
             summary = (
                 f"`{_call_text(mutant.function, left)}` {shown_left} (original) and "

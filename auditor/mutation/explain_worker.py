@@ -8,8 +8,10 @@ original or the active mutant from ``MUTANT_UNDER_TEST``. This worker replaces
 ``wrap_in_trampoline`` *before* the tests import the code, with a wrapper
 around mutmut's own that records, for the function under explanation, each
 call's arguments, return value or exception, the state of its arguments
-after the call, the other mutated functions it called, the calling test and
-the line of that test the call came from. No file is edited.
+after the call, the other mutated functions it called, what it sent to the
+test doubles it can reach (mock arguments and mock attributes of arguments,
+such as ``self.db``), the calling test and the line of that test the call
+came from. No file is edited.
 
 For each job item it forks twice - once without ``MUTANT_UNDER_TEST`` (the
 original) and once with it (the mutant) - and runs the item's covering
@@ -86,7 +88,14 @@ def _digest(value: Any) -> str:
     return hmac.new(_SALT, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16]
 
 
+def _is_double(value: Any) -> bool:
+    mock = sys.modules.get("unittest.mock")
+    return mock is not None and isinstance(value, mock.NonCallableMock)
+
+
 def _full_state(value: Any) -> Any:
+    if _is_double(value):
+        return None  # its call record holds clock readings; what it received is compared apart
     attrs = getattr(value, "__dict__", None)
     if isinstance(attrs, dict):
         return sorted(attrs.items(), key=lambda item: str(item[0]))
@@ -97,6 +106,8 @@ def _full_state(value: Any) -> Any:
 
 def _state_of(value: Any) -> str:
     """What a call could change in an argument: its attributes, or its contents."""
+    if _is_double(value):
+        return ""
     attrs = getattr(value, "__dict__", None)
     if isinstance(attrs, dict):
         shown = ", ".join(f"{k}={_short(v, k)}" for k, v in list(attrs.items())[:8])
@@ -104,6 +115,60 @@ def _state_of(value: Any) -> str:
     if isinstance(value, (list, dict, set, bytearray)):
         return _short(value)
     return ""
+
+
+def _doubles(named: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The test doubles a call can talk to: mock arguments and mock attributes of arguments
+    (``self.db`` in a method), each with the name it is reached by."""
+    found: list[tuple[str, Any]] = []
+    seen: set[int] = set()
+    for position, (parameter, value) in enumerate(named):
+        owner = parameter or f"arg{position}"
+        reachable = [(owner, value)]
+        attrs = getattr(value, "__dict__", None)
+        if isinstance(attrs, dict) and not _is_double(value):
+            prefix = "" if owner == "self" else f"{owner}."
+            reachable += [(f"{prefix}{k}", v) for k, v in list(attrs.items())[:50]]
+        for name, candidate in reachable:
+            if _is_double(candidate) and id(candidate) not in seen:
+                seen.add(id(candidate))
+                found.append((name, candidate))
+    return found
+
+
+def _comparable(value: Any) -> Any:
+    """A value as two runs can compare it: clock readings by type (and zone) only, since
+    the two runs read the clock at different times."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return f"<datetime tzinfo={value.tzinfo!r}>"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"<{type(value).__name__}>"
+    if isinstance(value, (list, tuple)):
+        return [_comparable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _comparable(v) for k, v in value.items()}
+    return value
+
+
+def _double_calls(doubles: list[tuple[str, Any]], before: list[int]) -> tuple[list[str], str]:
+    """What the call sent to each test double (shown, and a digest of all of it)."""
+    shown: list[str] = []
+    compared: list[Any] = []
+    for (name, double), start in zip(doubles, before, strict=True):
+        for made in list(double.mock_calls)[start:]:
+            try:
+                method, args, kwargs = made
+            except (TypeError, ValueError):
+                continue
+            target = f"{name}.{method}" if method else name
+            if len(shown) < 20:
+                parts = [_short(a) for a in args]
+                parts += [f"{k}={_short(v, k)}" for k, v in kwargs.items()]
+                shown.append(f"{target}({', '.join(parts)})")
+            compared.append((target, _comparable(list(args)), _comparable(dict(kwargs))))
+    return shown, _digest(compared)
 
 
 def _call_site() -> tuple[int, int]:
@@ -209,6 +274,8 @@ def _record(
         "depth": depth,
         "nested": [],
     }
+    doubles = _doubles([*zip(names, args, strict=True), *kwargs.items()])
+    sent_before = [len(d.mock_calls) for _, d in doubles]
     outer = _STATE["nested"]
     _STATE["nested"] = entry["nested"]
     try:
@@ -226,6 +293,8 @@ def _record(
         values = [*args, *kwargs.values()]
         entry["after"] = [_state_of(v) for v in values]
         entry["after_digest"] = _digest([_full_state(v) for v in values])
+        if doubles:
+            entry["sent"], entry["sent_digest"] = _double_calls(doubles, sent_before)
         size = len(json.dumps(entry))
         if _STATE["bytes"] + size > int(_LIMITS["max_bytes"]):
             _STATE["truncated"] = True

@@ -13,7 +13,14 @@ copied from the auditor's output:
 - ``fee(5)`` never takes the ``n > 100`` branch: a mutant of ``n * 2`` is
   *not reached* (an untested input region), not "likely equivalent";
 - ``evens`` is a generator, which the recorder does not follow: its survivors
-  say the explanation *failed*, never "no difference".
+  say the explanation *failed*, never "no difference";
+- ``welcome`` and ``Shop.order`` return the same under every surviving
+  mutant, but send a different call to the test double they were given
+  (``mailer.send``, ``self.db.save``) - *observable*: the double stands in for
+  the real dependency, and nothing checks what it received;
+- ``stamp(log, datetime.now, 1)`` sends ``log.write(<now>)``, a different
+  time in each run; ``level > 0`` -> ``level >= 0`` returns ``True`` for 1
+  either way, so it is *no difference*, not a clock reading mistaken for one.
 """
 
 from __future__ import annotations
@@ -65,10 +72,31 @@ def evens(n):
     for i in range(n):
         if i % 2 == 0:
             yield i
+
+
+def welcome(mailer, user):
+    mailer.send(user, "welcome " + user)
+    return True
+
+
+class Shop:
+    def __init__(self, db):
+        self.db = db
+
+    def order(self, item, clock):
+        self.db.save(item, clock())
+
+
+def stamp(log, clock, level):
+    log.write(clock())
+    return level > 0
 """
 
 TESTS = """\
-from tally.core import Counter, biggest, evens, fee, greet, price
+from datetime import datetime
+from unittest import mock
+
+from tally.core import Counter, Shop, biggest, evens, fee, greet, price, stamp, welcome
 
 
 def test_price():
@@ -95,6 +123,18 @@ def test_evens():
 
 def test_fee():
     assert fee(5) == 1
+
+
+def test_welcome():
+    assert welcome(mock.Mock(), "ann") is True
+
+
+def test_order():
+    Shop(mock.Mock()).order("pen", datetime.now)
+
+
+def test_stamp():
+    assert stamp(mock.Mock(), datetime.now, 1)
 """
 
 PYPROJECT = """\
@@ -166,6 +206,43 @@ def test_unchecked_return_value_is_observable_with_the_test_and_its_line(
     assert why["test_line"] == _test_line('    price(3, "EUR")')
     assert why["asserted"] == 0  # test_price has no assert statement
     assert f"Strengthen here: tests/test_core.py:{why['test_line']}" in why["summary"]
+
+
+def test_a_different_call_to_a_test_double_is_observable(explained: dict[str, Any]) -> None:
+    mutant = _survivor(
+        explained["data"], "welcome",
+        'mailer.send(user, "welcome " + user)', 'mailer.send(user, "XXwelcome XX" + user)',
+    )
+    why = mutant["explanation"]
+    assert why["verdict"] == "observable"
+    # welcome returns True either way (test_welcome checks that much); the double got
+    # send('ann', 'welcome ann') from the original and send('ann', 'XXwelcome XXann')
+    assert why["call"]["original"]["sent"] == ["mailer.send('ann', 'welcome ann')"]
+    assert why["call"]["mutant"]["sent"] == ["mailer.send('ann', 'XXwelcome XXann')"]
+    assert "no test checks what the double received" in why["summary"]
+    assert why["test_line"] == _test_line('    assert welcome(mock.Mock(), "ann") is True')
+
+
+def test_a_double_reached_through_self_is_named_by_its_attribute(
+    explained: dict[str, Any],
+) -> None:
+    mutant = _survivor(
+        explained["data"], "Shop.order",
+        "self.db.save(item, clock())", "self.db.save(None, clock())",
+    )
+    why = mutant["explanation"]
+    assert why["verdict"] == "observable"
+    # the first argument goes from 'pen' to None; the clock value is a different time
+    assert why["call"]["original"]["sent"][0].startswith("db.save('pen', datetime.datetime(")
+    assert why["call"]["mutant"]["sent"][0].startswith("db.save(None, datetime.datetime(")
+
+
+def test_clock_readings_sent_to_a_double_are_not_a_difference(
+    explained: dict[str, Any],
+) -> None:
+    mutant = _survivor(explained["data"], "stamp", "return level > 0", "return level >= 0")
+    # 1 > 0 and 1 >= 0 are both True; log.write got datetime.now() in each run
+    assert mutant["explanation"]["verdict"] == "no_difference"
 
 
 def test_attribute_change_without_a_return_difference_is_a_side_effect(
@@ -240,7 +317,7 @@ def test_reports_carry_the_explanation(explained: dict[str, Any]) -> None:
     )
     html = (explained["output"] / "index.html").read_text()
     assert 'class="explanation verdict-observable"' in html
-    assert "observable: `price(3, " in explained["run"].stderr  # the terminal summary
+    assert "observable: `price(3, " in explained["run"].stdout  # the terminal summary
 
 
 def test_cost_is_one_run_per_survivor_plus_one_shared_original(
