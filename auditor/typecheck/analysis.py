@@ -97,7 +97,8 @@ class TypecheckAnalysis:
         cache_dir.mkdir(parents=True, exist_ok=True)
         command, source = mypy_command(ctx.python, _targets(ctx), cache_dir, strict)
         ctx.progress.step(f"typecheck: mypy ({source}'s) on {', '.join(_targets(ctx))}")
-        run = run_mypy(command, ctx.root, timeout, _environment())
+        with ctx.progress.task("typecheck: mypy"):  # no count: a line every 10 s off a terminal
+            run = run_mypy(command, ctx.root, timeout, _environment())
         found = [(e, module_of(e.path, ctx.root, ctx.packages)) for e in run.errors]
         prints = [error_fingerprint(module, e.code, e.message) for e, module in found]
         notes = []
