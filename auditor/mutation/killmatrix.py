@@ -23,12 +23,13 @@ from auditor.progress import Progress, lines_in
 from auditor.project import tool_environment
 
 # Each mutant's child imports pytest and collects its tests before the first
-# test runs; that start counts against the wall limit. With 1 s (before), on
-# 2 loaded cores most children were killed while starting or mid-run: a test
-# not yet started then read as killing nothing (a wrong "kills nothing" and a
-# lost unique kill, seen in tests/contribution), a slow one as the killer.
-# The explanation step allows pytest's start the same (explain.py).
-PYTEST_START_SECONDS = 10.0
+# test runs. That start has a limit of its own (the worker starts the
+# mutant's wall limit when its first test starts): counted in the mutant's
+# limit, on 2 loaded cores most children were killed while starting or
+# mid-run, and a test not yet started read as killing nothing (a wrong
+# "kills nothing", a lost unique kill: seen in tests/contribution and on the
+# provisioner's theater suite, where 19 mutants mutmut killed had no killer).
+PYTEST_START_SECONDS = 60.0
 
 
 def run_kill_matrix(
@@ -51,21 +52,26 @@ def run_kill_matrix(
     job_items = []
     for index, mutant in enumerate(todo):
         estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
-        wall = (estimate + timeout_constant) * timeout_multiplier + PYTEST_START_SECONDS
+        wall = (estimate + timeout_constant) * timeout_multiplier + 1.0
         job_items.append(
             {
                 "index": index,
                 "id": mutant.id,
                 "tests": sorted(mutant.covered_by),
                 "wall_limit": wall,
-                "cpu_limit": max(1, math.ceil(wall * 2)),
+                "cpu_limit": max(1, math.ceil((wall + PYTEST_START_SECONDS) * 2)),
             }
         )
     work = stage.folder / "killmatrix"
     work.mkdir(exist_ok=True)
     job_file, out_file = work / "job.json", work / "results.jsonl"
     job_file.write_text(
-        json.dumps({"mutants": job_items, "memory_limit_mb": memory_limit_mb, "workers": workers})
+        json.dumps({
+            "mutants": job_items,
+            "memory_limit_mb": memory_limit_mb,
+            "workers": workers,
+            "start_limit": PYTEST_START_SECONDS,
+        })
     )
     out_file.unlink(missing_ok=True)
     worker = Path(__file__).with_name("killmatrix_worker.py")

@@ -81,10 +81,14 @@ def main(job_path: str, out_path: str) -> int:
     sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
     workers = max(1, int(job.get("workers", 1)))
     memory_mb = int(job.get("memory_limit_mb", 0))
+    # pytest's start (imports, collection, conftest) is limited apart: a loaded
+    # machine must not eat the mutant's own limit before its first test starts
+    start_limit = float(job.get("start_limit", 60.0))
     queue = list(job["mutants"])
     next_index = len(queue)
     kills: dict[str, list[str]] = {}  # mutant id -> killers found by earlier children
-    running: dict[int, tuple[dict[str, Any], str, float]] = {}
+    # pid -> (item, trace file, when the child was forked, when its first test started)
+    running: dict[int, tuple[dict[str, Any], str, float, float | None]] = {}
     with open(out_path, "a", encoding="utf-8") as out:
         while queue or running:
             while queue and len(running) < workers:
@@ -98,13 +102,21 @@ def main(job_path: str, out_path: str) -> int:
                     finally:
                         os._exit(1)
                 os.close(fd)
-                running[pid] = (item, trace, time.monotonic() + float(item["wall_limit"]))
+                running[pid] = (item, trace, time.monotonic(), None)
             time.sleep(0.005)
-            for pid, (item, trace, deadline) in list(running.items()):
+            for pid, (item, trace, forked, first) in list(running.items()):
                 done, status = os.waitpid(pid, os.WNOHANG)
                 timed_out = False
                 if done == 0:
-                    if time.monotonic() < deadline:
+                    now = time.monotonic()
+                    if first is None and os.path.getsize(trace) > 0:  # a test started
+                        first = now
+                        running[pid] = (item, trace, forked, first)
+                    if first is None:
+                        deadline = forked + start_limit
+                    else:
+                        deadline = first + float(item["wall_limit"])
+                    if now < deadline:
                         continue
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
