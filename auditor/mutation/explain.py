@@ -46,7 +46,7 @@ from typing import Any
 from auditor.model import JSONDict
 from auditor.mutation.result import MutantRecord
 from auditor.mutation.staging import Stage
-from auditor.progress import Progress
+from auditor.progress import Progress, lines_in
 from auditor.project import tool_environment
 
 OBSERVABLE = "observable"
@@ -343,14 +343,6 @@ class ExplainRun:
     original_seconds: float = 0.0  # the one recorded run of the original, shared by all
 
 
-def _lines_in(path: Path) -> float:
-    """Complete lines the worker has written to ``path`` so far (mutants explained)."""
-    try:
-        return float(path.read_bytes().count(b"\n"))
-    except OSError:
-        return 0.0
-
-
 def run_explain(
     stage: Stage,
     python: str,
@@ -388,7 +380,7 @@ def run_explain(
     results = work / "results.jsonl"
     try:
         with progress.task("explaining survivors", total=len(todo),
-                           poll=lambda: _lines_in(results)):
+                           poll=lambda: lines_in(results)):
             done = subprocess.run(
                 [python, str(worker), str(job), str(work)],
                 cwd=stage.mutants,
