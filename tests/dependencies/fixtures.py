@@ -102,12 +102,16 @@ SHOP: dict[str, str] = {
             return server
     """,
     "tests/test_pricing.py": """
+        import tempfile
+
         import pytest
 
         from shop.pricing import total
 
 
         def test_total():
+            with tempfile.TemporaryFile() as scratch:  # the temporary folder: not a real file
+                scratch.write(b"135")
             assert total([100, 50], discount=10) == 135
 
 

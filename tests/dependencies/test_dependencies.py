@@ -2,7 +2,7 @@
 
 Expected levels of the shop project (``fixtures.SHOP``), read off its tests:
 
-- unit: ``test_total`` (pure arithmetic), ``test_git_version_patched`` and
+- unit: ``test_total`` (pure arithmetic, and a ``TemporaryFile``), ``test_git_version_patched`` and
   ``test_git_version_monkeypatched`` (``subprocess.run`` replaced: nothing real);
 - integration: ``test_roundtrip`` (a SQLite file in tmp_path),
   ``test_fetch_from_a_local_server`` (an HTTP server on a loopback socket it

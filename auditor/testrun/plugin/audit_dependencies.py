@@ -161,11 +161,13 @@ def _on_open(args: tuple[Any, ...]) -> None:
     if isinstance(path, int):
         return  # an already open descriptor
     name = os.path.abspath(os.fsdecode(path))
-    if name.startswith(_State.ignored_dirs) or name.endswith(".pyc"):
+    # with a separator: TemporaryFile opens the temporary folder itself (O_TMPFILE)
+    inside = os.path.join(name, "")
+    if inside.startswith(_State.ignored_dirs) or name.endswith(".pyc"):
         return
     # The project's own tree counts even when it lives in a temporary folder
     # (a CI checkout, a fixture project): only temporary folders outside it are scratch.
-    if name.startswith(_State.temp_dirs) and not name.startswith(_State.project_dirs):
+    if inside.startswith(_State.temp_dirs) and not inside.startswith(_State.project_dirs):
         return
     _record("file", name)
 
