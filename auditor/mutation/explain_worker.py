@@ -15,8 +15,9 @@ came from. No file is edited.
 
 For each job item it forks twice - once without ``MUTANT_UNDER_TEST`` (the
 original) and once with it (the mutant) - and runs the item's covering
-tests. Each child writes one JSON document. Recording is bounded: calls per
-run, characters per repr, bytes per document. Usage:
+tests. Each child writes one JSON document. Recording is bounded: calls and
+bytes per function (the shared run of the original records every explained
+function, each within its own share), characters per repr. Usage:
 ``python explain_worker.py JOB.json OUT_DIR``.
 """
 
@@ -45,8 +46,10 @@ _STATE: dict[str, Any] = {
     "nested": None,
     "assertions": {},
     "outcomes": {},
-    "bytes": 0,
-    "truncated": False,
+    # per function: the one run of the original records every explained function, and
+    # one function's many calls must not use up the others' share
+    "bytes": {},
+    "truncated": set(),  # functions whose recording was cut at a limit
     "modules": set(),  # modules of the functions recorded in this run
     "functions": set(),  # function keys (``function_key``) recorded in this run
     "per_function": {},  # calls recorded per function (bounded by max_calls)
@@ -257,8 +260,8 @@ def _record(
     if _STATE["mutant_name"] and _STATE["mutated_code"] is None:
         _mutated_lines(mutants_dict)
     recorded = _STATE["per_function"]
-    if recorded.get(function, 0) >= int(_LIMITS["max_calls"]) or _STATE["truncated"]:
-        _STATE["truncated"] = True
+    if recorded.get(function, 0) >= int(_LIMITS["max_calls"]) or function in _STATE["truncated"]:
+        _STATE["truncated"].add(function)
         return call(*args, **kwargs)
     recorded[function] = recorded.get(function, 0) + 1
     names = _parameter_names(func, len(args))
@@ -296,10 +299,11 @@ def _record(
         if doubles:
             entry["sent"], entry["sent_digest"] = _double_calls(doubles, sent_before)
         size = len(json.dumps(entry))
-        if _STATE["bytes"] + size > int(_LIMITS["max_bytes"]):
-            _STATE["truncated"] = True
+        used = _STATE["bytes"].get(function, 0)
+        if used + size > int(_LIMITS["max_bytes"]):
+            _STATE["truncated"].add(function)
         else:
-            _STATE["bytes"] += size
+            _STATE["bytes"][function] = used + size
             _STATE["calls"].append(entry)
 
 
@@ -390,7 +394,7 @@ def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
     document = {
         "exit_code": int(code),
         "calls": _STATE["calls"],
-        "truncated": _STATE["truncated"],
+        "truncated": sorted(_STATE["truncated"]),
         "assertions": _STATE["assertions"],
         "outcomes": _STATE["outcomes"],
         # None: not a mutant run, or its changed lines could not be found
@@ -470,6 +474,7 @@ def main(job_path: str, out_dir: str) -> int:
             record["original"] = {
                 **baseline,
                 "calls": [c for c in baseline["calls"] if c["function"] == function],
+                "truncated": function in baseline["truncated"],
             }
             mutant_item = {**item, "functions": [function], "mutant": item["id"]}
             document, seconds, failure = _timed(mutant_item, os.path.join(out_dir, f"{index}.json"))
@@ -477,7 +482,7 @@ def main(job_path: str, out_dir: str) -> int:
             if failure:
                 record["error"] = f"mutant: {failure}"
             else:
-                record["mutant"] = document
+                record["mutant"] = {**document, "truncated": function in document["truncated"]}
         with open(os.path.join(out_dir, "results.jsonl"), "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
     return 0

@@ -351,3 +351,34 @@ def test_declared_equivalent_leaves_the_score_with_a_visible_count(
     assert second["explain"]["asked"] == 2
     assert sum(1 for m in second["survivors"] if m["explanation"]) == 2
     assert "declared equivalent" in (project / "audit-report" / "report.md").read_text().lower()
+
+
+def test_every_explained_function_is_recorded_in_the_shared_original_run(
+    tmp_path: Path,
+) -> None:
+    """The one run of the original records every explained function; each has its own
+    share of the byte budget. Ten functions, each called 50 times with ~1 kB of
+    arguments: together ~500 kB, past the 400 kB one run may keep, so a budget
+    shared by all would leave the last functions with no call recorded."""
+    root = tmp_path / "wide"
+    (root / "wide").mkdir(parents=True)
+    (root / "wide" / "__init__.py").write_text("")
+    (root / "wide" / "core.py").write_text(
+        "".join(f"def f{i}(a, b, c, d):\n    return len(a) + {i}\n\n\n" for i in range(10))
+    )
+    (root / "tests").mkdir()
+    calls = "\n".join(f"        core.f{i}(text, text, text, text)" for i in range(10))
+    (root / "tests" / "test_wide.py").write_text(
+        "from wide import core\n\n\ndef test_all():\n    text = 'x' * 230\n"
+        f"    for _ in range(50):\n{calls}\n"
+    )
+    (root / "pyproject.toml").write_text(
+        PYPROJECT.replace("tally", "wide").format(extra="explain = 100")
+    )
+    done = audit("mutate", str(root), timeout=600)
+    assert done.returncode == 0, done.stderr
+    survivors = report(root / "audit-report")["analyses"]["mutation"]["survivors"]
+    # every mutant of `len(a) + i` changes the returned number and test_all checks none
+    assert {m["function"] for m in survivors} == {f"f{i}" for i in range(10)}
+    verdicts = {m["function"]: m["explanation"]["verdict"] for m in survivors}
+    assert set(verdicts.values()) == {"observable"}, verdicts
