@@ -74,6 +74,7 @@ def merge(files: tuple[Path, ...], output: Path, root: Path, fail_under_mutation
           gate_items: tuple[str, ...]) -> None:
     """Merge the report.json files of `audit mutate --shard K/N` runs into one report."""
     from auditor.reports import write_reports
+    from auditor.reports.annotations import append_step_summary
 
     try:
         gate = gate_overrides(gate_items, None, fail_under_mutation, set(schema_parts().gate))
@@ -88,6 +89,7 @@ def merge(files: tuple[Path, ...], output: Path, root: Path, fail_under_mutation
         f"merged {mutation.shards_merged} shards: {totals.total} mutants, "
         f"score {totals.to_dict()['score']}, {len(written)} files in {output}"
     )
+    append_step_summary(output.resolve())  # the merged report.md, as every audit does
     for rule in result.gate.failed_rules:
         click.echo(f"gate failed: {rule.id}: {rule.measured} {rule.comparison} {rule.threshold}")
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)

@@ -106,3 +106,10 @@ def test_the_parallel_mutation_jobs_and_their_merge(tmp_path: Path) -> None:
     check_artifacts(documented["mutation-report"], project)
     merged = json.loads((project / "mutation-report" / "report.json").read_text())
     assert merged["analyses"]["mutation"]["shards_merged"] == total
+
+    # The same merge in a GitHub Actions step appends the merged report.md to its summary.
+    summary = tmp_path / "summary.md"
+    done = run_job(documented["mutation-report"], project,
+                   {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert summary.read_text() == (project / "mutation-report" / "report.md").read_text()
