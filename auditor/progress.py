@@ -45,6 +45,9 @@ NO_WRAP_WIDTH = 1 << 16
 # another PROGRESS_FRACTION of it is done.
 PROGRESS_SECONDS = 10.0
 PROGRESS_FRACTION = 0.1
+# ...but 10% lines no closer together than this (except the last, at 100%): a phase
+# faster than 10% a second is no long phase, and its lines would only be noise.
+MIN_GAP_SECONDS = 1.0
 
 
 def make_console(stream: TextIO) -> Console:
@@ -117,7 +120,8 @@ class PlainTask:
                 # when an update jumps over several marks
                 while self.next_mark <= done + 1e-9:
                     self.next_mark += self.fraction
-                self._print(now)
+                if done >= 1.0 or now - self.last_line >= MIN_GAP_SECONDS:
+                    self._print(now)
             elif now - self.last_line >= self.seconds:
                 self._print(now)
 

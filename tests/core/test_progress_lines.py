@@ -28,19 +28,29 @@ def _task(total: float | None = None) -> tuple[PlainTask, Clock, list[str]]:
 
 def test_a_line_at_every_tenth_and_none_in_between() -> None:
     task, clock, lines = _task(total=200)
-    for done in range(1, 201):  # 200 updates, 0.01 s apart: 2 s in all
-        clock.now += 0.01
+    for done in range(1, 201):  # 200 updates 1/16 s apart: 12.5 s in all, 1.25 s per tenth
+        clock.now += 0.0625
         task.update(completed=done)
     # 20, 40, ..., 200 of 200: ten lines
     assert [line.split(" ")[1] for line in lines] == [f"{n}/200" for n in range(20, 201, 20)]
-    assert lines[-1] == "tests: 200/200 (100%); 2s elapsed"
+    assert lines[-1] == "tests: 200/200 (100%); 12s elapsed"
+
+
+def test_a_fast_phase_says_only_its_end() -> None:
+    task, clock, lines = _task(total=4)
+    for done in range(1, 5):  # every item is a tenth and more, all within 0.4 s
+        clock.now += 0.1
+        task.update(completed=done)
+    assert lines == ["tests: 4/4 (100%); 0s elapsed"]
 
 
 def test_a_jump_over_several_tenths_prints_once() -> None:
-    task, _clock, lines = _task(total=10)
+    task, clock, lines = _task(total=10)
+    clock.now += 1
     task.update(completed=7)
+    clock.now += 1
     task.update(completed=8)
-    assert lines == ["tests: 7/10 (70%); 0s elapsed", "tests: 8/10 (80%); 0s elapsed"]
+    assert lines == ["tests: 7/10 (70%); 1s elapsed", "tests: 8/10 (80%); 2s elapsed"]
 
 
 def test_ten_seconds_without_a_tenth_still_print() -> None:
