@@ -34,6 +34,7 @@ from auditor.model import AuditResult
 from auditor.progress import Progress, output_console
 from auditor.registry import analysis_names, get_analysis, load_config, schema_parts
 from auditor.runner import AuditRequest, run_audit
+from auditor.timings import HISTORY, PhaseTimings, add_to_report
 
 EXIT_CODES_HELP = f"""
 \b
@@ -186,7 +187,7 @@ def _history_rules(config: AuditConfig, document: dict[str, Any]) -> list[Any]:
 
 
 def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
-            record_history: bool = False) -> None:
+            record_history: bool = False, print_timings: bool = False) -> None:
     """Run, write reports, print the summary, exit with the gate's verdict.
 
     Before anything runs: the output folder must be ours (or new, or empty)
@@ -224,7 +225,7 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
         except Exception as exc:  # exit 3, an AuditError or an internal error
             mark_failed(config.output, str(exc) or type(exc).__name__)
             raise
-        written = write_reports(result, config.output, config.root)
+        written = write_reports(result, config.output, config.root, request.timings)
         out = output_console()  # summary and annotations: both on stdout, in order
         print_summary(result, out)
         out.print(f"reports: {config.output} ({len(written)} files)")
@@ -233,12 +234,28 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
             from auditor.history.fallback import record_audit
 
             # A server gone since the check: the run goes to the local fallback file.
-            recorded = record_audit(result, config.history, config.history_url)
+            with request.timings.phase(HISTORY):
+                recorded = record_audit(result, config.history, config.history_url)
             # a run saved to the fallback file instead is a warning: stderr
             (out if recorded.fallback_reason is None else progress.console).print(
                 recorded.message)
+        _finish_timings(request.timings, config, print_timings)
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
+
+
+def _finish_timings(timings: PhaseTimings, config: AuditConfig, print_timings: bool) -> None:
+    """Close the phase profile, add it to ``report.json``; print it with ``--timings``."""
+    timings.finish()
+    add_to_report(config.output / "report.json", timings)
+    if print_timings:
+        for line in timings.lines():
+            click.echo(line)
+
+
+timings_option = click.option(
+    "--timings", "print_timings", is_flag=True,
+    help="Print the wall and CPU time of every phase (always in report.json timings).")
 
 
 def _annotate(result: AuditResult, annotations: str | None) -> None:
@@ -260,14 +277,16 @@ def main() -> None:
 @main.command(epilog=EXIT_CODES_HELP)
 @common_options
 @click.option("--only", help="Run only these analyses (comma-separated).")
+@timings_option
 @handle_errors
 def report(path: tuple[Path, ...], config_file: Path | None, only: str | None,
-           annotations: str | None, wait: bool, **overrides: Any) -> None:
+           annotations: str | None, wait: bool, print_timings: bool, **overrides: Any) -> None:
     """Run every configured analysis on the project at PATH and write the reports."""
+    timings = PhaseTimings()  # the total counts from here: configuration included
     config = load(path, config_file, **overrides)
     request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
-                           wait=wait)
-    execute(config, request, annotations, record_history=True)
+                           wait=wait, timings=timings)
+    execute(config, request, annotations, record_history=True, print_timings=print_timings)
 
 
 def _analysis_command(name: str) -> click.Command:
@@ -275,13 +294,15 @@ def _analysis_command(name: str) -> click.Command:
 
     @handle_errors
     def command(path: tuple[Path, ...], config_file: Path | None, annotations: str | None,
-                wait: bool, **kwargs: Any) -> None:
+                wait: bool, print_timings: bool, **kwargs: Any) -> None:
+        timings = PhaseTimings()
         own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
         config = load(path, config_file, **kwargs)
-        execute(config, AuditRequest(analyses=[name], options=own, wait=wait), annotations)
+        execute(config, AuditRequest(analyses=[name], options=own, wait=wait, timings=timings),
+                annotations, print_timings=print_timings)
 
     command.__doc__ = f"{analysis.help} Same as `audit report --only {name}`."
-    decorated: Any = common_options(command)
+    decorated: Any = timings_option(common_options(command))
     for option in analysis.cli_options():
         decorated.__click_params__ = [*getattr(decorated, "__click_params__", []), option]
     return click.command(analysis.command, epilog=EXIT_CODES_HELP, help=command.__doc__)(

@@ -10,6 +10,7 @@ from auditor.config import AuditConfig
 from auditor.model import TestRun
 from auditor.progress import Progress
 from auditor.project import PackageLocation
+from auditor.timings import PhaseTimings
 
 
 @dataclass
@@ -33,6 +34,8 @@ class AuditContext:
     run_dir: Path = field(default=Path())
     """This audit's own scratch folder under ``.audit/`` (test events, logs, coverage
     data); ``state_dir/run`` unless the caller gives one."""
+    timings: PhaseTimings = field(default_factory=PhaseTimings)
+    """The audit's phase profile: the test run records its phases here."""
 
     def __post_init__(self) -> None:
         if self.run_dir == Path():

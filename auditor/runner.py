@@ -34,6 +34,7 @@ from auditor.project import (
 )
 from auditor.registry import get_analysis
 from auditor.rundir import run_folder
+from auditor.timings import GATE, PhaseTimings, analysis_phase
 
 # Extra gate rules computed outside the analyses (e.g. regression against
 # history): called with (config, report document) -> evaluated rules.
@@ -50,6 +51,8 @@ class AuditRequest:
     wait: bool = False
     """``--wait``: wait for a lock another audit holds instead of failing at once."""
     on_wait: Callable[[str], None] = tell_on_stderr
+    timings: PhaseTimings = field(default_factory=PhaseTimings)
+    """Where the phases of the audit are recorded (the caller reads it back)."""
 
 
 def locate_project_paths(config: AuditConfig) -> list[PackageLocation]:
@@ -68,7 +71,8 @@ def locate_project_paths(config: AuditConfig) -> list[PackageLocation]:
     return packages
 
 
-def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any]) -> AuditContext:
+def build_context(config: AuditConfig, progress: Progress, options: dict[str, Any],
+                  timings: PhaseTimings | None = None) -> AuditContext:
     """Check the configuration against the project on disk and prepare ``.audit/``."""
     root = config.root
     packages = locate_project_paths(config)
@@ -82,6 +86,7 @@ def build_context(config: AuditConfig, progress: Progress, options: dict[str, An
         packages=packages,
         progress=progress,
         options=options,
+        timings=timings or PhaseTimings(),
     )
 
 
@@ -93,7 +98,7 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
     held under its lock for the whole audit (see :mod:`auditor.locking`).
     """
     started = time.monotonic()
-    ctx = build_context(config, progress, request.options)
+    ctx = build_context(config, progress, request.options, request.timings)
     analyses: list[Analysis] = [get_analysis(name) for name in request.analyses]
     with contextlib.ExitStack() as held:
         for stage in sorted({a.stage_lock for a in analyses if a.stage_lock}):
@@ -118,7 +123,8 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:
             progress.step(f"{analysis.title.lower()}...")
-            results[analysis.name] = analysis.run(ctx)
+            with request.timings.phase(analysis_phase(analysis.name)):
+                results[analysis.name] = analysis.run(ctx)
     result = AuditResult(
         project=config.project,  # [project].name, else the folder's name
         root=str(config.root),
@@ -130,6 +136,15 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
         analyses=results,
         test_run=ctx.test_run,
     )
+    with request.timings.phase(GATE):
+        _judge(result, analyses, config, request)
+    result.duration_seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _judge(result: AuditResult, analyses: list[Analysis], config: AuditConfig,
+           request: AuditRequest) -> None:
+    """Evaluate the gate: every analysis's rules, then the extra ones (history)."""
     document = result.to_dict()
     rules = [
         rule
@@ -141,5 +156,3 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
     # above serves them as it is.
     for extra in request.extra_rules:
         result.gate.rules.extend(extra(config, document))
-    result.duration_seconds = round(time.monotonic() - started, 3)
-    return result

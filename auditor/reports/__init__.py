@@ -30,6 +30,7 @@ from types import ModuleType
 from auditor.model import AuditResult
 from auditor.output_folder import WRITING, Manifest, claim, current_umask, write_manifest
 from auditor.reports.sources import SourceReader
+from auditor.timings import PhaseTimings, report_phase
 
 __all__ = ["FORMATS", "SourceReader", "available_formats", "report_file_names", "write_reports"]
 
@@ -84,7 +85,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_reports(result: AuditResult, output_dir: Path, root: Path) -> list[Path]:
+def write_reports(result: AuditResult, output_dir: Path, root: Path,
+                  timings: PhaseTimings | None = None) -> list[Path]:
     """Render every applicable format and write it into ``output_dir``; return the paths.
 
     Everything is rendered before anything is written, so a failing format
@@ -92,7 +94,9 @@ def write_reports(result: AuditResult, output_dir: Path, root: Path) -> list[Pat
     not apply this time (its analysis did not run) is removed if the
     manifest says we wrote it, so the folder never mixes reports of two
     audits. A folder that is not ours is refused (:func:`auditor.output_folder.claim`).
+    ``timings``: each format's rendering is recorded there as a phase.
     """
+    timings = timings or PhaseTimings()
     previous = claim(output_dir, report_file_names())
     sources = SourceReader(root)
     rendered: list[tuple[Path, str]] = []
@@ -100,15 +104,17 @@ def write_reports(result: AuditResult, output_dir: Path, root: Path) -> list[Pat
     for module in available_formats():
         path = output_dir / module.FILENAME
         if _applies(module, result):
-            rendered.append((path, module.render(result, sources)))
+            with timings.phase(report_phase(str(module.FILENAME))):
+                rendered.append((path, module.render(result, sources)))
         elif path.name in previous.files:
             stale.append(path)
     new_names = [path.name for path, _ in rendered]
     # Name old and new files before writing any, so that a write killed halfway
     # leaves no file of ours that the manifest does not name.
     write_manifest(output_dir, Manifest(files=previous.files + new_names, status=WRITING))
-    for path, text in rendered:
-        write_atomic(path, text)
+    with timings.phase(report_phase("(writing the files)")):
+        for path, text in rendered:
+            write_atomic(path, text)
     for path in stale:
         path.unlink(missing_ok=True)
     write_manifest(output_dir, Manifest(files=new_names))

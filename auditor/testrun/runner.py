@@ -33,6 +33,7 @@ from auditor.testrun.diagnosis import collected_line, pytest_error
 from auditor.testrun.probe import probe
 from auditor.testrun.process_group import kill_process_group, stop_process_group
 from auditor.testrun.session import SessionRecord, describe_exit
+from auditor.timings import COVERAGE_READ, PROBE, TEST_RUN
 
 _PYTEST_EXIT_MEANING = {
     2: "interrupted",
@@ -78,13 +79,15 @@ def run_test_suite(
         old.unlink()
     env = test_environment(ctx, report_file, record_classes)
     env.update(extra_env or {})
-    facts = probe(ctx.python, ctx.root, env)
+    with ctx.timings.phase(PROBE):
+        facts = probe(ctx.python, ctx.root, env)
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
     session = SessionRecord()
     offset = 0
-    with log_file.open("wb") as log, ctx.progress.task("tests") as task:
+    with ctx.timings.phase(TEST_RUN), log_file.open("wb") as log, \
+            ctx.progress.task("tests") as task:
         process = subprocess.Popen(
             command, cwd=ctx.root, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
@@ -117,7 +120,8 @@ def run_test_suite(
     )
     _check(run, ctx, log_file, session)
     if with_coverage:
-        combine_parallel_data(ctx, env, data_file)
+        with ctx.timings.phase(COVERAGE_READ):
+            combine_parallel_data(ctx, env, data_file)
         ctx.coverage_data = data_file
     return run
 
