@@ -12,11 +12,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from auditor import __version__
+from auditor.cli_lazy import LazyCommand, LazyGroup, class_attributes, function_docstring, imported
 from auditor.cli_targets import gate_options, gate_overrides, narrow_tests, split_target
 from auditor.config import AuditConfig
 from auditor.errors import (
@@ -30,11 +31,22 @@ from auditor.errors import (
     UsageError,
 )
 from auditor.interrupts import handle_sigterm_as_interrupt
-from auditor.model import AuditResult
-from auditor.progress import Progress, output_console
-from auditor.registry import analysis_names, get_analysis, load_config, schema_parts
-from auditor.runner import AuditRequest, run_audit
-from auditor.timings import HISTORY, PhaseTimings, add_to_report
+from auditor.registry import (
+    analysis_location,
+    analysis_names,
+    get_analysis,
+    load_config,
+    schema_parts,
+)
+from auditor.timings import HISTORY, PhaseTimings
+
+if TYPE_CHECKING:
+    from auditor.model import AuditResult
+    from auditor.runner import AuditRequest
+
+# What runs an audit (the runner, the progress display with rich, the
+# analyses and their libraries) is imported by the command that runs it:
+# `audit --help` and `audit history ...` load none of it.
 
 EXIT_CODES_HELP = f"""
 \b
@@ -199,6 +211,7 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     from auditor.history.db import check_writable as check_history_writable
     from auditor.locking import hold, output_lock_path
     from auditor.output_folder import claim, mark_failed
+    from auditor.progress import Progress, output_console
     from auditor.project import state_dir
     from auditor.reports import report_file_names, write_reports
     from auditor.reports.annotations import append_step_summary
@@ -216,6 +229,8 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
               f"the output folder {config.output}", request.wait, request.on_wait):
         claim(config.output, ours)  # again: the audit we waited for may have changed it
         try:
+            from auditor.runner import run_audit
+
             result = run_audit(config, request, progress)
         except UsageError:
             raise  # nothing was measured: the previous reports still say what they said
@@ -246,8 +261,15 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
 
 def _finish_timings(timings: PhaseTimings, config: AuditConfig, print_timings: bool) -> None:
     """Close the phase profile, add it to ``report.json``; print it with ``--timings``."""
+    import json
+
+    from auditor.reports import write_atomic
+
     timings.finish()
-    add_to_report(config.output / "report.json", timings)
+    report_file = config.output / "report.json"
+    if report_file.is_file():
+        document = timings.add_to(json.loads(report_file.read_text(encoding="utf-8")))
+        write_atomic(report_file, json.dumps(document, indent=2, sort_keys=True) + "\n")
     if print_timings:
         for line in timings.lines():
             click.echo(line)
@@ -268,7 +290,8 @@ def _annotate(result: AuditResult, annotations: str | None) -> None:
         click.echo(line)
 
 
-@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audit")
 def main() -> None:
     """Audit a Python test suite: what it covers, and whether it would notice a bug."""
@@ -282,6 +305,8 @@ def main() -> None:
 def report(path: tuple[Path, ...], config_file: Path | None, only: str | None,
            annotations: str | None, wait: bool, print_timings: bool, **overrides: Any) -> None:
     """Run every configured analysis on the project at PATH and write the reports."""
+    from auditor.runner import AuditRequest
+
     timings = PhaseTimings()  # the total counts from here: configuration included
     config = load(path, config_file, **overrides)
     request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
@@ -295,6 +320,8 @@ def _analysis_command(name: str) -> click.Command:
     @handle_errors
     def command(path: tuple[Path, ...], config_file: Path | None, annotations: str | None,
                 wait: bool, print_timings: bool, **kwargs: Any) -> None:
+        from auditor.runner import AuditRequest
+
         timings = PhaseTimings()
         own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
         config = load(path, config_file, **kwargs)
@@ -310,8 +337,29 @@ def _analysis_command(name: str) -> click.Command:
     )
 
 
-for _name in analysis_names():
-    main.add_command(_analysis_command(_name))
+def _analysis_commands() -> list[LazyCommand]:
+    """Every analysis's subcommand by name and help, its module not imported yet."""
+    commands = []
+    for name in analysis_names():
+        where = analysis_location(name)
+        said = class_attributes(where, ("command", "help")) if isinstance(where, str) else None
+        if said is None:  # added in this process, or a help computed at import: ask the class
+            analysis = get_analysis(name)
+            said = {"command": analysis.command, "help": analysis.help}
+        commands.append(LazyCommand(
+            said["command"], f"{said['help']} Same as `audit report --only {name}`.",
+            functools.partial(_analysis_command, name)))
+    return commands
+
+
+def _mocks_rules() -> list[LazyCommand]:
+    """``audit rules``: the mocks analysis's rule catalogue (libcst loads with it)."""
+    where = "auditor.mocks.cli:rules"
+    return [LazyCommand("rules", function_docstring(where) or "", lambda: imported(where))]
+
+
+main.add_lazy(_analysis_commands)
+main.add_lazy(_mocks_rules)
 
 from auditor.history.cli import register as _register_history  # noqa: E402
 
@@ -320,10 +368,6 @@ _register_history(main, handle_errors)
 from auditor.mutation.cli import merge as _merge  # noqa: E402 (after main exists)
 
 main.add_command(_merge)
-
-from auditor.mocks.cli import rules as _rules  # noqa: E402 (after main exists)
-
-main.add_command(_rules)
 
 
 if __name__ == "__main__":

@@ -14,15 +14,16 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import ConfigError
 from auditor.history_location import PENDING_FILE, server_url_of
 from auditor.inference import describe, infer_settings, read_document
 from auditor.schema_parts import COUNT, PERCENT, STRINGS
 from auditor.thresholds import thresholds_problem
+
+if TYPE_CHECKING:  # imported where a table is validated: `audit --help` needs none of it
+    import jsonschema
 
 __all__ = ["COUNT", "PERCENT", "STRINGS", "AuditConfig", "SchemaParts", "load_config"]
 
@@ -169,6 +170,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 def validate_table(table: dict[str, Any], source: str, parts: SchemaParts) -> None:
     """Raise :class:`ConfigError` for the first (most specific) schema violation."""
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(full_schema(parts))
     errors = sorted(validator.iter_errors(table), key=lambda e: (len(e.absolute_path), e.message))
     if errors:

@@ -70,6 +70,17 @@ def analysis_names() -> list[str]:
     return [*_REGISTRY, *plugins, *(name for name in _ADDED if name not in _REGISTRY)]
 
 
+def analysis_location(name: str) -> str | type[Any]:
+    """Where the analysis ``name`` is: ``"module:Class"``, or the class :func:`register` added.
+
+    The CLI reads an analysis's subcommand and help from its module's source
+    without importing it (``audit --help`` loads no analysis's libraries).
+    """
+    if name in _ADDED:
+        return _ADDED[name]
+    return _REGISTRY[name] if name in _REGISTRY else _plugins()[name]
+
+
 def get_analysis(name: str) -> Analysis:
     """An instance of the analysis called ``name`` (``KeyError`` if unknown)."""
     if name in _ADDED:

@@ -19,12 +19,10 @@ knows which analyses run.
 from __future__ import annotations
 
 import contextlib
-import json
 import resource
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 # The order phases are printed in when they ran; a phase not listed here
@@ -106,6 +104,15 @@ class PhaseTimings:
             "total_cpu_seconds": round(total.cpu_seconds, 4),
         }
 
+    def add_to(self, document: dict[str, Any]) -> dict[str, Any]:
+        """``document`` (a ``report.json`` read back) with this finished profile as ``timings``.
+
+        The profile is complete only after every report is written and the
+        history recorded, so the caller adds it to ``report.json`` last
+        rather than rendering it with the rest.
+        """
+        return {**document, "timings": self.to_dict()}
+
     def lines(self) -> list[str]:
         """The profile as a table for the terminal (``--timings``)."""
         total = self.total or self.finish()
@@ -114,19 +121,3 @@ class PhaseTimings:
         for p in [*self.phases, total]:
             out.append(f"{p.name:<{width}}  {p.wall_seconds:>8.3f}  {p.cpu_seconds:>8.3f}")
         return out
-
-
-def add_to_report(report_file: Path, timings: PhaseTimings) -> None:
-    """Write the finished profile into ``report.json`` (atomically, in place).
-
-    The profile is complete only after every report is written and the
-    history recorded, so it is added last rather than rendered with the
-    rest. A folder without ``report.json`` is left alone.
-    """
-    from auditor.reports import write_atomic
-
-    if not report_file.is_file():
-        return
-    document = json.loads(report_file.read_text(encoding="utf-8"))
-    document["timings"] = timings.to_dict()
-    write_atomic(report_file, json.dumps(document, indent=2, sort_keys=True) + "\n")
