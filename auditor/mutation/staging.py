@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ConfigError
+from auditor.globs import matching
 from auditor.project import PackageLocation
 
 STAGE_NAME = "mutation"
@@ -169,7 +170,13 @@ def mutmut_table(stage: Stage, settings: StageSettings) -> dict[str, Any]:
         "on_dependency_change": "ignore",
     }
     if settings.do_not_mutate:
-        table["do_not_mutate"] = list(settings.do_not_mutate)
+        # matched here with the globs of every analysis (gitignore-style), handed to
+        # mutmut as the files themselves: mutmut's own fnmatch lets `*` cross folders
+        sources = [rel for rel in stage.copied if rel.endswith(".py") and any(
+            rel == src or rel.startswith(src.rstrip("/") + "/") for src in stage.source_paths)]
+        table["do_not_mutate"] = sorted(
+            {path for pattern in settings.do_not_mutate for path in matching(pattern, sources)}
+        )
     return table
 
 
