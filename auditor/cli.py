@@ -352,22 +352,19 @@ def _analysis_commands() -> list[LazyCommand]:
     return commands
 
 
-def _mocks_rules() -> list[LazyCommand]:
-    """``audit rules``: the mocks analysis's rule catalogue (libcst loads with it)."""
-    where = "auditor.mocks.cli:rules"
-    return [LazyCommand("rules", function_docstring(where) or "", lambda: imported(where))]
+def _analysis_tools() -> list[LazyCommand]:
+    """``audit rules`` (the mocks rule catalogue: libcst) and ``audit merge`` (mutation shards)."""
+    where = {"rules": "auditor.mocks.cli:rules", "merge": "auditor.mutation.cli:merge"}
+    return [LazyCommand(name, function_docstring(at) or "", functools.partial(imported, at))
+            for name, at in where.items()]
 
 
 main.add_lazy(_analysis_commands)
-main.add_lazy(_mocks_rules)
+main.add_lazy(_analysis_tools)
 
 from auditor.history.cli import register as _register_history  # noqa: E402
 
 _register_history(main, handle_errors)
-
-from auditor.mutation.cli import merge as _merge  # noqa: E402 (after main exists)
-
-main.add_command(_merge)
 
 
 if __name__ == "__main__":
