@@ -38,7 +38,7 @@ from auditor.registry import (
     load_config,
     schema_parts,
 )
-from auditor.timings import HISTORY, PhaseTimings
+from auditor.timings import CONFIGURATION, HISTORY, PhaseTimings
 
 if TYPE_CHECKING:
     from auditor.model import AuditResult
@@ -308,7 +308,8 @@ def report(path: tuple[Path, ...], config_file: Path | None, only: str | None,
     from auditor.runner import AuditRequest
 
     timings = PhaseTimings()  # the total counts from here: configuration included
-    config = load(path, config_file, **overrides)
+    with timings.phase(CONFIGURATION):
+        config = load(path, config_file, **overrides)
     request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
                            wait=wait, timings=timings)
     execute(config, request, annotations, record_history=True, print_timings=print_timings)
@@ -324,7 +325,8 @@ def _analysis_command(name: str) -> click.Command:
 
         timings = PhaseTimings()
         own = {opt.name: kwargs.pop(opt.name) for opt in analysis.cli_options() if opt.name}
-        config = load(path, config_file, **kwargs)
+        with timings.phase(CONFIGURATION):
+            config = load(path, config_file, **kwargs)
         execute(config, AuditRequest(analyses=[name], options=own, wait=wait, timings=timings),
                 annotations, print_timings=print_timings)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 # The order phases are printed in when they ran; a phase not listed here
 # (an analysis's or a format's) keeps the order it ran in.
+CONFIGURATION = "configuration"  # reading [tool.audit]: every analysis's schema part
 PROBE = "interpreter_probe"
 TEST_RUN = "test_run"
 COVERAGE_READ = "coverage_read"

@@ -50,8 +50,9 @@ def test_report_json_records_every_phase_of_a_coverage_audit(tmp_path: Path) -> 
     report = read_report(project)
     validate_report(report)  # the timings section is declared in the schema
     phases = _phases(report)
-    expected = {"interpreter_probe", "test_run", "coverage_read", "analysis:coverage", "gate",
-                "report:report.json", "report:index.html", "report:report.md", "history"}
+    expected = {"configuration", "interpreter_probe", "test_run", "coverage_read",
+                "analysis:coverage", "gate", "report:report.json", "report:index.html",
+                "report:report.md", "history"}
     assert expected <= set(phases), sorted(phases)
     timings = report["timings"]
     for phase in phases.values():
