@@ -40,14 +40,13 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from auditor.model import JSONDict
 from auditor.mutation.result import MutantRecord
+from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, lines_in
-from auditor.project import tool_environment
 
 OBSERVABLE = "observable"
 SIDE_EFFECT = "side_effect"
@@ -371,9 +370,6 @@ def run_explain(
         json.dumps({"mutants": items, "limits": {**DEFAULT_LIMITS, **(limits or {})}}),
         encoding="utf-8",
     )
-    worker = Path(__file__).with_name("explain_worker.py")
-    env = tool_environment(python, [stage.plugin_dir])
-    env.pop("MUTANT_UNDER_TEST", None)
     progress.step(f"explaining {len(todo)} surviving mutants (two recorded runs each)")
     started = time.monotonic()
     total_wall = sum(float(i["wall_limit"]) for i in items) * 2 + 30.0
@@ -381,15 +377,8 @@ def run_explain(
     try:
         with progress.task("explaining survivors", total=len(todo),
                            poll=lambda: lines_in(results)):
-            done = subprocess.run(
-                [python, str(worker), str(job), str(work)],
-                cwd=stage.mutants,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=math.ceil(total_wall),
+            done = run_stage_worker(
+                stage, python, "explain_worker.py", job, work, timeout=math.ceil(total_wall)
             )
         error = (
             ""

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-from pathlib import Path
 
 from auditor.errors import IncompleteAuditError
 from auditor.mutation import status as st
 from auditor.mutation.result import MutantRecord
+from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, lines_in
-from auditor.project import tool_environment
 
 # Each mutant's child imports pytest and collects its tests before the first
 # test runs. That start has a limit of its own (the worker starts the
@@ -74,21 +72,10 @@ def run_kill_matrix(
         })
     )
     out_file.unlink(missing_ok=True)
-    worker = Path(__file__).with_name("killmatrix_worker.py")
     progress.step(f"kill matrix: running the covering tests of {len(todo)} mutants")
-    env = tool_environment(python, [stage.plugin_dir])
-    env.pop("MUTANT_UNDER_TEST", None)
     # the worker writes one line per mutant done: counted for the progress lines
     with progress.task("kill matrix", total=len(todo), poll=lambda: lines_in(out_file)):
-        done = subprocess.run(
-            [python, str(worker), str(job_file), str(out_file)],
-            cwd=stage.mutants,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = run_stage_worker(stage, python, "killmatrix_worker.py", job_file, out_file)
     if done.returncode != 0:
         raise IncompleteAuditError(
             f"kill matrix worker failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"
