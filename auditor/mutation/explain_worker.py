@@ -33,7 +33,14 @@ import resource
 import signal
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the project's interpreter may be older than ParamSpec
+    from collections.abc import Callable
+    from typing import ParamSpec, TypeVar
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
 
 _SECRET = re.compile(r"pass(word|wd)?|token|secret|key|credential|auth", re.IGNORECASE)
 # object addresses and mock ids differ between two runs of the same code
@@ -57,9 +64,26 @@ _STATE: dict[str, Any] = {
     "mutated_code": None,  # that mutant's code object, once found
     "mutated_lines": set(),  # its lines that differ from the original's
     "reached": False,  # did a recorded call run one of those lines
+    "busy": False,  # the recorder itself is calling repr: nothing is noted or recorded
 }
 
 
+def _unobserved(work: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run the recorder's own ``repr`` work unseen: a ``__repr__`` of the project's is a
+    mutated function too, and the recorder calling it is not a call the code made."""
+
+    def quietly(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        busy = _STATE["busy"]
+        _STATE["busy"] = True
+        try:
+            return work(*args, **kwargs)
+        finally:
+            _STATE["busy"] = busy
+
+    return quietly
+
+
+@_unobserved
 def _short(value: Any, name: str = "") -> str:
     """A short repr safe to show: secrets by name and unprintable values by type only."""
     if name and _SECRET.search(name):
@@ -81,6 +105,7 @@ _SALT = os.urandom(16)  # drawn once before the forks: digests compare across th
 _DIGEST_CHARS = 1_000_000
 
 
+@_unobserved
 def _digest(value: Any) -> str:
     """A keyed digest of the *full* repr: the comparison must not depend on what was cut."""
     try:
@@ -107,6 +132,7 @@ def _full_state(value: Any) -> Any:
     return None
 
 
+@_unobserved
 def _state_of(value: Any) -> str:
     """What a call could change in an argument: its attributes, or its contents."""
     if _is_double(value):
@@ -323,6 +349,8 @@ def _install() -> None:
             module = getattr(func, "__module__", "")
 
             def boundary(*args: Any, **kwargs: Any) -> Any:
+                if _STATE["busy"]:
+                    return wrapped(*args, **kwargs)
                 # a direct call from a recorded call: noted there, whether or not it is
                 # recorded itself (the original run records every explained function)
                 nested = _STATE["nested"]

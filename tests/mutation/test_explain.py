@@ -20,7 +20,11 @@ copied from the auditor's output:
   the real dependency, and nothing checks what it received;
 - ``stamp(log, datetime.now, 1)`` sends ``log.write(<now>)``, a different
   time in each run; ``level > 0`` -> ``level >= 0`` returns ``True`` for 1
-  either way, so it is *no difference*, not a clock reading mistaken for one.
+  either way, so it is *no difference*, not a clock reading mistaken for one;
+- ``show_all([Tag("a")])`` joins one name, so a mutated separator changes
+  nothing (*no difference*); ``Tag.__repr__`` is project code, run by the
+  recorder to show the argument, and must not count as a call ``show_all``
+  made.
 """
 
 from __future__ import annotations
@@ -90,13 +94,31 @@ class Shop:
 def stamp(log, clock, level):
     log.write(clock())
     return level > 0
+
+
+class Tag:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "Tag(" + self.name + ")"
+
+
+def show(tag):
+    return tag.name + "!"
+
+
+def show_all(tags):
+    return ", ".join(show(t) for t in tags)
 """
 
 TESTS = """\
 from datetime import datetime
 from unittest import mock
 
-from tally.core import Counter, Shop, biggest, evens, fee, greet, price, stamp, welcome
+from tally.core import (
+    Counter, Shop, Tag, biggest, evens, fee, greet, price, show_all, stamp, welcome,
+)
 
 
 def test_price():
@@ -135,6 +157,10 @@ def test_order():
 
 def test_stamp():
     assert stamp(mock.Mock(), datetime.now, 1)
+
+
+def test_show_all():
+    show_all([Tag("a")])
 """
 
 PYPROJECT = """\
@@ -243,6 +269,19 @@ def test_clock_readings_sent_to_a_double_are_not_a_difference(
     mutant = _survivor(explained["data"], "stamp", "return level > 0", "return level >= 0")
     # 1 > 0 and 1 >= 0 are both True; log.write got datetime.now() in each run
     assert mutant["explanation"]["verdict"] == "no_difference"
+
+
+def test_the_recorders_own_reprs_are_not_calls_the_code_made(explained: dict[str, Any]) -> None:
+    mutant = _survivor(
+        explained["data"], "show_all",
+        'return ", ".join(show(t) for t in tags)', 'return "XX, XX".join(show(t) for t in tags)',
+    )
+    why = mutant["explanation"]
+    # one tag: the separator never shows, so both runs return 'a!'
+    assert why["verdict"] == "no_difference"
+    # show_all calls show once (show has mutants of its own: mutmut routes it through
+    # its trampoline); Tag.__repr__ runs only when the recorder shows the argument
+    assert why["calls"]["original"][0]["nested"] == ["show(Tag(a))"]
 
 
 def test_attribute_change_without_a_return_difference_is_a_side_effect(
