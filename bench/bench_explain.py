@@ -61,7 +61,7 @@ def main() -> None:
         assert isinstance(step, dict)
         asked = int(step["asked"])
         mutants = int(data["total"])  # type: ignore[call-overload]
-        print(f"mutants: {mutants}, survivors: {step['survivors']}, explained: {asked}")
+        print(f"mutants: {mutants}, survivors: {data['survivor_count']}, explained: {asked}")
         print(f"audit mutate, explain = 0:   {plain_wall:7.2f} s")
         print(f"audit mutate, explain = {limit}: {wall:7.2f} s")
         print(

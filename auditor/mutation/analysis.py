@@ -399,7 +399,6 @@ def _explain(
     return {
         "limit": limit,
         "asked": len(todo),
-        "survivors": len(survivors),
         "seconds": round(run.seconds, 3),
         "original_seconds": round(run.original_seconds, 3),
         "error": run.error,

@@ -38,7 +38,7 @@ SURVIVOR_HELP = (
 METRICS: dict[str, MetricSpec] = {
     "mutation_score": MetricSpec(PERCENT, HIGHER, "mutation score", headline=3),
     "mutation_covered_score": MetricSpec(PERCENT, HIGHER, "mutation score on covered code"),
-    "survivors": MetricSpec(COUNT, LOWER, "surviving mutants"),
+    "survivor_count": MetricSpec(COUNT, LOWER, "surviving mutants"),
     **contribution.METRICS,  # the kill matrix's verdict on the tests
 }
 """Every metric the mutation analysis reports, declared once."""
@@ -444,7 +444,7 @@ class MutationResult:
 
     def headline_metrics(self) -> dict[str, Metric]:
         totals = self.totals
-        metrics = {"survivors": METRICS["survivors"].of(len(self.survivors()))}
+        metrics = {"survivor_count": METRICS["survivor_count"].of(len(self.survivors()))}
         verdict = self.tests_verdict()
         if verdict is not None:
             metrics.update(verdict.metrics())
@@ -498,7 +498,7 @@ class MutationResult:
                 f"{n} {v.replace('_', ' ')}" for v, n in self.verdict_counts().items()
             )
             lines.append(
-                f"explained {explain['asked']} of {explain.get('survivors', 0)} survivors: "
+                f"explained {explain['asked']} of {len(self.survivors())} survivors: "
                 + verdicts
             )
         if explain.get("error"):

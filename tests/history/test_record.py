@@ -46,7 +46,7 @@ def test_run_is_stored_generically_with_tests_rules_and_report(
     assert metrics[("coverage", "line_percent")] == 100 * 8 / 9
     assert metrics[("coverage", "branch_percent")] == 50.0
     assert metrics[("mutation", "mutation_score")] == 100 * 2 / 3
-    assert metrics[("mutation", "survivors")] == 1.0
+    assert metrics[("mutation", "survivor_count")] == 1.0
     # An analysis unknown to the history code is stored like any other.
     assert metrics[("smells", "sleepy_tests_count")] == 2.0
     assert metrics[("tests", "suite_seconds")] == 2.0
