@@ -35,6 +35,12 @@ SURVIVOR_HELP = (
     "checking what it does. Add an assertion on the behaviour the mutation changes (or, if the "
     "change makes no difference, simplify the code)."
 )
+PSEUDO_TESTED_RULE = "pseudo-tested-function"
+PSEUDO_TESTED_TITLE = "a pseudo-tested function: the tests run it, and no mutant of it is caught"
+PSEUDO_TESTED_HELP = (
+    "Every mutant of this function survived although tests execute it: removing or changing "
+    "any of its logic goes unnoticed. Its tests need assertions on what it returns or does."
+)
 METRICS: dict[str, MetricSpec] = {
     "mutation_score": MetricSpec(PERCENT, HIGHER, "mutation score", headline=3),
     "mutation_covered_score": MetricSpec(PERCENT, HIGHER, "mutation score on covered code"),
@@ -464,12 +470,36 @@ class MutationResult:
                 metrics[path] = {"mutation_score": METRICS["mutation_score"].of(score)}
         return metrics
 
+    def pseudo_tested_findings(self) -> list[Finding]:
+        """Each pseudo-tested function, on its first mutated line."""
+        functions = self.functions()
+        found = []
+        for key in self.pseudo_tested(functions):
+            valid = [m for m in functions[key] if m.valid]
+            first = min(valid, key=lambda m: (m.line, m.column))
+            found.append(
+                Finding(
+                    analysis=self.name,
+                    rule=PSEUDO_TESTED_RULE,
+                    severity="warning",
+                    path=first.path,
+                    line=first.line,
+                    message=f"{first.function}: all {len(valid)} of its mutants survived; "
+                    "the tests run it and check nothing it does",
+                    fingerprint=fingerprint(PSEUDO_TESTED_RULE, key),
+                    title=PSEUDO_TESTED_TITLE,
+                    help=PSEUDO_TESTED_HELP,
+                )
+            )
+        return found
+
     def report_findings(self) -> list[Finding]:
-        """Each surviving mutant, on its line; fingerprinted by its stable identity."""
+        """Each surviving mutant, on its line, fingerprinted by its stable identity; each
+        pseudo-tested function; the verdicts on tests (when the kill matrix ran)."""
         identity = identities(self.mutants)
         verdict = self.tests_verdict()
         tests = verdict.findings(self.name) if verdict else []
-        return tests + [
+        return tests + self.pseudo_tested_findings() + [
             Finding(
                 analysis=self.name,
                 rule=SURVIVOR_RULE,
@@ -524,7 +554,7 @@ class MutationResult:
         return {
             SURVIVOR_RULE: len(self.survivors()),
             "no-tests-mutant": totals.by_status[st.NO_TESTS],
-            "pseudo-tested-function": len(self.pseudo_tested()),
+            PSEUDO_TESTED_RULE: len(self.pseudo_tested()),
         } | _verdict_counts(self.tests_verdict())
 
 

@@ -421,3 +421,16 @@ def test_every_explained_function_is_recorded_in_the_shared_original_run(
     assert {m["function"] for m in survivors} == {f"f{i}" for i in range(10)}
     verdicts = {m["function"]: m["explanation"]["verdict"] for m in survivors}
     assert set(verdicts.values()) == {"observable"}, verdicts
+
+
+def test_a_function_whose_every_mutant_survives_is_a_pseudo_tested_finding(
+    explained: dict[str, Any],
+) -> None:
+    findings = [f for f in explained["report"]["findings"] if f["rule"] == "pseudo-tested-function"]
+    where = {f["message"].partition(":")[0]: (f["path"], f["line"]) for f in findings}
+    # test_bump checks only isinstance(counter, Counter): no change to the one line of
+    # bump (`-` for `+`, `None` for the sum) fails it
+    line = CORE.splitlines().index("        self.count = self.count + by") + 1
+    assert where["Counter.bump"] == ("tally/core.py", line)
+    # test_biggest checks biggest([1, 3, 2]) == 3: some of its mutants are killed
+    assert "biggest" not in where
