@@ -156,10 +156,6 @@ def _outcome_key(call: JSONDict) -> tuple[str, str]:
     return "returned", str(call.get("returned_digest", call.get("returned")))
 
 
-def _state_key(call: JSONDict) -> tuple[str, str]:
-    return str(call.get("after_digest", call.get("after"))), str(call.get("nested"))
-
-
 def _by_test(calls: list[JSONDict]) -> dict[str, list[JSONDict]]:
     grouped: dict[str, list[JSONDict]] = {}
     for call in calls:
@@ -177,29 +173,77 @@ def _assert_text(count: int) -> str:
     return f"that test checks other values ({count} passing assertions), not this one"
 
 
+def _aspects(call: JSONDict) -> dict[str, Any]:
+    """What the comparison reads of one call, by name: its outcome, what it sent to test
+    doubles, each part of its arguments' state after it, and the calls it made."""
+    parts = call.get("after_parts")
+    state = (
+        {f"state:{name}": digest for name, digest in parts.items()}
+        if isinstance(parts, dict)
+        else {"state": call.get("after_digest", call.get("after"))}
+    )
+    return {
+        OBSERVABLE: _outcome_key(call),
+        _SENT: call.get("sent_digest"),
+        **state,
+        "nested": str(call.get("nested")),
+    }
+
+
+def _kind(aspect: str) -> tuple[int, str]:
+    """(rank, verdict kind) of a differing aspect: a result first, then a double's calls."""
+    if aspect == OBSERVABLE:
+        return 0, OBSERVABLE
+    if aspect == _SENT:
+        return 1, _SENT
+    return 2, SIDE_EFFECT
+
+
+def _differing(one: JSONDict, other: JSONDict) -> set[str]:
+    left, right = _aspects(one), _aspects(other)
+    return {name for name in left.keys() | right.keys() if left.get(name) != right.get(name)}
+
+
+def _unstable(
+    original: list[JSONDict], again: list[JSONDict] | None
+) -> dict[tuple[str, int], set[str]]:
+    """Per (test, call index): the aspects that differ between two runs of the original
+    (a clock reading in an object's state, a random value), which no mutant can be judged by."""
+    if again is None:
+        return {}
+    noisy: dict[tuple[str, int], set[str]] = {}
+    second = _by_test(again)
+    for test, calls in _by_test(original).items():
+        for index, (one, other) in enumerate(zip(calls, second.get(test, []), strict=False)):
+            differ = _differing(one, other)
+            if differ:
+                noisy[(test, index)] = differ
+    return noisy
+
+
 def _first_difference(
-    original: list[JSONDict], mutant: list[JSONDict]
+    original: list[JSONDict], mutant: list[JSONDict], again: list[JSONDict] | None = None
 ) -> tuple[tuple[str, JSONDict, JSONDict] | None, int]:
     """(kind, original call, mutant call) of the most direct differing call, if any, and
     how many call pairs were left out because the two runs gave them different inputs
-    (a test that reads the clock or a random source: their outcomes prove nothing)."""
+    (a test that reads the clock or a random source: their outcomes prove nothing).
+
+    ``again`` is a second run of the original: an aspect of a call that differs between
+    the two original runs is noise, and is not compared for that call."""
     found: list[tuple[int, str, JSONDict, JSONDict]] = []
     before = _by_test(original)
     after = _by_test(mutant)
+    noisy = _unstable(original, again)
     other_input = 0
     for test, calls in before.items():
-        for left, right in zip(calls, after.get(test, []), strict=False):
+        for index, (left, right) in enumerate(zip(calls, after.get(test, []), strict=False)):
             if left.get("args_digest") != right.get("args_digest"):
                 other_input += 1
                 continue
-            if _outcome_key(left) != _outcome_key(right):
-                found.append((0, OBSERVABLE, left, right))
-                break
-            if left.get("sent_digest") != right.get("sent_digest"):
-                found.append((1, _SENT, left, right))
-                break
-            if _state_key(left) != _state_key(right):
-                found.append((2, SIDE_EFFECT, left, right))
+            differing = _differing(left, right) - noisy.get((test, index), set())
+            if differing:
+                rank, kind = min(_kind(aspect) for aspect in differing)
+                found.append((rank, kind, left, right))
                 break
     if not found:
         return None, other_input
@@ -260,7 +304,8 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
             calls=kept,
             seconds=seconds,
         )
-    difference, other_input = _first_difference(before, after)
+    again = record.get("original_again", {}).get("calls") if "original_again" in record else None
+    difference, other_input = _first_difference(before, after, again)
     base: dict[str, Any] = {"calls": kept, "truncated": truncated, "seconds": seconds}
     left_out = (
         f"; {other_input} call(s) left out: the two runs gave them different inputs "
@@ -307,7 +352,7 @@ def compare(mutant: MutantRecord, record: JSONDict) -> Explanation:
             "(a test reading the clock or a random source?), so none could be compared",
             **base,
         )
-    if len(before) != len(after):
+    if len(before) != len(after) and (again is None or len(again) == len(before)):
         return Explanation(
             SIDE_EFFECT,
             f"every compared call behaved the same, but the function was called {len(before)} "

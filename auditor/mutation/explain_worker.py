@@ -132,6 +132,22 @@ def _full_state(value: Any) -> Any:
     return None
 
 
+def _state_parts(values: list[Any]) -> dict[str, str]:
+    """A digest per argument attribute (``0.count``) or per container argument (``1``), so
+    a part that differs between two runs of the original leaves the others comparable."""
+    parts: dict[str, str] = {}
+    for index, value in enumerate(values):
+        state = _full_state(value)
+        if state is None:
+            continue
+        if isinstance(getattr(value, "__dict__", None), dict):  # (name, value) pairs
+            for name, item in state[:50]:
+                parts[f"{index}.{name}"] = _digest(item)
+        else:  # a container's contents
+            parts[str(index)] = _digest(state)
+    return parts
+
+
 @_unobserved
 def _state_of(value: Any) -> str:
     """What a call could change in an argument: its attributes, or its contents."""
@@ -319,18 +335,34 @@ def _record(
         return result
     finally:
         _STATE["nested"] = outer
-        values = [*args, *kwargs.values()]
+        _finish(entry, function, [*args, *kwargs.values()], doubles, sent_before)
+
+
+def _finish(
+    entry: dict[str, Any],
+    function: str,
+    values: list[Any],
+    doubles: list[tuple[str, Any]],
+    sent_before: list[int],
+) -> None:
+    """Note the arguments' state and what was sent to doubles, and keep the entry if it
+    fits. A failure here is the recorder's, never the test's: the entry is dropped."""
+    try:
         entry["after"] = [_state_of(v) for v in values]
         entry["after_digest"] = _digest([_full_state(v) for v in values])
+        entry["after_parts"] = _state_parts(values)
         if doubles:
             entry["sent"], entry["sent_digest"] = _double_calls(doubles, sent_before)
         size = len(json.dumps(entry))
-        used = _STATE["bytes"].get(function, 0)
-        if used + size > int(_LIMITS["max_bytes"]):
-            _STATE["truncated"].add(function)
-        else:
-            _STATE["bytes"][function] = used + size
-            _STATE["calls"].append(entry)
+    except Exception:  # an odd object the recorder cannot walk: this call is not kept
+        _STATE["truncated"].add(function)
+        return
+    used = _STATE["bytes"].get(function, 0)
+    if used + size > int(_LIMITS["max_bytes"]):
+        _STATE["truncated"].add(function)
+    else:
+        _STATE["bytes"][function] = used + size
+        _STATE["calls"].append(entry)
 
 
 def _install() -> None:
@@ -491,6 +523,16 @@ def main(job_path: str, out_dir: str) -> int:
     baseline, baseline_seconds, baseline_failure = _timed(
         baseline_item, os.path.join(out_dir, "original.json")
     )
+    # a second run of the original: what differs between the two (a clock reading kept in
+    # an object, a random value) is noise no mutant can be judged by
+    again: dict[str, Any] = {}
+    if not baseline_failure:
+        again, again_seconds, again_failure = _timed(
+            baseline_item, os.path.join(out_dir, "original-again.json")
+        )
+        baseline_seconds += again_seconds
+        if again_failure:
+            again = {}
     with open(os.path.join(out_dir, "original-run.json"), "w", encoding="utf-8") as out:
         json.dump({"seconds": baseline_seconds, "error": baseline_failure}, out)
     for index, item in enumerate(mutants):
@@ -504,6 +546,9 @@ def main(job_path: str, out_dir: str) -> int:
                 "calls": [c for c in baseline["calls"] if c["function"] == function],
                 "truncated": function in baseline["truncated"],
             }
+            if again:
+                calls = [c for c in again["calls"] if c["function"] == function]
+                record["original_again"] = {"calls": calls}
             mutant_item = {**item, "functions": [function], "mutant": item["id"]}
             document, seconds, failure = _timed(mutant_item, os.path.join(out_dir, f"{index}.json"))
             record["mutant_seconds"] = seconds

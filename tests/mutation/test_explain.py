@@ -21,6 +21,10 @@ copied from the auditor's output:
 - ``stamp(log, datetime.now, 1)`` sends ``log.write(<now>)``, a different
   time in each run; ``level > 0`` -> ``level >= 0`` returns ``True`` for 1
   either way, so it is *no difference*, not a clock reading mistaken for one;
+- ``touch(box, True)`` stamps ``box.seen`` with the time, which differs in
+  every run: a second run of the original shows that part is noise, so an
+  equivalent mutant is *no difference* while a changed ``box.hits`` is still a
+  *side effect*;
 - ``show_all([Tag("a")])`` joins one name, so a mutated separator changes
   nothing (*no difference*); ``Tag.__repr__`` is project code, run by the
   recorder to show the argument, and must not count as a call ``show_all``
@@ -40,6 +44,9 @@ from tests.mutation.projects import audit, report
 pytestmark = pytest.mark.slow
 
 CORE = """\
+from datetime import datetime
+
+
 def price(amount, currency):
     if currency == "EUR":
         return round(amount * 0.9, 2)
@@ -110,6 +117,18 @@ def show(tag):
 
 def show_all(tags):
     return ", ".join(show(t) for t in tags)
+
+
+class Box:
+    def __init__(self):
+        self.seen = None
+        self.hits = 0
+
+
+def touch(box, flag):
+    box.seen = datetime.now()
+    box.hits = box.hits + 1
+    return flag or flag
 """
 
 TESTS = """\
@@ -117,7 +136,7 @@ from datetime import datetime
 from unittest import mock
 
 from tally.core import (
-    Counter, Shop, Tag, biggest, evens, fee, greet, price, show_all, stamp, welcome,
+    Box, Counter, Shop, Tag, biggest, evens, fee, greet, price, show_all, stamp, touch, welcome,
 )
 
 
@@ -161,6 +180,10 @@ def test_stamp():
 
 def test_show_all():
     show_all([Tag("a")])
+
+
+def test_touch():
+    touch(Box(), True)
 """
 
 PYPROJECT = """\
@@ -282,6 +305,24 @@ def test_the_recorders_own_reprs_are_not_calls_the_code_made(explained: dict[str
     # show_all calls show once (show has mutants of its own: mutmut routes it through
     # its trampoline); Tag.__repr__ runs only when the recorder shows the argument
     assert why["calls"]["original"][0]["nested"] == ["show(Tag(a))"]
+
+
+def test_state_that_differs_between_two_runs_of_the_original_is_not_a_difference(
+    explained: dict[str, Any],
+) -> None:
+    # touch stamps box.seen with the time: a different value in every run, mutant or not.
+    # `flag or flag` -> `flag and flag` is True either way for True, and hits goes 0 -> 1
+    # in both runs: nothing but the clock differs
+    same = _survivor(explained["data"], "touch", "return flag or flag", "return flag and flag")
+    assert same["explanation"]["verdict"] == "no_difference"
+    # the other attributes are still compared: `- 1` leaves hits at -1 instead of 1
+    changed = _survivor(
+        explained["data"], "touch", "box.hits = box.hits + 1", "box.hits = box.hits - 1"
+    )
+    why = changed["explanation"]
+    assert why["verdict"] == "side_effect"
+    assert "hits=1" in why["call"]["original"]["after"][0]
+    assert "hits=-1" in why["call"]["mutant"]["after"][0]
 
 
 def test_attribute_change_without_a_return_difference_is_a_side_effect(
