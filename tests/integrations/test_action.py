@@ -102,9 +102,19 @@ def run_action(workspace: Path, inputs: dict[str, str], github: dict[str, str],
         script.write_text(step["run"])
         step_env = {**env, "GITHUB_OUTPUT": str(output_file),
                     **{k: substitute(str(v), contexts) for k, v in step.get("env", {}).items()}}
+        # As on GitHub, each step writes a summary file of its own; the job's summary is
+        # the steps' summaries in order.
+        job_summary = env.get("GITHUB_STEP_SUMMARY")
+        if job_summary:
+            step_summary = workspace.parent / f"step-summary-{index}.md"
+            step_summary.write_text("")
+            step_env["GITHUB_STEP_SUMMARY"] = str(step_summary)
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
                               cwd=workspace, env=step_env, capture_output=True, text=True,
                               timeout=900, check=False)
+        if job_summary:
+            with open(job_summary, "a", encoding="utf-8") as summary:
+                summary.write(step_summary.read_text())
         run.steps[step.get("name", name)] = done
         run.outputs[name] = parse_output_file(output_file)
         contexts["steps"][name] = {"outputs": run.outputs[name]}
