@@ -18,7 +18,7 @@ Usage:
     python bench/corpus_explain.py --examples 5         # summaries shown per verdict
 
 Measured on 2026-12-01 (closing note of issue 13): schedule 1.2.2, 165 survivors:
-38 observable, 47 side effect, 78 no difference, 2 not reached; arrow 1.4.0
+42 observable, 47 side effect, 74 no difference, 2 not reached; arrow 1.4.0
 (util.py, formatter.py), 33 survivors: 20 observable, 13 no difference (a second
 run: 35 survivors, 20 and 15; a few of arrow's mutants are killed or not by load).
 """

@@ -120,3 +120,21 @@ def test_calls_whose_input_differs_between_the_runs_are_not_compared() -> None:
     why = compare(_mutant(), both)
     assert why.verdict == "no_difference"
     assert "1 call(s) left out" in why.summary
+
+
+def test_an_input_that_varies_in_every_run_is_compared_on_what_is_stable() -> None:
+    # an argument carrying a timestamp: its digest differs in each of the three runs. Both
+    # runs of the original return 1 from it, the mutant 2: the result is stable, and differs
+    original = _call("1", args_digest="t1")
+    again = _call("1", args_digest="t3")
+    mutant = _call("2", returned_digest="2", args_digest="t2")
+    record = {"id": "x", "original": _side(original), "mutant": _side(mutant),
+              "original_again": {"calls": [again]}}
+    assert compare(_mutant(), record).verdict == "observable"
+    # when the two original runs return different values too, the result is noise
+    noisy_again = _call("9", returned_digest="9", args_digest="t3")
+    record["original_again"] = {"calls": [noisy_again]}
+    assert compare(_mutant(), record).verdict == "no_difference"
+    # without a second run of the original nothing says the input is noise: left out
+    del record["original_again"]
+    assert compare(_mutant(), record).verdict == "failed"
