@@ -180,7 +180,7 @@ def _aspects(call: JSONDict) -> dict[str, Any]:
     state = (
         {f"state:{name}": digest for name, digest in parts.items()}
         if isinstance(parts, dict)
-        else {"state": call.get("after_digest", call.get("after"))}
+        else {"state": call.get("after_digest", call.get("after"))}  # records before per-part state
     )
     return {
         OBSERVABLE: _outcome_key(call),

@@ -131,6 +131,8 @@ def touch(box, flag):
     return flag or flag
 """
 
+# The fixture's own tests use unittest.mock on purpose: the recorder must see what the
+# code sends to a test double. Our tests here use none.
 TESTS = """\
 from datetime import datetime
 from unittest import mock
