@@ -36,9 +36,20 @@ _HISTORY_HELP = (
 )
 
 
-def _load(path: Path, config_file: Path | None, **overrides: Any) -> AuditConfig:
+def _load(path: Path, config_file: Path | None, *, say_inferred: bool = False,
+          **overrides: Any) -> AuditConfig:
+    """The project's configuration; ``say_inferred`` prints what a zero-config start assumed.
+
+    Only commands that run the suite say it (as ``audit report`` does): their
+    result depends on the packages and tests inferred; the history's commands
+    read the history and would only add noise.
+    """
     root = find_project_root(path)
-    return load_config(root, config_file, {k: v for k, v in overrides.items() if v is not None})
+    config = load_config(root, config_file, {k: v for k, v in overrides.items() if v is not None})
+    if say_inferred:
+        for line in config.inferred:
+            click.echo(line, err=True)
+    return config
 
 
 def _history_target(path: Path, config_file: Path | None, history: str | None) -> HistoryTarget:
@@ -327,7 +338,7 @@ def flaky_command(
     from auditor.project import find_python, git_branch, git_commit, state_dir
     from auditor.runner import locate_project_paths
 
-    config = _load(path, config_file, output=output)
+    config = _load(path, config_file, say_inferred=True, output=output)
     claim(config.output, set())  # before the suite runs: the output folder is ours alone
     python = find_python(config.root, config.python)
     packages = locate_project_paths(config)

@@ -214,3 +214,18 @@ def test_flaky_refuses_a_test_path_outside_the_project(tmp_path: Path) -> None:
     assert done.exit_code == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("audit: error:") and "'/etc' is outside the project" in line
+
+
+@pytest.mark.slow
+def test_flaky_without_audit_table_says_what_it_inferred(tmp_path: Path) -> None:
+    # A zero-config start: the packages and tests that decide what runs are
+    # inferred; the command says so, as `audit report` does, instead of silently.
+    files = dict(POLLUTED_SUITE)
+    files["pyproject.toml"] = '[project]\nname = "shop"\nversion = "0.1"\n'
+    root = write_files(tmp_path / "shop", files)
+    done = run_audit("flaky", root, "--runs", "2", "--seed", "2024", "--output", "out")
+    assert done.exit_code in (0, 1), done.stderr
+    assert "no [tool.audit] table in pyproject.toml" in done.stderr
+    assert 'packages = ["shop"]' in done.stderr and 'tests = ["tests"]' in done.stderr
+    report = json.loads((root / "out" / "flaky.json").read_text())
+    assert report["runs"], "the inferred tests ran"
