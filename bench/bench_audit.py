@@ -11,30 +11,47 @@ whole-process wall-clock medians; it prints ratios, not absolute times:
   plain ``pytest``, on one fresh copy, the same test selection; with
   ``--baseline`` the baseline's audit too. The audit's own phase profile
   (``report.json`` ``timings``, medians over the rounds) says where its
-  extra time goes.
+  extra time goes;
+* per corpus project, ``audit report --only imports`` vs ``python -c "import
+  mod"`` once per module the analysis validates, same parallelism, same
+  failing modules checked (bench/audit_imports_vs_fresh.py);
+* per corpus project, ``audit report --only mocks`` cold (no ``.audit/``) and
+  warm vs plain pytest plus a plain libcst pass over the same files
+  (bench/audit_mocks_vs_libcst.py).
 
-Not here yet (issue 15 part 2, left for a later run): ``--only imports`` vs
-one interpreter per module, ``--only mocks`` cold/warm vs a libcst pass,
-``audit mutate`` vs ``mutmut run``, and the mutation limit (part 5).
+``audit mutate`` vs ``mutmut run`` and the mutation limit are in
+bench/bench_mutate.py. ``--parts`` picks comparisons (default all: startup,
+coverage, imports, mocks); a project is measured only in the parts its
+``steps`` in projects.toml list (startup needs none). The last lines are
+a summary table of every ratio (markdown, for docs/performance.md).
 
 Speed targets live here, not in timed tests. Usage::
 
-    python bench/bench_audit.py [--rounds N] [--baseline DIR] [NAME...]
+    python bench/bench_audit.py [--rounds N] [--baseline DIR] [--parts LIST] [NAME...]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from audit_imports_vs_fresh import bench_imports, print_imports
+from audit_mocks_vs_libcst import bench_mocks, print_mocks
+from audit_timing import (
+    TIMEOUT,
+    Timed,
+    auditor_env,
+    has_module,
+    interleave,
+    read_report,
+    run_timed,
+    runner,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench" / "corpus"))
@@ -42,71 +59,18 @@ sys.path.insert(0, str(REPO / "bench" / "corpus"))
 import corpus  # noqa: E402
 
 DEFAULT_PROJECTS = ("filelock", "humanize", "schedule")
-TIMEOUT = 900
+PARTS = ("startup", "coverage", "imports", "mocks")
 HEAVY = ("libcst", "jinja2", "matplotlib", "rich", "kubernetes", "jsonschema", "mutmut",
          "coverage")
 STARTUP_TARGET = 0.25  # seconds, `audit --help` (issue 15 part 4)
 COVERAGE_TARGET = 1.15  # audit --only coverage / coverage run (issue 15 part 3)
 
 
-@dataclass
-class Timed:
-    """One variant's runs: wall and CPU (children) seconds, and its phase profiles."""
-
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    phases: list[dict[str, float]] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.wall)
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def run_timed(command: list[str], cwd: Path, env: dict[str, str], into: Timed) -> str:
-    """Run ``command`` to completion; add its wall and CPU time to ``into``; its stdout."""
-    cpu, wall = _children_cpu(), time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL)
-    into.wall.append(time.perf_counter() - wall)
-    into.cpu.append(_children_cpu() - cpu)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
-        raise RuntimeError(f"{' '.join(command[:6])} ... exit {done.returncode}: {tail}")
-    return done.stdout
-
-
-def runner(command: list[str], cwd: Path, env: dict[str, str],
-           into: Timed) -> Callable[[], None]:
-    """A variant: one timed run of ``command``."""
-    def run() -> None:
-        run_timed(command, cwd, env, into)
-    return run
-
-
-def interleave(variants: dict[str, Callable[[], None]], rounds: int) -> None:
-    """Run every variant once per round, starting each round with the next variant."""
-    names = list(variants)
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            variants[name]()
-
-
-def _auditor_env() -> dict[str, str]:
-    """The environment of ``python -m auditor`` run in an auditor tree: that tree's
-    ``auditor`` comes first on ``sys.path`` (``-m`` puts the working folder there)."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("COV")}
-
-
 def bench_startup(homes: dict[str, Path], rounds: int) -> dict[str, Timed]:
     """``python -m auditor --help`` for each auditor tree."""
     timed = {name: Timed() for name in homes}
 
-    interleave({name: runner([sys.executable, "-m", "auditor", "--help"], home, _auditor_env(),
+    interleave({name: runner([sys.executable, "-m", "auditor", "--help"], home, auditor_env(),
                              timed[name]) for name, home in homes.items()}, rounds)
     return timed
 
@@ -116,15 +80,10 @@ def _heavy_imported(home: Path) -> list[str]:
             "try:\n    runpy.run_module('auditor', run_name='__main__')\n"
             "except SystemExit:\n    pass\n"
             f"print(); print('heavy:' + ','.join(n for n in {HEAVY!r} if n in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=home, env=_auditor_env(),
+    done = subprocess.run([sys.executable, "-c", code], cwd=home, env=auditor_env(),
                           capture_output=True, text=True, timeout=120, check=False)
     last = done.stdout.strip().splitlines()[-1]
     return [n for n in last.removeprefix("heavy:").split(",") if n]
-
-
-def _has_module(python: Path, name: str) -> bool:
-    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({name!r}) is None)"
-    return subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
 
 
 def bench_coverage(project: corpus.Project, homes: dict[str, Path],
@@ -134,7 +93,7 @@ def bench_coverage(project: corpus.Project, homes: dict[str, Path],
     try:
         python, root = str(ready.python), ready.root
         selection = [*project.pytest_args, *project.tests]
-        no_cov = ["--no-cov"] if _has_module(ready.python, "pytest_cov") else []
+        no_cov = ["--no-cov"] if has_module(ready.python, "pytest_cov") else []
         config = ready.workdir / "audit.toml"
         corpus.write_audit_config(config, project, ready.python, test_timeout=TIMEOUT)
         timed: dict[str, Timed] = {"pytest": Timed(), "coverage run": Timed()}
@@ -153,11 +112,8 @@ def bench_coverage(project: corpus.Project, homes: dict[str, Path],
             def audit(label: str = label, home: Path = home, output: Path = output) -> None:
                 run_timed([sys.executable, "-m", "auditor", "report", str(root), "--only",
                            "coverage", "--no-gate", "--config", str(config), "--output",
-                           str(output)], home, _auditor_env(), timed[label])
-                document = json.loads((output / "report.json").read_text(encoding="utf-8"))
-                if "timings" in document:
-                    timed[label].phases.append({p["name"]: p["wall_seconds"]
-                                                for p in document["timings"]["phases"]})
+                           str(output)], home, auditor_env(), timed[label])
+                read_report(output, timed[label])
 
             variants[label] = audit
         interleave(variants, rounds)
@@ -166,10 +122,71 @@ def bench_coverage(project: corpus.Project, homes: dict[str, Path],
         ready.cleanup()
 
 
-def _phase_medians(timed: Timed) -> dict[str, float]:
-    names = {name for run in timed.phases for name in run}
-    return {name: statistics.median(run.get(name, 0.0) for run in timed.phases)
-            for name in sorted(names)}
+Row = tuple[str, str, str]  # project, measurement, figure: one line of the summary table
+
+
+def print_coverage(project: str, measured: dict[str, Timed], homes: dict[str, Path]) -> list[Row]:
+    """Print the coverage comparison's ratios; the summary rows."""
+    pytest_s, coverage_s = measured["pytest"].median, measured["coverage run"].median
+    print(f"  coverage run / pytest: {coverage_s / pytest_s:.2f}x")
+    rows: list[Row] = [(project, "coverage run / pytest", f"{coverage_s / pytest_s:.2f}x")]
+    for name in homes:
+        audit = measured[f"audit ({name})"]
+        print(f"  audit --only coverage ({name}) / coverage run: "
+              f"{audit.median / coverage_s:.2f}x   / pytest: {audit.median / pytest_s:.2f}x"
+              f"   (target <= {COVERAGE_TARGET}x coverage run; audit {audit.spread()})")
+        rows.append((project, f"audit --only coverage ({name}) / coverage run",
+                     f"{audit.median / coverage_s:.2f}x"))
+        phases = audit.phase_medians()
+        if phases:
+            shown = sorted(phases.items(), key=lambda item: -item[1])[:6]
+            print("    phases (share of the audit's median wall): " + ", ".join(
+                f"{n} {v / audit.median:.0%}" for n, v in shown))
+            if "test_run" in phases:
+                print(f"    test_run phase / coverage run: "
+                      f"{phases['test_run'] / coverage_s:.2f}x")
+    return rows
+
+
+def print_startup(homes: dict[str, Path], rounds: int) -> list[Row]:
+    """Measure and print ``audit --help``; the summary rows."""
+    print(f"# start-up: python -m auditor --help, {rounds} interleaved rounds", flush=True)
+    startup = bench_startup(homes, rounds)
+    rows: list[Row] = []
+    for name, timed in startup.items():
+        print(f"  {name:<9} median wall {timed.median:.3f} s, cpu "
+              f"{statistics.median(timed.cpu):.3f} s; heavy imported: "
+              f"{', '.join(_heavy_imported(homes[name])) or 'none'}")
+        rows.append(("-", f"audit --help ({name}) wall, cpu",
+                     f"{timed.median:.3f} s, {timed.cpu_median:.3f} s"))
+    if "baseline" in startup:
+        print(f"  now / baseline: {startup['now'].median / startup['baseline'].median:.2f}x "
+              f"(target: now <= {STARTUP_TARGET} s)")
+    return rows
+
+
+def bench_project(project: corpus.Project, parts: list[str], homes: dict[str, Path],
+                  rounds: int, workers: int) -> list[Row]:
+    """Every selected comparison the project's steps allow; the summary rows."""
+    rows: list[Row] = []
+    for part in parts:
+        if part == "startup" or part not in project.steps:
+            continue
+        print(f"\n# {project.name}, {part}: {rounds} interleaved rounds (median wall ratios)",
+              flush=True)
+        try:
+            if part == "coverage":
+                rows += print_coverage(project.name, bench_coverage(project, homes, rounds),
+                                       homes)
+            elif part == "imports":
+                rows += [(project.name, m, f) for m, f in
+                         print_imports(bench_imports(project, rounds, workers))]
+            elif part == "mocks":
+                rows += [(project.name, m, f) for m, f in print_mocks(bench_mocks(project, rounds))]
+        except (RuntimeError, corpus.CorpusError, subprocess.TimeoutExpired) as error:
+            print(f"  skipped: {error}", flush=True)
+            rows.append((project.name, part, f"skipped: {str(error).splitlines()[0][:80]}"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,46 +194,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=list(DEFAULT_PROJECTS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--startup-rounds", type=int, default=10)
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="parallelism of both sides of the imports comparison")
     parser.add_argument("--baseline", type=Path,
                         help="an auditor tree to compare with (its folder holds auditor/)")
     args = parser.parse_args(argv)
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(unknown)}")
     homes = {"now": REPO}
     if args.baseline is not None:
         homes["baseline"] = args.baseline.resolve()
 
-    print(f"# start-up: python -m auditor --help, {args.startup_rounds} interleaved rounds")
-    startup = bench_startup(homes, args.startup_rounds)
-    for name, timed in startup.items():
-        print(f"  {name:<9} median wall {timed.median:.3f} s, cpu "
-              f"{statistics.median(timed.cpu):.3f} s; heavy imported: "
-              f"{', '.join(_heavy_imported(homes[name])) or 'none'}")
-    if "baseline" in startup:
-        print(f"  now / baseline: {startup['now'].median / startup['baseline'].median:.2f}x "
-              f"(target: now <= {STARTUP_TARGET} s)")
+    rows = print_startup(homes, args.startup_rounds) if "startup" in parts else []
+    for project in corpus.select(corpus.load_projects(), args.names):
+        rows += bench_project(project, parts, homes, args.rounds, args.workers)
 
-    projects = corpus.select(corpus.load_projects(), args.names)
-    for project in projects:
-        print(f"\n# {project.name}: {args.rounds} interleaved rounds (median wall ratios)")
-        try:
-            measured = bench_coverage(project, homes, args.rounds)
-        except (RuntimeError, corpus.CorpusError, subprocess.TimeoutExpired) as error:
-            print(f"  skipped: {error}")
-            continue
-        pytest_s, coverage_s = measured["pytest"].median, measured["coverage run"].median
-        print(f"  coverage run / pytest: {coverage_s / pytest_s:.2f}x")
-        for name in homes:
-            audit = measured[f"audit ({name})"]
-            print(f"  audit --only coverage ({name}) / coverage run: "
-                  f"{audit.median / coverage_s:.2f}x   / pytest: {audit.median / pytest_s:.2f}x"
-                  f"   (target <= {COVERAGE_TARGET}x coverage run)")
-            phases = _phase_medians(audit)
-            if phases:
-                shown = sorted(phases.items(), key=lambda item: -item[1])[:6]
-                print("    phases (share of the audit's median wall): " + ", ".join(
-                    f"{n} {v / audit.median:.0%}" for n, v in shown))
-                if "test_run" in phases:
-                    print(f"    test_run phase / coverage run: "
-                          f"{phases['test_run'] / coverage_s:.2f}x")
+    print(f"\n# summary (medians of {args.rounds} interleaved rounds)\n")
+    print("| project | measurement | ratio |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     return 0
 
 
