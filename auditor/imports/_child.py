@@ -54,11 +54,52 @@ def _describe_exception(exc: BaseException, roots: list[str]) -> dict[str, Any]:
     message = text_of(exc)
     described = {"error_type": error_type, "message": message[:MESSAGE_LIMIT],
                  **_location(exc, roots)}  # fmt: skip
-    if isinstance(exc, ImportError):
+    if isinstance(exc, ImportError) and isinstance(exc.name, str) and exc.name:
         # The module that was not found, or the one a name was not found in.
-        described["missing"] = exc.name if isinstance(exc.name, str) else ""
+        described["missing"] = exc.name
         described["not_found"] = isinstance(exc, ModuleNotFoundError)
+    else:
+        chained = reraised_import_error(exc)
+        if chained is not None:
+            described["missing"] = chained.name
+            described["not_found"] = isinstance(chained, ModuleNotFoundError)
+            described["reraised_from"] = type(chained).__name__
+        elif isinstance(exc, ImportError):
+            described["missing"] = ""
+            described["not_found"] = isinstance(exc, ModuleNotFoundError)
     return described
+
+
+def reraised_import_error(exc: BaseException) -> ImportError | None:
+    """The ImportError naming a module that ``exc`` was raised in place of, if any.
+
+    The optional-dependency idiom ``try: import gevent / except ImportError:
+    raise RuntimeError("the gevent worker requires gevent")`` fails with the
+    RuntimeError; what is missing is in its ``__cause__`` (``raise ... from``)
+    or its ``__context__``. A context counts only when the exception was raised
+    by a ``raise`` statement: an ``AttributeError`` of a bug in the ``except``
+    block carries the ImportError as context too, and is a bug of its own.
+    """
+    seen: set[int] = set()
+    current: BaseException = exc
+    while id(current) not in seen:
+        seen.add(id(current))
+        following = current.__cause__
+        if following is None and current.__context__ is not None and _raised_by_statement(current):
+            following = current.__context__
+        if following is None:
+            return None
+        if isinstance(following, ImportError) and isinstance(following.name, str) \
+                and following.name:
+            return following
+        current = following
+    return None
+
+
+def _raised_by_statement(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is a ``raise`` statement."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and (frames[-1].line or "").lstrip().startswith("raise")
 
 
 def text_of(exc: BaseException) -> str:

@@ -130,6 +130,15 @@ class Classifier:
         return next((p for p in self.optional if fnmatch.fnmatchcase(module, p)), None)
 
     def classify(self, outcome: ModuleOutcome) -> Cause:
+        cause = self._classify(outcome)
+        if outcome.reraised_from:
+            # ``except ImportError: raise RuntimeError(...)``: the cause is the
+            # ImportError, the exception the user sees is the other one
+            return Cause(cause.cause, cause.distribution, f"{cause.reason} (the module raised "
+                         f"{outcome.error_type} in place of the {outcome.reraised_from})")
+        return cause
+
+    def _classify(self, outcome: ModuleOutcome) -> Cause:
         pattern = self.marked_optional(outcome.module)
         missing = outcome.missing
         top = missing.split(".")[0]

@@ -50,6 +50,9 @@ class ModuleOutcome:
     after_fork: str = ""  # the failure first seen after fork, when a fresh run disagreed
     missing: str = ""  # ImportError.name: the module not found, or the one lacking a name
     not_found: bool = False  # a ModuleNotFoundError
+    # the ImportError's type when the import failed with another exception raised
+    # in its place (``except ImportError: raise RuntimeError(...)``); see _child.py
+    reraised_from: str = ""
     raised_in_library: bool = False  # the innermost frame is not the project's code
     raised_at: str = ""  # the file of the innermost frame
     blocked_write: bool = False  # the import stopped at a write the guard blocked
@@ -71,6 +74,7 @@ class ModuleOutcome:
             after_fork=str(message.get("after_fork") or ""),
             missing=str(message.get("missing") or ""),
             not_found=bool(message.get("not_found")),
+            reraised_from=str(message.get("reraised_from") or ""),
             raised_in_library=bool(message.get("raised_in_library")),
             raised_at=str(message.get("raised_at") or ""),
             blocked_write=bool(message.get("blocked_write")),
