@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 
 import corpus
 
-MODULE_TIMEOUT = 60.0  # seconds per module on the naive side (the analysis's default order)
+MODULE_TIMEOUT = 10.0  # seconds per module, the analysis's default timeout (imports/analysis.py)
+_DONE = "bench-import-completed"  # printed after the import: the import ran to its end
 
 
 @dataclass
@@ -75,16 +76,18 @@ def fresh_environment(python: Path, import_root: Path, base: dict[str, str]) -> 
 
 def import_each(python: Path, modules: list[str], cwd: Path, env: dict[str, str],
                 workers: int) -> set[str]:
-    """``python -c "import mod"`` for every module, ``workers`` at a time; the failing ones
-    (a non-zero exit, a crash, or no answer within :data:`MODULE_TIMEOUT`)."""
+    """``python -c "import mod"`` for every module, ``workers`` at a time; the failing ones:
+    a non-zero exit, a crash, no answer within :data:`MODULE_TIMEOUT`, or an import that
+    ended the interpreter before it completed (``sys.exit(0)`` at import: the analysis
+    reports it as ``SystemExit``, so the marker printed after the import must appear)."""
     def check(module: str) -> tuple[str, bool]:
         try:
-            done = subprocess.run([str(python), "-c", f"import {module}"], cwd=cwd, env=env,
-                                  capture_output=True, timeout=MODULE_TIMEOUT, check=False,
-                                  stdin=subprocess.DEVNULL)
+            done = subprocess.run([str(python), "-c", f"import {module}\nprint({_DONE!r})"],
+                                  cwd=cwd, env=env, capture_output=True, text=True,
+                                  timeout=MODULE_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             return module, False
-        return module, done.returncode == 0
+        return module, done.returncode == 0 and _DONE in done.stdout.splitlines()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return {module for module, ok in pool.map(check, modules) if not ok}

@@ -36,6 +36,7 @@ from audit_timing import (
     read_report,
     run_timed,
     runner,
+    times,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
@@ -183,7 +184,7 @@ def print_mocks(measured: MocksMeasured) -> list[tuple[str, str]]:
         phase = audit.phase_medians().get("analysis:mocks", 0.0)
         if phase:
             print(f"    analysis:mocks phase {kind} / libcst pass (in-process parse): "
-                  f"{phase / pass_inner:.2f}x")
+                  f"{times(phase / pass_inner)}")
             rows.append((f"analysis:mocks phase {kind} / libcst pass (parsing)",
-                         f"{phase / pass_inner:.2f}x"))
+                         times(phase / pass_inner)))
     return rows

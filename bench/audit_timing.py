@@ -108,6 +108,11 @@ def read_report(output: Path, into: Timed | None = None) -> dict[str, object]:
     return document
 
 
+def times(value: float) -> str:
+    """A ratio as printed: two decimals, or three significant digits below 0.1."""
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
+
+
 def has_module(python: Path, name: str) -> bool:
     """Whether ``python`` can import ``name`` (found, not imported)."""
     probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({name!r}) is None)"
