@@ -17,9 +17,11 @@ interleaved ``N`` times (default 3) in three set-ups:
 
 It prints, per set-up, the median wall time and the median CPU time of the
 run (user + system of the child processes, steadier than wall time on a
-shared machine) and each one's overhead over *plain*. The brief's limit is
-5% for the hook. The figures depend on the machine's load: compare runs
-made together.
+shared machine) and each one's overhead over *plain*; then the overhead
+paired by round (each run against the plain run of its own round: median
+and range), which the load's drift between rounds disturbs less. The
+brief's limit is 5% for the hook. The figures depend on the machine's load:
+compare runs made together, and use more rounds on a busy machine.
 """
 
 from __future__ import annotations
@@ -136,6 +138,16 @@ def run_once(project: Path, tests: str, source: str, setup: str,
     return wall, cpu
 
 
+def paired(runs: list[tuple[float, float]], plain: list[tuple[float, float]], index: int) -> str:
+    """The overhead of ``runs`` over the plain runs of the same rounds (index 0 wall, 1 CPU):
+    median and range of the per-round ratios. Pairing by round cancels the load drift
+    between rounds that the medians of each set-up keep."""
+    overheads = [100 * (run[index] / base[index] - 1)
+                 for run, base in zip(runs, plain, strict=True)]
+    return (f"{statistics.median(overheads):+5.1f}% [{min(overheads):+5.1f}%, "
+            f"{max(overheads):+5.1f}%]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suite", nargs="?", help="a project folder (default: the provisioner)")
@@ -176,6 +188,11 @@ def main() -> None:
             cpu = statistics.median(c for _, c in times[setup])
             print(f"{setup:14} wall {wall:7.2f} s ({100 * (wall / plain_wall - 1):+5.1f}%)  "
                   f"cpu {cpu:7.2f} s ({100 * (cpu / plain_cpu - 1):+5.1f}%)")  # fmt: skip
+        print("paired by round (each set-up against the plain run of the same round; "
+              "median [min, max]):")
+        for setup in SETUPS[1:]:
+            print(f"{setup:14} wall {paired(times[setup], times['plain'], 0)}  "
+                  f"cpu {paired(times[setup], times['plain'], 1)}")
     finally:
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(base, ignore_errors=True)
