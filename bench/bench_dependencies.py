@@ -7,7 +7,7 @@ without the meta tests and the Hypothesis state machine, as
 folder; ``SUITE`` names another project folder to run ``pytest`` in instead.
 It runs the suite the way the audit's one test run does (``coverage run -m
 pytest -p audit_pytest_plugin``, assertion counting on), side by side,
-interleaved ``N`` times (default 3) in three set-ups:
+interleaved ``N`` times (default 3; each round starts with the next set-up) in three set-ups:
 
 1. **plain**: the audit's test run without the dependencies analysis;
 2. **hook**: plus the companion ``audit_dependencies.py`` recording every test
@@ -163,7 +163,8 @@ def main() -> None:
             project, tests = provisioner_project(base / "project"), "tests/provisioner"
         times: dict[str, list[tuple[float, float]]] = {s: [] for s in SETUPS}
         for round_ in range(args.repeat):
-            for setup in SETUPS:
+            # rotated: each set-up starts a round in turn, so none is always first or last
+            for setup in SETUPS[round_ % len(SETUPS):] + SETUPS[:round_ % len(SETUPS)]:
                 scratch = base / f"{setup}-{round_}"
                 times[setup].append(run_once(project, tests, args.source, setup, scratch))
                 wall, cpu = times[setup][-1]
