@@ -21,7 +21,8 @@ from auditor.mutation.collect import build_records, not_mutated
 from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
 from auditor.mutation.explain import pick, run_explain
 from auditor.mutation.identity import identities
-from auditor.mutation.killmatrix import run_kill_matrix
+from auditor.mutation.killmatrix import run_kill_matrix, save_killers
+from auditor.mutation.limit import run_limit
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
 from auditor.mutation.result import METRICS, MutantRecord, MutationResult
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
@@ -186,11 +187,15 @@ class MutationAnalysis:
         if names is None or names:
             runner.run(names)
         metas, stats = read_metas(stage), read_stats(stage)
+        # the mutants this run tested (for its limit): unchecked before, or named
+        tested = {k for k in inc.current_codes(stage, metas) if before.get(k) is None}
+        tested |= set(names or [])
         if changed_tests and names is None and not runner.no_coverage:
             stale = inc.stale_survivors(changed_tests, before, metas, stats)
             if stale:
                 notes.append(f"{len(stale)} survivors re-tested: a changed test now reaches them")
                 runner.run(stale)
+                tested |= set(stale)
                 metas, stats = read_metas(stage), read_stats(stage)
 
         records = build_records(stage, metas, stats, only, no_tests_fallback=runner.no_coverage)
@@ -207,6 +212,7 @@ class MutationAnalysis:
                 settings.memory_limit_mb,
                 settings.max_children or os.cpu_count() or 1,
             )
+            save_killers(stage, records)  # the next run tries these tests first
         new_tests: list[str] | None = None
         test_lines: dict[str, int] = {}
         if kill_matrix:
@@ -236,6 +242,13 @@ class MutationAnalysis:
             tests_since=tests_since if new_tests is not None else None,
             new_tests=new_tests,
             thresholds=ScoreThresholds.from_dict(ctx.config.section("mutation").get("thresholds")),
+            limit=run_limit(
+                [r for r in records if r.id in tested],
+                stats.duration_by_test,
+                settings.max_children or os.cpu_count() or 1,
+                actual_seconds=runner.mutant_phase_seconds if tested else None,
+                mutmut_seconds=runner.seconds,
+            ).to_dict(),
         )
         if result.complete and shard is None and since is None:
             inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
@@ -445,6 +458,7 @@ class _Runner:
         self.notes: list[str] = []
         self.version = ""  # mutmut's version, reported by its runs
         self.seconds = 0.0  # mutmut's runs, for the explanation's share of the cost
+        self.mutant_phase_seconds = 0.0  # mutmut's runs from its first mutant on
         # the mutmut version whose forced-fail check passed with this stage setup
         self.forced_fail_passed_for: str | None = None
 
@@ -461,6 +475,7 @@ class _Runner:
         )
         self.version = outcome.version or self.version
         self.seconds += outcome.duration_seconds
+        self.mutant_phase_seconds += outcome.mutant_phase_seconds
         if outcome.interrupted:
             metas = read_metas(self.stage)
             done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.mutation.mutmut_entry import SKIP_FORCED_FAIL, VERSION_MARKER
+from auditor.mutation.mutmut_entry import KILLERS_ENV, SKIP_FORCED_FAIL, VERSION_MARKER
 from auditor.mutation.staging import Stage
 from auditor.mutation.suite_watch import RUNNING_TEST_ENV, SuiteRunWatch
 from auditor.progress import Progress, Task
@@ -39,6 +39,7 @@ _VERSION = re.compile(re.escape(VERSION_MARKER) + r"(\S+)")
 _HEAD_BYTES = 400
 _INTERRUPT_GRACE_SECONDS = 20.0
 _TAIL_BYTES = 6000
+_MUTANT_PHASE = "Running mutation testing"
 
 
 @dataclass
@@ -49,6 +50,8 @@ class MutmutOutcome:
     nothing_matched: bool = False
     duration_seconds: float = 0.0
     version: str = ""  # mutmut's version, as the run reported it
+    # from mutmut's "Running mutation testing" on: the mutants' own phase
+    mutant_phase_seconds: float = 0.0
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -113,11 +116,15 @@ def run_mutmut(
     env.pop(SKIP_FORCED_FAIL, None)
     if skip_forced_fail_for:
         env[SKIP_FORCED_FAIL] = skip_forced_fail_for
+    # which tests killed which function's mutants: orders the next mutants' tests
+    stage.killers.mkdir(exist_ok=True)
+    env[KILLERS_ENV] = str(stage.killers)
     running_file = stage.plugin_dir / "running-test.txt"
     env[RUNNING_TEST_ENV] = str(running_file)
     head = tail = b""
     interrupted = False
     started = time.monotonic()
+    phase_started: float | None = None
     with progress.task("mutation testing", total=None) as task:
         parser = _StatusParser(task)
         proc = subprocess.Popen(
@@ -143,6 +150,8 @@ def run_mutmut(
                     head += chunk[: _HEAD_BYTES - len(head)]
                 tail = (tail + chunk)[-_TAIL_BYTES:]
                 decoded = chunk.decode("utf-8", "replace")
+                if phase_started is None and _MUTANT_PHASE in tail.decode("utf-8", "replace"):
+                    phase_started = time.monotonic()
                 parser.feed(decoded)
                 watch.feed(decoded)
             exit_code = proc.wait()
@@ -161,6 +170,7 @@ def run_mutmut(
         interrupted=interrupted,
         nothing_matched=_NO_MATCH in text,
         duration_seconds=time.monotonic() - started,
+        mutant_phase_seconds=time.monotonic() - phase_started if phase_started else 0.0,
         version=version.group(1) if version else "",
     )
 

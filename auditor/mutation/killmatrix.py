@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 from auditor.errors import IncompleteAuditError
 from auditor.mutation import status as st
+from auditor.mutation.mutmut_entry import killer_file
+from auditor.mutation.reader import mangled_of
 from auditor.mutation.result import MutantRecord
 from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
@@ -86,3 +89,22 @@ def run_kill_matrix(
         target = by_id.get(record["id"])
         if target is not None:
             target.killed_by = sorted(record["killed_by"])
+
+
+def save_killers(stage: Stage, mutants: list[MutantRecord]) -> None:
+    """Write the matrix's killers into the killer files that order the next runs' tests.
+
+    One file per function with a killed mutant, replaced: the tests that kill
+    any of its mutants (the mutant runs read the set; the order in the file
+    does not matter). Only which tests run first follows from it.
+    """
+    by_function: dict[str, set[str]] = {}
+    for mutant in mutants:
+        if mutant.killed_by:
+            function = mangled_of(mutant.id.replace("__init__.", ""))
+            by_function.setdefault(function, set()).update(mutant.killed_by)
+    stage.killers.mkdir(parents=True, exist_ok=True)
+    for function, tests in by_function.items():
+        Path(killer_file(str(stage.killers), function)).write_text(
+            "".join(f"{test}\n" for test in sorted(tests)), encoding="utf-8"
+        )

@@ -15,6 +15,13 @@ costs time without deciding a verdict:
   run (the check that ``MUTANT_UNDER_TEST`` reaches the mutated code) is left
   out: the auditor sets it only when the same stage setup passed that check
   in an earlier completed run;
+- each mutant's covering tests run killers first: the tests that killed a
+  mutant of the same function before (this run, earlier runs, the kill
+  matrix: one file per function under ``AUDIT_MUTMUT_KILLERS``, which the
+  stage's pytest plugin appends the failing test to), fastest first, then the
+  others by duration (what mutmut's fork runner does for all of them). Only
+  the order of the same tests changes, and pytest stops at the first failure
+  (``-x``) either way, so the verdict is the same;
 - the process ends with ``os._exit`` once mutmut is done and its output
   flushed (every result file is closed by then), skipping the teardown.
 """
@@ -28,6 +35,10 @@ from typing import Any
 
 VERSION_MARKER = "AUDIT-MUTMUT-VERSION: "
 SKIP_FORCED_FAIL = "AUDIT_SKIP_FORCED_FAIL"
+KILLERS_ENV = "AUDIT_MUTMUT_KILLERS"
+"""Folder of the killer files, one per function (``<mangled name>.txt``, a node id a line)."""
+KILLER_FILE_ENV = "AUDIT_MUTMUT_KILLER_FILE"
+"""Set in each mutant's process: the killer file its pytest plugin appends a failing test to."""
 _STATUS_INTERVAL_SECONDS = 0.1
 
 
@@ -40,13 +51,58 @@ _PATCHED = (
 )
 
 
+def killer_file(folder: str, mangled: str) -> str:
+    """The file of the tests that killed mutants of the function ``mangled``."""
+    return os.path.join(folder, mangled.replace(os.sep, "_") + ".txt")
+
+
+def read_killers(path: str) -> list[str]:
+    """Node ids in ``path``, most recent kill first, each once (none when it is missing)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = [line.strip() for line in handle]
+    except OSError:
+        return []
+    return list(dict.fromkeys(line for line in reversed(lines) if line))
+
+
+def killers_first(tests: list[str], killers: list[str], duration: dict[str, float]) -> list[str]:
+    """``tests`` reordered: the known killers among them, then the rest; each group fastest first.
+
+    The same tests, only in another order (sorted is stable: ties keep the order given).
+    """
+    known = set(killers)
+    return sorted(tests, key=lambda t: (t not in known, duration.get(t, 0.0)))
+
+
+def _patch_test_order(harness: Any, mangled_of: Any) -> None:
+    """Order each mutant's tests killers first (see the module docstring)."""
+    folder = os.environ.get(KILLERS_ENV, "")
+    if not folder:
+        return
+    from mutmut.state import state
+
+    original_run_tests = harness.PytestRunner.run_tests
+
+    def run_tests(self: Any, *, mutant_name: str | None, tests: Any) -> int:
+        if mutant_name and "__mutmut_" in mutant_name:
+            path = killer_file(folder, mangled_of(mutant_name))
+            tests = killers_first(list(tests), read_killers(path), state().duration_by_test)
+            os.environ[KILLER_FILE_ENV] = path  # this process tests one mutant, then exits
+        return int(original_run_tests(self, mutant_name=mutant_name, tests=tests))
+
+    harness.PytestRunner.run_tests = run_tests
+
+
 def _patch(main: Any, version: str) -> None:
     """Install the changes listed in the module docstring into ``mutmut.__main__``.
 
     A mutmut whose internals differ from 3.8's is left as it is.
     """
     try:
+        from mutmut.runners import harness
         from mutmut.state import state
+        from mutmut.utils.format_utils import mangled_name_from_mutant_name
         from mutmut.workers import isolation
     except ImportError:
         return
@@ -55,6 +111,8 @@ def _patch(main: Any, version: str) -> None:
     ]
     if not all(hasattr(main, name) for name in _PATCHED) or None in runner_classes:
         return
+    if hasattr(harness, "PytestRunner"):
+        _patch_test_order(harness, mangled_name_from_mutant_name)
 
     original_print_stats = main.print_stats
     last_status = [0.0]

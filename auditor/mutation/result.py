@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from auditor.contribution import section as contribution
 from auditor.findings import SURVIVING_MUTANT, Finding, fingerprint
-from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, Metric, MetricSpec
+from auditor.metrics import COUNT, HIGHER, LOWER, PERCENT, SECONDS, Metric, MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import status as st
 from auditor.mutation.identity import category, identities
@@ -45,6 +45,9 @@ METRICS: dict[str, MetricSpec] = {
     "mutation_score": MetricSpec(PERCENT, HIGHER, "mutation score", headline=3),
     "mutation_covered_score": MetricSpec(PERCENT, HIGHER, "mutation score on covered code"),
     "survivor_count": MetricSpec(COUNT, LOWER, "surviving mutants"),
+    # auditor.mutation.limit: reported in the result's "limit" section, not a headline
+    # (a property of the suite's speed and the machine, not a verdict on the tests)
+    "mutation_limit_seconds": MetricSpec(SECONDS, LOWER, "mutation testing's physical limit"),
     **contribution.METRICS,  # the kill matrix's verdict on the tests
 }
 """Every metric the mutation analysis reports, declared once."""
@@ -264,6 +267,8 @@ class MutationResult:
     new_tests: list[str] | None = None
     # Stryker's high/low: the colour of a score in every report and in mutation.json
     thresholds: ScoreThresholds = field(default_factory=ScoreThresholds)
+    # the run's physical limit next to its actual time (auditor.mutation.limit.RunLimit)
+    limit: JSONDict | None = None
 
     # -- derived views ------------------------------------------------------
 
@@ -395,6 +400,7 @@ class MutationResult:
             "equivalent": [{**m.to_dict(), "identity": identity[m.id]} for m in self.equivalents()],
             "equivalent_count": totals.equivalent,
             "explain": {**self.explain, "verdicts": self.verdict_counts()},
+            "limit": dict(self.limit) if self.limit is not None else None,
             "pseudo_tested": pseudo_tested,
             "pseudo_tested_count": len(pseudo_tested),
             "not_mutated": [n.to_dict() for n in self.not_mutated],
@@ -439,6 +445,7 @@ class MutationResult:
             explain={k: v for k, v in data.get("explain", {}).items() if k != "verdicts"},
             **_verdict_inputs(data.get("contribution")),
             thresholds=ScoreThresholds.from_dict(data.get("thresholds")),
+            limit=dict(data["limit"]) if data.get("limit") is not None else None,
         )
 
     def metric_levels(self) -> dict[str, str]:

@@ -64,6 +64,11 @@ class Stage:
     def plugin_dir(self) -> Path:
         return self.folder / PLUGIN_DIR
 
+    @property
+    def killers(self) -> Path:
+        """One file per function: the tests that killed its mutants (orders the next runs)."""
+        return self.folder / "killers"
+
 
 def _relative(root: Path, path: Path, what: str) -> str:
     try:

@@ -11,6 +11,13 @@ In those whole-suite runs it writes the node id of each test it starts into
 the file named by ``AUDIT_MUTMUT_RUNNING_TEST``, so that a run stopped at
 ``[tool.audit] test_timeout`` can name the test that hung
 (:mod:`auditor.mutation.suite_watch`).
+
+In a mutant's process it appends the test that failed (the kill: mutmut runs
+pytest with ``-x``) to the file named by ``AUDIT_MUTMUT_KILLER_FILE`` - the
+function's killer file, which orders the tests of the function's next mutants
+(:mod:`auditor.mutation.mutmut_entry`). With ``AUDIT_MUTMUT_TRACE`` set it
+also appends ``mutant<TAB>node id`` of every test a mutant's process starts,
+a record of the order the tests ran in (read by the tests of that order).
 """
 
 from __future__ import annotations
@@ -53,9 +60,35 @@ def pytest_configure(config: Any) -> None:
     _limit_memory()
 
 
+def _append(path: str, line: str) -> None:
+    """One line appended in one write (O_APPEND: concurrent mutants' lines do not mix)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return  # ordering and tracing are courtesies; never fail a test for them
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if not report.failed or "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    target = os.environ.get("AUDIT_MUTMUT_KILLER_FILE", "")
+    if target:
+        _append(target, report.nodeid)
+
+
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" in mutant:
+        trace = os.environ.get("AUDIT_MUTMUT_TRACE", "")
+        if trace:
+            _append(trace, f"{mutant}\t{nodeid}")
+        return
     target = os.environ.get("AUDIT_MUTMUT_RUNNING_TEST", "")
-    if not target or "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+    if not target:
         return
     try:
         with open(target, "w", encoding="utf-8") as handle:
