@@ -17,9 +17,11 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.coverage.rcfile import ProjectCoverageConfig
 from auditor.errors import ConfigError, IncompleteAuditError
+from auditor.testrun.probe_cache import ProbeCache, probe_key
 
 _PROBE = r"""
 import json, importlib.util
@@ -76,6 +78,12 @@ if facts["coverage"]:
                     break
         except Exception:
             pass
+# Where anything could be installed or imported from (the folders the cache
+# watches: installing or removing a distribution changes one of them).
+import os, sys
+here = os.path.abspath(os.getcwd())
+facts["folders"] = sorted({os.path.abspath(p) for p in sys.path
+                           if p and os.path.isdir(p) and os.path.abspath(p) != here})
 print(json.dumps(facts, default=str))
 """
 
@@ -98,9 +106,28 @@ class InterpreterFacts:
         return list(self.coverage_config.option("run:omit") or [])
 
 
-def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
-    """Facts about ``python``; an :class:`IncompleteAuditError` if it cannot run the suite."""
+def probe(python: str, root: Path, env: dict[str, str],
+          cache_file: Path | None = None) -> InterpreterFacts:
+    """Facts about ``python``; an :class:`IncompleteAuditError` if it cannot run the suite.
+
+    ``cache_file``: where a good answer is kept and read back while none of
+    its inputs changed (:mod:`auditor.testrun.probe_cache`); None probes
+    every time.
+    """
     probe_env = {k: v for k, v in env.items() if k not in _COVERAGE_START_VARIABLES}
+    cache = ProbeCache(cache_file) if cache_file is not None else None
+    key = probe_key(python, root, probe_env, _PROBE) if cache is not None else ""
+    cached = cache.load(key) if cache is not None else None
+    if cached is not None:
+        return _interpret(python, cached)
+    facts = _run_probe(python, root, probe_env)
+    interpreted = _interpret(python, facts)  # raises on a probe that is not an answer
+    if cache is not None:
+        cache.store(key, facts, [str(f) for f in facts.get("folders") or []])
+    return interpreted
+
+
+def _run_probe(python: str, root: Path, probe_env: dict[str, str]) -> dict[str, Any]:
     try:
         done = subprocess.run(
             [python, "-c", _PROBE],
@@ -118,7 +145,12 @@ def probe(python: str, root: Path, env: dict[str, str]) -> InterpreterFacts:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise IncompleteAuditError(f"the project's interpreter {python} failed: {last}")
-    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    facts: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return facts
+
+
+def _interpret(python: str, facts: dict[str, Any]) -> InterpreterFacts:
+    """The probe's answer as facts, or the error it means (missing tools, a bad config)."""
     missing = [name for name in ("pytest", "coverage") if not facts[name]]
     if missing:
         raise IncompleteAuditError(

@@ -15,6 +15,7 @@ real suite would otherwise break the measurement:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -31,6 +32,7 @@ from auditor.testrun.command import (
 )
 from auditor.testrun.diagnosis import collected_line, pytest_error
 from auditor.testrun.probe import probe
+from auditor.testrun.probe_cache import CACHE_NAME as PROBE_CACHE_NAME
 from auditor.testrun.process_group import kill_process_group, stop_process_group
 from auditor.testrun.session import SessionRecord, describe_exit
 from auditor.timings import COVERAGE_READ, PROBE, TEST_RUN
@@ -80,7 +82,7 @@ def run_test_suite(
     env = test_environment(ctx, report_file, record_classes)
     env.update(extra_env or {})
     with ctx.timings.phase(PROBE):
-        facts = probe(ctx.python, ctx.root, env)
+        facts = probe(ctx.python, ctx.root, env, ctx.state_dir / PROBE_CACHE_NAME)
     command = build_command(ctx, facts, with_coverage)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
@@ -105,7 +107,7 @@ def run_test_suite(
                 if time.monotonic() - started > ctx.config.test_timeout:
                     stop_process_group(process)
                     raise IncompleteAuditError(_timeout_message(ctx, session, log_file))
-                time.sleep(_POLL_SECONDS)
+                _wait_a_moment(process)
         except BaseException:
             stop_process_group(process)
             raise
@@ -124,6 +126,16 @@ def run_test_suite(
             combine_parallel_data(ctx, env, data_file)
         ctx.coverage_data = data_file
     return run
+
+
+def _wait_a_moment(process: subprocess.Popen[bytes]) -> None:
+    """Wait up to one poll interval, returning at once when the suite ends.
+
+    A plain sleep made every audit wait on average half an interval (up to a
+    whole one) after the suite had already finished.
+    """
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=_POLL_SECONDS)
 
 
 def _timeout_message(ctx: AuditContext, session: SessionRecord, log_file: Path) -> str:
