@@ -1,0 +1,123 @@
+"""Killers first, observed in real mutmut runs: each mutant's process traces the tests it
+starts (``AUDIT_MUTMUT_TRACE``), and the verdicts stay plain mutmut's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.mutation.projects import PYTHON, REPO, detected, mutmut_oracle, report
+
+pytestmark = pytest.mark.slow
+
+GRADE = """\
+def grade(score):
+    if score >= 90:
+        return "A"
+    if score >= 50:
+        return "B"
+    return "C"
+"""
+# test_grade_runs is the faster test (mutmut runs fast tests first) and kills nothing;
+# test_grade_values sleeps, so it is the slower one, and it kills every mutant
+TESTS = """\
+import time
+
+from shop.grades import grade
+
+
+def test_grade_runs():
+    grade(95)
+    grade(60)
+    grade(10)
+
+
+def test_grade_values():
+    time.sleep(0.05)
+    assert [grade(s) for s in (90, 89, 50, 49)] == ["A", "B", "B", "C"]
+"""
+RUNS = "tests/test_grades.py::test_grade_runs"
+VALUES = "tests/test_grades.py::test_grade_values"
+PYPROJECT = """\
+[project]
+name = "shop"
+version = "0"
+
+[tool.audit]
+packages = ["shop"]
+tests = ["tests"]
+
+[tool.audit.mutation]
+explain = 0
+max_children = 1
+"""
+
+
+def make_grades(root: Path) -> Path:
+    (root / "shop").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "grades.py").write_text(GRADE)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_grades.py").write_text(TESTS)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    return root
+
+
+def traced_mutate(project: Path, trace: Path, output: Path) -> dict[str, list[str]]:
+    """``audit mutate`` with the order trace on: {mutant: tests started, in order}."""
+    trace.unlink(missing_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="", AUDIT_MUTMUT_TRACE=str(trace))
+    done = subprocess.run(
+        [PYTHON, "-m", "auditor", "mutate", str(project), "--output", str(output)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    runs: dict[str, list[str]] = {}
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        mutant, _, test = line.partition("\t")
+        runs.setdefault(mutant, []).append(test)
+    return runs
+
+
+def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(tmp_path: Path) -> None:
+    project = make_grades(tmp_path / "p")
+    runs = traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out")
+    order = list(runs)  # one worker: the mutants ran one after the other, in this order
+    assert len(order) >= 4
+    # no kill known yet: the first mutant runs mutmut's order, the faster test first
+    assert runs[order[0]] == [RUNS, VALUES]
+    # from then on the test that killed it goes first, and the kill ends the run (-x)
+    assert all(runs[m] == [VALUES] for m in order[1:])
+
+    mutation = report(tmp_path / "out")["analyses"]["mutation"]
+    ours = {m["id"]: m["status"] for m in mutation["mutants"]}
+    assert detected(ours) == detected(mutmut_oracle(project, tmp_path))
+
+    # the limit, from mutmut's own stats file: without the kill matrix (a lower bound) a
+    # killed mutant costs its fastest covering test (test_grade_runs, which sleeps not),
+    # a survivor both tests
+    stats = json.loads((project / ".audit/mutation/mutants/mutmut-stats.json").read_text())
+    seconds = stats["duration_by_test"]
+    expected = sum(
+        seconds[RUNS] if status == "killed" else seconds[RUNS] + seconds[VALUES]
+        for status in ours.values()
+    )
+    limit = mutation["limit"]
+    assert limit["basis"] == "fastest covering test"
+    assert limit["cores"] == 1 and limit["mutants"] == len(order)
+    assert abs(limit["limit_seconds"] - expected) < 1e-5
+    assert limit["actual_seconds"] >= limit["mutant_run_seconds"] * 0.9
+
+
+def test_killers_from_an_earlier_run_go_first(tmp_path: Path) -> None:
+    project = make_grades(tmp_path / "p")
+    traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out1")
+    # a changed function: all its mutants are tested again, the first one too
+    source = project / "shop" / "grades.py"
+    source.write_text(source.read_text().replace(":\n", ":\n    score = int(score)\n", 1))
+    runs = traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out2")
+    assert runs and all(tests == [VALUES] for tests in runs.values())
