@@ -61,7 +61,8 @@ class TestOutcome:
     nodeid: str
     outcome: str  # passed | failed | error | skipped | xfailed | xpassed
     duration_seconds: float
-    assertions_executed: int = 0
+    # None: unknown (pytest did not rewrite the module holding the test's code)
+    assertions_executed: int | None = 0
     message: str = ""
 
     def to_dict(self) -> JSONDict:
@@ -79,7 +80,8 @@ class TestOutcome:
             nodeid=data["nodeid"],
             outcome=data["outcome"],
             duration_seconds=float(data["duration_seconds"]),
-            assertions_executed=int(data.get("assertions_executed", 0)),
+            assertions_executed=None if data.get("assertions_executed", 0) is None
+            else int(data.get("assertions_executed", 0)),
             message=data.get("message", ""),
         )
 

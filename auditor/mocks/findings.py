@@ -33,6 +33,7 @@ def run_facts(test_run: TestRun | None) -> RunFacts:
     if test_run is None:
         return facts
     outcomes: dict[str, set[str]] = {}
+    uncounted: set[str] = set()  # ran, but pytest did not rewrite its asserts
     for outcome in test_run.tests:
         node = outcome.nodeid
         bracket = node.find("[")
@@ -42,9 +43,14 @@ def run_facts(test_run: TestRun | None) -> RunFacts:
         outcomes.setdefault(node, set()).add(outcome.outcome)
         if outcome.outcome not in _RAN:
             continue
+        count = outcome.assertions_executed
+        if count is None or node in uncounted:
+            # unknown: the test gets the static verdict, as one that did not run
+            uncounted.add(node)
+            facts.executed.pop(node, None)
+            continue
         previous = facts.executed.get(node)
-        facts.executed[node] = outcome.assertions_executed if previous is None else min(
-            previous, outcome.assertions_executed)
+        facts.executed[node] = count if previous is None else min(previous, count)
     facts.skipped = {node for node, seen in outcomes.items() if seen == {"skipped"}}
     return facts
 

@@ -16,7 +16,13 @@ Assertions counted (when ``AUDIT_COUNT_ASSERTIONS`` is set): plain
 ``assert`` statements executed during a test (a counting call that pytest's
 assertion rewriter puts before each one; see :func:`_count_asserts_at_rewrite`
 for why not the assertion-pass hook), ``pytest.raises``/``pytest.warns``
-calls, and unittest ``assert*``/``fail*`` methods.
+calls, and unittest ``assert*``/``fail*`` methods. Plain asserts count only
+where pytest rewrote them, so a test whose code pytest did not rewrite
+(``--assert=plain``, a module outside ``python_files`` collected by a plugin,
+``PYTEST_DONT_REWRITE``) gets ``"assertions": null``: unknown, not zero (see
+:func:`_code_was_rewritten`). Asserts inside installed packages (a pytest
+plugin's own consistency checks, which pytest rewrites because it is a
+plugin) are not the test's and are not counted.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import inspect
 import json
 import os
+import sys
 import time
 import unittest
 from typing import Any
@@ -154,6 +162,8 @@ def _count_asserts_at_rewrite() -> bool:
         return True
 
     def visit_assert(self: Any, assert_: ast.Assert) -> list[ast.stmt]:
+        if _installed(getattr(self, "module_path", None)):
+            return original(self, assert_)  # type: ignore[no-any-return]
         count = ast.Expr(self.helper("_audit_count_assert"))
         for node in ast.walk(count):
             ast.copy_location(node, assert_)
@@ -167,6 +177,22 @@ def _count_asserts_at_rewrite() -> bool:
     rewrite._read_pyc = lambda *args, **kwargs: None
     rewrite._write_pyc = lambda *args, **kwargs: True
     return True
+
+
+def _installed(module_path: str | None) -> bool:
+    """Whether a rewritten file belongs to an installed distribution.
+
+    pytest rewrites the modules of every plugin registered by entry point
+    (``_mark_plugins_for_rewrite``), so pytest-asyncio's own ``assert
+    function.get_closest_marker("asyncio")``, run while an async test is set
+    up, would count as the test's assertion and hide a test that asserts
+    nothing. The project's tests, conftests and helper plugins live in its
+    tree, not in ``site-packages``.
+    """
+    if not module_path:
+        return False
+    parts = os.path.normpath(os.path.abspath(module_path)).split(os.sep)
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 _COUNTING_REQUESTED = bool(os.environ.get("AUDIT_COUNT_ASSERTIONS"))
@@ -196,13 +222,50 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             "nodeid": item.nodeid,
             "outcome": _outcome(state["phases"]),
             "duration": sum(p["duration"] for p in state["phases"].values()),
-            "assertions": _current["count"],
+            "assertions": _current["count"] if _code_was_rewritten(item) else None,
             "message": next(
                 (p["message"] for p in state["phases"].values() if p["message"]), ""
             ),
         }
     )
     _current["nodeid"] = None
+
+
+def _code_was_rewritten(item: pytest.Item) -> bool:
+    """Whether pytest rewrote the asserts of the module holding the test's code.
+
+    A rewritten module has the ``@pytest_ar`` alias that
+    ``AssertionRewriter.run`` inserts into every module it rewrites (even one
+    without asserts). The test function's own globals decide when they are a
+    real module (a test inherited from a base class in a helper module pytest
+    does not rewrite); a function made by ``exec`` outside any module
+    (Hypothesis' ``@given`` wrapper) is judged by the collected module.
+    Items without a Python module (doctests, other file types) count as not
+    rewritten: their plain asserts were never counted.
+    """
+    try:
+        module_globals: Any = getattr(getattr(item, "module", None), "__dict__", None)
+        code_globals = _function_globals(getattr(item, "obj", None))
+    except Exception:  # a plugin's item whose attributes raise
+        return False
+    if code_globals is not None and code_globals is not module_globals:
+        code_module = sys.modules.get(str(code_globals.get("__name__")))
+        rewritten = "@pytest_ar" in code_globals
+        if getattr(code_module, "__dict__", None) is code_globals:
+            return rewritten
+    return isinstance(module_globals, dict) and "@pytest_ar" in module_globals
+
+
+def _function_globals(obj: Any) -> dict[str, Any] | None:
+    """The globals of the innermost function behind ``obj`` (a method's
+    function, through ``functools.wraps`` decorators such as ``mock.patch``)."""
+    func = getattr(obj, "__func__", obj)
+    try:
+        func = inspect.unwrap(func)
+    except ValueError:  # a cycle of __wrapped__
+        return None
+    found = getattr(func, "__globals__", None)
+    return found if isinstance(found, dict) else None
 
 
 def _outcome(phases: dict[str, dict[str, Any]]) -> str:
