@@ -148,9 +148,11 @@ def load(path: tuple[Path, ...], config_file: Path | None, **overrides: Any) -> 
         "output": overrides.get("output"),
         "base": overrides.get("base"),
         "history": overrides.get("history_path"),
+        # every analysis's gate keys only when --gate names one (importing them all costs)
         "gate": gate_overrides(overrides.get("gate_items") or (),
                                overrides.get("fail_under_line"),
-                               overrides.get("fail_under_mutation"), set(schema_parts().gate)),
+                               overrides.get("fail_under_mutation"),
+                               set(schema_parts().gate) if overrides.get("gate_items") else set()),
     }
     config = load_config(root, config_file, values)
     for line in config.inferred:  # zero-config start: say what was assumed

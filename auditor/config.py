@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,13 +207,17 @@ def load_config(
     config_file: Path | None = None,
     overrides: dict[str, Any] | None = None,
     *,
-    parts: SchemaParts,
+    parts: SchemaParts | Callable[[dict[str, Any]], SchemaParts],
 ) -> AuditConfig:
     """Build the effective configuration for the project at ``root``.
 
     ``overrides`` are command-line values (``None`` means "not given"); they
     replace the file's values and are validated by the same schema.
+    ``parts``: the analyses' schema parts, or a function giving those that
+    can judge a table (the registry's: it imports only the analyses the
+    table configures).
     """
+    parts_for = parts if callable(parts) else (lambda table: parts)
     config_path = config_file or root / "pyproject.toml"
     inferred: list[str] = []
     if config_file is None and not config_path.is_file():
@@ -228,7 +233,8 @@ def load_config(
         except MissingTableError as missing:
             table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
     source = config_path.name if config_file is None else str(config_file)
-    validate_table(table, source, parts)
+    table_parts = parts_for(table)
+    validate_table(table, source, table_parts)
     _check_thresholds(table, source)
     merged = dict(table)
     for key, value in (overrides or {}).items():
@@ -236,8 +242,10 @@ def load_config(
             merged["gate"] = {**merged.get("gate", {}), **value}
         elif value is not None:
             merged[key] = value
+    merged_parts = parts_for(merged) if overrides else table_parts
     if overrides:
-        validate_table(merged, "command line", parts)
+        validate_table(merged, "command line", merged_parts)
+    names = merged_parts.names
     values = {**DEFAULTS, **merged}
     given = (overrides or {}).get("history") is not None
     history_url = server_url_of(values["history"], given_on_command_line=given)
@@ -248,14 +256,14 @@ def load_config(
         tests=list(values["tests"]),
         output=(root / values["output"]).resolve(),
         base=values["base"],
-        analyses=list(values.get("analyses") or parts.names),
+        analyses=list(values.get("analyses") or names),
         python=values.get("python"),
         pytest_args=list(values["pytest_args"]),
         test_timeout=float(values["test_timeout"]),
         tolerate_test_failures=bool(values["tolerate_test_failures"]),
         history=(root / (PENDING_FILE if history_url else values["history"])).resolve(),
         gate=dict(values.get("gate", {})),
-        sections={name: dict(values.get(name, {})) for name in parts.names},
+        sections={name: dict(values.get(name, {})) for name in names},
         history_url=history_url,
         inferred=inferred,
         project_name=_project_name(root),

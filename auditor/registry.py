@@ -19,11 +19,13 @@ configuration: the cycle this order avoids).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor import registry_source
 from auditor.config import AuditConfig, SchemaParts
 from auditor.config import load_config as _load_config
 from auditor.config import validate_table as _validate_table
@@ -102,11 +104,26 @@ def result_types() -> dict[str, Any]:
     return {analysis.name: analysis.result_type for analysis in all_analyses()}
 
 
+def declared(name: str, attribute: str, default: Any = None) -> Any:
+    """Class attribute ``attribute`` of the analysis ``name``, imported only if need be.
+
+    A built-in analysis's module source usually tells (a literal, or no such
+    attribute: :mod:`auditor.registry_source`), so an audit that runs one
+    analysis does not import the others' libraries to list their report
+    formats; otherwise the class is imported and asked.
+    """
+    if name in _REGISTRY:
+        value = registry_source.attribute(_REGISTRY[name], attribute, default)
+        if value is not registry_source.UNKNOWN:
+            return value
+    return getattr(get_analysis(name), attribute, default)
+
+
 def template_dirs() -> list[Path]:
     """The folders of report partials the analyses bring along (after our own templates)."""
     dirs: list[Path] = []
-    for analysis in all_analyses():
-        folder = getattr(analysis, "template_dir", None)
+    for name in analysis_names():
+        folder = declared(name, "template_dir")
         if folder is not None:
             dirs.append(Path(folder))
     return dirs
@@ -115,31 +132,68 @@ def template_dirs() -> list[Path]:
 def report_schemas() -> dict[str, Path]:
     """``name -> schema file`` of the analyses that bring their report-schema part along."""
     found: dict[str, Path] = {}
-    for analysis in all_analyses():
-        path = getattr(analysis, "report_schema", None)
+    for name in analysis_names():
+        path = declared(name, "report_schema")
         if path is not None:
-            found[analysis.name] = Path(path)
+            found[name] = Path(path)
     return found
 
 
 def report_formats() -> list[str]:
     """Module names of the report formats the analyses bring along (``report_formats``)."""
     names: list[str] = []
-    for analysis in all_analyses():
-        names += [n for n in getattr(analysis, "report_formats", ()) if n not in names]
+    for analysis in analysis_names():
+        names += [n for n in declared(analysis, "report_formats", ()) if n not in names]
     return names
 
 
-def schema_parts() -> SchemaParts:
-    """What the analyses and the history add to the ``[tool.audit]`` schema."""
+def _needed_for(table: Mapping[str, Any], names: list[str]) -> list[str]:
+    """The analyses whose schema parts can judge ``table``: those it has a section for,
+    and those that own a key of its ``gate`` table (read from the source when it
+    tells: :func:`auditor.registry_source.dict_keys`). A gate key no source
+    claims makes it all of them, so an unknown key is still named as one."""
     from auditor.history.regression import HISTORY_GATE_SCHEMA
 
-    analyses = all_analyses()
+    needed = {name for name in names if name in table}
+    gate = table.get("gate")
+    keys = set(gate) - set(HISTORY_GATE_SCHEMA) if isinstance(gate, dict) else set()
+    claimed: set[str] = set()
+    unread: list[str] = []  # analyses whose source does not tell their gate keys
+    for name in names if keys else ():
+        owned = (registry_source.dict_keys(_REGISTRY[name], "gate_schema")
+                 if name in _REGISTRY else registry_source.UNKNOWN)
+        if owned is registry_source.UNKNOWN:
+            unread.append(name)
+        elif keys & owned:
+            needed.add(name)
+            claimed |= owned
+    for name in unread if keys - claimed else ():  # only their classes can tell: ask them
+        owned = set(get_analysis(name).gate_schema)
+        if keys & owned:
+            needed.add(name)
+            claimed |= owned
+    if keys - claimed:
+        return names
+    return [name for name in names if name in needed]
+
+
+def schema_parts(table: Mapping[str, Any] | None = None) -> SchemaParts:
+    """What the analyses and the history add to the ``[tool.audit]`` schema.
+
+    With ``table``, only the parts that can judge that table (see
+    :func:`_needed_for`): validating it gives the same answer as with every
+    part, without importing the analyses it does not configure.
+    """
+    from auditor.history.regression import HISTORY_GATE_SCHEMA
+
+    names = analysis_names()
+    chosen = names if table is None else _needed_for(table, names)
+    analyses = [get_analysis(name) for name in chosen]
     gate: dict[str, Any] = dict(HISTORY_GATE_SCHEMA)
     for analysis in analyses:
         gate.update(analysis.gate_schema)
     return SchemaParts(
-        names=[a.name for a in analyses],
+        names=names,
         sections={a.name: a.config_schema for a in analyses if a.config_schema},
         gate=gate,
     )
@@ -148,10 +202,11 @@ def schema_parts() -> SchemaParts:
 def load_config(
     root: Path, config_file: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> AuditConfig:
-    """:func:`auditor.config.load_config` with every registered analysis's schema part."""
-    return _load_config(root, config_file, overrides, parts=schema_parts())
+    """:func:`auditor.config.load_config` with the registered analyses' schema parts
+    (those the table configures: :func:`schema_parts`)."""
+    return _load_config(root, config_file, overrides, parts=schema_parts)
 
 
 def validate_table(table: dict[str, Any], source: str) -> None:
-    """:func:`auditor.config.validate_table` with every registered analysis's schema part."""
-    _validate_table(table, source, schema_parts())
+    """:func:`auditor.config.validate_table` with the registered analyses' schema parts."""
+    _validate_table(table, source, schema_parts(table))
