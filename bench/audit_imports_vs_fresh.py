@@ -93,8 +93,10 @@ def import_each(python: Path, modules: list[str], cwd: Path, env: dict[str, str]
         return {module for module, ok in pool.map(check, modules) if not ok}
 
 
-def bench_imports(project: corpus.Project, rounds: int, workers: int) -> ImportsMeasured:
-    """Interleaved rounds of the audit's imports analysis and the fresh-interpreter loop."""
+def bench_imports(project: corpus.Project, rounds: int, workers: int,
+                  home: Path) -> ImportsMeasured:
+    """Interleaved rounds of the audit's imports analysis (the auditor tree ``home``) and the
+    fresh-interpreter loop."""
     ready = corpus.prepare(project)
     try:
         config = ready.workdir / "audit-imports.toml"
@@ -106,14 +108,14 @@ def bench_imports(project: corpus.Project, rounds: int, workers: int) -> Imports
         env = fresh_environment(ready.python, ready.import_root, ready.env)
 
         first = Timed()  # untimed discovery run: which modules the analysis validates
-        run_timed(command, Path(__file__).resolve().parents[1], auditor_env(), first)
+        run_timed(command, home, auditor_env(), first)
         modules, _ = checked_modules(read_report(output))
         measured = ImportsMeasured(modules, workers, {"audit --only imports": Timed(),
                                                       "python -c per module": Timed()})
 
         def audit() -> None:
             timed = measured.timed["audit --only imports"]
-            run_timed(command, Path(__file__).resolve().parents[1], auditor_env(), timed)
+            run_timed(command, home, auditor_env(), timed)
             _, measured.audit_failing = checked_modules(read_report(output, timed))
 
         def naive() -> None:

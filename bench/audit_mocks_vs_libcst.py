@@ -43,7 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 
 import corpus
 
-REPO = Path(__file__).resolve().parents[1]
 # Run by this repository's interpreter (it has libcst); prints its own seconds
 # (after imports) on the last line.
 LIBCST_PASS = """\
@@ -109,8 +108,9 @@ def pass_files(ready: corpus.Prepared, section: dict[str, object]) -> tuple[list
     return sorted(tests) + sorted(sources), len(tests)
 
 
-def bench_mocks(project: corpus.Project, rounds: int) -> MocksMeasured:
-    """Interleaved rounds of pytest, the libcst pass, and the audit cold and warm."""
+def bench_mocks(project: corpus.Project, rounds: int, home: Path) -> MocksMeasured:
+    """Interleaved rounds of pytest, the libcst pass, and the audit (the auditor tree
+    ``home``) cold and warm."""
     ready = corpus.prepare(project)
     try:
         root, python = ready.root, str(ready.python)
@@ -121,7 +121,7 @@ def bench_mocks(project: corpus.Project, rounds: int) -> MocksMeasured:
                     for kind, out in outputs.items()}
 
         # Untimed first run: fills the cache, and says which files the analysis read.
-        run_timed(commands["warm"], REPO, auditor_env(), Timed())
+        run_timed(commands["warm"], home, auditor_env(), Timed())
         section = _mocks_section(read_report(outputs["warm"]))
         files, test_count = pass_files(ready, section)
         listing = ready.workdir / "libcst-files.json"
@@ -140,12 +140,12 @@ def bench_mocks(project: corpus.Project, rounds: int) -> MocksMeasured:
         def cold() -> None:
             shutil.rmtree(root / ".audit", ignore_errors=True)
             timed = measured.timed["audit --only mocks cold"]
-            run_timed(commands["cold"], REPO, auditor_env(), timed)
+            run_timed(commands["cold"], home, auditor_env(), timed)
             read_report(outputs["cold"], timed)
 
         def warm() -> None:
             timed = measured.timed["audit --only mocks warm"]
-            run_timed(commands["warm"], REPO, auditor_env(), timed)
+            run_timed(commands["warm"], home, auditor_env(), timed)
             hits = _mocks_section(read_report(outputs["warm"], timed))["cache_hits"]
             measured.warm_cache_hits = int(str(hits))
 

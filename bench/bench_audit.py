@@ -27,7 +27,10 @@ a summary table of every ratio (markdown, for docs/performance.md).
 
 Speed targets live here, not in timed tests. Usage::
 
-    python bench/bench_audit.py [--rounds N] [--baseline DIR] [--parts LIST] [NAME...]
+    python bench/bench_audit.py [--rounds N] [--baseline DIR] [--home DIR] [--parts LIST] [NAME...]
+
+``--home DIR`` measures the auditor tree in DIR instead of this checkout (a
+``git archive HEAD auditor`` keeps a shared working tree's half-made edits out).
 """
 
 from __future__ import annotations
@@ -180,9 +183,10 @@ def bench_project(project: corpus.Project, parts: list[str], homes: dict[str, Pa
                                        homes)
             elif part == "imports":
                 rows += [(project.name, m, f) for m, f in
-                         print_imports(bench_imports(project, rounds, workers))]
+                         print_imports(bench_imports(project, rounds, workers, homes["now"]))]
             elif part == "mocks":
-                rows += [(project.name, m, f) for m, f in print_mocks(bench_mocks(project, rounds))]
+                rows += [(project.name, m, f) for m, f in
+                         print_mocks(bench_mocks(project, rounds, homes["now"]))]
         except (RuntimeError, corpus.CorpusError, subprocess.TimeoutExpired) as error:
             print(f"  skipped: {error}", flush=True)
             rows.append((project.name, part, f"skipped: {str(error).splitlines()[0][:80]}"))
@@ -200,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="parallelism of both sides of the imports comparison")
     parser.add_argument("--baseline", type=Path,
                         help="an auditor tree to compare with (its folder holds auditor/)")
+    parser.add_argument("--home", type=Path, default=REPO,
+                        help="the auditor tree measured as 'now' (default: this checkout; a "
+                             "`git archive` of a commit keeps a shared tree's edits out)")
     args = parser.parse_args(argv)
     parts = [p for p in args.parts.split(",") if p]
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s): {', '.join(unknown)}")
-    homes = {"now": REPO}
+    homes = {"now": args.home.resolve()}
     if args.baseline is not None:
         homes["baseline"] = args.baseline.resolve()
 
