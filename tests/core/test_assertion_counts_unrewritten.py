@@ -129,6 +129,12 @@ INSTALLED_PLUGIN = {
         [pytest11]
         setup_checks_xyz = setup_checks_xyz
     """,
+    # tests shipped inside an installed package, run with --pyargs
+    "site/site-packages/shipped_tests_xyz/__init__.py": "",
+    "site/site-packages/shipped_tests_xyz/test_shipped.py": """
+        def test_asserts():
+            assert 2 + 2 == 4
+    """,
     "site/site-packages/setup_checks_xyz-1.0.dist-info/RECORD": """
         setup_checks_xyz.py,,
         setup_checks_xyz-1.0.dist-info/METADATA,,
@@ -138,7 +144,8 @@ INSTALLED_PLUGIN = {
 }
 
 
-def _counted_run(root: Path, *args: str, path: list[Path] | None = None) -> dict[str, Any]:
+def _counted_run(root: Path, *args: str, path: list[Path] | None = None,
+                 targets: tuple[str, ...] = ("tests",)) -> dict[str, Any]:
     """nodeid -> (outcome, assertions) from the plugin's records of one real pytest run."""
     report = root / ".records.jsonl"
     report.unlink(missing_ok=True)
@@ -147,7 +154,7 @@ def _counted_run(root: Path, *args: str, path: list[Path] | None = None) -> dict
                PYTHONPATH=os.pathsep.join(map(str, [PLUGIN_DIR, root, *(path or [])])))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "audit_pytest_plugin",
-         "-p", "no:cacheprovider", "-p", "no:randomly", *args, "tests"],
+         "-p", "no:cacheprovider", "-p", "no:randomly", *args, *targets],
         cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -202,6 +209,10 @@ def test_asserts_of_an_installed_plugin_are_not_the_tests(tmp_path: Path) -> Non
         "tests/test_one.py::test_no_assert": ("passed", 0),
         "tests/test_one.py::test_one_assert": ("passed", 1),
     }
+    # A test module that is itself installed code: its asserts are not counted,
+    # so its count is unknown, not 0.
+    shipped = _counted_run(root, "--pyargs", path=[site], targets=("shipped_tests_xyz",))
+    assert list(shipped.values()) == [("passed", None)]
     # The plugin did run (and its assert was rewritten): a failing check shows pytest's
     # rewritten explanation of the plugin's assert.
     (site / "setup_checks_xyz.py").write_text(

@@ -241,19 +241,23 @@ def _code_was_rewritten(item: pytest.Item) -> bool:
     does not rewrite); a function made by ``exec`` outside any module
     (Hypothesis' ``@given`` wrapper) is judged by the collected module.
     Items without a Python module (doctests, other file types) count as not
-    rewritten: their plain asserts were never counted.
+    rewritten: their plain asserts were never counted. Nor are those of a test
+    module inside an installed package (``pytest --pyargs``; see
+    :func:`_installed`).
     """
     try:
         module_globals: Any = getattr(getattr(item, "module", None), "__dict__", None)
         code_globals = _function_globals(getattr(item, "obj", None))
     except Exception:  # a plugin's item whose attributes raise
         return False
+    decisive: Any = module_globals
     if code_globals is not None and code_globals is not module_globals:
         code_module = sys.modules.get(str(code_globals.get("__name__")))
-        rewritten = "@pytest_ar" in code_globals
         if getattr(code_module, "__dict__", None) is code_globals:
-            return rewritten
-    return isinstance(module_globals, dict) and "@pytest_ar" in module_globals
+            decisive = code_globals
+    if not isinstance(decisive, dict) or "@pytest_ar" not in decisive:
+        return False
+    return not _installed(decisive.get("__file__"))
 
 
 def _function_globals(obj: Any) -> dict[str, Any] | None:
