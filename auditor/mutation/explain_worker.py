@@ -441,6 +441,8 @@ def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
     args = [
         "--rootdir=.",
         "-q",
+        "-p",  # the stage's plugin: no xdist (-n in addopts), the recorder is in this process
+        "audit_mutmut_plugin",
         "-p",
         "no:cacheprovider",
         "-p",

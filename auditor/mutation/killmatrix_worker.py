@@ -52,7 +52,10 @@ def _child(mutant: str, tests: list[str], fd: int, memory_mb: int, cpu_limit: in
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
     import pytest
 
-    args = ["--rootdir=.", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    # the stage's plugin (auditor/mutation/worker_plugin.py) keeps the tests in this
+    # process when the project's addopts ask for xdist (-n): the recorder is here
+    args = ["--rootdir=.", "-q", "-p", "audit_mutmut_plugin", "-p", "no:cacheprovider",
+            "-p", "no:randomly", *tests]
     code = pytest.main(args, plugins=[_Recorder(fd)])
     os._exit(int(code) if int(code) < 256 else 1)
 

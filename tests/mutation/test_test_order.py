@@ -121,3 +121,31 @@ def test_killers_from_an_earlier_run_go_first(tmp_path: Path) -> None:
     source.write_text(source.read_text().replace(":\n", ":\n    score = int(score)\n", 1))
     runs = traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out2")
     assert runs and all(tests == [VALUES] for tests in runs.values())
+
+
+def test_kill_matrix_keeps_tests_in_its_process_despite_xdist_addopts(tmp_path: Path) -> None:
+    project = make_grades(tmp_path / "p")
+    marker = tmp_path / "in-xdist-worker.txt"
+    # a test that leaves a mark when it runs in an xdist worker (where the matrix's
+    # recorder is not; its worker starts would be paid for every mutant)
+    test_file = project / "tests" / "test_grades.py"
+    test_file.write_text(
+        test_file.read_text().replace("import time\n", "import os\nimport time\n")
+        + "\n\ndef test_where():\n"
+        "    grade(95)  # covers grade: the matrix runs it for every mutant\n"
+        f"    if os.environ.get('PYTEST_XDIST_WORKER'):\n"
+        f"        open({str(marker)!r}, 'a').write('x')\n"
+    )
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('\n[tool.pytest.ini_options]\naddopts = "-n 2"\n')
+    done = subprocess.run(
+        [PYTHON, "-m", "auditor", "mutate", str(project), "--kill-matrix",
+         "--output", str(tmp_path / "out")],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG=""),
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    mutants = report(tmp_path / "out")["analyses"]["mutation"]["mutants"]
+    killed = [m for m in mutants if m["status"] == "killed"]
+    assert killed and all(m["killed_by"] == [VALUES] for m in killed)
+    assert not marker.exists()
