@@ -30,7 +30,8 @@ Speed targets live here, not in timed tests. Usage::
     python bench/bench_audit.py [--rounds N] [--baseline DIR] [--home DIR] [--parts LIST] [NAME...]
 
 ``--home DIR`` measures the auditor tree in DIR instead of this checkout (a
-``git archive HEAD auditor`` keeps a shared working tree's half-made edits out).
+``git archive HEAD auditor reports`` (the package and its report templates) keeps a
+shared working tree's half-made edits out).
 """
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="an auditor tree to compare with (its folder holds auditor/)")
     parser.add_argument("--home", type=Path, default=REPO,
                         help="the auditor tree measured as 'now' (default: this checkout; a "
-                             "`git archive` of a commit keeps a shared tree's edits out)")
+                             "`git archive` of auditor/ and reports/ keeps a shared tree's "
+                             "edits out)")
     args = parser.parse_args(argv)
     parts = [p for p in args.parts.split(",") if p]
     unknown = sorted(set(parts) - set(PARTS))
