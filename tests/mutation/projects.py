@@ -216,3 +216,14 @@ def detected(verdicts: dict[str, str]) -> dict[str, str]:
     which of the two a slow mutant gets depends on the machine's load, in our run and in
     the oracle's alike (seen in CI: one mutant timed out in ours, killed in mutmut's)."""
     return {key: "killed" if status == "timeout" else status for key, status in verdicts.items()}
+
+
+def copy_project(template: Path, dest: Path) -> Path:
+    """``template`` copied to ``dest``, with its ``.audit`` stage and reports.
+
+    copytree copies with ``copy2``: the modification times stay, and mutmut
+    compares them to decide which mutants to regenerate (none here: the copy is
+    what the template's run left). The stage holds no absolute path.
+    """
+    shutil.copytree(template, dest, symlinks=True)
+    return dest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -18,6 +19,7 @@ from tests.mutation.projects import (
     REPO,
     STRONG_CLAMP_TESTS,
     audit,
+    copy_project,
     detected,
     make_shop,
     mutmut_oracle,
@@ -32,10 +34,10 @@ def statuses(output: Path) -> dict[str, str]:
     return {m["id"]: m["status"] for m in mutants}
 
 
-def test_sharded_and_merged_equals_unsharded(tmp_path: Path) -> None:
-    project = make_shop(tmp_path / "p")
-    whole = audit("mutate", str(project), "--output", str(tmp_path / "whole"))
-    assert whole.returncode == 0, whole.stderr
+def test_sharded_and_merged_equals_unsharded(tmp_path: Path, shop_mutated: Path) -> None:
+    # the shards run in the project the whole run left (its stage, its report)
+    project = copy_project(shop_mutated, tmp_path / "p")
+    shutil.copytree(project / "audit-report", tmp_path / "whole")
     shard_files = []
     for k in (1, 2, 3):
         out = tmp_path / f"shard{k}"
@@ -56,10 +58,10 @@ def test_sharded_and_merged_equals_unsharded(tmp_path: Path) -> None:
     assert b["shards_merged"] == 3
 
 
-def test_edited_test_re_tests_survivors_mutmut_alone_keeps(tmp_path: Path) -> None:
-    project = make_shop(tmp_path / "p")
-    first = audit("mutate", str(project))
-    assert first.returncode == 0, first.stderr
+def test_edited_test_re_tests_survivors_mutmut_alone_keeps(
+    tmp_path: Path, shop_mutated: Path
+) -> None:
+    project = copy_project(shop_mutated, tmp_path / "p")  # after a first complete run
     before = statuses(project / "audit-report")
     label_survivors = {k for k, s in before.items() if "x_label" in k and s == "survived"}
     assert label_survivors
@@ -72,9 +74,8 @@ def test_edited_test_re_tests_survivors_mutmut_alone_keeps(tmp_path: Path) -> No
     assert {after[k] for k in label_survivors} == {"killed"}
 
 
-def test_changed_function_is_the_only_one_re_tested(tmp_path: Path) -> None:
-    project = make_shop(tmp_path / "p")
-    assert audit("mutate", str(project)).returncode == 0
+def test_changed_function_is_the_only_one_re_tested(tmp_path: Path, shop_mutated: Path) -> None:
+    project = copy_project(shop_mutated, tmp_path / "p")  # after a first complete run
     meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
     durations_before = json.loads(meta.read_text())["durations_by_key"]
     source = project / "shop" / "pricing.py"
