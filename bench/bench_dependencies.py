@@ -132,8 +132,13 @@ def run_once(project: Path, tests: str, source: str, setup: str,
                           capture_output=True, text=True, timeout=3600, check=False)  # fmt: skip
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
+    if done.returncode not in (0, 1):  # 1: tests failed, the run is still complete
         raise SystemExit(f"{setup}: pytest exited {done.returncode}: {done.stdout[-800:]}")
+    if done.returncode == 1:
+        # A timing test of the suite can fail on a loaded machine; the run still ran every
+        # test, so it is timed, and the failure shown (the set-ups must not differ in it).
+        failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+        print(f"  ({setup}: {'; '.join(failed) or 'tests failed'})", flush=True)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
