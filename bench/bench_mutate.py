@@ -1,32 +1,60 @@
-"""Benchmark: plain ``mutmut run`` vs ``audit mutate`` on the same fixture project.
+"""Benchmark: plain ``mutmut run`` vs ``audit mutate``, side by side, same verdicts checked.
 
-Run from the repository root: ``python bench/bench_mutate.py``. It writes a
-fixture project (the shop project of the tests plus a loop whose ``i -= 1``
-mutant hangs) into a temporary folder and measures, in one run:
+Run from the repository root::
 
-1. plain ``mutmut run`` with default settings, on its own copy (as a user runs it);
-2. ``audit mutate`` from scratch on another copy;
-3. ``audit mutate`` again after changing one function.
+    python bench/bench_mutate.py                       # the held fixture, then schedule
+    python bench/bench_mutate.py --project fixture     # one of them
+    python bench/bench_mutate.py --rounds 2            # A/B interleaved, medians
 
-It prints the times, the ratio audit/mutmut (target <= 1: better timeouts make
-the hanging mutant cost seconds instead of >= 15 s) and the re-run as a share
-of the full run (target < 10%).
+Projects:
+
+- ``fixture``: the shop project of the tests plus a loop whose ``i -= 1``
+  mutant hangs and EXTRA_MODULES modules of ~20 mutants each (~460 mutants);
+- ``schedule``: schedule 1.2.2 from the real-project corpus
+  (bench/corpus/corpus.py: the pinned sdist, a fresh copy per run, its venv
+  with mutmut installed).
+
+Each round runs, on fresh copies of the project, plain ``mutmut run`` with
+default settings (as a user runs it; ``[tool.mutmut]`` names the package and
+the tests) and ``audit mutate`` from scratch, alternating which goes first.
+For each it measures the wall time and the CPU time of the whole process tree
+(``RUSAGE_CHILDREN``: on a shared machine, the part of the wall time that
+waits for a core is not the tool's). It checks the verdicts are the same
+(``timeout`` read as ``killed``: both are detected, and which one a slow
+mutant gets depends on load) and prints the ratios audit / mutmut (target
+<= 0.5) and the audit's ``actual / limit``: its mutant phase against the
+physical limit in its report (auditor/mutation/limit.py; without the kill
+matrix the limit is a lower bound, so the ratio is an upper bound). On the
+fixture it also re-runs the audit after changing one function (the re-run's
+share of the full run; target < 10%).
+
+The audit runs with ``explain = 0`` (plain mutmut explains nothing). With
+``--kill-matrix`` it runs the matrix too, so the limit uses the real killers
+(its basis ``kill matrix``); the audit/mutmut ratio then includes the matrix.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench" / "corpus"))
 
-from tests.mutation.projects import PYTHON, audit, make_shop  # noqa: E402
+from tests.mutation.projects import PYTHON, detected, make_shop  # noqa: E402
 
 HANGING = """\
 
@@ -39,6 +67,7 @@ def count(n):
 """
 HANGING_TEST = "from shop.pricing import count\n\n\ndef test_count():\n    assert count(3) == 3\n"
 MUTMUT = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
+RUN_TIMEOUT = 3600
 
 
 EXTRA_MODULES = 20
@@ -92,47 +121,211 @@ def fixture(root: Path) -> Path:
     return project
 
 
-def timed(command: list[str], cwd: Path) -> float:
+@dataclass
+class Copy:
+    """A fresh copy of a project to run one tool on."""
+
+    root: Path
+    python: str
+    env: dict[str, str]
+    package: str
+    tests: list[str]
+    audit_args: list[str] = field(default_factory=list)  # e.g. --config FILE
+
+
+@dataclass
+class Timed:
+    wall: float
+    cpu: float  # user + system of the whole process tree
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> Timed:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    done = subprocess.run(
-        command,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-    )
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT, check=False)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
-        raise SystemExit(f"{command} failed: {done.stdout[-800:]} {done.stderr[-800:]}")
-    return time.monotonic() - started
+        raise SystemExit(f"{command[:4]} failed ({done.returncode}): "
+                         f"{done.stdout[-800:]} {done.stderr[-800:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timed(wall, cpu)
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        plain = fixture(base / "plain")
-        (plain / "pyproject.toml").write_text(
-            '[tool.mutmut]\nsource_paths = ["shop"]\n'
-            'pytest_add_cli_args_test_selection = ["tests"]\n'
-        )
-        plain_seconds = timed([PYTHON, "-c", MUTMUT, "run"], plain)
-        audited = fixture(base / "audited")
-        started = time.monotonic()
-        audit("mutate", str(audited))
-        audit_seconds = time.monotonic() - started
-        source = audited / "shop" / "pricing.py"
-        source.write_text(source.read_text().replace("return a + b", "return b + a"))
-        started = time.monotonic()
-        audit("mutate", str(audited))
-        rerun_seconds = time.monotonic() - started
-        shutil.rmtree(base, ignore_errors=True)
-    print(f"plain mutmut run:           {plain_seconds:7.2f} s")
-    print(f"audit mutate (full):        {audit_seconds:7.2f} s")
-    print(f"audit mutate (1 function):  {rerun_seconds:7.2f} s")
-    print(f"ratio audit / mutmut:       {audit_seconds / plain_seconds:7.2f}  (target <= 1)")
-    share = 100 * rerun_seconds / audit_seconds
-    print(f"re-run share of full run:   {share:6.1f} %  (target < 10%)")
+def plain_mutmut(copy: Copy) -> tuple[Timed, dict[str, str]]:
+    """``mutmut run`` with defaults, then its own verdicts (``mutmut results --all true``)."""
+    pyproject = copy.root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+    also_copy = [t for t in copy.tests if t.endswith(".py")]  # mutmut copies tests/ itself
+    pyproject.write_text(
+        text + f'\n[tool.mutmut]\nsource_paths = ["{copy.package}"]\n'
+        f"pytest_add_cli_args_test_selection = {json.dumps(copy.tests)}\n"
+        f"also_copy = {json.dumps(also_copy)}\n",
+        encoding="utf-8",
+    )
+    took = timed([copy.python, "-c", MUTMUT, "run"], copy.root, copy.env)
+    listing = subprocess.run([copy.python, "-c", MUTMUT, "results", "--all", "true"],
+                             cwd=copy.root, env=copy.env, capture_output=True, text=True,
+                             timeout=600, check=True)
+    verdicts = {}
+    for line in listing.stdout.splitlines():
+        key, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in key:
+            verdicts[key] = status.replace(" ", "_").replace("segfault", "crash")
+    return took, verdicts
+
+
+def audit_mutate(copy: Copy, output: Path) -> tuple[Timed, dict[str, str], dict[str, Any]]:
+    env = dict(copy.env, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(REPO), copy.env.get("PYTHONPATH", "")])))
+    took = timed([sys.executable, "-m", "auditor", "mutate", str(copy.root), *copy.audit_args,
+                  "--output", str(output)], REPO, env)
+    mutation = json.loads((output / "report.json").read_text())["analyses"]["mutation"]
+    return took, {m["id"]: m["status"] for m in mutation["mutants"]}, mutation
+
+
+def fixture_copy(dest: Path) -> Copy:
+    return Copy(fixture(dest), PYTHON, dict(os.environ), "shop", ["tests"])
+
+
+def schedule_copy(dest: Path) -> Copy:
+    import corpus  # bench/corpus/corpus.py: pinned sdists and venvs
+
+    [project] = corpus.select(corpus.load_projects(), ["schedule"])
+    ready = corpus.prepare(project, dest)
+    _ensure_mutmut(ready.python)
+    config = dest / "audit.toml"
+    corpus.write_audit_config(config, project, ready.python, mutation={"explain": 0})
+    return Copy(ready.root, str(ready.python), ready.env, project.packages[0],
+                list(project.tests), ["--config", str(config)])
+
+
+def _ensure_mutmut(python: Path) -> None:
+    from importlib.metadata import version
+
+    wanted = version("mutmut")
+    found = subprocess.run([str(python), "-c", "import mutmut; print(mutmut.__version__)"],
+                           capture_output=True, text=True, check=False)
+    if found.stdout.strip() != wanted:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"mutmut=={wanted}"],
+                       check=True)
+
+
+PROJECTS: dict[str, Callable[[Path], Copy]] = {"fixture": fixture_copy,
+                                               "schedule": schedule_copy}
+
+
+@dataclass
+class Round:
+    plain: Timed
+    audit: Timed
+    agree: int
+    differ: list[str]
+    limit: dict[str, Any]
+    durations: list[float]  # each tested mutant's process (mutmut's durations_by_key)
+    timeouts: list[float]  # the same, of the mutants that timed out
+
+
+def one_round(name: str, base: Path, audit_first: bool, kill_matrix: bool = False) -> Round:
+    make = PROJECTS[name]
+    results: dict[str, Any] = {}
+    order = ["audit", "plain"] if audit_first else ["plain", "audit"]
+    for tool in order:
+        copy = make(base / tool)
+        if kill_matrix:
+            copy.audit_args.append("--kill-matrix")
+        if tool == "plain":
+            results["plain"] = plain_mutmut(copy)
+        else:
+            results["audit"] = audit_mutate(copy, base / "audit-report")
+    plain_time, theirs = results["plain"]
+    audit_time, ours, mutation = results["audit"]
+    theirs_d, ours_d = detected(theirs), detected(ours)
+    differ = sorted(k for k in set(theirs_d) | set(ours_d) if theirs_d.get(k) != ours_d.get(k))
+    agree = len(set(theirs_d) & set(ours_d)) - len(differ)
+    tested = [m for m in mutation["mutants"] if m.get("duration_seconds") is not None]
+    return Round(plain_time, audit_time, agree, differ, mutation.get("limit") or {},
+                 [m["duration_seconds"] for m in tested],
+                 [m["duration_seconds"] for m in tested if m["status"] == "timeout"])
+
+
+def rerun_share(base: Path, full_seconds: float) -> float:
+    """Full audit, then one function changed: the re-run as a share of ``full_seconds``."""
+    copy = fixture_copy(base / "rerun")
+    audit_mutate(copy, base / "rerun-report")
+    source = copy.root / "shop" / "pricing.py"
+    source.write_text(source.read_text().replace("return a + b", "return b + a"))
+    took, _, _ = audit_mutate(copy, base / "rerun-report")
+    return 100 * took.wall / full_seconds
+
+
+def report(name: str, rounds: list[Round]) -> None:
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    plain_wall = med([r.plain.wall for r in rounds])
+    audit_wall = med([r.audit.wall for r in rounds])
+    plain_cpu = med([r.plain.cpu for r in rounds])
+    audit_cpu = med([r.audit.cpu for r in rounds])
+    last = rounds[-1]
+    limit = last.limit
+    print(f"== {name} ({len(rounds)} round(s), medians)")
+    print(f"  plain mutmut run:       wall {plain_wall:8.2f} s   cpu {plain_cpu:8.2f} s")
+    print(f"  audit mutate:           wall {audit_wall:8.2f} s   cpu {audit_cpu:8.2f} s")
+    print(f"  ratio audit / mutmut:   wall {audit_wall / plain_wall:8.2f}     "
+          f"cpu {audit_cpu / plain_cpu:8.2f}     (target <= 0.5)")
+    for r in rounds:
+        status = "identical" if not r.differ else f"{len(r.differ)} differ: {r.differ[:5]}"
+        print(f"  verdicts: {r.agree} mutants agree, {status}")
+    if limit:
+        per_mutant = (limit["mutant_run_seconds"] or 0.0) / max(1, limit["mutants"])
+        test_share = limit["test_seconds"] / max(1, limit["mutants"])
+        print(f"  limit ({limit['basis']}): {limit['limit_seconds']:.4f} s on {limit['cores']} "
+              f"cores; mutant phase {limit['actual_seconds']} s; "
+              f"actual / limit {limit['actual_over_limit']}")
+        print(f"  per mutant: {1000 * per_mutant:.1f} ms in its process, of which "
+              f"{1000 * test_share:.3f} ms test time (the rest: fork, pytest start, collection)")
+        if last.durations and limit["actual_seconds"]:
+            # a floor the limit leaves out: every mutant pays at least the fastest
+            # mutant's process (fork, pytest's start and collection, its first test)
+            floor = min(last.durations) * len(last.durations) / limit["cores"]
+            practical = limit["actual_seconds"] / (floor + limit["limit_seconds"])
+            print(f"  process floor: fastest mutant {1000 * min(last.durations):.0f} ms x "
+                  f"{len(last.durations)} / {limit['cores']} cores = {floor:.1f} s; "
+                  f"actual / (limit + floor) {practical:.2f}")
+    if last.timeouts:
+        print(f"  timeouts: {len(last.timeouts)}, longest held its slot {max(last.timeouts):.1f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", action="append", choices=sorted(PROJECTS))
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--no-rerun", action="store_true", help="skip the fixture's re-run")
+    parser.add_argument("--kill-matrix", action="store_true",
+                        help="the audit runs the kill matrix too: the limit from the real "
+                        "killers (the audit's time then includes the matrix)")
+    args = parser.parse_args()
+    for name in args.project or sorted(PROJECTS):
+        rounds = []
+        for index in range(args.rounds):
+            base = Path(tempfile.mkdtemp(prefix=f"bench-mutate-{name}-"))
+            try:
+                rounds.append(one_round(name, base, index % 2 == 1, args.kill_matrix))
+            finally:
+                shutil.rmtree(base, ignore_errors=True)
+        report(name, rounds)
+        if name == "fixture" and not args.no_rerun:
+            base = Path(tempfile.mkdtemp(prefix="bench-mutate-rerun-"))
+            try:
+                full = statistics.median(r.audit.wall for r in rounds)
+                print(f"  re-run (1 function) share of full run: {rerun_share(base, full):.1f} %"
+                      "  (target < 10%)")
+            finally:
+                shutil.rmtree(base, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
