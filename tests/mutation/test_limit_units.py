@@ -8,9 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as strat
 
 from auditor.mutation import status as st
+from auditor.mutation.killmatrix import save_killers
 from auditor.mutation.limit import COVERING_BASIS, KILL_MATRIX_BASIS, mutant_cost, run_limit
 from auditor.mutation.mutmut_entry import killer_file, killers_first, read_killers
 from auditor.mutation.result import MutantRecord
+from auditor.mutation.staging import Stage
 
 TESTS = [f"tests/test_x.py::test_{i}" for i in range(6)]
 
@@ -98,3 +100,19 @@ def test_killer_files_read_most_recent_first_each_once(tmp_path: Path) -> None:
     assert read_killers(path) == []  # no file yet: no history
     Path(path).write_text("t::a\nt::b\n\nt::a\n", encoding="utf-8")
     assert read_killers(path) == ["t::a", "t::b"]
+
+
+def test_kill_matrix_killers_seed_the_function_files(tmp_path: Path) -> None:
+    stage = Stage(root=tmp_path, folder=tmp_path / "stage", source_paths=["pkg"],
+                  test_paths=["tests"])
+    mutants = [
+        record(st.KILLED, TESTS[:3], [TESTS[1], TESTS[2]], 1),
+        record(st.KILLED, TESTS[:3], [TESTS[0]], 2),
+        record(st.SURVIVED, TESTS[:3], [], 3),
+    ]
+    other = MutantRecord(id="pkg.__init__.x_g__mutmut_1", path="pkg/__init__.py",
+                         module="pkg", function="g", status=st.KILLED, killed_by=[TESTS[4]])
+    save_killers(stage, [*mutants, other])
+    # the name mutmut gives the function when it tests the mutant ("__init__." dropped)
+    assert sorted(read_killers(killer_file(str(stage.killers), "m.x_f"))) == TESTS[:3]
+    assert read_killers(killer_file(str(stage.killers), "pkg.x_g")) == [TESTS[4]]
