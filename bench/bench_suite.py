@@ -10,6 +10,13 @@ next to the bar (4 min for the README command, 90 s for the fast tier).
     python bench/bench_suite.py                 # both tiers
     python bench/bench_suite.py --tier fast     # the edit loop only
     python bench/bench_suite.py --workers 0     # the same, serial (xdist off)
+    python bench/bench_suite.py --tier full --log out.txt -- --durations=60
+                                                # keep pytest's output, extra args
+    python bench/bench_suite.py --tier full --by-file 30 -- tests/core
+                                                # CPU time summed per test file
+
+``--by-file N`` has every test record its CPU time (tests/conftest.py, with
+``AUDIT_SUITE_CPU_LOG``) and prints the N test files that cost the most.
 
 It asserts nothing: speed targets live here, never in timed tests.
 """
@@ -22,7 +29,9 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,30 +68,63 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_tier(tier: str, workers: str | None) -> TierTime:
-    """Run one tier as the README says, plus ``-n`` when asked."""
+def run_tier(tier: str, workers: str | None, pytest_args: list[str],
+             log: Path | None = None, cpu_log: Path | None = None) -> TierTime:
+    """Run one tier as the README says, plus ``-n`` and ``pytest_args`` when asked."""
     extra, _ = TIERS[tier]
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *extra]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *extra, *pytest_args]
     if workers is not None:
         command += ["-n", workers]
+    env = dict(os.environ)
+    if cpu_log is not None:
+        env["AUDIT_SUITE_CPU_LOG"] = str(cpu_log)
     load_before = os.getloadavg()[0]
     cpu_before, started = _children_cpu(), time.monotonic()
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                          check=False)
     wall, cpu = time.monotonic() - started, _children_cpu() - cpu_before
+    if log is not None:
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
     found = _SUMMARY.findall(done.stdout)
     summary = found[-1][0] if found else (done.stdout.strip().splitlines() or ["no output"])[-1]
     return TierTime(tier, wall, cpu, load_before, os.getloadavg()[0], summary, done.returncode)
+
+
+def cpu_by_file(cpu_log: Path) -> list[tuple[str, float, float, int]]:
+    """(test file, CPU s, wall s, tests) from the per-test log, costliest first."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for line in cpu_log.read_text(encoding="utf-8").splitlines():
+        nodeid, cpu, wall = line.rsplit("\t", 2)
+        entry = totals[nodeid.split("::", 1)[0]]
+        entry[0] += float(cpu)
+        entry[1] += float(wall)
+        entry[2] += 1
+    rows = [(name, cpu, wall, int(count)) for name, (cpu, wall, count) in totals.items()]
+    return sorted(rows, key=lambda row: -row[1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", choices=[*TIERS, "both"], default="both")
     parser.add_argument("--workers", default=None, help="pass -n WORKERS (default: addopts)")
+    parser.add_argument("--log", type=Path, default=None,
+                        help="write pytest's output here (TIER is replaced by the tier's name)")
+    parser.add_argument("--by-file", type=int, default=0, metavar="N",
+                        help="print the N test files with the most CPU time")
+    parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     for tier in TIERS if args.tier == "both" else [args.tier]:
-        timed = run_tier(tier, args.workers)
-        print(timed.line(TIERS[tier][1], cores), flush=True)
+        log = Path(str(args.log).replace("TIER", tier)) if args.log else None
+        with tempfile.TemporaryDirectory() as scratch:
+            cpu_log = Path(scratch) / "cpu.tsv" if args.by_file else None
+            timed = run_tier(tier, args.workers, args.pytest_args, log, cpu_log)
+            print(timed.line(TIERS[tier][1], cores), flush=True)
+            if cpu_log is not None and cpu_log.exists():
+                rows = cpu_by_file(cpu_log)
+                print(f"  tests' CPU, summed: {sum(row[1] for row in rows):.0f} s; by file:")
+                for name, cpu, wall, count in rows[: args.by_file]:
+                    print(f"  {cpu:8.1f} s CPU {wall:8.1f} s wall {count:4d} tests  {name}")
     return 0
 
 

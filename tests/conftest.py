@@ -17,11 +17,20 @@ scheduler of :mod:`tests.support.xdist_groups`: tests go one by one to the
 free worker, except that a module with a module- or class-scoped fixture (a
 mutmut run, a wheel build, a browser) stays on one worker, so that fixture is
 built once. Session-scoped fixtures (the PostgreSQL cluster) are per worker.
+
+With ``AUDIT_SUITE_CPU_LOG=FILE`` set, every test's CPU time (its worker's own
+plus that of every subprocess it waited for) is appended to FILE, one
+``nodeid<TAB>cpu<TAB>wall`` line per test: pytest's ``--durations`` shows wall
+time, which on a shared machine says more about the neighbours' load than
+about the test (bench/bench_suite.py --by-file reads the file).
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -42,3 +51,41 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from tests.support.xdist_groups import ModuleFixtureScheduling
 
     return ModuleFixtureScheduling(config, log)
+
+
+# Where this process appends its tests' CPU times (None: not asked to).
+_cpu_log: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Take AUDIT_SUITE_CPU_LOG from the environment where tests run in this process.
+
+    It is removed there, so the pytest runs our tests start (the provisioner's
+    suite on a planted-bug copy, the self-audit) do not log their own tests
+    into the same file. An xdist controller keeps it for its workers.
+    """
+    global _cpu_log
+    runs_tests_here = hasattr(config, "workerinput") or config.getoption("dist", "no") == "no"
+    if runs_tests_here and os.environ.get("AUDIT_SUITE_CPU_LOG"):
+        _cpu_log = os.environ.pop("AUDIT_SUITE_CPU_LOG")
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Append the test's CPU and wall time (set-up to teardown) to AUDIT_SUITE_CPU_LOG."""
+    if _cpu_log is None:
+        return (yield)
+    cpu, wall = _cpu_seconds(), time.monotonic()
+    try:
+        return (yield)
+    finally:
+        line = f"{item.nodeid}\t{_cpu_seconds() - cpu:.3f}\t{time.monotonic() - wall:.3f}\n"
+        # One short write in append mode: lines of both workers never interleave.
+        with open(_cpu_log, "a", encoding="utf-8") as out:
+            out.write(line)

@@ -6,9 +6,11 @@ server (or a real cluster) through the official client and writes a real file.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
+import kubernetes_validate.utils
 import pytest
 
 from provisioner.db import Database
@@ -29,6 +31,23 @@ def pytest_report_header() -> str:
     import provisioner
 
     return f"provisioner package: {provisioner.__file__}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema_files_read_once() -> Iterator[None]:
+    """Each bundled Kubernetes schema file is parsed once per test process, not per manifest.
+
+    ``kubernetes_validate.validate`` re-reads and parses its schema files on
+    every call, among them a ~5 MB ``_definitions.json``: a third of the strong
+    suite's CPU time went there (every provision validates each manifest).
+    The files never change during a run, so the same parsed contents are
+    handed back; the validation itself (jsonschema, strict) runs unchanged on
+    every manifest. Only ``schema_contents`` is wrapped, by a cache of itself.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kubernetes_validate.utils, "schema_contents",
+                      functools.cache(kubernetes_validate.utils.schema_contents))
+        yield
 
 
 @pytest.fixture

@@ -80,6 +80,10 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
     fast = make_settings(cluster.real, max_attempts=2, **waits)
     # Operations during a stalled rollout use a short readiness timeout.
     impatient = make_settings(cluster.real, max_attempts=2, readiness_timeout=0.1)
+    # One client for every example: it holds no state between calls but its
+    # connection pool, and building one (kubeconfig parsing, API objects) cost
+    # half a second per example.
+    kube = KubeClient.from_kubeconfig(str(cluster.kubeconfig), None, fast)
 
     class ProvisionerMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -91,7 +95,6 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
                 server.store.terminate_delay = 0.005
             self.db = Database(tmp() / "machine.sqlite")
             self.clock = StepClock(T0)
-            kube = KubeClient.from_kubeconfig(str(cluster.kubeconfig), None, fast)
             self.patient = Provisioner(self.db, kube, fast, clock=self.clock)
             self.provisioner = self.patient
             self.stalled = False
