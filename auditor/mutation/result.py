@@ -554,6 +554,14 @@ class MutationResult:
             lines.append(
                 f"{len(self.equivalents())} survivors declared equivalent (left out of the score)"
             )
+        physical = self.limit or {}
+        if physical.get("actual_over_limit") is not None:
+            bound = "<= " if physical.get("basis") != "kill matrix" else ""
+            lines.append(
+                f"mutant phase {physical['actual_seconds']:.1f} s; physical limit "
+                f"{physical['limit_seconds']:.3f} s on {physical['cores']} cores "
+                f"({physical['basis']}): actual / limit {bound}{physical['actual_over_limit']:g}"
+            )
         return lines
 
     def finding_counts(self) -> dict[str, int]:

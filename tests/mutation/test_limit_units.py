@@ -11,7 +11,7 @@ from auditor.mutation import status as st
 from auditor.mutation.killmatrix import save_killers
 from auditor.mutation.limit import COVERING_BASIS, KILL_MATRIX_BASIS, mutant_cost, run_limit
 from auditor.mutation.mutmut_entry import killer_file, killers_first, read_killers
-from auditor.mutation.result import MutantRecord
+from auditor.mutation.result import MutantRecord, MutationResult
 from auditor.mutation.staging import Stage
 
 TESTS = [f"tests/test_x.py::test_{i}" for i in range(6)]
@@ -116,3 +116,13 @@ def test_kill_matrix_killers_seed_the_function_files(tmp_path: Path) -> None:
     # the name mutmut gives the function when it tests the mutant ("__init__." dropped)
     assert sorted(read_killers(killer_file(str(stage.killers), "m.x_f"))) == TESTS[:3]
     assert read_killers(killer_file(str(stage.killers), "pkg.x_g")) == [TESTS[4]]
+
+
+def test_terminal_line_says_a_lower_bound_is_one() -> None:
+    durations = {TESTS[0]: 0.25}
+    mutants = [record(st.KILLED, [TESTS[0]], None)]
+    limit = run_limit(mutants, durations, cores=1, actual_seconds=5.0).to_dict()
+    lines = MutationResult(mutants=mutants, limit=limit).terminal_lines()
+    # 5 s of mutant phase against 0.25 s: 20x at most, the killers being unknown
+    assert "mutant phase 5.0 s; physical limit 0.250 s on 1 cores (fastest covering test): " \
+        "actual / limit <= 20" in lines
