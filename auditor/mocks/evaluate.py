@@ -115,7 +115,9 @@ class _Evaluator:
         for fn in functions:
             reported_on = self.lookups.test_of(file, fn)
             for local in fn.findings:  # the rules' check_function findings, cached per file
-                if not local.roles or fn.role in local.roles:
+                if (not local.roles or fn.role in local.roles) and (
+                    local.rule not in RULES or RULES[local.rule].keep_local(self.index, local)
+                ):
                     found.append(self._local(path, reported_on, local))
             internal = 0
             for patch in fn.patches:

@@ -79,6 +79,14 @@ class LocalFinding:
     # the roles of function this finding applies to (empty: any); whether a
     # function is a test is only settled once the test run's ids are known
     roles: list[str] = field(default_factory=list)
+    # a mock stored on (or in a method of) an attribute of another object
+    # (``worker.poller = Mock()``): that attribute, and the canonical class of the
+    # object when the function built it ("" unknown). What the attribute holds is
+    # settled against the code under audit (see Rule.keep_local).
+    attribute: str = ""
+    owner: str = ""
+    # ... that mock is only pinned to return literal data and never checked
+    pinned: bool = False
 
 
 @dataclass

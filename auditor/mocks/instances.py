@@ -37,6 +37,9 @@ class InstanceAttributes(cst.CSTVisitor):
         # ... and that call's keyword names: "**" for a mapping of unknown keys,
         # FORWARDED for the enclosing method's own ``**kwargs`` passed on
         self.class_keywords: dict[str, list[str]] = {}
+        # self.x = self.method(...) -> x -> method (what the method returns, if known,
+        # is what x holds)
+        self.from_methods: dict[str, str] = {}
         self._functions: list[str | None] = []  # the ``**`` parameter of each enclosing def
         self._loops: list[cst.For] = []
 
@@ -62,6 +65,12 @@ class InstanceAttributes(cst.CSTVisitor):
         target = node.targets[0].target
         callee = n.dotted(node.value.func)
         if isinstance(target, cst.Attribute) and n.dotted(target.value) == "self" and callee:
+            head, _, method = callee.partition(".")
+            if head == "self" and method and "." not in method:
+                # ``self.tpool = self.get_thread_pool()``: settled once the class's
+                # methods are known (see :func:`returned_classes`)
+                self.from_methods[target.attr.value] = method
+                return
             made = self.canonical(callee)
             if made is not None:
                 self.classes[target.attr.value] = made
@@ -148,6 +157,25 @@ def _over(expr: cst.BaseExpression, kwargs: str) -> bool:
             and n.dotted(expr.func) in (f"{kwargs}.items", f"{kwargs}.keys"))
 
 
+def returned_class(node: cst.FunctionDef, canonical: Callable[[str], str | None]) -> str:
+    """The canonical callee of a method whose only ``return`` is a constructor
+    call (``return futures.ThreadPoolExecutor(...)``); "" for any other body."""
+    returns: list[cst.Return] = []
+
+    class _Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
+            return inner is node  # a nested def's returns are not the method's
+
+        def visit_Return(self, stmt: cst.Return) -> None:
+            returns.append(stmt)
+
+    node.visit(_Returns())
+    if len(returns) != 1 or not isinstance(returns[0].value, cst.Call):
+        return ""
+    callee = n.dotted(returns[0].value.func)
+    return (canonical(callee) or "") if callee else ""
+
+
 def forwarded_attribute(node: cst.FunctionDef) -> str:
     """``def __getattr__(self, name): return getattr(self.target, name)`` ->
     ``"target"``; "" for any other body."""
@@ -173,4 +201,4 @@ def forwarded_attribute(node: cst.FunctionDef) -> str:
     return attribute if head == "self" and attribute and "." not in attribute else ""
 
 
-__all__ = ["FORWARDED", "InstanceAttributes", "forwarded_attribute"]
+__all__ = ["FORWARDED", "InstanceAttributes", "forwarded_attribute", "returned_class"]

@@ -78,6 +78,10 @@ FAIL_FUNCTIONS = frozenset({"pytest.fail"})
 SLEEP_FUNCTIONS = frozenset(
     {"time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep"}
 )
+# Reading the clock: a test that reads it before and after a sleep times the sleep.
+CLOCK_FUNCTIONS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "time.time_ns",
+                             "time.monotonic_ns", "time.perf_counter_ns",
+                             "datetime.datetime.now", "datetime.datetime.utcnow"})
 BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception",
                               "builtins.BaseException"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
@@ -114,8 +118,59 @@ STDLIB_STANDIN_WORDS = frozenset({
     "logger", "log", "logging", "stream", "stdout", "stderr", "stdin", "sock", "socket",
     "file", "fh", "fp", "fd", "os", "sys", "popen", "proc", "subprocess", "thread",
     "lock", "queue", "signal", "environ", "print", "open", "warn", "warnings", "time",
-    "sleep", "datetime", "urlopen", "exit",
+    "sleep", "datetime", "urlopen", "exit", "transport", "selector", "poller", "executor",
 })
+
+
+# Standard-library types that tests stand in for through their own API (a socket
+# handed to a server loop, a Future handed to a callback): type -> (its members,
+# the members no other kind of object is likely to have). A mock used only
+# through one type's members, at least one of them distinctive, stands in for
+# that type, not for code under audit.
+STDLIB_INTERFACES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "socket.socket": (
+        frozenset({"accept", "bind", "listen", "connect", "connect_ex", "getsockname",
+                   "getpeername", "recv", "recv_into", "recvfrom", "send", "sendall",
+                   "sendto", "setsockopt", "getsockopt", "setblocking", "settimeout",
+                   "gettimeout", "fileno", "close", "shutdown", "makefile", "family",
+                   "type", "detach", "dup"}),
+        frozenset({"accept", "getsockname", "getpeername", "recv_into", "recvfrom",
+                   "sendall", "setsockopt", "getsockopt", "setblocking", "connect_ex",
+                   "makefile"}),
+    ),
+    "concurrent.futures.Future": (
+        frozenset({"cancelled", "cancel", "result", "done", "exception",
+                   "add_done_callback", "running", "set_result", "set_exception"}),
+        frozenset({"cancelled", "add_done_callback", "set_result", "set_exception"}),
+    ),
+    "asyncio.Transport": (
+        frozenset({"write", "writelines", "close", "is_closing", "get_extra_info",
+                   "pause_reading", "resume_reading", "abort", "write_eof", "can_write_eof",
+                   "get_write_buffer_size", "set_write_buffer_limits", "is_reading",
+                   "set_protocol", "get_protocol"}),
+        frozenset({"is_closing", "get_extra_info", "pause_reading", "resume_reading",
+                   "write_eof", "can_write_eof", "get_write_buffer_size",
+                   "set_write_buffer_limits"}),
+    ),
+    "selectors.BaseSelector": (
+        frozenset({"select", "register", "unregister", "modify", "get_key", "get_map",
+                   "close"}),
+        frozenset({"select", "unregister", "get_key", "get_map"}),
+    ),
+    "concurrent.futures.Executor": (
+        frozenset({"submit", "map", "shutdown"}),
+        frozenset({"submit"}),
+    ),
+}
+
+
+def stdlib_interface(members: set[str]) -> str:
+    """The standard-library type a mock used only through ``members`` stands in
+    for ("" when none fits, or nothing is used)."""
+    for name, (allowed, distinctive) in STDLIB_INTERFACES.items():
+        if members and members <= allowed and members & distinctive:
+            return name
+    return ""
 
 
 def is_dunder(name: str) -> bool:

@@ -117,6 +117,54 @@ class ProjectIndex:
         binding = self.modules[module].names.get(name[len(module) + 1 :].split(".")[0], "")
         return binding.startswith("var:") and n.is_stdlib(binding[len("var:") :])
 
+    def attribute_outside(self, attribute: str, owner: str | None = None) -> str:
+        """The class from outside the package (standard library or third party)
+        whose instance ``attribute`` holds on objects of the code under audit:
+        ``self.poller = selectors.DefaultSelector()`` in a method, or ``self.tpool
+        = self.get_thread_pool()`` where that method returns
+        ``futures.ThreadPoolExecutor(...)``. ``owner`` is the canonical class of
+        the object when the test built it; unknown, every class of the package
+        that sets the attribute must agree. "" when any of them sets it otherwise
+        (a parameter, first-party code) or none sets it."""
+        classes = self._classes_setting(attribute, owner)
+        made: set[str] = set()
+        for cls in classes:
+            value = cls.attribute_classes.get(attribute)
+            if value is None:
+                return ""  # set from a parameter or an expression: not known
+            made.add(value)
+        if not made or any(self._resolve(value, 0).status != "external" for value in made):
+            return ""
+        return sorted(made)[0]
+
+    def instance_data(self, attribute: str) -> bool:
+        """Whether a class of the package sets ``attribute`` on its instances
+        (``self.wsgi = self.app.wsgi()``) rather than defining it as a method."""
+        return any(attribute in cls.instance_attributes and attribute not in cls.attributes
+                   for facts in self.modules.values() for cls in facts.classes.values())
+
+    def _classes_setting(self, attribute: str, owner: str | None) -> list[ClassFacts]:
+        """The classes whose methods set ``self.<attribute>``: ``owner`` and its
+        first-party bases when it is a class under audit, else every class."""
+        if owner is not None and self.is_first_party(owner):
+            found: list[ClassFacts] = []
+            pending, seen = [self._resolve(owner, 0).name], set()
+            while pending:
+                name = pending.pop()
+                module = self.module_of(name)
+                if name in seen or module is None or name == module:
+                    continue
+                seen.add(name)
+                cls = self.modules[module].classes.get(name[len(module) + 1 :])
+                if cls is None:
+                    continue
+                if attribute in cls.instance_attributes:
+                    found.append(cls)
+                pending += [b for b in cls.bases if self.is_first_party(b)]
+            return found
+        return [cls for facts in self.modules.values() for cls in facts.classes.values()
+                if attribute in cls.instance_attributes]
+
     def outside(self, name: str, depth: int = 0) -> str:
         """Why the function ``name`` touches the outside ("" if it does not): its
         own code, a class it belongs to that derives from a prompt or binding

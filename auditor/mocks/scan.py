@@ -52,7 +52,12 @@ class FunctionScan:
     raises: list[cst.Raise] = field(default_factory=list)  # conditional raise statements
     configured_calls: set[int] = field(default_factory=set)  # ids: ``patch(...).return_value =``
     touched_attributes: dict[str, set[str]] = field(default_factory=dict)  # mock -> attrs set
+    # mock -> the attributes whose behaviour is configured (``fs`` -> ``cancelled`` for
+    # ``fs.cancelled.return_value = True``)
+    configured_children: dict[str, set[str]] = field(default_factory=dict)
     name: str = ""  # the function's name
+    # functions defined inside it (fakes, side effects, handlers): (name, node)
+    nested: list[tuple[str, cst.FunctionDef]] = field(default_factory=list)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """1-based line and column of ``node``."""
@@ -112,6 +117,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.scan.asserts.append((node, self.conditional > 0))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scan.nested.append((node.name.value, node))
 
     def visit_Raise(self, node: cst.Raise) -> None:
         # ``if got != want: raise AssertionError``, ``try: ... else: raise``: a check
@@ -327,8 +335,11 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
             root = scan.mock_root(target_expr.value)
             if root is not None:
                 scan.configure(root, value)
-                if n.dotted(target_expr.value) != root:
+                if (configured := n.dotted(target_expr.value)) != root:
                     scan.child_configured.add(root)  # ``m.get.return_value = ...``
+                    if configured is not None and configured.startswith(root + "."):
+                        child = configured[len(root) + 1 :].split(".")[0]
+                        scan.configured_children.setdefault(root, set()).add(child)
             continue
         if isinstance(target_expr, cst.Attribute):
             owner = scan.mock_root(target_expr.value)
@@ -349,7 +360,9 @@ def _track_assign(scan: FunctionScan, assign: cst.Assign) -> None:
             if isinstance(inner, cst.Call) and isinstance(target_expr, cst.Name):
                 made_by = scan.canonical(inner.func)
                 if made_by is not None:
-                    scan.made_by[name] = made_by
+                    # ``Class.__new__(Class)``: an instance of the class, built
+                    # without __init__ (not an attribute of ``__new__``)
+                    scan.made_by[name] = made_by.removesuffix(".__new__")
                     scan.made_with[name] = sorted(
                         a.keyword.value if a.keyword is not None else "**"
                         for a in inner.args if a.star == "**" or a.keyword is not None)

@@ -14,7 +14,7 @@ import libcst as cst
 
 from auditor.mocks import names as n
 from auditor.mocks.facts import ClassFacts, FileFacts
-from auditor.mocks.instances import InstanceAttributes, forwarded_attribute
+from auditor.mocks.instances import InstanceAttributes, forwarded_attribute, returned_class
 from auditor.mocks.outside import outside_reason
 from auditor.mocks.statements import body_of, statements
 
@@ -174,9 +174,12 @@ def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
     node.body.visit(instance)
     attributes: dict[str, str] = {}
     forwards_to = ""
+    returning: dict[str, str] = {}  # method -> the class its one return constructs
     for stmt in statements(body_of(node.body)):
         if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
             attributes[stmt.name.value] = "def"
+            if isinstance(stmt, cst.FunctionDef) and (made := returned_class(stmt, constructor)):
+                returning[stmt.name.value] = made
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__getattr__":
                 forwards_to = forwarded_attribute(stmt)
         elif isinstance(stmt, cst.SimpleStatementLine):
@@ -207,6 +210,9 @@ def _class_facts(node: cst.ClassDef, facts: FileFacts) -> ClassFacts:
     # names exist before it is set
     if "__slots__" in attributes or ("__getattr__" in attributes and not forwards_to):
         instance.names.add("*")
+    for attribute, method in instance.from_methods.items():
+        if method in returning:
+            instance.classes.setdefault(attribute, returning[method])
     return ClassFacts(attributes=sorted(attributes), bases=bases,
                       instance_attributes=sorted(instance.names),
                       kwargs_setattr=instance.kwargs_setattr, forwards_to=forwards_to,

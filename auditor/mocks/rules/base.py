@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # the hooks' argument types only
     from auditor.mocks.facts import LocalFinding
+    from auditor.mocks.resolve import ProjectIndex
     from auditor.mocks.rules.hooks import FunctionContext, PatchContext, TestContext, Verdict
 
 SEVERITIES = ("error", "warning", "note")
@@ -84,6 +85,11 @@ class Rule:
     def check_patch(self, patch: PatchContext) -> str:
         """The message of a finding on one patch ("" for none)."""
         return ""
+
+    def keep_local(self, index: ProjectIndex, finding: LocalFinding) -> bool:
+        """Whether a finding of check_function stands once the code under audit
+        is known (check_function sees the test file only)."""
+        return True
 
     def check_test(self, test: TestContext) -> Verdict | None:
         """A finding on one test (its ``def`` line), or ``None``."""
@@ -207,6 +213,33 @@ EXAMPLE_PROJECT: dict[str, str] = {
             def create_token(self, request):
                 self.on_token(request)
                 return {"token": "t", "expires_in": self.expires_in}
+        """
+    ),
+    "app/server.py": textwrap.dedent(
+        """\
+        import selectors
+        from concurrent import futures
+
+
+        class Server:
+            def __init__(self, app=None):
+                self.app = app
+                self.poller = None
+                self.pool = None
+
+            def start(self):
+                self.poller = selectors.DefaultSelector()
+                self.pool = self.make_pool()
+
+            def make_pool(self):
+                return futures.ThreadPoolExecutor(max_workers=2)
+
+            def ready(self):
+                return [key.fileobj for key, _ in self.poller.select(0)]
+
+            def serve(self, listener, environ):
+                client, _ = listener.accept()
+                return self.app(environ)
         """
     ),
     "tests/__init__.py": "",

@@ -21,7 +21,10 @@ class TestSleep(Rule):
         machine) or too long (a slow suite), and usually stands in for waiting
         on a condition. Poll the condition with a deadline, or inject a clock.
         A sleep inside a loop (a polling interval) and `sleep(0)` (a yield to
-        the event loop) are not reported.
+        the event loop) are not reported, nor a sleep the test times (it reads
+        the clock before and after: the sleep is the stimulus) or one inside a
+        function the test hands a mock as `side_effect` (simulated work of
+        the replaced code).
     """
     invalid = (
         Example(
@@ -53,6 +56,32 @@ class TestSleep(Rule):
                 assert target.read_text() == "x"
             """,
             "polling with a deadline",
+        ),
+        Example(
+            """
+            import time
+            from unittest import mock
+
+            from app.server import Server
+
+
+            def test_sleep_lasts():
+                before = time.monotonic()
+                time.sleep(0.05)
+                assert time.monotonic() - before >= 0.05
+
+
+            def test_slow_select():
+                def slow_select(timeout):
+                    time.sleep(0.05)
+                    return []
+
+                server = Server()
+                server.poller = mock.Mock(spec=["select"])
+                server.poller.select.side_effect = slow_select
+                assert server.ready() == []
+            """,
+            "a sleep the test times, and simulated work in a side effect",
         ),
     )
 
@@ -143,9 +172,32 @@ def check_sleeps(rule_id: str, scan: FunctionScan, patched: set[str]) -> list[Lo
         if args[0].evaluated_value < 0.01:
             continue  # sleep(0) or a few microseconds: a yield to the event loop
         line, column = scan.position(call)
+        if _in_side_effect(scan, line) or _timed(scan, line):
+            continue
         found.append(LocalFinding(rule_id, line, column,
                                   f"{scan.code(call)} waits a fixed time; poll with a deadline"))
     return found
+
+
+def _in_side_effect(scan: FunctionScan, line: int) -> bool:
+    """Whether ``line`` lies in a function defined in the test that a mock runs as
+    its ``side_effect`` (``poller.select.side_effect = fake_select``): the sleep
+    simulates the work of the replaced code, the test does not wait on it."""
+    effects = {value for values in scan.configured.values() for value in values}
+    for name, node in scan.nested:
+        start, end = scan.positions[node].start.line, scan.positions[node].end.line
+        if start <= line <= end and name in effects:
+            return True
+    return False
+
+
+def _timed(scan: FunctionScan, line: int) -> bool:
+    """Whether the function reads the clock both before and after the sleep on
+    ``line`` (``before = time.time(); sleep(0.05); assert time.time() - before``):
+    the sleep is the stimulus whose duration the test measures."""
+    reads = [scan.position(call)[0] for call, _loop in scan.calls
+             if scan.canonical(call.func) in n.CLOCK_FUNCTIONS]
+    return any(r < line for r in reads) and any(r > line for r in reads)
 
 
 def _is_broad(scan: FunctionScan, expr: cst.BaseExpression | None) -> bool:

@@ -5,10 +5,12 @@ module names no rule, so the two do not import each other."""
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from auditor.mocks import names as n
-from auditor.mocks.facts import LocalFinding, PatchFact
+from auditor.mocks.facts import FunctionFacts, LocalFinding, PatchFact
 from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.rules.hooks import PatchContext, patched_name
 from auditor.mocks.scan import FunctionScan, patch_api
@@ -128,7 +130,8 @@ def _shown(fact: PatchFact) -> str:
     return fact.object_ref or fact.shown or "an object"
 
 
-def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
+def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact,
+                         function: FunctionFacts | None = None) -> str:
     """Why an unspec'd patch mock is worth a spec ("" when a spec protects nothing).
 
     Reported: a patch that makes a MagicMock of first- or third-party code
@@ -150,7 +153,21 @@ def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact) -> str:
         return ""
     if resolution.status in ("internal", "boundary") and index.made_by_stdlib(resolution.name):
         return ""  # ``pkg.mod.log``: a logger the module made with logging.getLogger
+    if resolution.status == "external" and function is not None and (
+        function.role != "fixture" and not _asserted(function, fact.bound)
+    ):
+        # a third-party function pinned by return_value (oauthlib's generate_nonce):
+        # nothing of the code under audit is checked through it; a fixture hands its
+        # mock to the tests, which may check it
+        return ""
     return f"patch of {_shown(fact)} creates a MagicMock without autospec=True or spec"
+
+
+def _asserted(function: FunctionFacts, bound: str) -> bool:
+    """Whether the function checks the call record of the mock stored in ``bound``."""
+    return bool(bound) and any(
+        site.mock == bound or site.mock.startswith(bound + ".")
+        for site in function.asserts)
 
 
 def _is_stdlib_standin(var: str | None) -> bool:
@@ -208,8 +225,11 @@ def check_no_spec_constructor(rule_id: str, scan: FunctionScan, call: cst.Call,
     if any(_given(n.keyword(call, k)) for k in _SPEC_KEYWORDS) or is_spy(scan, call):
         return None  # spec'd, or a spy around a real object
     # Mock(get=Mock(...)), Mock(**{"get.return_value": 1}): methods configured
+    # (a dunder keyword, ``MagicMock(__name__="f")``, dresses a plain callable up as
+    # a function: no interface)
     interface = any(a.keyword is not None and a.keyword.value not in _INERT_KEYWORDS
-                    and a.keyword.value not in n.MOCK_CONFIG_ATTRIBUTES for a in call.args
+                    and a.keyword.value not in n.MOCK_CONFIG_ATTRIBUTES
+                    and not n.is_dunder(a.keyword.value) for a in call.args
                     ) or any(a.star == "**" for a in call.args)
     if bound is not None:
         last = bound.rpartition(".")[2]
@@ -234,10 +254,62 @@ def check_no_spec_constructor(rule_id: str, scan: FunctionScan, call: cst.Call,
             return None
     elif not interface:
         return None  # an inert placeholder, or a plain callable, passed along
+    if bound is not None:
+        members = _members(scan, bound, call)
+        if n.stdlib_interface(members):
+            return None  # ``listener.accept.return_value = ...``: a socket, not our code
     line, column = scan.position(call)
     what = f"{kind}() for {bound}" if bound else f"{kind}()"
-    return LocalFinding(rule_id, line, column,
-                        f"{what} without spec or spec_set accepts any attribute and call")
+    finding = LocalFinding(rule_id, line, column,
+                           f"{what} without spec or spec_set accepts any attribute and call")
+    if bound is not None:
+        finding.attribute, finding.owner = _held_by(scan, bound)
+        # ``worker.wsgi = Mock(return_value=[b"OK"])``, never checked: if the
+        # attribute is data of the object (the user's app, a callback it is
+        # handed), a spec would guard nothing the test relies on (see keep_local)
+        finding.pinned = "." in bound and not members and _pinned_to_data(scan, bound)
+    return finding
+
+
+def _members(scan: FunctionScan, var: str, call: cst.Call) -> set[str]:
+    """The attributes of the mock in ``var`` the function configures, sets or
+    checks (``accept`` for ``var.accept.return_value = ...``)."""
+    prefix = var + "."
+    used = set(scan.configured_children.get(var, ())) | scan.touched_attributes.get(var, set())
+    used |= {r[len(prefix):].split(".")[0] for r in scan.record_reads if r.startswith(prefix)}
+    used |= {a.keyword.value.split(".")[0] for a in call.args if a.keyword is not None}
+    return used - n.MOCK_CONFIG_ATTRIBUTES - n.MOCK_RECORD_ATTRIBUTES - _INERT_KEYWORDS - {
+        m for m in used if m in n.MOCK_ASSERT_METHODS or n.is_dunder(m)}
+
+
+def _pinned_to_data(scan: FunctionScan, bound: str) -> bool:
+    """Whether the mock in ``bound`` is only configured to return literal data
+    (``return_value=[b"OK"]``) and its calls are never checked."""
+    values = scan.configured.get(bound)
+    if not values or _method_name(bound.rpartition(".")[2]):
+        return False
+    checked = any(r == bound or r.startswith(bound + ".") for r in scan.record_reads)
+    return not checked and all(_literal_code(value) for value in values)
+
+
+def _literal_code(code: str) -> bool:
+    """Whether a configured value (as code) is literal data, not a mock or a name."""
+    try:
+        ast.literal_eval(code)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _held_by(scan: FunctionScan, bound: str) -> tuple[str, str]:
+    """For a mock stored on another object (``worker.poller``, also
+    ``protocol.transport.write``): the attribute of that object it replaces or
+    lives in, and the object's class when the function built it."""
+    parts = bound.split(".")
+    start = 2 if parts[0] in ("self", "cls") else 1
+    if len(parts) <= start:
+        return "", ""
+    return parts[start], scan.made_by.get(".".join(parts[:start]), "")
 
 
 def _judged(patch: PatchContext) -> bool:

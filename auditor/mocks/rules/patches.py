@@ -6,6 +6,7 @@ registry order) mock-unresolved. Their hooks call the checks of
 from __future__ import annotations
 
 from auditor.mocks.facts import LocalFinding
+from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.rules import patch_checks
 from auditor.mocks.rules.base import Example, Rule
 from auditor.mocks.rules.hooks import FunctionContext, PatchContext, TestContext, Verdict
@@ -174,14 +175,27 @@ class MockNoSpec(Rule):
         shape all pass silently. Give the mock a `spec`/`spec_set`, use
         `create_autospec`, or patch with `autospec=True` (`spec=None` does not
         count). Reported only where a spec protects something: a mock standing
-        in for first- or third-party code that the test configures or checks.
-        Not reported: stand-ins for the standard library (loggers, `os`,
-        streams, sockets), dunder stubs (`m.__enter__ = Mock()`), `wraps=`
-        spies, inert placeholders nobody configures or checks, `create=True`
-        and targets that do not exist on this platform (nothing to take a spec
-        from), a mock stored as a data value of a real object (`request.client =
-        client`), and patches that replace the target with a given object (`new`).
-        One finding per mock object, at the line that makes it.
+        in for first-party code that the test configures or checks, or for a
+        third-party function whose calls the test checks. Not reported:
+        stand-ins for the standard library (loggers, `os`, streams, sockets),
+        also when reached through an attribute of a first-party object whose
+        class fills it from the standard library or a third party
+        (`worker.poller = Mock()` where a method sets `self.poller =
+        selectors.DefaultSelector()`, or calls a method returning
+        `futures.ThreadPoolExecutor(...)`), and mocks used only through the
+        API of a standard-library type (a listener configured through
+        `accept`/`getsockname`, a Future through `cancelled`/`result`, an
+        asyncio transport); third-party functions only pinned by
+        `return_value` (`generate_nonce`), never checked; a callable the object
+        holds as data (`worker.wsgi`, the user's application) pinned to return
+        literal data and never checked; methods of the test's own fakes
+        (`MockArbiter().wakeup = Mock()`); dunder stubs (`m.__enter__ =
+        Mock()`), `wraps=` spies, inert placeholders nobody configures or
+        checks, `create=True` and targets that do not exist on this platform
+        (nothing to take a spec from), a mock stored as a data value of a real
+        object (`request.client = client`), and patches that replace the
+        target with a given object (`new`). One finding per mock object, at
+        the line that makes it.
     """
     invalid = (
         Example(
@@ -208,8 +222,24 @@ class MockNoSpec(Rule):
             def test_price(get):
                 get.return_value.json.return_value = {"price": 2.0}
                 assert PriceBook().price("x") == 2.0
+                get.assert_called_once_with("https://prices/x", timeout=10)
             """,
-            "patch without autospec",
+            "patch of a third-party function whose calls are checked, without autospec",
+        ),
+        Example(
+            """
+            from unittest.mock import MagicMock
+
+            from app.pricing import PriceBook
+
+
+            def test_price():
+                book = PriceBook()
+                book.client = MagicMock()
+                book.client.get_json.return_value = {"price": 2.0}
+                assert book.price("x") == 2.0
+            """,
+            "an attribute holding first-party code replaced",
         ),
     )
     valid = (
@@ -245,6 +275,42 @@ class MockNoSpec(Rule):
             """,
             "a module's logger and os patched, a wraps= spy, an inert placeholder",
         ),
+        Example(
+            """
+            from unittest import mock
+
+            from app.pricing import PriceBook
+
+
+            @mock.patch("app.adapters.http.requests.get")
+            def test_price(get):
+                get.return_value.json.return_value = {"price": 2.0}
+                assert PriceBook().price("x") == 2.0
+            """,
+            "a third-party function only pinned, never checked",
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app.server import Server
+
+
+            def test_ready_and_serve():
+                server = Server()
+                server.poller = mock.Mock()
+                server.poller.select.return_value = []
+                server.pool = mock.Mock()
+                server.pool.submit.return_value = None
+                server.app = mock.Mock(return_value=[b"OK"])
+                listener = mock.Mock()
+                listener.accept.return_value = (None, ("127.0.0.1", 80))
+                assert server.ready() == []
+                assert server.serve(listener, {}) == [b"OK"]
+            """,
+            "standard-library objects held by attributes (a selector, a thread pool), "
+            "a listener used through the socket API, the application pinned",
+        ),
     )
 
     def check_function(self, function: FunctionContext) -> list[LocalFinding]:
@@ -262,7 +328,25 @@ class MockNoSpec(Rule):
         return found
 
     def check_patch(self, patch: PatchContext) -> str:
-        return patch_checks.no_spec_patch_reason(patch.index, patch.patch)
+        return patch_checks.no_spec_patch_reason(patch.index, patch.patch, patch.function)
+
+    def keep_local(self, index: ProjectIndex, finding: LocalFinding) -> bool:
+        # ``worker.poller = Mock()`` where the class sets ``self.poller =
+        # selectors.DefaultSelector()``: a stand-in for the standard library
+        if not finding.attribute:
+            return True
+        if _hand_written_fake(finding.owner) and not index.is_first_party(finding.owner):
+            return False  # ``MockArbiter().wakeup = Mock()``: a method of the test's own fake
+        if finding.pinned and index.instance_data(finding.attribute):
+            return False  # a callable the object holds as data (``worker.wsgi``), pinned
+        return not index.attribute_outside(finding.attribute, finding.owner or None)
+
+
+def _hand_written_fake(owner: str) -> bool:
+    """A class named as a test double (``MockArbiter``, ``FakeClient``)."""
+    name = owner.rpartition(".")[2]
+    return any(name.startswith(prefix) and name[len(prefix):len(prefix) + 1].isupper()
+               for prefix in ("Mock", "Fake", "Dummy", "Stub"))
 
 
 MOCK_NO_SPEC = MockNoSpec()
