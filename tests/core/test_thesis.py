@@ -47,14 +47,18 @@ def _rule(report: dict[str, object], rule_id: str) -> dict[str, object]:
     return next(r for r in rules if r["id"] == rule_id)  # type: ignore[union-attr]
 
 
-def test_strong_suite_passes_and_theater_fails_at_the_same_coverage(tmp_path: Path) -> None:
+# The two audits are two tests (one per xdist worker: each is minutes of the
+# suite under coverage); together they are the thesis: both suites clear the
+# same line-coverage bar, only the strong one is free of mock findings.
+def test_strong_suite_clears_the_line_bar_and_has_no_mock_findings(tmp_path: Path) -> None:
     strong_exit, strong = _audit(tmp_path / "strong", "tests/provisioner")
-    theater_exit, theater = _audit(tmp_path / "theater", "examples/coverage_theater")
-    # Both clear the line-coverage bar...
     assert _rule(strong, "line")["status"] == "passed"
-    assert _rule(theater, "line")["status"] == "passed"
-    # ...but only the strong suite is free of mock findings.
     assert strong_exit == EXIT_OK
-    assert theater_exit == EXIT_GATE_FAILED
     assert _rule(strong, "mock_findings")["measured"] == 0
+
+
+def test_theater_clears_the_same_line_bar_and_fails_on_mock_findings(tmp_path: Path) -> None:
+    theater_exit, theater = _audit(tmp_path / "theater", "examples/coverage_theater")
+    assert _rule(theater, "line")["status"] == "passed"
+    assert theater_exit == EXIT_GATE_FAILED
     assert _rule(theater, "mock_findings")["measured"] >= 20  # type: ignore[operator]
