@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from tests.mutation.projects import audit, report
+from tests.mutation.projects import audit, copy_project, report
 
 pytestmark = pytest.mark.slow
 
@@ -420,7 +420,10 @@ def test_declared_equivalent_leaves_the_score_with_a_visible_count(
     first = explained["data"]
     mutant = _survivor(first, "biggest", "if value >= best:", "if value > best:")
     extra = f'equivalent = ["{mutant["identity"]}"]\nexplain = 2'
-    project = _project(tmp_path / "tally", extra=extra)
+    # the first run's project with its stage: mutmut's verdicts are kept (a declaration
+    # acts on the result, after mutmut), the declaration and the explanations are new
+    project = copy_project(explained["project"], tmp_path / "tally")
+    (project / "pyproject.toml").write_text(PYPROJECT.format(extra=extra))
     done = audit("mutate", str(project), timeout=600)
     assert done.returncode == 0, done.stderr
     second = report(project / "audit-report")["analyses"]["mutation"]
