@@ -181,6 +181,9 @@ def print_mocks(measured: MocksMeasured) -> list[tuple[str, str]]:
         print(f"  audit --only mocks {kind} / (pytest + libcst pass): {whole:.2f}x   / pytest: "
               f"{audit.median / pytest_s:.2f}x   (audit {audit.spread()})")
         rows.append((f"audit --only mocks {kind} / (pytest + libcst pass)", f"{whole:.2f}x"))
+        cpu = audit.cpu_median / (t["pytest"].cpu_median + t["libcst pass"].cpu_median)
+        print(f"    CPU: audit --only mocks {kind} / (pytest + libcst pass): {cpu:.2f}x")
+        rows.append((f"CPU: audit --only mocks {kind} / (pytest + libcst pass)", f"{cpu:.2f}x"))
         phase = audit.phase_medians().get("analysis:mocks", 0.0)
         if phase:
             print(f"    analysis:mocks phase {kind} / libcst pass (in-process parse): "

@@ -50,7 +50,8 @@ class Timed:
                 for name in sorted(names)}
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
+    """User + system seconds of every child process this process has waited for."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -60,11 +61,11 @@ def run_timed(command: list[str], cwd: Path, env: dict[str, str], into: Timed) -
 
     A non-zero exit is an error: a bench that times a failed run measures nothing.
     """
-    cpu, wall = _children_cpu(), time.perf_counter()
+    cpu, wall = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL)
     into.wall.append(time.perf_counter() - wall)
-    into.cpu.append(_children_cpu() - cpu)
+    into.cpu.append(children_cpu() - cpu)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
         raise RuntimeError(f"{' '.join(command[:6])} ... exit {done.returncode}: {tail}")
