@@ -21,7 +21,7 @@ from auditor.mutation.collect import build_records, not_mutated
 from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
 from auditor.mutation.explain import pick, run_explain
 from auditor.mutation.identity import identities
-from auditor.mutation.killmatrix import run_kill_matrix, save_killers
+from auditor.mutation.killmatrix import compact_killers, run_kill_matrix, save_killers
 from auditor.mutation.limit import run_limit
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
 from auditor.mutation.result import METRICS, MutantRecord, MutationResult
@@ -198,6 +198,7 @@ class MutationAnalysis:
                 tested |= set(stale)
                 metas, stats = read_metas(stage), read_stats(stage)
 
+        compact_killers(stage)
         records = build_records(stage, metas, stats, only, no_tests_fallback=runner.no_coverage)
         infos, skipped = not_mutated(stage, metas)
         if kill_matrix:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from auditor.errors import IncompleteAuditError
 from auditor.mutation import status as st
-from auditor.mutation.mutmut_entry import killer_file
+from auditor.mutation.mutmut_entry import killer_file, read_killers
 from auditor.mutation.reader import mangled_of
 from auditor.mutation.result import MutantRecord
 from auditor.mutation.stage_worker import run_stage_worker
@@ -108,3 +108,12 @@ def save_killers(stage: Stage, mutants: list[MutantRecord]) -> None:
         Path(killer_file(str(stage.killers), function)).write_text(
             "".join(f"{test}\n" for test in sorted(tests)), encoding="utf-8"
         )
+
+
+def compact_killers(stage: Stage) -> None:
+    """Each killer file once per test: mutant runs append a line per kill, run after run."""
+    if not stage.killers.is_dir():
+        return
+    for path in stage.killers.glob("*.txt"):
+        tests = read_killers(str(path))
+        path.write_text("".join(f"{test}\n" for test in sorted(tests)), encoding="utf-8")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as strat
 
 from auditor.mutation import status as st
-from auditor.mutation.killmatrix import save_killers
+from auditor.mutation.killmatrix import compact_killers, save_killers
 from auditor.mutation.limit import COVERING_BASIS, KILL_MATRIX_BASIS, mutant_cost, run_limit
 from auditor.mutation.mutmut_entry import killer_file, killers_first, read_killers
 from auditor.mutation.result import MutantRecord, MutationResult
@@ -126,3 +126,13 @@ def test_terminal_line_says_a_lower_bound_is_one() -> None:
     # 5 s of mutant phase against 0.25 s: 20x at most, the killers being unknown
     assert "mutant phase 5.0 s; physical limit 0.250 s on 1 cores (fastest covering test): " \
         "actual / limit <= 20" in lines
+
+
+def test_killer_files_are_compacted_to_one_line_per_test(tmp_path: Path) -> None:
+    stage = Stage(root=tmp_path, folder=tmp_path / "stage", source_paths=["pkg"],
+                  test_paths=["tests"])
+    stage.killers.mkdir(parents=True)
+    path = Path(killer_file(str(stage.killers), "m.x_f"))
+    path.write_text("t::b\nt::a\nt::b\nt::b\n", encoding="utf-8")
+    compact_killers(stage)
+    assert path.read_text(encoding="utf-8") == "t::a\nt::b\n"
