@@ -53,6 +53,10 @@ class PatchFact:
     # keyword names of that constructor call ("**" for a ``**mapping``); None when
     # the object was not built in the function
     constructed_with: list[str] | None = None
+    # the mock is used through its attributes (``m.get.return_value``, ``m.post()``
+    # configured, ``Mock(**{"a.b": 1})``), not only as a plain callable
+    # (``m.return_value = "abc"``)
+    interface: bool = False
 
 
 @dataclass

@@ -130,6 +130,7 @@ class TestFileExtractor:
                 fact.used = fact.used or (given is not None and scan.is_used(given))
                 fact.bound = given or ""
                 fact.factory = given is not None and given in _called_names(scan)
+                fact.interface = fact.interface or (given is not None and scan.has_interface(given))
                 fn.patches.append(fact)
         self._analyse(scan, fn)
         if _warnings_are_errors(probe, node):
@@ -152,6 +153,7 @@ class TestFileExtractor:
                              or id(call) in scan.configured_calls or scan.hands_out(var, call))
                 fact.bound = var or ""
                 fact.factory = var is not None and var in called
+                fact.interface = fact.interface or (var is not None and scan.has_interface(var))
                 fn.patches.append(fact)
                 continue
             func = call.func

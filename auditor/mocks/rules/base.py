@@ -220,6 +220,12 @@ EXAMPLE_PROJECT: dict[str, str] = {
         import selectors
         from concurrent import futures
 
+        import requests
+
+
+        def user_agent():
+            return requests.utils.default_user_agent() + " (app)"
+
 
         class Server:
             def __init__(self, app=None):

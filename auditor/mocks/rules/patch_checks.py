@@ -70,6 +70,9 @@ def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None
     fact.used = any(a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS
                     for a in call.args)
     fact.spy = is_spy(scan, call)
+    fact.interface = any(a.star == "**" or (
+        a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS
+        and a.keyword.value not in n.MOCK_CONFIG_ATTRIBUTES) for a in call.args)
     return fact
 
 
@@ -153,12 +156,13 @@ def no_spec_patch_reason(index: ProjectIndex, fact: PatchFact,
         return ""
     if resolution.status in ("internal", "boundary") and index.made_by_stdlib(resolution.name):
         return ""  # ``pkg.mod.log``: a logger the module made with logging.getLogger
-    if resolution.status == "external" and function is not None and (
+    if resolution.status == "external" and function is not None and not fact.interface and (
         function.role != "fixture" and not _asserted(function, fact.bound)
     ):
-        # a third-party function pinned by return_value (oauthlib's generate_nonce):
-        # nothing of the code under audit is checked through it; a fixture hands its
-        # mock to the tests, which may check it
+        # a third-party function only pinned by return_value (oauthlib's
+        # generate_nonce), never checked: a spec would guard its signature alone,
+        # which nothing calls through the test; a fixture hands its mock to the
+        # tests, which may check it
         return ""
     return f"patch of {_shown(fact)} creates a MagicMock without autospec=True or spec"
 

@@ -186,7 +186,8 @@ class MockNoSpec(Rule):
         API of a standard-library type (a listener configured through
         `accept`/`getsockname`, a Future through `cancelled`/`result`, an
         asyncio transport); third-party functions only pinned by
-        `return_value` (`generate_nonce`), never checked; a callable the object
+        `return_value` (`generate_nonce`), never checked nor used through
+        their attributes; a callable the object
         holds as data (`worker.wsgi`, the user's application) pinned to return
         literal data and never checked; methods of the test's own fakes
         (`MockArbiter().wakeup = Mock()`); dunder stubs (`m.__enter__ =
@@ -224,7 +225,8 @@ class MockNoSpec(Rule):
                 assert PriceBook().price("x") == 2.0
                 get.assert_called_once_with("https://prices/x", timeout=10)
             """,
-            "patch of a third-party function whose calls are checked, without autospec",
+            "patch of a third-party function used through its result's methods, and "
+            "checked, without autospec",
         ),
         Example(
             """
@@ -279,15 +281,15 @@ class MockNoSpec(Rule):
             """
             from unittest import mock
 
-            from app.pricing import PriceBook
+            from app.server import user_agent
 
 
-            @mock.patch("app.adapters.http.requests.get")
-            def test_price(get):
-                get.return_value.json.return_value = {"price": 2.0}
-                assert PriceBook().price("x") == 2.0
+            @mock.patch("app.server.requests.utils.default_user_agent")
+            def test_agent(default_user_agent):
+                default_user_agent.return_value = "agent/1"
+                assert user_agent() == "agent/1 (app)"
             """,
-            "a third-party function only pinned, never checked",
+            "a third-party function only pinned to a value, never checked",
         ),
         Example(
             """
