@@ -1,0 +1,90 @@
+"""The suite's per-test CPU log (tests/conftest.py) and bench_suite.py's sum of it.
+
+The log is what picks which test files to make cheaper, so it must count a
+test's subprocesses (most of the suite's CPU is spent in them), and a pytest
+run started by a test (the provisioner's suite on a planted-bug copy) must not
+log its own tests into the same file. The expected figures come from the
+fixture test itself: it measures its child's CPU time with ``getrusage``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.support.projects import REPO_ROOT, write_files
+
+CHILD_BURNS_CPU = """
+    import os
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+
+    def test_child_burns_cpu():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "sum(range(10**7))"], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        Path(os.environ["CHILD_CPU_FILE"]).write_text(repr(used))
+
+
+    def test_nested_pytest_run():
+        inner = Path(__file__).parent / "inner"
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", str(inner)],
+            cwd=inner, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+"""
+
+
+def _bench_suite() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_suite", REPO_ROOT / "bench" / "bench_suite.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_suite", module)  # its dataclass looks its module up there
+    spec.loader.exec_module(sys.modules["bench_suite"])
+    return sys.modules["bench_suite"]
+
+
+def test_cpu_by_file_sums_each_files_tests(tmp_path: Path) -> None:
+    log = tmp_path / "cpu.tsv"
+    log.write_text(
+        "tests/a.py::test_one\t1.500\t3.000\n"
+        "tests/b.py::test_x[p-1]\t0.250\t0.500\n"
+        "tests/a.py::TestK::test_two\t2.000\t1.000\n"
+    )
+    rows = _bench_suite().cpu_by_file(log)
+    # a.py: 1.5 + 2.0 CPU, 3.0 + 1.0 wall, 2 tests; costliest first.
+    assert rows == [("tests/a.py", 3.5, 4.0, 2), ("tests/b.py", 0.25, 0.5, 1)]
+
+
+@pytest.mark.slow
+def test_a_tests_subprocesses_count_and_nested_runs_do_not_log(tmp_path: Path) -> None:
+    suite = write_files(tmp_path / "suite", {
+        "test_cpu.py": CHILD_BURNS_CPU,
+        "inner/test_inner.py": "def test_inner():\n    assert True\n",
+    })
+    log, child_cpu = tmp_path / "cpu.tsv", tmp_path / "child-cpu.txt"
+    env = {**os.environ, "AUDIT_SUITE_CPU_LOG": str(log), "CHILD_CPU_FILE": str(child_cpu),
+           "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider",
+         str(suite / "test_cpu.py")],
+        cwd=suite, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line.split("\t") for line in log.read_text().splitlines()]
+    # Two lines, the outer run's two tests: the nested run's test_inner is not logged.
+    assert [nodeid for nodeid, _, _ in lines] == [
+        "test_cpu.py::test_child_burns_cpu", "test_cpu.py::test_nested_pytest_run"]
+    logged = {nodeid: float(cpu) for nodeid, cpu, _ in lines}
+    assert float(child_cpu.read_text()) > 0
+    assert logged["test_cpu.py::test_child_burns_cpu"] >= float(child_cpu.read_text())
