@@ -6,8 +6,9 @@ runs one analysis used to import all of them: to build the configuration
 schema and to list the report formats, partials and report schemas. The
 registry asks this module first: a class attribute assigned a literal in
 the class body is read from the source; one the class body does not assign
-is absent (for a class without bases, decorators or keywords, whose
-attributes can only come from its body); anything else (a computed value, a
+is absent (for a class without bases, decorators, keywords or an
+``__init__``-like method, whose attributes can only come from its body);
+anything else (a computed value, a
 base class, a module not found) is :data:`UNKNOWN`, and the registry imports
 the class as before. So reading the source can only save an import, never
 change an answer.
@@ -23,6 +24,8 @@ from typing import Any
 
 UNKNOWN: Any = object()
 """The source does not tell: import the class and read the attribute."""
+
+_INSTANCE_HOOKS = ("__init__", "__new__", "__getattr__", "__getattribute__", "__post_init__")
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,12 @@ def class_source(location: str) -> ClassSource | None:
         return None
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == class_name:
-            plain = not (node.bases or node.keywords or node.decorator_list)
-            return ClassSource(_assignments(node), plain)
+            assignments = _assignments(node)
+            # attributes could also come from a base, a decorator, a metaclass,
+            # or be set on the instance by __init__ (or looked up by __getattr__)
+            plain = not (node.bases or node.keywords or node.decorator_list
+                         or any(name in assignments for name in _INSTANCE_HOOKS))
+            return ClassSource(assignments, plain)
     return None
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from auditor import registry, registry_source
-from auditor.config import validate_table
+from auditor.config import SchemaParts, validate_table
 from auditor.errors import ConfigError
 
 BASE: dict[str, Any] = {"packages": ["calc"]}
@@ -49,7 +49,7 @@ TABLES: list[dict[str, Any]] = [
 ]
 
 
-def _verdict(table: dict[str, Any], parts: registry.SchemaParts) -> str:
+def _verdict(table: dict[str, Any], parts: SchemaParts) -> str:
     try:
         validate_table(table, "pyproject.toml", parts)
     except ConfigError as error:
@@ -86,6 +86,9 @@ def test_a_computed_attribute_and_a_base_class_are_unknown(
             gate_schema = {"k": HERE, **{}}
         class Derived(Plain):
             pass
+        class Initialised:
+            def __init__(self):
+                self.report_formats = ("set.here",)
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
     assert registry_source.attribute("declared_here:Plain", "report_formats", ()) == ("a.b",)
@@ -97,6 +100,8 @@ def test_a_computed_attribute_and_a_base_class_are_unknown(
     assert registry_source.attribute("declared_here:Derived", "report_formats", ()) \
         is registry_source.UNKNOWN
     assert registry_source.attribute("declared_here:Missing", "report_formats", ()) \
+        is registry_source.UNKNOWN
+    assert registry_source.attribute("declared_here:Initialised", "report_formats", ()) \
         is registry_source.UNKNOWN
 
 
