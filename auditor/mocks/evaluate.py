@@ -148,8 +148,9 @@ class _Evaluator:
         lookups = self.lookups
         helper_asserts = sum(
             1 for call in fn.helper_calls
-            if (h := lookups.helper(file, fn, call)) is not None and h is not fn
-            and lookups.asserts(lookups.owner(file, h), h)
+            if ((h := lookups.helper(file, fn, call)) is not None and h is not fn
+                and lookups.asserts(lookups.owner(file, h), h))
+            or (h is None and "." not in call and lookups.class_asserts(file, call))
         )
         # a patched boundary (subprocess.run, requests.get) receives the code's
         # output: checking its calls checks what the code does

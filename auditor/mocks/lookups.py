@@ -89,6 +89,17 @@ class TestLookups:
         self._asserting[key] = result
         return result
 
+    def class_asserts(self, file: TestFile, call: str) -> bool:
+        """Whether ``call`` names a class of the test module (or its conftest
+        chain) one of whose methods asserts: the code under test calls back into
+        it (an application object whose ``wsgi()`` checks the environment), so
+        constructing it hands the test's assertions to that code."""
+        for candidate in self.chain(file):
+            methods = [h for (owner, _name), h in candidate.helpers.items() if owner == call]
+            if methods:
+                return any(self.asserts(candidate, method) for method in methods)
+        return False
+
     def owner(self, file: TestFile, fn: FunctionFacts) -> TestFile:
         for candidate in self.chain(file):
             if any(f is fn for f in candidate.facts.functions):
