@@ -137,6 +137,17 @@ class ProjectIndex:
             return ""
         return sorted(made)[0]
 
+    def module_data(self, name: str) -> bool:
+        """``pkg.mod.FLAG`` where the module binds ``FLAG = <expression>`` (a
+        constant, a platform flag): a value, not code; a value made by a call
+        (``log = logging.getLogger()``, ``local = LocalMachine()``) is an object
+        with methods and does not count."""
+        module = self.module_of(name)
+        if module is None or name == module:
+            return False
+        rest = name[len(module) + 1 :]
+        return "." not in rest and self.modules[module].names.get(rest) == "var"
+
     def instance_data(self, attribute: str) -> bool:
         """Whether a class of the package sets ``attribute`` on its instances
         (``self.wsgi = self.app.wsgi()``) rather than defining it as a method."""

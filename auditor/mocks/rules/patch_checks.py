@@ -354,6 +354,8 @@ def internal_message(patch: PatchContext) -> str:
         return ""  # the test calls the patch's mock to make a spec'd stand-in
     if resolution.status not in ("internal", "unresolved"):
         return ""
+    if resolution.status == "internal" and patch.index.module_data(resolution.name):
+        return ""  # ``monkeypatch.setattr(mod, "LINGER", 0)``: a constant, not code
     written = _shown(fact)
     shown = written if resolution.name == patch.name else f"{written} (= {resolution.name})"
     module = patch.index.module_of(resolution.name) or resolution.name

@@ -51,8 +51,10 @@ class MockInternal(Rule):
         internal` overrides an inference. Not reported either: spies
         (`wraps=`, `side_effect=` the real function), `patch.dict` (it sets and
         restores entries), `create=True` on a name that does not exist,
-        patches in autouse fixtures (isolation of every test), and a patch
-        whose mock the test calls to build a spec'd stand-in. The message names
+        patches in autouse fixtures (isolation of every test), a module
+        constant set to another value (`monkeypatch.setattr(mod, "LINGER", 0)`,
+        a platform flag: a value, not code), and a patch whose mock the test
+        calls to build a spec'd stand-in. The message names
         the module to declare in `boundaries` if it is one.
     """
     invalid = (
@@ -153,6 +155,19 @@ class MockInternal(Rule):
                     assert pricing.git_tag() == "v1.0\\n"
             """,
             "subprocess patched where the code under audit uses it",
+        ),
+        Example(
+            """
+            from app import pricing
+            from app.pricing import PriceBook
+
+
+            def test_gross_without_vat(monkeypatch):
+                monkeypatch.setattr(pricing, "VAT", 0.0)
+                book = PriceBook(client=None)
+                assert book.currency == "EUR"
+            """,
+            "a module constant of the package set (a value, not code)",
         ),
     )
 
