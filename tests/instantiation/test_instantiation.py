@@ -4,7 +4,9 @@ Expected statuses are read off the fixture by hand: the test builds an
 ``Item`` directly and a ``Cart`` through ``make_cart`` (code under test);
 ``Coupon`` and ``Plain`` are defined in the imported module but never built;
 ``Orphan``'s module is never imported; ``Color`` is an enum; ``_Hidden`` is
-private; ``Tier`` is only built when its module is imported (``TIERS``).
+private; ``Tier`` is only built when its module is imported (``TIERS``);
+``Menu`` is only built when *another* module is imported (``shop.app``'s
+``MAIN_MENU``, as a CLI module builds its command group).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ CART = """
 TESTS = """
     import inspect
 
+    import shop.app
     from shop.cart import Cart, Item, make_cart
 
 
@@ -99,6 +102,8 @@ PROJECT = {
     "shop/__init__.py": "",
     "shop/cart.py": CART,
     "shop/unused.py": "class Orphan:\n    pass\n",
+    "shop/menus.py": "class Menu:\n    def __init__(self, name):\n        self.name = name\n",
+    "shop/app.py": "from shop.menus import Menu\n\nMAIN_MENU = Menu('main')\n",
     "tests/test_cart.py": TESTS,
 }
 
@@ -115,10 +120,10 @@ def test_public_classes_no_test_instantiates(tmp_path: Path) -> None:
     assert statuses == {
         "Color": ("excluded", 5), "Item": ("instantiated", 10), "Cart": ("instantiated", 15),
         "Coupon": ("never", 23), "Plain": ("never", 28), "Orphan": ("not-imported", 1),
-        "Tier": ("at-import", 40),
+        "Tier": ("at-import", 40), "Menu": ("at-import", 1),
     }
-    assert (section["class_count"], section["uninstantiated_count"]) == (6, 3)
-    assert section["instantiated_percent"] == 50.0  # Item, Cart, Tier of 6
+    assert (section["class_count"], section["uninstantiated_count"]) == (7, 3)
+    assert section["instantiated_percent"] == pytest.approx(400 / 7)  # Item, Cart, Tier, Menu
     assert section["modules"]["shop/cart.py"]["uninstantiated"] == ["Coupon", "Plain"]
     findings = sorted((f["path"], f["line"]) for f in report["findings"]
                       if f["rule"] == "class-never-instantiated")

@@ -9,9 +9,10 @@ far gets a one-shot ``__init__`` wrapper: its first call records the class
 and puts the class's own ``__init__`` back (or removes the wrapper, when the
 class inherits its ``__init__``), then runs it. After the first instance the
 class is exactly as it was, so the run pays one call per class, not a
-profiler's cost per call. Classes whose instances the module built when it
-was imported (a global, or an item of a global dict/list) are noted as
-built at import. At the end the file receives the classes watched, the ones
+profiler's cost per call. Classes whose instances a module of the packages
+built when it was imported (a global, or an item of a global dict/list; in
+the class's own module or another one, as a CLI module builds its command
+group) are noted as built at import. At the end the file receives the classes watched, the ones
 instantiated, and the ones left out (enums, protocols, abstract
 classes, typed dicts: nobody instantiates those directly).
 
@@ -34,8 +35,9 @@ _PACKAGES = tuple(p for p in os.environ.get("AUDIT_CLASSES_PACKAGES", "").split(
 _watched: dict[str, type] = {}
 _instantiated: set[str] = set()
 _excluded: dict[str, str] = {}
-_at_import: set[str] = set()
+_types_at_import: set[type] = set()  # of every module of the packages, when first seen
 _modules_seen: set[str] = set()
+_names_checked: set[str] = set()  # every module name looked at: checked once, not per test
 
 
 def _key(cls: type) -> str:
@@ -104,10 +106,13 @@ def _is_ours(name: str) -> bool:
 
 def _watch_new_modules() -> None:
     for name, module in list(sys.modules.items()):
-        if name in _modules_seen or module is None or not _is_ours(name):
+        if name in _names_checked or module is None:
+            continue
+        _names_checked.add(name)
+        if not _is_ours(name):
             continue
         _modules_seen.add(name)
-        at_import = _built_at_import(module)
+        _types_at_import.update(_built_at_import(module))
         for attr, value in list(vars(module).items()):
             if not isinstance(value, type) or attr.startswith("_"):
                 continue
@@ -117,8 +122,6 @@ def _watch_new_modules() -> None:
             if kind:
                 _excluded[_key(value)] = kind
                 continue
-            if value in at_import:
-                _at_import.add(_key(value))
             _wrap(value)
 
 
@@ -141,7 +144,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "watched": sorted(_watched),
         "instantiated": sorted(_instantiated),
         "excluded": dict(sorted(_excluded.items())),
-        "at_import": sorted(_at_import),
+        # Resolved at the end: the module holding an instance may be seen before the class's.
+        "at_import": sorted(k for k in map(_key, _types_at_import) if k in _watched),
     }
     with open(path, "w", encoding="utf-8") as stream:
         json.dump(document, stream)
