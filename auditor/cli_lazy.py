@@ -23,6 +23,8 @@ from typing import Any
 
 import click
 
+from auditor.registry_source import class_source
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -83,36 +85,18 @@ class LazyGroup(click.Group):
 def class_attributes(location: str, names: tuple[str, ...]) -> dict[str, str] | None:
     """String class attributes ``names`` of ``"module:Class"``, read from its source.
 
-    None when the source is not found or does not assign them as string
+    None when the source is not found or does not assign them all as string
     literals (the caller imports the class then).
     """
-    module_name, _, class_name = location.partition(":")
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except (ImportError, ValueError):
+    source = class_source(location)
+    if source is None:
         return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
-    with open(spec.origin, encoding="utf-8") as handle:
-        tree = ast.parse(handle.read(), spec.origin)
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            found = _string_assignments(node)
-            return found if all(n in found for n in names) else None
-    return None
-
-
-def _string_assignments(node: ast.ClassDef) -> dict[str, str]:
     found: dict[str, str] = {}
-    for statement in node.body:
-        target, value = None, None
-        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            target, value = statement.target.id, statement.value
-        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-              and isinstance(statement.targets[0], ast.Name)):
-            target, value = statement.targets[0].id, statement.value
-        if target and isinstance(value, ast.Constant) and isinstance(value.value, str):
-            found[target] = value.value
+    for name in names:
+        value = source.assignments.get(name)
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            return None
+        found[name] = value.value
     return found
 
 
