@@ -194,22 +194,11 @@ def schedule_copy(dest: Path) -> Copy:
 
     [project] = corpus.select(corpus.load_projects(), ["schedule"])
     ready = corpus.prepare(project, dest)
-    _ensure_mutmut(ready.python)
+    corpus.ensure_mutmut(ready.python)
     config = dest / "audit.toml"
     corpus.write_audit_config(config, project, ready.python, mutation={"explain": 0})
     return Copy(ready.root, str(ready.python), ready.env, project.packages[0],
                 list(project.tests), ["--config", str(config)])
-
-
-def _ensure_mutmut(python: Path) -> None:
-    from importlib.metadata import version
-
-    wanted = version("mutmut")
-    found = subprocess.run([str(python), "-c", "import mutmut; print(mutmut.__version__)"],
-                           capture_output=True, text=True, check=False)
-    if found.stdout.strip() != wanted:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"mutmut=={wanted}"],
-                       check=True)
 
 
 PROJECTS: dict[str, Callable[[Path], Copy]] = {"fixture": fixture_copy,

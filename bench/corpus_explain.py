@@ -30,7 +30,6 @@ import json
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -45,22 +44,13 @@ MUTATED: dict[str, list[str] | None] = {
 AUDIT_TIMEOUT = 3600
 
 
-def _ensure_mutmut(python: Path) -> None:
-    wanted = version("mutmut")
-    found = subprocess.run([str(python), "-c", "import mutmut; print(mutmut.__version__)"],
-                           capture_output=True, text=True, check=False)
-    if found.stdout.strip() != wanted:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"mutmut=={wanted}"],
-                       check=True)
-
-
 def run(name: str, examples: int) -> dict[str, Any]:
     import corpus  # bench/corpus/corpus.py: downloads, unpacks, venvs
 
     [project] = corpus.select(corpus.load_projects(), [name])
     with tempfile.TemporaryDirectory(prefix=f"explain-{name}-") as scratch:
         ready = corpus.prepare(project, Path(scratch) / "src")
-        _ensure_mutmut(ready.python)
+        corpus.ensure_mutmut(ready.python)
         settings: dict[str, Any] = {"explain": 100_000}
         keep = MUTATED[name]
         if keep is not None:

@@ -288,6 +288,22 @@ def venv(project: Project) -> Path:
     return python
 
 
+def ensure_mutmut(python: Path) -> None:
+    """Install the auditor's own mutmut version into a corpus venv (the mutation benches).
+
+    Not one of the venv's pinned requirements: only the mutation scripts need
+    it, and their plain ``mutmut run`` must be the version the audit drives.
+    """
+    from importlib.metadata import version
+
+    wanted = version("mutmut")
+    found = subprocess.run([str(python), "-c", "import mutmut; print(mutmut.__version__)"],
+                           capture_output=True, text=True, check=False)
+    if found.stdout.strip() != wanted:
+        _run([str(python), "-m", "pip", "install", "-q", f"mutmut=={wanted}"],
+             f"install of mutmut {wanted}")
+
+
 def _unpack(archive: Path, dest: Path) -> Path:
     with tarfile.open(archive) as tar:
         tops = {Path(m.name).parts[0] for m in tar.getmembers() if m.name not in ("", ".")}
