@@ -38,6 +38,15 @@ def test_no_assert_at_all():
     net_total([5])
 
 
+def test_hand_written_raises():
+    try:
+        net_total([1, "2"])
+    except TypeError:
+        pass
+    else:
+        assert False, "text should raise a TypeError"
+
+
 def test_mock_record_only():
     from unittest import mock
     fake = mock.Mock(spec=["send"])
@@ -100,6 +109,9 @@ def test_runtime_counts_decide(project: tuple[Path, TestRun]) -> None:
     # pytest.raises in the helper counts; the untaken branch and the bare call do not
     assert executed["test_helper_elsewhere"] == 1
     assert executed["test_branch_never_taken"] == 0
+    # the else branch runs only when no TypeError is raised: a pass executes none,
+    # yet the test checks the error, as pytest.raises would
+    assert executed["test_hand_written_raises"] == 0
     result = analyse_example(root, test_run=run)
     assert _no_assert(result) == {"test_branch_never_taken": "runtime",
                                   "test_no_assert_at_all": "runtime"}

@@ -114,6 +114,10 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
     for raised in scan.raises:
         line, column = scan.position(raised)
         sites.append(AssertSite("expect", line, column))
+    for attempt in scan.trys:
+        if _hand_written_raises(scan, attempt):
+            line, column = scan.position(attempt)
+            sites.append(AssertSite("expect", line, column))
     for item in scan.with_items:
         # ``with expectation:`` where parametrize passes pytest.raises(...) or
         # nullcontext(): the expectation is the assertion
@@ -123,6 +127,44 @@ def assertion_sites(scan: FunctionScan) -> list[AssertSite]:
             sites.append(AssertSite("expect", line, column))
     sites.sort(key=lambda s: (s.line, s.column))
     return sites
+
+
+def _hand_written_raises(scan: FunctionScan, attempt: cst.Try | cst.TryStar) -> bool:
+    """``try: f() / except ValueError: pass / else: assert False``: a hand-written
+    ``pytest.raises``. The failure in ``else`` (or at the end of the ``try`` body)
+    runs only when the expected error is not raised, so a passing test executes
+    no assertion at run time, yet it checks the error: an expectation, like
+    ``pytest.raises``. Only for specific exceptions (an ``except Exception`` would
+    also catch the failure's own ``AssertionError``)."""
+    caught = [e for h in attempt.handlers if h.type is not None
+              for e in ([el.value for el in h.type.elements]
+                        if isinstance(h.type, cst.Tuple) else [h.type])]
+    if not attempt.handlers or any(h.type is None for h in attempt.handlers) or any(
+            scan.canonical(e) in n.BROAD_EXCEPTIONS or n.dotted(e) == "AssertionError"
+            for e in caught):
+        return False
+    blocks = [attempt.orelse.body] if attempt.orelse is not None else []
+    blocks.append(attempt.body)
+    for block in blocks:
+        last = block.body[-1] if isinstance(block, cst.IndentedBlock) and block.body else None
+        if isinstance(last, cst.SimpleStatementLine) and any(
+                _fails(scan, stmt) for stmt in last.body):
+            return True
+    return False
+
+
+def _fails(scan: FunctionScan, stmt: cst.BaseSmallStatement) -> bool:
+    """``assert False``, ``pytest.fail(...)``/``self.fail(...)`` or ``raise AssertionError``."""
+    if isinstance(stmt, cst.Assert):
+        return isinstance(stmt.test, cst.Name) and stmt.test.value == "False"
+    if isinstance(stmt, cst.Raise) and stmt.exc is not None:
+        raised = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+        return n.dotted(raised) == "AssertionError"
+    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+        func = stmt.value.func
+        return (scan.canonical(func) in n.FAIL_FUNCTIONS
+                or n.dotted(func) in ("self.fail", "pytest.fail"))
+    return False
 
 
 def _call_assert_kind(scan: FunctionScan, call: cst.Call) -> str | None:

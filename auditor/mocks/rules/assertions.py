@@ -193,7 +193,10 @@ class TestNoAssert(Rule):
         through `parametrize` and used as a context manager counts, and so do
         warnings turned into errors (`warnings.simplefilter("error")`,
         `@pytest.mark.filterwarnings("error")`: the check is that none is
-        raised). A test skipped at run time (or that calls `pytest.skip` /
+        raised), and a hand-written `pytest.raises` (`try`, `except` of a
+        specific error, then `assert False`/`pytest.fail()` in `else` or at the
+        end of the `try` body: it executes only when the error is missing). A
+        test skipped at run time (or that calls `pytest.skip` /
         `self.skipTest`) gets no verdict.
     """
     invalid = (
@@ -259,6 +262,21 @@ class TestNoAssert(Rule):
                 net_total([1])
             """,
             "parametrized expectations, warnings as errors, a skipped test",
+        ),
+        Example(
+            """
+            from app.pricing import net_total
+
+
+            def test_net_total_rejects_text():
+                try:
+                    net_total([1, "2"])
+                except TypeError:
+                    pass
+                else:
+                    assert False, "text should raise a TypeError"
+            """,
+            "a hand-written pytest.raises: the failure runs only if nothing is raised",
         ),
     )
 

@@ -24,7 +24,11 @@ class TestSleep(Rule):
         the event loop) are not reported, nor a sleep the test times (it reads
         the clock before and after: the sleep is the stimulus) or one inside a
         function the test hands a mock as `side_effect` (simulated work of
-        the replaced code).
+        the replaced code) or hands to other code as an argument without
+        calling it itself (a slow handler given to a fake server, a thread's
+        `target`): the stand-in's behaviour, not the test waiting. A nested
+        function the test calls itself (`asyncio.run(main())`) is the test's
+        own body: its sleeps are reported.
     """
     invalid = (
         Example(
@@ -38,6 +42,22 @@ class TestSleep(Rule):
                 time.sleep(0.5)
                 assert net_total([1]) == 1
             """,
+        ),
+        Example(
+            """
+            import asyncio
+
+            from app.pricing import net_total
+
+
+            def test_total_after_a_tick():
+                async def main():
+                    await asyncio.sleep(0.05)
+                    return net_total([1])
+
+                assert asyncio.run(main()) == 1
+            """,
+            "in a coroutine the test runs itself",
         ),
     )
     valid = (
@@ -82,6 +102,28 @@ class TestSleep(Rule):
                 assert server.ready() == []
             """,
             "a sleep the test times, and simulated work in a side effect",
+        ),
+        Example(
+            """
+            import threading
+            import time
+
+            from app.pricing import net_total
+
+
+            def test_total_from_a_slow_worker():
+                totals = []
+
+                def slow_worker():
+                    time.sleep(0.05)
+                    totals.append(net_total([1, 2]))
+
+                worker = threading.Thread(target=slow_worker)
+                worker.start()
+                worker.join(timeout=5)
+                assert totals == [3]
+            """,
+            "simulated work in a function handed to other code (a thread's target)",
         ),
     )
 
@@ -172,7 +214,7 @@ def check_sleeps(rule_id: str, scan: FunctionScan, patched: set[str]) -> list[Lo
         if args[0].evaluated_value < 0.01:
             continue  # sleep(0) or a few microseconds: a yield to the event loop
         line, column = scan.position(call)
-        if _in_side_effect(scan, line) or _timed(scan, line):
+        if _in_side_effect(scan, line) or _in_handed_callback(scan, line) or _timed(scan, line):
             continue
         found.append(LocalFinding(rule_id, line, column,
                                   f"{scan.code(call)} waits a fixed time; poll with a deadline"))
@@ -187,6 +229,23 @@ def _in_side_effect(scan: FunctionScan, line: int) -> bool:
     for name, node in scan.nested:
         start, end = scan.positions[node].start.line, scan.positions[node].end.line
         if start <= line <= end and name in effects:
+            return True
+    return False
+
+
+def _in_handed_callback(scan: FunctionScan, line: int) -> bool:
+    """Whether ``line`` lies in a function defined in the test that the test only
+    hands to other code as an argument and never calls itself
+    (``asyncio.start_unix_server(handle_worker, ...)``): the sleep is the stand-in's
+    behaviour (a slow fake server), run when the code under test calls it, not
+    the test waiting. A nested function the test calls (``asyncio.run(main())``)
+    is the test's own body and stays reported."""
+    called = {call.func.value for call, _loop in scan.calls if isinstance(call.func, cst.Name)}
+    handed = {arg.value.value for call, _loop in scan.calls for arg in call.args
+              if isinstance(arg.value, cst.Name)}
+    for name, node in scan.nested:
+        start, end = scan.positions[node].start.line, scan.positions[node].end.line
+        if start <= line <= end and name in handed and name not in called:
             return True
     return False
 

@@ -205,7 +205,9 @@ class MockNoSpec(Rule):
         their attributes; a callable the object
         holds as data (`worker.wsgi`, the user's application) pinned to return
         literal data and never checked; methods of the test's own fakes
-        (`MockArbiter().wakeup = Mock()`); dunder stubs (`m.__enter__ =
+        (`MockArbiter().wakeup = Mock()`) and mocks a fake class of the test
+        module makes for itself (`self.tmp = MagicMock()` in
+        `MockWorker.__init__`: the test chose a hand-written double); dunder stubs (`m.__enter__ =
         Mock()`), `wraps=` spies, inert placeholders nobody configures or
         checks, `create=True` and targets that do not exist on this platform
         (nothing to take a spec from), a mock stored as a data value of a real
@@ -328,11 +330,33 @@ class MockNoSpec(Rule):
             "standard-library objects held by attributes (a selector, a thread pool), "
             "a listener used through the socket API, the application pinned",
         ),
+        Example(
+            """
+            from unittest.mock import MagicMock
+
+            from app.pricing import PriceBook
+
+
+            class FakeShop:
+                def __init__(self):
+                    self.client = MagicMock()
+                    self.client.get_json.return_value = {"price": 2.0}
+
+
+            def test_price_from_fake_shop():
+                assert PriceBook(FakeShop().client).price("x") == 2.0
+            """,
+            "a mock a hand-written fake class makes for itself",
+        ),
     )
 
     def check_function(self, function: FunctionContext) -> list[LocalFinding]:
         """``Mock()``/``MagicMock()`` constructors (patches are judged in check_patch)."""
         found: list[LocalFinding] = []
+        owner = function.function.class_name
+        if function.function.role != "test" and owner and _hand_written_fake(
+                owner.replace("::", ".")):
+            return found  # ``MockWorker.__init__`` sets ``self.tmp = MagicMock()``: the fake's part
         scan = function.scan
         for call, _loop in scan.calls:
             if patch_api(scan, call) is not None:
