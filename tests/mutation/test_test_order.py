@@ -123,6 +123,15 @@ def test_killers_from_an_earlier_run_go_first(tmp_path: Path) -> None:
     assert runs and all(tests == [VALUES] for tests in runs.values())
 
 
+def _outside_xdist(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the variables of the xdist worker this test may itself run in.
+
+    Our suite runs under xdist: its worker's ``PYTEST_XDIST_WORKER`` would be
+    inherited by every process of the audit and mark the test as in a worker.
+    """
+    return {k: v for k, v in env.items() if not k.startswith("PYTEST_XDIST_")}
+
+
 def test_kill_matrix_keeps_tests_in_its_process_despite_xdist_addopts(tmp_path: Path) -> None:
     project = make_grades(tmp_path / "p")
     marker = tmp_path / "in-xdist-worker.txt"
@@ -141,7 +150,7 @@ def test_kill_matrix_keeps_tests_in_its_process_despite_xdist_addopts(tmp_path: 
     done = subprocess.run(
         [PYTHON, "-m", "auditor", "mutate", str(project), "--kill-matrix",
          "--output", str(tmp_path / "out")],
-        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG=""),
+        cwd=REPO, env=_outside_xdist(dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="")),
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
