@@ -1,6 +1,7 @@
-"""Rules about what is patched and how: mock-internal, mock-no-spec and
-mock-density, and (defined in :mod:`auditor.mocks.rules.targets`, listed here in
-registry order) mock-unresolved. Their hooks call the checks of
+"""Rules about what is patched and how: mock-internal, mock-no-spec, and
+(defined in :mod:`auditor.mocks.rules.targets`, listed here in registry order)
+mock-unresolved; mock-density, which judges a test's patches as a whole, is in
+:mod:`auditor.mocks.rules.density`. Their hooks call the checks of
 :mod:`auditor.mocks.rules.patch_checks`."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from auditor.mocks.facts import LocalFinding
 from auditor.mocks.resolve import ProjectIndex
 from auditor.mocks.rules import patch_checks
 from auditor.mocks.rules.base import Example, Rule
-from auditor.mocks.rules.hooks import FunctionContext, PatchContext, TestContext, Verdict
+from auditor.mocks.rules.hooks import FunctionContext, PatchContext
 from auditor.mocks.rules.targets import MOCK_UNRESOLVED
 from auditor.mocks.scan import patch_api
 
@@ -393,88 +394,4 @@ def _hand_written_fake(owner: str) -> bool:
 MOCK_NO_SPEC = MockNoSpec()
 
 
-class MockDensity(Rule):
-    id = "mock-density"
-    message = "too many patches active in one test"
-    severity = "note"
-    rationale = """
-        A test with many patches checks wiring, not behaviour: so much of the
-        world is replaced that the code under test barely runs. The count
-        includes `@patch` decorators (on the test and its class), patches in the
-        test body (`with`, `.start()`, `ExitStack.enter_context`, `mocker`,
-        `monkeypatch`, direct stubbing), patches started by the local helpers it
-        calls, and patches made by the fixtures it uses from the same module or
-        a `conftest.py`: each patched name counts one (`patch.multiple` one per
-        attribute, `patch.dict` one). The limit is `[tool.audit.mocks]
-        max_patches` (default 4).
-    """
-    invalid = (
-        Example(
-            """
-            from unittest import mock
-
-            from app.pricing import PriceBook
-
-
-            @mock.patch("os.getcwd", autospec=True)
-            @mock.patch("os.getpid", autospec=True)
-            @mock.patch("time.time", autospec=True)
-            @mock.patch("time.monotonic", autospec=True)
-            @mock.patch("app.adapters.http.requests.get", autospec=True)
-            def test_everything_is_fake(get, monotonic, now, getpid, getcwd):
-                get.return_value.json.return_value = {"price": 1.0}
-                assert PriceBook().price("x") == 1.0
-            """,
-        ),
-        Example(
-            """
-            import contextlib
-            from unittest import mock
-
-            from app.pricing import PriceBook
-
-
-            def fake_clock():
-                mock.patch("time.time", autospec=True).start()
-                mock.patch("time.monotonic", autospec=True).start()
-
-
-            def test_everything_is_fake():
-                fake_clock()
-                with contextlib.ExitStack() as stack:
-                    stack.enter_context(mock.patch.dict("os.environ", {"HOME": "/x"}))
-                    get = stack.enter_context(
-                        mock.patch("app.adapters.http.requests.get", autospec=True))
-                    stack.enter_context(mock.patch("os.getpid", autospec=True))
-                    get.return_value.json.return_value = {"price": 1.0}
-                    assert PriceBook().price("x") == 1.0
-                mock.patch.stopall()
-            """,
-            "patches through a helper, ExitStack and patch.dict",
-        ),
-    )
-    valid = (
-        Example(
-            """
-            from unittest import mock
-
-            from app.pricing import PriceBook
-
-
-            @mock.patch("app.adapters.http.requests.get", autospec=True)
-            def test_price(get):
-                get.return_value.json.return_value = {"price": 1.0}
-                assert PriceBook().price("x") == 1.0
-            """,
-        ),
-    )
-
-    def check_test(self, test: TestContext) -> Verdict | None:
-        if test.patches <= test.max_patches:
-            return None
-        return Verdict(patch_checks.density_message(test.patches, test.max_patches))
-
-
-MOCK_DENSITY = MockDensity()
-
-RULES = (MOCK_INTERNAL, MOCK_UNRESOLVED, MOCK_NO_SPEC, MOCK_DENSITY)
+RULES = (MOCK_INTERNAL, MOCK_UNRESOLVED, MOCK_NO_SPEC)
