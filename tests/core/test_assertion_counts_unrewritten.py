@@ -72,6 +72,7 @@ SUITE = {
             def test_from_base(self):
                 assert self.value == 1
     """,
+    # the fixture project's own test uses mock.patch: the count must pass through its wrapper
     "tests/test_rewritten.py": """
         import os
         from unittest import mock

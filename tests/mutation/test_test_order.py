@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutation.projects import PYTHON, REPO, detected, mutmut_oracle, report
+from tests.mutation.projects import PYPROJECT, PYTHON, REPO, detected, mutmut_oracle, report
 
 pytestmark = pytest.mark.slow
 
@@ -42,19 +42,6 @@ def test_grade_values():
 """
 RUNS = "tests/test_grades.py::test_grade_runs"
 VALUES = "tests/test_grades.py::test_grade_values"
-PYPROJECT = """\
-[project]
-name = "shop"
-version = "0"
-
-[tool.audit]
-packages = ["shop"]
-tests = ["tests"]
-
-[tool.audit.mutation]
-explain = 0
-max_children = 1
-"""
 
 
 def make_grades(root: Path) -> Path:
@@ -63,7 +50,8 @@ def make_grades(root: Path) -> Path:
     (root / "shop" / "grades.py").write_text(GRADE)
     (root / "tests").mkdir()
     (root / "tests" / "test_grades.py").write_text(TESTS)
-    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "pyproject.toml").write_text(  # the shop projects' settings, one child, no explanations
+        PYPROJECT.format(gate="", extra="explain = 0\nmax_children = 1"))
     return root
 
 
