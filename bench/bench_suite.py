@@ -16,7 +16,9 @@ next to the bar (4 min for the README command, 90 s for the fast tier).
                                                 # CPU time summed per test file
 
 ``--by-file N`` has every test record its CPU time (tests/conftest.py, with
-``AUDIT_SUITE_CPU_LOG``) and prints the N test files that cost the most.
+``AUDIT_SUITE_CPU_LOG``) and prints the N test files that cost the most, then
+each xdist worker's load and the tail: how long one worker ran on alone, and
+the tests it ran last.
 
 It asserts nothing: speed targets live here, never in timed tests.
 """
@@ -94,13 +96,64 @@ def cpu_by_file(cpu_log: Path) -> list[tuple[str, float, float, int]]:
     """(test file, CPU s, wall s, tests) from the per-test log, costliest first."""
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for line in cpu_log.read_text(encoding="utf-8").splitlines():
-        nodeid, cpu, wall = line.rsplit("\t", 2)
+        nodeid, cpu, wall = line.split("\t")[:3]  # then worker, start (see timeline)
         entry = totals[nodeid.split("::", 1)[0]]
         entry[0] += float(cpu)
         entry[1] += float(wall)
         entry[2] += 1
     rows = [(name, cpu, wall, int(count)) for name, (cpu, wall, count) in totals.items()]
     return sorted(rows, key=lambda row: -row[1])
+
+
+@dataclass
+class WorkerLoad:
+    """What one xdist worker ran: its tests' CPU and when its last test ended."""
+
+    worker: str
+    tests: int
+    cpu: float
+    first_start: float
+    last_end: float
+    last_tests: list[tuple[str, float]]  # (nodeid, wall s) of the tests it ran last
+
+
+def timeline(cpu_log: Path, last: int = 5) -> list[WorkerLoad]:
+    """Per worker, from the log's worker and start columns; the one that ended last, last.
+
+    The gap between the workers' last ends is the run's tail: time one core
+    sat idle while the other finished. Lines without the columns (a log of
+    an older conftest) are left out.
+    """
+    runs: dict[str, list[tuple[float, float, float, str]]] = defaultdict(list)
+    for line in cpu_log.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) < 5:
+            continue
+        nodeid, cpu, wall, worker, started = fields[:5]
+        runs[worker].append((float(started), float(wall), float(cpu), nodeid))
+    loads = []
+    for worker, tests in runs.items():
+        tests.sort()
+        loads.append(WorkerLoad(
+            worker, len(tests), sum(t[2] for t in tests), tests[0][0],
+            max(t[0] + t[1] for t in tests),
+            [(t[3], t[1]) for t in tests[-last:]]))
+    return sorted(loads, key=lambda load: load.last_end)
+
+
+def print_timeline(loads: list[WorkerLoad]) -> None:
+    if not loads:
+        return
+    start = min(load.first_start for load in loads)
+    print("  workers (ended first to last):")
+    for load in loads:
+        print(f"  {load.worker}: {load.tests} tests, {load.cpu:.0f} s CPU, "
+              f"last test ended at {load.last_end - start:.0f} s")
+    if len(loads) > 1:
+        print(f"  tail: {loads[-1].last_end - loads[-2].last_end:.0f} s with one worker idle; "
+              f"{loads[-1].worker} ran last:")
+        for nodeid, wall in loads[-1].last_tests:
+            print(f"    {wall:7.1f} s wall  {nodeid}")
 
 
 def main() -> int:
@@ -111,6 +164,9 @@ def main() -> int:
                         help="write pytest's output here (TIER is replaced by the tier's name)")
     parser.add_argument("--by-file", type=int, default=0, metavar="N",
                         help="print the N test files with the most CPU time")
+    parser.add_argument("--keep-cpu-log", type=Path, default=None, metavar="FILE",
+                        help="with --by-file: copy the per-test CPU log here "
+                             "(TIER is replaced by the tier's name)")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
@@ -121,10 +177,14 @@ def main() -> int:
             timed = run_tier(tier, args.workers, args.pytest_args, log, cpu_log)
             print(timed.line(TIERS[tier][1], cores), flush=True)
             if cpu_log is not None and cpu_log.exists():
+                if args.keep_cpu_log:
+                    kept = Path(str(args.keep_cpu_log).replace("TIER", tier))
+                    kept.write_text(cpu_log.read_text(encoding="utf-8"), encoding="utf-8")
                 rows = cpu_by_file(cpu_log)
                 print(f"  tests' CPU, summed: {sum(row[1] for row in rows):.0f} s; by file:")
                 for name, cpu, wall, count in rows[: args.by_file]:
                     print(f"  {cpu:8.1f} s CPU {wall:8.1f} s wall {count:4d} tests  {name}")
+                print_timeline(timeline(cpu_log))
     return 0
 
 

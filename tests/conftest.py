@@ -20,9 +20,11 @@ built once. Session-scoped fixtures (the PostgreSQL cluster) are per worker.
 
 With ``AUDIT_SUITE_CPU_LOG=FILE`` set, every test's CPU time (its worker's own
 plus that of every subprocess it waited for) is appended to FILE, one
-``nodeid<TAB>cpu<TAB>wall`` line per test: pytest's ``--durations`` shows wall
-time, which on a shared machine says more about the neighbours' load than
-about the test (bench/bench_suite.py --by-file reads the file).
+``nodeid<TAB>cpu<TAB>wall<TAB>worker<TAB>started`` line per test (``started``
+in seconds since the epoch): pytest's ``--durations`` shows wall time, which
+on a shared machine says more about the neighbours' load than about the test;
+the worker and start time show how evenly the workers were loaded and which
+tests ran last (bench/bench_suite.py --by-file reads the file).
 """
 
 from __future__ import annotations
@@ -81,11 +83,13 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     """Append the test's CPU and wall time (set-up to teardown) to AUDIT_SUITE_CPU_LOG."""
     if _cpu_log is None:
         return (yield)
-    cpu, wall = _cpu_seconds(), time.monotonic()
+    cpu, wall, started = _cpu_seconds(), time.monotonic(), time.time()
     try:
         return (yield)
     finally:
-        line = f"{item.nodeid}\t{_cpu_seconds() - cpu:.3f}\t{time.monotonic() - wall:.3f}\n"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        line = (f"{item.nodeid}\t{_cpu_seconds() - cpu:.3f}\t{time.monotonic() - wall:.3f}"
+                f"\t{worker}\t{started:.3f}\n")
         # One short write in append mode: lines of both workers never interleave.
         with open(_cpu_log, "a", encoding="utf-8") as out:
             out.write(line)

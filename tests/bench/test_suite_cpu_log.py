@@ -67,6 +67,22 @@ def test_cpu_by_file_sums_each_files_tests(tmp_path: Path) -> None:
     assert rows == [("tests/a.py", 3.5, 4.0, 2), ("tests/b.py", 0.25, 0.5, 1)]
 
 
+def test_timeline_orders_workers_by_their_last_end_and_names_the_tail(tmp_path: Path) -> None:
+    log = tmp_path / "cpu.tsv"
+    log.write_text(
+        "tests/a.py::test_one\t1.000\t2.000\tgw0\t100.000\n"
+        "tests/a.py::test_two\t3.000\t10.000\tgw1\t100.500\n"
+        "tests/b.py::test_x\t0.500\t1.000\tgw0\t102.000\n"
+        "tests/old.py::test_no_columns\t9.000\t9.000\n"
+    )
+    loads = _bench_suite().timeline(log, last=1)
+    # gw0 ends at 102 + 1 = 103; gw1 at 100.5 + 10 = 110.5: gw1 is last.
+    assert [(w.worker, w.tests, w.cpu, w.last_end) for w in loads] == [
+        ("gw0", 2, 1.5, 103.0), ("gw1", 1, 3.0, 110.5)]
+    assert loads[0].last_tests == [("tests/b.py::test_x", 1.0)]
+    assert loads[1].first_start == 100.5
+
+
 @pytest.mark.slow
 def test_a_tests_subprocesses_count_and_nested_runs_do_not_log(tmp_path: Path) -> None:
     suite = write_files(tmp_path / "suite", {
@@ -83,8 +99,13 @@ def test_a_tests_subprocesses_count_and_nested_runs_do_not_log(tmp_path: Path) -
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line.split("\t") for line in log.read_text().splitlines()]
     # Two lines, the outer run's two tests: the nested run's test_inner is not logged.
-    assert [nodeid for nodeid, _, _ in lines] == [
+    assert [nodeid for nodeid, *_ in lines] == [
         "test_cpu.py::test_child_burns_cpu", "test_cpu.py::test_nested_pytest_run"]
-    logged = {nodeid: float(cpu) for nodeid, cpu, _ in lines}
+    logged = {nodeid: float(cpu) for nodeid, cpu, *_ in lines}
+    # Run with -n 0 (no xdist worker): the worker column says so; the second
+    # test started no earlier than the first one's start plus its wall time.
+    assert [fields[3] for fields in lines] == ["main", "main"]
+    first_start, first_wall = float(lines[0][4]), float(lines[0][2])
+    assert float(lines[1][4]) >= first_start + first_wall - 0.01
     assert float(child_cpu.read_text()) > 0
     assert logged["test_cpu.py::test_child_burns_cpu"] >= float(child_cpu.read_text())
