@@ -109,9 +109,9 @@ def test_name_{i}():
 """
 
 
-def fixture(root: Path) -> Path:
+def fixture(root: Path, runner: str = "session-fork") -> Path:
     """The shop project, a hanging loop, and EXTRA_MODULES modules of ~20 mutants each."""
-    project = make_shop(root)
+    project = make_shop(root, extra=f'runner = "{runner}"')
     source = project / "shop" / "pricing.py"
     source.write_text(source.read_text() + HANGING)
     (project / "tests" / "test_count.py").write_text(HANGING_TEST)
@@ -185,63 +185,83 @@ def audit_mutate(copy: Copy, output: Path) -> tuple[Timed, dict[str, str], dict[
     return took, {m["id"]: m["status"] for m in mutation["mutants"]}, mutation
 
 
-def fixture_copy(dest: Path) -> Copy:
-    return Copy(fixture(dest), PYTHON, dict(os.environ), "shop", ["tests"])
+def fixture_copy(dest: Path, runner: str = "session-fork") -> Copy:
+    return Copy(fixture(dest, runner), PYTHON, dict(os.environ), "shop", ["tests"])
 
 
-def schedule_copy(dest: Path) -> Copy:
+def schedule_copy(dest: Path, runner: str = "session-fork") -> Copy:
     import corpus  # bench/corpus/corpus.py: pinned sdists and venvs
 
     [project] = corpus.select(corpus.load_projects(), ["schedule"])
     ready = corpus.prepare(project, dest)
     corpus.ensure_mutmut(ready.python)
     config = dest / "audit.toml"
-    corpus.write_audit_config(config, project, ready.python, mutation={"explain": 0})
+    corpus.write_audit_config(config, project, ready.python,
+                              mutation={"explain": 0, "runner": runner})
     return Copy(ready.root, str(ready.python), ready.env, project.packages[0],
                 list(project.tests), ["--config", str(config)])
 
 
-PROJECTS: dict[str, Callable[[Path], Copy]] = {"fixture": fixture_copy,
+PROJECTS: dict[str, Callable[[Path, str], Copy]] = {"fixture": fixture_copy,
                                                "schedule": schedule_copy}
 
 
 @dataclass
-class Round:
-    plain: Timed
-    audit: Timed
+class AuditRun:
+    """One ``audit mutate`` of a round, with one ``[tool.audit.mutation] runner``."""
+
+    runner: str
+    took: Timed
     agree: int
     differ: list[str]
     limit: dict[str, Any]
     durations: list[float]  # each tested mutant's process (mutmut's durations_by_key)
     timeouts: list[float]  # the same, of the mutants that timed out
+    runner_ran: str = ""  # the mutation result's settings.runner_ran
 
 
-def one_round(name: str, base: Path, audit_first: bool, kill_matrix: bool = False) -> Round:
+@dataclass
+class Round:
+    plain: Timed
+    audits: list[AuditRun]
+
+
+def one_round(name: str, base: Path, audit_first: bool, kill_matrix: bool = False,
+              runners: tuple[str, ...] = ("session-fork",)) -> Round:
+    """Plain mutmut and one audit per runner, on fresh copies; audits first or plain first."""
     make = PROJECTS[name]
-    results: dict[str, Any] = {}
-    order = ["audit", "plain"] if audit_first else ["plain", "audit"]
-    for tool in order:
-        copy = make(base / tool)
+    tools = [*runners, "plain"] if audit_first else ["plain", *runners]
+    plain: tuple[Timed, dict[str, str]] | None = None
+    audits: dict[str, tuple[Timed, dict[str, str], dict[str, Any]]] = {}
+    for tool in tools:
+        copy = make(base / tool, "session-fork" if tool == "plain" else tool)
         if kill_matrix:
             copy.audit_args.append("--kill-matrix")
         if tool == "plain":
-            results["plain"] = plain_mutmut(copy)
+            plain = plain_mutmut(copy)
         else:
-            results["audit"] = audit_mutate(copy, base / "audit-report")
-    plain_time, theirs = results["plain"]
-    audit_time, ours, mutation = results["audit"]
-    theirs_d, ours_d = detected(theirs), detected(ours)
-    differ = sorted(k for k in set(theirs_d) | set(ours_d) if theirs_d.get(k) != ours_d.get(k))
-    agree = len(set(theirs_d) & set(ours_d)) - len(differ)
-    tested = [m for m in mutation["mutants"] if m.get("duration_seconds") is not None]
-    return Round(plain_time, audit_time, agree, differ, mutation.get("limit") or {},
-                 [m["duration_seconds"] for m in tested],
-                 [m["duration_seconds"] for m in tested if m["status"] == "timeout"])
+            audits[tool] = audit_mutate(copy, base / f"audit-report-{tool}")
+    assert plain is not None
+    plain_time, theirs = plain
+    theirs_d = detected(theirs)
+    runs = []
+    for runner in runners:
+        took, ours, mutation = audits[runner]
+        ours_d = detected(ours)
+        differ = sorted(k for k in set(theirs_d) | set(ours_d)
+                        if theirs_d.get(k) != ours_d.get(k))
+        agree = len(set(theirs_d) & set(ours_d)) - len(differ)
+        tested = [m for m in mutation["mutants"] if m.get("duration_seconds") is not None]
+        runs.append(AuditRun(runner, took, agree, differ, mutation.get("limit") or {},
+                             [m["duration_seconds"] for m in tested],
+                             [m["duration_seconds"] for m in tested if m["status"] == "timeout"],
+                             str(mutation.get("settings", {}).get("runner_ran", ""))))
+    return Round(plain_time, runs)
 
 
 def rerun_share(base: Path, full_seconds: float) -> float:
     """Full audit, then one function changed: the re-run as a share of ``full_seconds``."""
-    copy = fixture_copy(base / "rerun")
+    copy = fixture_copy(base / "rerun", "session-fork")
     audit_mutate(copy, base / "rerun-report")
     source = copy.root / "shop" / "pricing.py"
     source.write_text(source.read_text().replace("return a + b", "return b + a"))
@@ -254,37 +274,44 @@ def report(name: str, rounds: list[Round]) -> None:
         return statistics.median(values)
 
     plain_wall = med([r.plain.wall for r in rounds])
-    audit_wall = med([r.audit.wall for r in rounds])
     plain_cpu = med([r.plain.cpu for r in rounds])
-    audit_cpu = med([r.audit.cpu for r in rounds])
-    last = rounds[-1]
-    limit = last.limit
     print(f"== {name} ({len(rounds)} round(s), medians)")
-    print(f"  plain mutmut run:       wall {plain_wall:8.2f} s   cpu {plain_cpu:8.2f} s")
-    print(f"  audit mutate:           wall {audit_wall:8.2f} s   cpu {audit_cpu:8.2f} s")
-    print(f"  ratio audit / mutmut:   wall {audit_wall / plain_wall:8.2f}     "
-          f"cpu {audit_cpu / plain_cpu:8.2f}     (target <= 0.5)")
-    for r in rounds:
-        status = "identical" if not r.differ else f"{len(r.differ)} differ: {r.differ[:5]}"
-        print(f"  verdicts: {r.agree} mutants agree, {status}")
+    print(f"  plain mutmut run:                 wall {plain_wall:8.2f} s   cpu {plain_cpu:8.2f} s")
+    for index, run in enumerate(rounds[-1].audits):
+        runs = [r.audits[index] for r in rounds]
+        wall, cpu = med([a.took.wall for a in runs]), med([a.took.cpu for a in runs])
+        title = f"audit mutate, runner {run.runner}:"
+        print(f"  {title:33s}wall {wall:8.2f} s   cpu {cpu:8.2f} s   "
+              f"(ran: {run.runner_ran or '?'})")
+        print(f"    ratio audit / mutmut:           wall {wall / plain_wall:8.2f}     "
+              f"cpu {cpu / plain_cpu:8.2f}     (target <= 0.5)")
+        for a in runs:
+            status = "identical" if not a.differ else f"{len(a.differ)} differ: {a.differ[:5]}"
+            print(f"    verdicts: {a.agree} mutants agree, {status}")
+        describe_limit(run)
+    print()
+
+
+def describe_limit(run: AuditRun) -> None:
+    limit = run.limit
     if limit:
         per_mutant = (limit["mutant_run_seconds"] or 0.0) / max(1, limit["mutants"])
         test_share = limit["test_seconds"] / max(1, limit["mutants"])
-        print(f"  limit ({limit['basis']}): {limit['limit_seconds']:.4f} s on {limit['cores']} "
+        print(f"    limit ({limit['basis']}): {limit['limit_seconds']:.4f} s on {limit['cores']} "
               f"cores; mutant phase {limit['actual_seconds']} s; "
               f"actual / limit {limit['actual_over_limit']}")
-        print(f"  per mutant: {1000 * per_mutant:.1f} ms in its process, of which "
+        print(f"    per mutant: {1000 * per_mutant:.1f} ms in its process, of which "
               f"{1000 * test_share:.3f} ms test time (the rest: fork, pytest start, collection)")
-        if last.durations and limit["actual_seconds"]:
+        if run.durations and limit["actual_seconds"]:
             # a floor the limit leaves out: every mutant pays at least the fastest
             # mutant's process (fork, pytest's start and collection, its first test)
-            floor = min(last.durations) * len(last.durations) / limit["cores"]
+            floor = min(run.durations) * len(run.durations) / limit["cores"]
             practical = limit["actual_seconds"] / (floor + limit["limit_seconds"])
-            print(f"  process floor: fastest mutant {1000 * min(last.durations):.0f} ms x "
-                  f"{len(last.durations)} / {limit['cores']} cores = {floor:.1f} s; "
+            print(f"    process floor: fastest mutant {1000 * min(run.durations):.0f} ms x "
+                  f"{len(run.durations)} / {limit['cores']} cores = {floor:.1f} s; "
                   f"actual / (limit + floor) {practical:.2f}")
-    if last.timeouts:
-        print(f"  timeouts: {len(last.timeouts)}, longest held its slot {max(last.timeouts):.1f} s")
+    if run.timeouts:
+        print(f"    timeouts: {len(run.timeouts)}, longest held its slot {max(run.timeouts):.1f} s")
 
 
 def main() -> int:
@@ -292,6 +319,9 @@ def main() -> int:
     parser.add_argument("--project", action="append", choices=sorted(PROJECTS))
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--no-rerun", action="store_true", help="skip the fixture's re-run")
+    parser.add_argument("--runner", action="append", choices=["session-fork", "mutmut"],
+                        help="audit runs with this [tool.audit.mutation] runner (repeat for "
+                        "both, side by side in one round; default: session-fork and mutmut)")
     parser.add_argument("--kill-matrix", action="store_true",
                         help="the audit runs the kill matrix too: the limit from the real "
                         "killers (the audit's time then includes the matrix)")
@@ -301,14 +331,15 @@ def main() -> int:
         for index in range(args.rounds):
             base = Path(tempfile.mkdtemp(prefix=f"bench-mutate-{name}-"))
             try:
-                rounds.append(one_round(name, base, index % 2 == 1, args.kill_matrix))
+                rounds.append(one_round(name, base, index % 2 == 1, args.kill_matrix,
+                                        tuple(args.runner or ("session-fork", "mutmut"))))
             finally:
                 shutil.rmtree(base, ignore_errors=True)
         report(name, rounds)
         if name == "fixture" and not args.no_rerun:
             base = Path(tempfile.mkdtemp(prefix="bench-mutate-rerun-"))
             try:
-                full = statistics.median(r.audit.wall for r in rounds)
+                full = statistics.median(r.audits[0].took.wall for r in rounds)
                 print(f"  re-run (1 function) share of full run: {rerun_share(base, full):.1f} %"
                       "  (target < 10%)")
             finally:

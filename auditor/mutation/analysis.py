@@ -18,7 +18,14 @@ from auditor.mutation import incremental as inc
 from auditor.mutation import status as st
 from auditor.mutation.changed_tests import changed_tests, first_lines
 from auditor.mutation.collect import build_records, not_mutated
-from auditor.mutation.driver import LIST_ONLY_NAME, MutmutOutcome, mutmut_version, run_mutmut
+from auditor.mutation.driver import (
+    LIST_ONLY_NAME,
+    RUNNERS,
+    MutmutOutcome,
+    mutmut_version,
+    run_mutmut,
+    runner_summary,
+)
 from auditor.mutation.explain import pick, run_explain
 from auditor.mutation.identity import identities
 from auditor.mutation.killmatrix import compact_killers, run_kill_matrix, save_killers
@@ -59,6 +66,9 @@ class MutationAnalysis:
         "do_not_mutate": _STRINGS,
         "kill_matrix": {"type": "boolean"},
         "max_children": {"type": "integer", "minimum": 1},
+        # who tests each mutant: one pytest session forked per mutant, or mutmut's own
+        # fresh session per mutant (auditor/mutation/fork_session.py)
+        "runner": {"enum": list(RUNNERS)},
         "explain": COUNT,
         "equivalent": _STRINGS,
         # Stryker's colour thresholds (auditor/thresholds.py); low <= high is checked by config
@@ -131,6 +141,7 @@ class MutationAnalysis:
             also_copy=list(section.get("also_copy", [])),
             do_not_mutate=list(section.get("do_not_mutate", [])),
             max_children=_pick(options.get("max_children"), section.get("max_children"), None),
+            runner=str(section.get("runner", RUNNERS[0])),
         )
         # The verdict on new tests needs the kill matrix: asking for it runs the matrix.
         asked = bool(options.get("tests_since")) or NEW_TESTS_GATE_KEY in ctx.config.gate
@@ -223,6 +234,7 @@ class MutationAnalysis:
             f"[tool.audit.mutation] equivalent: {entry} is no mutant of this run"
             for entry in explain["unknown_equivalent"]
         ]
+        runner_ran, runner_notes = runner_summary(runner.runner_records)
         result = MutationResult(
             mutants=records,
             module_info=infos,
@@ -236,8 +248,10 @@ class MutationAnalysis:
                 "timeout_multiplier": settings.timeout_multiplier,
                 "timeout_constant": settings.timeout_constant,
                 "memory_limit_mb": settings.memory_limit_mb,
+                "runner": settings.runner,
+                "runner_ran": runner_ran,
             },
-            notes=notes + runner.notes,
+            notes=notes + runner.notes + runner_notes,
             explain={**explain, "mutation_seconds": round(runner.seconds, 3)},
             test_lines=test_lines,
             tests_since=tests_since if new_tests is not None else None,
@@ -462,6 +476,7 @@ class _Runner:
         self.mutant_phase_seconds = 0.0  # mutmut's runs from its first mutant on
         # the mutmut version whose forced-fail check passed with this stage setup
         self.forced_fail_passed_for: str | None = None
+        self.runner_records: list[tuple[str, str]] = []  # every run's runner file lines
 
     def run(self, names: list[str] | None, generate_only: bool = False) -> MutmutOutcome:
         outcome = run_mutmut(
@@ -473,7 +488,9 @@ class _Runner:
             self.settings.memory_limit_mb,
             skip_forced_fail_for=self.forced_fail_passed_for,
             suite_timeout=self.ctx.config.test_timeout,
+            runner=self.settings.runner,
         )
+        self.runner_records += outcome.runner_records
         self.version = outcome.version or self.version
         self.seconds += outcome.duration_seconds
         self.mutant_phase_seconds += outcome.mutant_phase_seconds

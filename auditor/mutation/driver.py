@@ -21,10 +21,17 @@ import re
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.mutation.mutmut_entry import KILLERS_ENV, SKIP_FORCED_FAIL, VERSION_MARKER
+from auditor.mutation.mutmut_entry import (
+    KILLERS_ENV,
+    RUNNER_ENV,
+    RUNNER_FILE_ENV,
+    SESSION_FORK,
+    SKIP_FORCED_FAIL,
+    VERSION_MARKER,
+)
 from auditor.mutation.staging import Stage
 from auditor.mutation.suite_watch import RUNNING_TEST_ENV, SuiteRunWatch
 from auditor.progress import Progress, Task
@@ -52,6 +59,9 @@ class MutmutOutcome:
     version: str = ""  # mutmut's version, as the run reported it
     # from mutmut's "Running mutation testing" on: the mutants' own phase
     mutant_phase_seconds: float = 0.0
+    # the runner file's lines (kind, detail): which runner tested the mutants, and
+    # the mutants the session-fork runner gave a fresh session (auditor.mutation.fork_session)
+    runner_records: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -93,6 +103,7 @@ def run_mutmut(
     memory_limit_mb: int = 0,
     skip_forced_fail_for: str | None = None,
     suite_timeout: float | None = None,
+    runner: str = SESSION_FORK,
 ) -> MutmutOutcome:
     """Run ``mutmut run [names]`` in the stage; returns its exit code and output tail.
 
@@ -104,6 +115,8 @@ def run_mutmut(
     ``suite_timeout``: the limit (``[tool.audit] test_timeout``) of each of
     mutmut's whole-suite runs (stats, clean, forced fail); see
     :mod:`auditor.mutation.suite_watch`.
+
+    ``runner``: ``session-fork`` or ``mutmut`` (``[tool.audit.mutation] runner``).
     """
     command = [python, "-c", _RUN_PROGRAM.read_text(encoding="utf-8"), "run"]
     if max_children:
@@ -119,6 +132,10 @@ def run_mutmut(
     # which tests killed which function's mutants: orders the next mutants' tests
     stage.killers.mkdir(exist_ok=True)
     env[KILLERS_ENV] = str(stage.killers)
+    env[RUNNER_ENV] = runner
+    runner_file = stage.plugin_dir / "runner.txt"
+    runner_file.unlink(missing_ok=True)
+    env[RUNNER_FILE_ENV] = str(runner_file)
     running_file = stage.plugin_dir / "running-test.txt"
     env[RUNNING_TEST_ENV] = str(running_file)
     head = tail = b""
@@ -172,7 +189,17 @@ def run_mutmut(
         duration_seconds=time.monotonic() - started,
         mutant_phase_seconds=time.monotonic() - phase_started if phase_started else 0.0,
         version=version.group(1) if version else "",
+        runner_records=_runner_records(runner_file),
     )
+
+
+def _runner_records(path: Path) -> list[tuple[str, str]]:
+    """The runner file's ``kind<TAB>detail`` lines (none when mutmut never reached its runner)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [(kind, detail) for kind, _, detail in (line.partition("\t") for line in lines) if kind]
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -214,3 +241,34 @@ def mutmut_version(python: str) -> str:
         env=tool_environment(python),
     )
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+RUNNERS = (SESSION_FORK, "mutmut")
+"""The values of ``[tool.audit.mutation] runner``."""
+
+
+def runner_summary(records: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """Which runner tested the mutants of an audit's mutmut runs, and notes on the fallbacks.
+
+    The first value is ``session-fork``, ``mutmut``, both joined by ``+``,
+    or ``none`` when no run reached a mutant (every verdict was kept).
+    """
+    ran: list[str] = []
+    notes: list[str] = []
+    fresh: list[str] = []
+    for kind, detail in records:
+        if kind == "mutmut":
+            ran.append("mutmut")
+            notes.append(f"mutants tested by mutmut's own runner: {detail}")
+        elif kind == SESSION_FORK:
+            ran.append(SESSION_FORK)
+        elif detail.startswith("every mutant: "):
+            notes.append("session-fork runner: " + detail)
+        else:
+            fresh.append(detail)
+    if fresh:
+        notes.append(
+            f"session-fork runner: {len(fresh)} mutants ran in a fresh pytest session "
+            f"(as plain mutmut's children do), e.g. {fresh[0]}"
+        )
+    return "+".join(dict.fromkeys(ran)) or "none", notes

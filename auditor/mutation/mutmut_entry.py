@@ -22,6 +22,13 @@ costs time without deciding a verdict:
   others by duration (what mutmut's fork runner does for all of them). Only
   the order of the same tests changes, and pytest stops at the first failure
   (``-x``) either way, so the verdict is the same;
+- with ``AUDIT_MUTMUT_RUNNER=session-fork`` the mutants are tested by the
+  session-fork runner (:mod:`auditor.mutation.fork_session`, copied into the
+  stage as ``audit_fork_session``): one pytest session collected once, a fork
+  per mutant that runs its tests through pytest's own main loop. Where it
+  cannot be used (no ``os.fork``, a mutmut whose internals differ, mutmut's
+  ``process_isolation`` not ``fork``) mutmut's own runner runs; either way the
+  runner file (``AUDIT_MUTMUT_RUNNER_FILE``) says which ran and why;
 - the process ends with ``os._exit`` once mutmut is done and its output
   flushed (every result file is closed by then), skipping the teardown.
 """
@@ -39,6 +46,12 @@ KILLERS_ENV = "AUDIT_MUTMUT_KILLERS"
 """Folder of the killer files, one per function (``<mangled name>.txt``, a node id a line)."""
 KILLER_FILE_ENV = "AUDIT_MUTMUT_KILLER_FILE"
 """Set in each mutant's process: the killer file its pytest plugin appends a failing test to."""
+RUNNER_ENV = "AUDIT_MUTMUT_RUNNER"
+"""``session-fork`` (the default of ``[tool.audit.mutation] runner``) or ``mutmut``."""
+RUNNER_FILE_ENV = "AUDIT_MUTMUT_RUNNER_FILE"
+"""The runner file: ``kind<TAB>detail`` lines, which runner tested the mutants and why."""
+SESSION_FORK = "session-fork"
+RUNNER_MODULE = "audit_fork_session"
 _STATUS_INTERVAL_SECONDS = 0.1
 
 
@@ -75,23 +88,67 @@ def killers_first(tests: list[str], killers: list[str], duration: dict[str, floa
     return sorted(tests, key=lambda t: (t not in known, duration.get(t, 0.0)))
 
 
-def _patch_test_order(harness: Any, mangled_of: Any) -> None:
-    """Order each mutant's tests killers first (see the module docstring)."""
-    folder = os.environ.get(KILLERS_ENV, "")
-    if not folder:
-        return
+def _order_for_mutant(mangled_of: Any) -> Any:
+    """The order of a mutant's tests: mutmut's (fastest first), then known killers first.
+
+    Also points the process's killer file at the mutant's function (the
+    process tests one mutant, then exits).
+    """
     from mutmut.state import state
 
+    folder = os.environ.get(KILLERS_ENV, "")
+
+    def order(mutant_name: str, tests: list[str]) -> list[str]:
+        duration = state().duration_by_test
+        tests = sorted(tests, key=lambda t: duration.get(t, 0.0))
+        if not folder or "__mutmut_" not in mutant_name:
+            return tests
+        path = killer_file(folder, mangled_of(mutant_name))
+        os.environ[KILLER_FILE_ENV] = path
+        return killers_first(tests, read_killers(path), duration)
+
+    return order
+
+
+def _patch_test_order(harness: Any, order: Any) -> None:
+    """Order each mutant's tests killers first (see the module docstring)."""
+    if not os.environ.get(KILLERS_ENV, ""):
+        return
     original_run_tests = harness.PytestRunner.run_tests
 
     def run_tests(self: Any, *, mutant_name: str | None, tests: Any) -> int:
         if mutant_name and "__mutmut_" in mutant_name:
-            path = killer_file(folder, mangled_of(mutant_name))
-            tests = killers_first(list(tests), read_killers(path), state().duration_by_test)
-            os.environ[KILLER_FILE_ENV] = path  # this process tests one mutant, then exits
+            tests = order(mutant_name, list(tests))
         return int(original_run_tests(self, mutant_name=mutant_name, tests=tests))
 
     harness.PytestRunner.run_tests = run_tests
+
+
+def _record_runner(kind: str, detail: str) -> None:
+    path = os.environ.get(RUNNER_FILE_ENV, "")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{kind}\t{detail}\n")
+
+
+def _install_runner(main: Any, order: Any) -> None:
+    """The session-fork runner when asked for and usable; otherwise mutmut's (recorded)."""
+    asked = os.environ.get(RUNNER_ENV, "")
+    if asked != SESSION_FORK:
+        _record_runner("mutmut", f"asked for ({RUNNER_ENV}={asked or 'unset'})")
+        return
+    if not hasattr(os, "fork"):
+        _record_runner("mutmut", "no os.fork on this platform")
+        return
+    if not hasattr(main, "get_mutant_runner"):
+        _record_runner("mutmut", "this mutmut has no get_mutant_runner to replace")
+        return
+    try:
+        fork_session = __import__(RUNNER_MODULE)
+    except ImportError as exc:  # a mutmut whose internals differ from 3.8's
+        _record_runner("mutmut", f"the session-fork runner cannot load: {exc}")
+        return
+    fork_session.install(main, order)
 
 
 def _patch(main: Any, version: str) -> None:
@@ -111,8 +168,10 @@ def _patch(main: Any, version: str) -> None:
     ]
     if not all(hasattr(main, name) for name in _PATCHED) or None in runner_classes:
         return
+    order = _order_for_mutant(mangled_name_from_mutant_name)
     if hasattr(harness, "PytestRunner"):
-        _patch_test_order(harness, mangled_name_from_mutant_name)
+        _patch_test_order(harness, order)
+    _install_runner(main, order)
 
     original_print_stats = main.print_stats
     last_status = [0.0]

@@ -31,6 +31,7 @@ from auditor.project import PackageLocation
 STAGE_NAME = "mutation"
 PLUGIN_DIR = "_audit_plugin"
 PLUGIN_MODULE = "audit_mutmut_plugin"
+RUNNER_MODULE = "audit_fork_session"
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".audit"}
 
 
@@ -44,6 +45,7 @@ class StageSettings:
     also_copy: list[str] = field(default_factory=list)
     do_not_mutate: list[str] = field(default_factory=list)
     max_children: int | None = None
+    runner: str = "session-fork"  # [tool.audit.mutation] runner (auditor.mutation.driver.RUNNERS)
 
 
 @dataclass
@@ -234,6 +236,9 @@ def prepare_stage(
     plugin_source = Path(__file__).with_name("worker_plugin.py")
     stage.plugin_dir.mkdir(exist_ok=True)
     _sync_file(plugin_source, stage.plugin_dir / f"{PLUGIN_MODULE}.py")
+    # the session-fork runner, imported by the mutmut_entry program (mutation/fork_session.py)
+    runner_source = Path(__file__).with_name("fork_session.py")
+    _sync_file(runner_source, stage.plugin_dir / f"{RUNNER_MODULE}.py")
 
     pytest_options = user_pytest_options(root)
     text = (

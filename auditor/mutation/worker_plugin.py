@@ -27,7 +27,9 @@ import resource
 from typing import Any
 
 
-def _limit_memory() -> None:
+def limit_memory() -> None:
+    """Cap this process's address space when it tests a mutant (also called by the session-fork
+    runner's grandchildren, which skip pytest_configure)."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     megabytes = os.environ.get("AUDIT_MUTMUT_MEMORY_MB", "")
     if "__mutmut_" not in mutant or not megabytes.isdigit() or int(megabytes) <= 0:
@@ -57,7 +59,7 @@ def pytest_cmdline_main(config: Any) -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    _limit_memory()
+    limit_memory()
 
 
 def _append(path: str, line: str) -> None:

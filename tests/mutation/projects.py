@@ -155,10 +155,10 @@ def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
 
 
 def audit(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str, cwd: Path | None = None, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``audit`` command line in a subprocess."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="")
+    """Run the real ``audit`` command line in a subprocess (``env``: variables added)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="", **(env or {}))
     return subprocess.run(
         [PYTHON, "-m", "auditor", *args],
         cwd=cwd or REPO,
@@ -175,14 +175,24 @@ def report(output: Path) -> dict[str, Any]:
     return data
 
 
-def mutmut_oracle(project: Path, workdir: Path) -> dict[str, str]:
-    """Plain mutmut on a copy of ``project``: {mutant key: status (our spelling)}."""
+def mutmut_oracle(
+    project: Path,
+    workdir: Path,
+    package: str = "shop",
+    settings: str = "",
+    env: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Plain mutmut on a copy of ``project``: {mutant key: status (our spelling)}.
+
+    ``settings``: more ``[tool.mutmut]`` lines; ``env``: variables added to its environment.
+    """
     copy = workdir / "oracle"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".audit", "audit-report*"))
     (copy / "pyproject.toml").write_text(
-        '[tool.mutmut]\nsource_paths = ["shop"]\npytest_add_cli_args_test_selection = ["tests"]\n'
+        f'[tool.mutmut]\nsource_paths = ["{package}"]\n'
+        f'pytest_add_cli_args_test_selection = ["tests"]\n{settings}'
     )
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(env or {}))
     entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
     run = subprocess.run(
         [PYTHON, "-c", entry, "run"],
