@@ -159,6 +159,8 @@ class _Evaluator:
         mock_sites = [s for s in fn.asserts if s.on_mock and s.mock not in at_boundary]
         value_count = len(fn.asserts) - len(mock_sites) + helper_asserts
         patch_total = lookups.patch_count(file, fn)
+        project_patches = lookups.patch_count(
+            file, fn, lambda p: patch_checks.replaces_project_code(self.index, p))
         metrics = TestMetrics(
             test=test_id, path=path, line=fn.line, patches=patch_total,
             internal_patches=internal + self._fixture_internal_for(file, fn),
@@ -177,7 +179,7 @@ class _Evaluator:
         context = TestContext(
             function=fn, test_id=test_id, mock_assertions=len(mock_sites),
             value_assertions=value_count, patches=patch_total,
-            max_patches=self.settings.max_patches,
+            project_patches=project_patches, max_patches=self.settings.max_patches,
             static_asserts=bool(fn.asserts) or helper_asserts > 0, executed=executed,
             # mock assert_* methods, parametrized expectations, warning filters and
             # assert_*() helpers of other modules (whose plain asserts pytest does not

@@ -6,9 +6,16 @@ the rules' (:mod:`auditor.mocks.evaluate` dispatches to them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from auditor.mocks.facts import FileFacts, FunctionFacts
+from auditor.mocks.facts import FileFacts, FunctionFacts, PatchFact
+
+PatchFilter = Callable[[PatchFact], bool]
+
+
+def _every(fact: PatchFact) -> bool:
+    return True
 
 
 class TestFile:
@@ -107,21 +114,22 @@ class TestLookups:
         return file
 
     def fixture_patches(self, file: TestFile, fixture: FunctionFacts,
-                        seen: set[int]) -> int:
+                        seen: set[int], counts: PatchFilter = _every) -> int:
         """1 for a fixture that patches (itself or through the fixtures it requests):
         a fixture is one piece of the world the test asks to be replaced."""
         if id(fixture) in seen:
             return 0
         seen.add(id(fixture))
-        if fixture.patches:
+        if any(counts(p) for p in fixture.patches):
             return 1
         for param in fixture.params:
             found = self.fixture(file, fixture.class_name, param)
-            if found is not None and self.fixture_patches(found[0], found[1], seen):
+            if found is not None and self.fixture_patches(found[0], found[1], seen, counts):
                 return 1
         return 0
 
-    def helper_patches(self, file: TestFile, fn: FunctionFacts, seen: set[int]) -> int:
+    def helper_patches(self, file: TestFile, fn: FunctionFacts, seen: set[int],
+                       counts: PatchFilter = _every) -> int:
         """Patches started by the local helpers ``fn`` calls (and the ones they call)."""
         total = 0
         for call in fn.helper_calls:
@@ -130,27 +138,30 @@ class TestLookups:
                 continue
             seen.add(id(helper))
             owner = self.owner(file, helper)
-            total += sum(p.count for p in helper.patches)
-            total += self.helper_patches(owner, helper, seen)
+            total += sum(p.count for p in helper.patches if counts(p))
+            total += self.helper_patches(owner, helper, seen, counts)
         return total
 
-    def patch_count(self, file: TestFile, fn: FunctionFacts) -> int:
+    def patch_count(self, file: TestFile, fn: FunctionFacts,
+                    counts: PatchFilter = _every) -> int:
         """The patches one test asks for: its own (decorators, body, the local
         helpers it calls, its setUp), one per patching fixture it requests.
-        Autouse fixtures isolate every test alike and are not counted."""
+        Autouse fixtures isolate every test alike and are not counted; ``counts``
+        says which patches count (mock-density counts those of the code under audit)."""
         # several patch.dict / monkeypatch.setitem of one dict (sys.modules) replace
         # one thing: counted once
-        dicts = {p.target or p.object_ref or p.shown for p in fn.patches if p.api == "dict"}
-        total = sum(p.count for p in fn.patches if p.api != "dict") + len(dicts)
-        total += self.helper_patches(file, fn, {id(fn)})
+        own = [p for p in fn.patches if counts(p)]
+        dicts = {p.target or p.object_ref or p.shown for p in own if p.api == "dict"}
+        total = sum(p.count for p in own if p.api != "dict") + len(dicts)
+        total += self.helper_patches(file, fn, {id(fn)}, counts)
         seen: set[int] = set()
         for setup in file.facts.functions:
             if setup.role == "setup" and setup.class_name == fn.class_name:
-                total += sum(p.count for p in setup.patches)
+                total += sum(p.count for p in setup.patches if counts(p))
         for param in fn.params:
             found = self.fixture(file, fn.class_name, param)
             if found is not None:
-                total += self.fixture_patches(found[0], found[1], seen)
+                total += self.fixture_patches(found[0], found[1], seen, counts)
         return total
 
     def find_users(self) -> None:

@@ -50,7 +50,7 @@ enable = ["mock-internal"]
 
 [tool.audit.gate]
 mock_findings_by_rule = { "mock-internal" = 0 }
-untested_modules = 5
+untested_modules = 6
 """
 
 
@@ -75,7 +75,8 @@ def test_audit_mocks_command(tmp_path: Path) -> None:
     assert mocks["tests_analyzed"] == 3 and mocks["runtime_used"] is True
     # the example project's modules that SUITE never imports
     assert mocks["modules_without_direct_test"] == [
-        "app.adapters.http", "app.clipboard", "app.grants", "app.server"]
+        "app.adapters.http", "app.adapters.sockets", "app.clipboard", "app.grants", "app.server",
+        "app.workers"]
     assert {r["id"]: r["status"] for r in report["gate"]["rules"]} == {
         "mock_findings_by_rule[mock-internal]": "failed", "untested_modules": "passed"}
     sarif = json.loads((output / "report.sarif").read_text())

@@ -53,9 +53,9 @@ def test_every_rule_decides_through_its_own_hook() -> None:
 
 
 def test_registry_is_every_rule_module_in_order() -> None:
-    from auditor.mocks.rules import assertions, density, hygiene, meta, misuse, patches
+    from auditor.mocks.rules import assertions, density, excepts, hygiene, meta, misuse, patches
 
-    modules = (patches, density, assertions, misuse, hygiene, meta)
+    modules = (patches, density, assertions, misuse, hygiene, excepts, meta)
     assert tuple(rule for module in modules for rule in module.RULES) == ALL_RULES
 
 

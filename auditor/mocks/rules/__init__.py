@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from auditor.mocks.rules import assertions, density, hygiene, meta, misuse, patches
+from auditor.mocks.rules import assertions, density, excepts, hygiene, meta, misuse, patches
 from auditor.mocks.rules.base import SEVERITY_RANK, Example, Rule
 
 ALL_RULES: tuple[Rule, ...] = (
-    *patches.RULES, *density.RULES, *assertions.RULES, *misuse.RULES, *hygiene.RULES, *meta.RULES
+    *patches.RULES, *density.RULES, *assertions.RULES, *misuse.RULES, *hygiene.RULES,
+    *excepts.RULES, *meta.RULES,
 )
 RULES: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}
 

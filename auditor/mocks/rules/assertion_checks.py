@@ -149,10 +149,19 @@ def _reads_mock_config(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Attribute) and expr.attr.value in n.MOCK_CONFIG_ATTRIBUTES
 
 
+def _returned(expr: cst.BaseExpression) -> bool:
+    """What a call returned: the call itself, or a local name (``result = f()``).
+    Not an attribute or item of an object (``worker.sockets``): that is where the
+    code put a value, checked against the object a mock handed out (a hand-over)."""
+    inner = expr.expression if isinstance(expr, cst.Await) else expr
+    return isinstance(inner, cst.Call | cst.Name)
+
+
 def _echoes(scan: FunctionScan, actual: cst.BaseExpression, expected: cst.BaseExpression) -> bool:
     """``actual`` comes straight from a mock and ``expected`` is what it was configured
-    with, or ``expected`` is read back from a mock (``== m.method.return_value``)."""
-    if _reads_mock_config(expected) and not _reads_mock_config(actual):
+    with, or ``actual`` is what a call returned and ``expected`` is read back from a
+    mock (``f() == m.method.return_value``)."""
+    if _reads_mock_config(expected) and not _reads_mock_config(actual) and _returned(actual):
         return True
     root: str | None = None
     inner = actual.expression if isinstance(actual, cst.Await) else actual

@@ -127,11 +127,14 @@ class MockEcho(Rule):
     rationale = """
         Configuring `m.return_value = X` (or `side_effect`) and then asserting
         that calling `m` gives `X`, with no code of the project in between,
-        tests the mock library, not the project: it cannot fail. Comparing a
-        result with a value read back from a mock (`assert f() ==
-        db.save.return_value`) is reported too: the expectation comes from the
-        mock rather than from what the code should compute, so it only shows
-        that some mock value was passed through.
+        tests the mock library, not the project: it cannot fail. Comparing
+        what a call returned with a value read back from a mock (`assert f()
+        == db.save.return_value`) is reported too: the expectation comes from
+        the mock rather than from what the code should compute, so any `f`
+        that hands back what its collaborator returned passes. An attribute
+        checked against such a value (`assert worker.sockets is
+        create_sockets.return_value`) is not: it checks that the code put the
+        object the mock handed out where it belongs, a hand-over.
     """
     invalid = (
         Example(
@@ -162,6 +165,21 @@ class MockEcho(Rule):
                 client.get_json.return_value = {"price": 2.0}
                 assert PriceBook(client).price("u") == 2.0
             """,
+        ),
+        Example(
+            """
+            from unittest import mock
+
+            from app.workers import Pool
+
+
+            @mock.patch("app.workers.open_sockets", autospec=True)
+            def test_pool_hands_its_sockets_to_the_worker(open_sockets):
+                open_sockets.return_value = [object()]
+                worker = Pool().spawn()
+                assert worker.sockets is open_sockets.return_value
+            """,
+            "an attribute holding the object a mock handed out: a hand-over check",
         ),
     )
 

@@ -248,6 +248,38 @@ EXAMPLE_PROJECT: dict[str, str] = {
                 return self.app(environ)
         """
     ),
+    "app/adapters/sockets.py": textwrap.dedent(
+        """\
+        import socket
+
+
+        def open_sockets(count):
+            return [socket.socket() for _ in range(count)]
+        """
+    ),
+    "app/workers.py": textwrap.dedent(
+        """\
+        import queue
+
+        from app.adapters.sockets import open_sockets
+
+
+        class Worker:
+            def __init__(self, sockets):
+                self.sockets = sockets
+
+
+        class Pool:
+            def __init__(self):
+                self.signals = queue.SimpleQueue()
+
+            def signal(self, number):
+                self.signals.put(number)
+
+            def spawn(self):
+                return Worker(open_sockets(1))
+        """
+    ),
     "tests/__init__.py": "",
 }
 EXAMPLE_CONFIG: dict[str, object] = {"boundaries": ["app.adapters"], "max_patches": 4}

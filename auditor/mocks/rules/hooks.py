@@ -71,6 +71,8 @@ class TestContext:
 
     ``mock_assertions``/``value_assertions``: assertions on mock call records
     (not those of a patched boundary) and on values (its helpers' included);
+    ``patches``: every patch the test asks for; ``project_patches``: those that
+    replace code under audit (not a boundary: what mock-density counts);
     ``executed``: assertions the audit's run counted (``None``: no run, or the
     test was not matched); ``uncounted``: it has assertions the run cannot
     count (mock ``assert_*``, parametrized expectations, ``assert_*()``
@@ -84,6 +86,7 @@ class TestContext:
     mock_assertions: int
     value_assertions: int
     patches: int
+    project_patches: int
     max_patches: int
     static_asserts: bool
     executed: int | None

@@ -1,4 +1,5 @@
-"""Rules about test hygiene: test-sleep and test-broad-except."""
+"""The hygiene rule about waiting: test-sleep (test-broad-except is in
+:mod:`auditor.mocks.rules.excepts`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from auditor.mocks.facts import LocalFinding
 from auditor.mocks.rules.base import Example, Rule
 from auditor.mocks.rules.hooks import FunctionContext
 from auditor.mocks.scan import FunctionScan
-from auditor.mocks.statements import body_of
 
 
 class TestSleep(Rule):
@@ -26,7 +26,10 @@ class TestSleep(Rule):
         function the test hands a mock as `side_effect` (simulated work of
         the replaced code) or hands to other code as an argument without
         calling it itself (a slow handler given to a fake server, a thread's
-        `target`): the stand-in's behaviour, not the test waiting. A nested
+        `target`): the stand-in's behaviour, not the test waiting. Nor is a
+        sleep after the test schedules a timer (`loop.call_later`,
+        `loop.call_at`, `threading.Timer`, `signal.alarm`): the test checks
+        when the timer fires, and the sleep lets that time pass. A nested
         function the test calls itself (`asyncio.run(main())`) is the test's
         own body: its sleeps are reported.
     """
@@ -125,6 +128,28 @@ class TestSleep(Rule):
             """,
             "simulated work in a function handed to other code (a thread's target)",
         ),
+        Example(
+            """
+            import asyncio
+
+            from app.pricing import net_total
+
+
+            def test_timer_fires_after_its_delay():
+                fired = []
+
+                async def main():
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(0.1, lambda: fired.append(net_total([1])))
+                    await asyncio.sleep(0.01)
+                    assert fired == []
+                    await asyncio.sleep(0.15)
+                    assert len(fired) == 1
+
+                asyncio.run(main())
+            """,
+            "time passing against a timer the test scheduled",
+        ),
     )
 
 
@@ -137,93 +162,8 @@ class TestSleep(Rule):
 TEST_SLEEP = TestSleep()
 
 
-class TestBroadExcept(Rule):
-    id = "test-broad-except"
-    message = "test swallows any exception, or expects any exception"
-    severity = "warning"
-    rationale = """
-        A `try`/`except Exception` (or bare `except`) in a test that does not
-        re-raise turns every failure inside it (a failed `assert`, a
-        `TypeError`, a typo) into a pass. `pytest.raises(Exception)`
-        without `match=` passes for any error at all, including the ones the
-        test did not mean. Expect the specific exception and match its message.
-        Not reported in a function the test defines and only hands to other
-        code (a fake server's connection handler, a thread's `target`): its
-        failures are not the test's.
-    """
-    invalid = (
-        Example(
-            """
-            from app.pricing import net_total
 
-
-            def test_total_of_text():
-                try:
-                    net_total(["a"])
-                except Exception:
-                    pass
-                assert net_total([]) == 0
-            """,
-        ),
-        Example(
-            """
-            import pytest
-
-            from app.pricing import net_total
-
-
-            def test_total_of_text():
-                with pytest.raises(Exception):
-                    net_total(["a"])
-            """,
-            "pytest.raises(Exception) without match",
-        ),
-    )
-    valid = (
-        Example(
-            """
-            import pytest
-
-            from app.pricing import net_total
-
-
-            def test_total_of_text():
-                with pytest.raises(TypeError, match="unsupported operand"):
-                    net_total([1, "a"])
-            """,
-        ),
-        Example(
-            """
-            import threading
-
-            from app.pricing import net_total
-
-
-            def test_total_from_a_worker_that_may_fail():
-                totals = []
-
-                def worker():
-                    try:
-                        totals.append(net_total([1, 2]))
-                    except Exception:
-                        totals.append(None)
-
-                thread = threading.Thread(target=worker)
-                thread.start()
-                thread.join(timeout=5)
-                assert totals == [3]
-            """,
-            "in a function the test hands to other code (a thread's target)",
-        ),
-    )
-
-    def check_function(self, function: FunctionContext) -> list[LocalFinding]:
-        return check_broad_excepts(self.id, function.scan)
-
-
-TEST_BROAD_EXCEPT = TestBroadExcept()
-
-RULES = (TEST_SLEEP, TEST_BROAD_EXCEPT)
+RULES = (TEST_SLEEP,)
 
 
 def check_sleeps(rule_id: str, scan: FunctionScan, patched: set[str]) -> list[LocalFinding]:
@@ -240,7 +180,8 @@ def check_sleeps(rule_id: str, scan: FunctionScan, patched: set[str]) -> list[Lo
         if args[0].evaluated_value < 0.01:
             continue  # sleep(0) or a few microseconds: a yield to the event loop
         line, column = scan.position(call)
-        if _in_side_effect(scan, line) or _in_handed_callback(scan, line) or _timed(scan, line):
+        if (_in_side_effect(scan, line) or in_handed_callback(scan, line) or _timed(scan, line)
+                or _after_timer(scan, line)):
             continue
         found.append(LocalFinding(rule_id, line, column,
                                   f"{scan.code(call)} waits a fixed time; poll with a deadline"))
@@ -259,7 +200,7 @@ def _in_side_effect(scan: FunctionScan, line: int) -> bool:
     return False
 
 
-def _in_handed_callback(scan: FunctionScan, line: int) -> bool:
+def in_handed_callback(scan: FunctionScan, line: int) -> bool:
     """Whether ``line`` lies in a function defined in the test that the test only
     hands to other code as an argument and never calls itself
     (``asyncio.start_unix_server(handle_worker, ...)``): the sleep is the stand-in's
@@ -285,116 +226,21 @@ def _timed(scan: FunctionScan, line: int) -> bool:
     return any(r < line for r in reads) and any(r > line for r in reads)
 
 
-def _is_broad(scan: FunctionScan, expr: cst.BaseExpression | None) -> bool:
-    if expr is None:
-        return True
-    if isinstance(expr, cst.Tuple):
-        return any(_is_broad(scan, e.value) for e in expr.elements)
-    return scan.canonical(expr) in n.BROAD_EXCEPTIONS
+# Calls that schedule a callback after a delay: a sleep after one is the time
+# the test lets pass before checking whether the callback ran.
+_TIMER_METHODS = frozenset({"call_later", "call_at"})
+_TIMER_FUNCTIONS = frozenset({"threading.Timer", "signal.alarm", "signal.setitimer"})
 
 
-def _reraises(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    """A ``raise``, a call that fails the test (``pytest.fail``, ``self.fail``), or
-    an assertion on the exception (a hand-written ``pytest.raises``)."""
-    found = False
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Raise(self, node: cst.Raise) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Assert(self, node: cst.Assert) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            name = n.dotted(node.func) or ""
-            if name in ("pytest.fail", "self.fail", "fail"):
-                found = True
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-    handler.body.visit(_Finder())
-    return found
-
-
-def _inspected(scan: FunctionScan, call: cst.Call) -> bool:
-    """``with pytest.raises(Exception) as info:`` and later ``assert info.type is X``:
-    the exception is checked after the block."""
-    for item in scan.with_items:
-        if item.item is call and item.asname is not None:
-            name = n.dotted(item.asname.name) if isinstance(item.asname.name, cst.Name) else None
-            if name is not None and any(
-                f"{name}." in scan.code(node) for node, _conditional in scan.asserts
-            ):
-                return True
-    return False
-
-
-def _fallback_checked(scan: FunctionScan, handler: cst.ExceptHandler | cst.ExceptStarHandler
-                      ) -> bool:
-    """``except Exception: value = "ascii"`` and later ``assert value != "ascii"``:
-    the fallback makes the assertion fail, so nothing is hidden."""
-    fallbacks: set[tuple[str, str]] = set()
-    for stmt in body_of(handler.body):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    name = n.dotted(small.targets[0].target)
-                    if name is not None:
-                        fallbacks.add((name, scan.code(small.value)))
-    for node, _conditional in scan.asserts:
-        test = node.test
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(
-            test.comparisons[0].operator, cst.NotEqual | cst.IsNot
-        ):
-            pair = (scan.code(test.left), scan.code(test.comparisons[0].comparator))
-            if pair in fallbacks or pair[::-1] in fallbacks:
-                return True
-    return False
-
-
-def check_broad_excepts(rule_id: str, scan: FunctionScan) -> list[LocalFinding]:
-    found: list[LocalFinding] = []
-    for node in scan.trys:
-        for handler in node.handlers:
-            if _is_broad(scan, handler.type) and not _reraises(handler) and not (
-                _fallback_checked(scan, handler)
-                # a fake server's handler the test hands over: not the test's own code
-                or _in_handed_callback(scan, scan.position(handler)[0])
-            ):
-                line, column = scan.position(handler)
-                caught = scan.code(handler.type) if handler.type is not None else "everything"
-                # a helper's try/except may be the point of the helper: a swallowing
-                # except counts in tests and setUp only (pytest.raises counts anywhere)
-                found.append(LocalFinding(
-                    rule_id, line, column,
-                    f"except {caught} without re-raising hides every failure of the test",
-                    roles=["test", "setup"],
-                ))
+def _after_timer(scan: FunctionScan, line: int) -> bool:
+    """Whether the function schedules a timer before the sleep on ``line``
+    (``loop.call_later(0.1, fire)``, ``threading.Timer(0.1, fire)``): the test
+    checks when the timer fires, and the sleep is that time passing, not a wait
+    on a condition the test could poll."""
     for call, _loop in scan.calls:
-        canonical = scan.canonical(call.func) or ""
         func = call.func
-        is_raises = canonical == "pytest.raises" or (
-            isinstance(func, cst.Attribute) and func.attr.value == "assertRaises"
-            and n.dotted(func.value) in ("self", "cls")
-        )
-        if not is_raises:
-            continue
-        args = n.positional(call)
-        expected = args[0] if args else None
-        if expected is None:
-            kw = n.keyword(call, "expected_exception")
-            expected = kw.value if kw else None
-        if expected is None or not _is_broad(scan, expected):
-            continue
-        if n.keyword(call, "match") is not None or _inspected(scan, call):
-            continue
-        line, column = scan.position(call)
-        found.append(LocalFinding(
-            rule_id, line, column,
-            f"{scan.code(call.func)}({scan.code(expected)}) without match= passes for any error",
-        ))
-    return found
+        schedules = (isinstance(func, cst.Attribute) and func.attr.value in _TIMER_METHODS) \
+            or scan.canonical(func) in _TIMER_FUNCTIONS
+        if schedules and scan.position(call)[0] < line:
+            return True
+    return False

@@ -375,5 +375,13 @@ def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
     return name is not None and index.resolve(name).status == "internal"
 
 
+def replaces_project_code(index: ProjectIndex, fact: PatchFact) -> bool:
+    """Whether the patch replaces code under audit (what mock-density counts):
+    not the standard library, a third-party package or a declared or inferred
+    boundary. A target that cannot be resolved counts: it may be the project's."""
+    name = patched_name(fact)
+    return name is None or index.resolve(name).status in ("internal", "unresolved")
+
+
 def density_message(count: int, limit: int) -> str:
-    return f"{count} patches active in one test (limit {limit})"
+    return f"{count} patches of the code under audit active in one test (limit {limit})"
