@@ -119,6 +119,8 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
                 # what an analysis asks the plugin to record (its companion's variables)
                 extra_env={k: v for a in analyses if hasattr(a, "test_run_environment")
                            for k, v in a.test_run_environment(ctx).items()},
+                export_coverage_json=any(getattr(a, "needs_coverage_json", False)
+                                         for a in analyses),
             )
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:

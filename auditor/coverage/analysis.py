@@ -31,6 +31,8 @@ class CoverageAnalysis:
     help: ClassVar[str] = "Line, branch, per-module and changed-lines coverage."
     needs_test_run: ClassVar[bool] = True
     needs_coverage: ClassVar[bool] = True
+    needs_coverage_json: ClassVar[bool] = True
+    """The test run's interpreter exports coverage.py's JSON after the suite (see reader)."""
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[CoverageResult]] = CoverageResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
@@ -50,9 +52,9 @@ class CoverageAnalysis:
                 "the test run wrote no coverage data (no code of the configured packages ran?)"
             )
         env = tool_environment(ctx.python)
-        json_file, unparsed = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
-        result = read_coverage_json(json_file)
-        count_unparsable(result, ctx, env, unparsed)
+        export = export_json(ctx.python, ctx.root, env, ctx.coverage_data)
+        result = read_coverage_json(export.json_file)
+        count_unparsable(result, ctx, env, export)
         result.module_thresholds = dict(ctx.config.gate.get("modules", {}))
         if ctx.config.base:
             base_commit = resolve_ref(ctx.root, ctx.config.base)

@@ -23,25 +23,14 @@ import subprocess
 from pathlib import Path
 
 from auditor.context import AuditContext
+from auditor.coverage.reader import Export
 from auditor.coverage.result import CoverageResult, ModuleCoverage
 from auditor.errors import IncompleteAuditError
+from auditor.testrun.command import PLUGIN_DIR
 
-_COMPILE_CHECK = r"""
-import json, sys
-errors = {}
-for path in json.load(sys.stdin):
-    try:
-        with open(path, "rb") as handle:
-            compile(handle.read(), path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", None) or str(exc)
-        where = f" (line {line})" if line else ""
-        errors[path] = f"{type(exc).__name__}: {message}{where}"
-    except OSError as exc:
-        errors[path] = f"cannot read: {exc.strerror}"
-print(json.dumps(errors))
-"""
+# One check, two ways to run it: in the test run's interpreter after the suite
+# (audit_coverage_run's export), or as this script in a fresh one.
+COMPILE_CHECK = PLUGIN_DIR / "audit_coverage_run.py"
 
 
 def compile_errors(python: str, root: Path, env: dict[str, str],
@@ -51,7 +40,8 @@ def compile_errors(python: str, root: Path, env: dict[str, str],
         return {}
     try:
         done = subprocess.run(
-            [python, "-c", _COMPILE_CHECK], input=json.dumps(paths), cwd=root, env=env,
+            [python, str(COMPILE_CHECK), "--compile-check"], input=json.dumps(paths),
+            cwd=root, env=env,
             capture_output=True, text=True, timeout=600, check=False,
         )
     except subprocess.TimeoutExpired:
@@ -87,19 +77,22 @@ def unparsed_module(root: Path, path: str, error: str) -> ModuleCoverage:
 
 
 def count_unparsable(result: CoverageResult, ctx: AuditContext, env: dict[str, str],
-                     unparsed: list[str]) -> None:
+                     export: Export) -> None:
     """Name every source file that is not valid Python and count it as 0% covered.
 
-    ``unparsed``: files coverage.py could not parse (left out of its JSON).
-    Measured files are compiled too (coverage.py parses some files Python
-    rejects), and so is a single-module package coverage.py never saw.
+    ``export.unparsable``: files coverage.py could not parse (left out of its
+    JSON). Measured files are compiled too (coverage.py parses some files
+    Python rejects), and so is a single-module package coverage.py never saw;
+    a file the test run's interpreter compiled already is not compiled again.
     """
+    unparsed = export.unparsable
     candidates = [p for p in result.modules if p.endswith(".py")]
     for loc in ctx.packages:
         relative = Path(os.path.relpath(loc.path, ctx.root)).as_posix()
         if loc.is_module and relative not in result.modules and relative not in unparsed:
             candidates.append(relative)
-    errors = compile_errors(ctx.python, ctx.root, env, sorted({*candidates, *unparsed}))
+    unchecked = sorted({*candidates, *unparsed} - export.compiled)
+    errors = {**export.compile_errors, **compile_errors(ctx.python, ctx.root, env, unchecked)}
     for path, error in errors.items():
         if path in result.modules:
             result.modules[path].unparsable = error

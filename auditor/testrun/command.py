@@ -18,11 +18,14 @@ from auditor.coverage.rcfile import (
     rc_file_for,
     write_rc_file,
 )
+from auditor.coverage.reader import json_file_of
 from auditor.errors import IncompleteAuditError
 from auditor.project import tool_environment
 from auditor.testrun.probe import InterpreterFacts
 
 PLUGIN_DIR = Path(__file__).parent / "plugin"
+COVERAGE_RUN_EXPORTING = "audit_coverage_run"
+"""``coverage run`` that also exports coverage.py's JSON after the suite (plugin folder)."""
 
 
 def coverage_data_file(run_dir: Path) -> Path:
@@ -58,17 +61,22 @@ def write_coverage_config(ctx: AuditContext, facts: InterpreterFacts) -> Path:
     return write_rc_file(data_file.parent, project, sections)
 
 
-def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool) -> list[str]:
+def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool,
+                  export_json: bool = False) -> list[str]:
     """The test command; under coverage, it also writes the run's generated rc file.
 
     ``--junitxml`` goes into the run folder: a project that sets it in
     ``addopts`` would otherwise have its own report file rewritten by the
-    audit (the last ``--junitxml`` on the command line wins).
+    audit (the last ``--junitxml`` on the command line wins). ``export_json``:
+    ``coverage run`` through :data:`COVERAGE_RUN_EXPORTING`, which also writes
+    coverage.py's JSON report when the suite is done (with
+    :func:`export_environment`).
     """
     command = [ctx.python, "-m"]
     if with_coverage:
         rc_file = write_coverage_config(ctx, facts)
-        command += ["coverage", "run", f"--rcfile={rc_file}", "-m"]
+        runner = COVERAGE_RUN_EXPORTING if export_json else "coverage"
+        command += [runner, "run", f"--rcfile={rc_file}", "-m"]
     command += [
         "pytest",
         "-p",
@@ -113,15 +121,23 @@ def test_environment(ctx: AuditContext, report_file: Path,
     return env
 
 
-def combine_parallel_data(ctx: AuditContext, env: dict[str, str], data_file: Path) -> None:
+def export_environment(run_dir: Path) -> dict[str, str]:
+    """What :data:`COVERAGE_RUN_EXPORTING` reads: where the JSON goes, which data file."""
+    data_file = coverage_data_file(run_dir)
+    return {"AUDIT_COVERAGE_JSON": str(json_file_of(data_file)),
+            "AUDIT_COVERAGE_DATA": str(data_file)}
+
+
+def combine_parallel_data(ctx: AuditContext, env: dict[str, str], data_file: Path) -> bool:
     """Combine suffixed data files (``parallel``, subprocesses, multiprocessing) into one.
 
     ``--append`` keeps a main data file a non-parallel run wrote; the rc file
     brings the project's ``[paths]`` remapping. A failed combine is an error:
-    reading one of several data files would be a wrong result.
+    reading one of several data files would be a wrong result. Returns
+    whether there was anything to combine.
     """
     if not list(data_file.parent.glob(data_file.name + ".*")):
-        return
+        return False
     rc_file = rc_file_for(data_file)
     command = [ctx.python, "-m", "coverage", "combine", "--append", f"--data-file={data_file}"]
     if rc_file is not None:
@@ -135,3 +151,4 @@ def combine_parallel_data(ctx: AuditContext, env: dict[str, str], data_file: Pat
         lines = (done.stdout + done.stderr).strip().splitlines()
         detail = lines[-1] if lines else f"exit code {done.returncode}"
         raise IncompleteAuditError(f"coverage combine failed: {detail}")
+    return True

@@ -22,12 +22,14 @@ import time
 from pathlib import Path
 
 from auditor.context import AuditContext
+from auditor.coverage.reader import discard_export
 from auditor.errors import IncompleteAuditError
 from auditor.model import TestRun
 from auditor.testrun.command import (
     build_command,
     combine_parallel_data,
     coverage_data_file,
+    export_environment,
     test_environment,
 )
 from auditor.testrun.diagnosis import collected_line, pytest_error
@@ -61,7 +63,7 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
 
 def run_test_suite(
     ctx: AuditContext, with_coverage: bool = True, record_classes: bool = False,
-    extra_env: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None, export_coverage_json: bool = False,
 ) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
 
@@ -69,6 +71,9 @@ def run_test_suite(
     (``classes.json`` in the run folder, for the instantiation analysis).
     ``extra_env``: variables the selected analyses hand the plugin (their
     ``test_run_environment``), e.g. the file the dependencies analysis reads.
+    ``export_coverage_json``: the run's interpreter writes coverage.py's JSON
+    report after the suite (:mod:`auditor.coverage.reader` reads it), which
+    saves the audit an interpreter start and an import of coverage.py.
     """
     run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -79,11 +84,15 @@ def run_test_suite(
     data_file.parent.mkdir(parents=True, exist_ok=True)
     for old in data_file.parent.glob(".coverage*"):
         old.unlink()
+    discard_export(data_file)
     env = test_environment(ctx, report_file, record_classes)
     env.update(extra_env or {})
+    export_coverage_json = export_coverage_json and with_coverage
+    if export_coverage_json:
+        env.update(export_environment(run_dir))
     with ctx.timings.phase(PROBE):
         facts = probe(ctx.python, ctx.root, env, ctx.state_dir / PROBE_CACHE_NAME)
-    command = build_command(ctx, facts, with_coverage)
+    command = build_command(ctx, facts, with_coverage, export_coverage_json)
     ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
     started = time.monotonic()
     session = SessionRecord()
@@ -123,7 +132,8 @@ def run_test_suite(
     _check(run, ctx, log_file, session)
     if with_coverage:
         with ctx.timings.phase(COVERAGE_READ):
-            combine_parallel_data(ctx, env, data_file)
+            if combine_parallel_data(ctx, env, data_file):
+                discard_export(data_file)  # made before combining (it does not export then)
         ctx.coverage_data = data_file
     return run
 
