@@ -25,7 +25,7 @@ FILENAME = "index.html"
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
-    env = html_environment()
+    env = html_environment(sources.root)
     views = source_views(result, sources)
     context = base_context(result, views.link)
     context["partials"] = partial_names(env, "html", context["analysis_names"])

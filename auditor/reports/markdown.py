@@ -18,8 +18,7 @@ FILENAME = "report.md"
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
-    del sources  # the summary shows no source
-    env = markdown_environment()
+    env = markdown_environment(sources.root)  # the summary shows no source
     context = base_context(result)
     context["partials"] = partial_names(env, "md", context["analysis_names"])
     return env.get_template("report.md.j2").render(context)

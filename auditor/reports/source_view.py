@@ -18,7 +18,7 @@ that the marking rules are plain code with tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -27,7 +27,7 @@ from auditor.findings import Finding
 from auditor.lines import FileLines, HasLineStates
 from auditor.model import AuditResult
 from auditor.reports.diffs import DiffPart, inline_diff
-from auditor.reports.highlight import highlight_lines
+from auditor.reports.highlight import HighlightCache, highlight_lines
 from auditor.reports.sources import SourceReader
 from auditor.reports.templates import metric
 
@@ -146,10 +146,14 @@ def mark_lines(
     findings: dict[int, list[LineFinding]] | None = None,
     path: str = "",
     highlight: bool = True,
+    highlighter: Callable[[str, tuple[str, ...] | list[str]], list[Markup]] = highlight_lines,
 ) -> list[SourceLine]:
-    """Pair every source line with its mark, its highlighting and its findings."""
+    """Pair every source line with its mark, its highlighting and its findings.
+
+    ``highlighter``: :func:`highlight_lines`, or a cache's (:class:`HighlightCache`).
+    """
     findings = findings or {}
-    highlighted = highlight_lines(path, lines) if highlight else [escape(x) for x in lines]
+    highlighted = highlighter(path, lines) if highlight else [escape(x) for x in lines]
     marked: list[SourceLine] = []
     for number, text in enumerate(lines, start=1):
         if number in states.missing:
@@ -225,6 +229,7 @@ def source_views(
             budget -= len(read[path].lines)
             highlighted.add(path)
     views: list[FileView] = []
+    cache = HighlightCache(sources.root)
     for index, path in enumerate(paths):
         source = read[path]
         on_lines: dict[int, list[LineFinding]] = {}
@@ -243,7 +248,7 @@ def source_views(
                 summary=summaries.get(path, ""),
                 lines=(
                     mark_lines(source.lines, states.get(path, FileLines()), on_lines, path,
-                               highlight=path in highlighted)
+                               highlight=path in highlighted, highlighter=cache.lines)
                     if source.available
                     else []
                 ),
@@ -251,4 +256,5 @@ def source_views(
                 file_findings=tuple(whole_file),
             )
         )
+    cache.save()
     return SourceViews(views)
