@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.config_cache import checked_before, remember, table_key
 from auditor.errors import ConfigError
 from auditor.history_location import PENDING_FILE, server_url_of
 from auditor.inference import describe, infer_settings, read_document
@@ -180,6 +181,18 @@ def validate_table(table: dict[str, Any], source: str, parts: SchemaParts) -> No
         raise ConfigError(f"{source}: {_describe(best)}")
 
 
+def _validate_once(root: Path, table: dict[str, Any], source: str, parts: SchemaParts) -> None:
+    """:func:`validate_table`, unless this table passed this schema before in ``root``.
+
+    See :mod:`auditor.config_cache` (it saves importing jsonschema on a re-run).
+    """
+    key = table_key(full_schema(parts), table)
+    if checked_before(root, key):
+        return
+    validate_table(table, source, parts)
+    remember(root, key)
+
+
 def read_table(config_file: Path) -> dict[str, Any]:
     """Read ``[tool.audit]`` (or, for a file without ``tool``, the whole file)."""
     try:
@@ -234,7 +247,7 @@ def load_config(
             table, inferred = _inferred_table(root, config_path, overrides or {}, missing)
     source = config_path.name if config_file is None else str(config_file)
     table_parts = parts_for(table)
-    validate_table(table, source, table_parts)
+    _validate_once(root, table, source, table_parts)
     _check_thresholds(table, source)
     merged = dict(table)
     for key, value in (overrides or {}).items():
@@ -244,7 +257,7 @@ def load_config(
             merged[key] = value
     merged_parts = parts_for(merged) if overrides else table_parts
     if overrides:
-        validate_table(merged, "command line", merged_parts)
+        _validate_once(root, merged, "command line", merged_parts)
     names = merged_parts.names
     values = {**DEFAULTS, **merged}
     given = (overrides or {}).get("history") is not None

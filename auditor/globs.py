@@ -21,12 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 @lru_cache(maxsize=256)
 def _spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    # imported on the first pattern: pathspec costs about 40 ms of CPU to import,
+    # and most audits (no module pattern configured) never match one
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 

@@ -15,17 +15,16 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import referencing
-import referencing.jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import UsageError
 from auditor.model import AuditResult
 from auditor.registry import report_schemas
 from auditor.reports.sources import SourceReader
+
+if TYPE_CHECKING:  # imported where a report is validated: writing one needs neither
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 FILENAME = "report.json"
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -59,6 +58,10 @@ def _referenced_urns(schema: Any) -> set[str]:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+    import referencing
+    import referencing.jsonschema
+
     schemas: dict[str, Any] = {}
     for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
