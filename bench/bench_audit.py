@@ -126,6 +126,20 @@ def bench_coverage(project: corpus.Project, homes: dict[str, Path],
         ready.cleanup()
 
 
+def compile_tree(home: Path) -> None:
+    """Write the bytecode of ``home``'s auditor package, as installing it would.
+
+    pip compiles a wheel's modules at install time, so a user's audit starts
+    from bytecode. A ``git archive`` has none, and with PYTHONDONTWRITEBYTECODE
+    set (as in some shells and CI images) every timed audit would compile
+    about 190 modules again: 0.12 s of CPU a run measured, charged to the
+    audit and not to ``coverage run`` (whose coverage.py and pytest are
+    installed, compiled). Both trees are compiled alike.
+    """
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(home / "auditor")],
+                   check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
+
+
 Row = tuple[str, str, str]  # project, measurement, figure: one line of the summary table
 
 
@@ -222,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     homes = {"now": args.home.resolve()}
     if args.baseline is not None:
         homes["baseline"] = args.baseline.resolve()
+    for home in homes.values():
+        compile_tree(home)
 
     rows = print_startup(homes, args.startup_rounds) if "startup" in parts else []
     for project in corpus.select(corpus.load_projects(), args.names):
