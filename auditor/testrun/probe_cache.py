@@ -25,9 +25,12 @@ Its answer is a function of:
   entries there, which changes the folder's modification time.
 
 The first five are digested into one key; the folders' modification times
-are compared one by one. Any difference, an unreadable or corrupt cache file,
-or a probe that failed (its error is never cached) means the probe runs
-again. A project that changes its configuration through code the probe
+are compared one by one. The file keeps the answers of the last few keys
+(:data:`KEPT`): a project audited by two auditor checkouts, or with two
+interpreters, in turn would otherwise probe on every audit (each plugin
+folder on ``PYTHONPATH`` is another environment). Any difference, an
+unreadable or corrupt cache file, or a probe that failed (its error is never
+cached) means the probe runs again. A project that changes its configuration through code the probe
 cannot see (a ``sitecustomize`` module) should remove ``.audit/`` after such
 a change.
 """
@@ -42,7 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CACHE_NAME = "interpreter-probe.json"
+CACHE_NAME = "interpreter-probes.json"  # (interpreter-probe.json held one answer)
+KEPT = 8
 # Files coverage.py reads its configuration from, in the project folder
 # (coverage.config.config_files_to_try), besides COVERAGE_RCFILE.
 COVERAGE_CONFIG_FILES = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")
@@ -56,16 +60,19 @@ class ProbeCache:
 
     path: Path
 
+    def _entries(self) -> list[dict[str, Any]]:
+        try:
+            entries = json.loads(self.path.read_text(encoding="utf-8"))["entries"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
     def load(self, key: str) -> dict[str, Any] | None:
         """The cached facts for ``key``, or None (no cache, another key, a folder changed)."""
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-            if stored["key"] != key:
-                return None
-            watched: dict[str, int | None] = stored["watched"]
-            facts: dict[str, Any] = stored["facts"]
-        except (OSError, ValueError, KeyError, TypeError):
+        stored = next((e for e in self._entries() if e.get("key") == key), None)
+        if stored is None:
             return None
+        watched, facts = stored.get("watched"), stored.get("facts")
         if not isinstance(watched, dict) or not isinstance(facts, dict):
             return None
         if any(folder_stamp(folder) != stamp for folder, stamp in watched.items()):
@@ -74,13 +81,14 @@ class ProbeCache:
 
     def store(self, key: str, facts: dict[str, Any], folders: list[str]) -> None:
         """Keep ``facts`` for ``key``, watching ``folders``; a failed write only costs a probe."""
-        document = {"key": key, "watched": {f: folder_stamp(f) for f in sorted(set(folders))},
-                    "facts": facts}
+        entry = {"key": key, "watched": {f: folder_stamp(f) for f in sorted(set(folders))},
+                 "facts": facts}
+        others = [e for e in self._entries() if e.get("key") != key][-(KEPT - 1):]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle)
+                json.dump({"entries": [*others, entry]}, handle)
             os.replace(temp, self.path)  # concurrent audits: each file whole, last one wins
         except OSError:
             pass

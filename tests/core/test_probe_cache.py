@@ -125,3 +125,18 @@ def test_unreadable_cache_is_a_miss(tmp_path: Path, content: str) -> None:
     path = tmp_path / CACHE_NAME
     path.write_text(content)
     assert ProbeCache(path).load("key") is None
+
+
+def test_the_answers_of_several_keys_are_kept_the_oldest_dropped(tmp_path: Path) -> None:
+    """Two auditor checkouts (two plugin folders: two keys) in turn both find their answer."""
+    from auditor.testrun.probe_cache import KEPT
+
+    cache = ProbeCache(tmp_path / ".audit" / CACHE_NAME)
+    for number in range(KEPT + 1):
+        cache.store(f"key {number}", {"number": number}, [])
+    assert cache.load("key 0") is None  # the oldest, dropped
+    assert [cache.load(f"key {n}") for n in range(1, KEPT + 1)] == [
+        {"number": n} for n in range(1, KEPT + 1)]
+    cache.store("key 1", {"number": "again"}, [])  # a key stored again replaces its answer
+    assert cache.load("key 1") == {"number": "again"}
+    assert cache.load("key 2") == {"number": 2}

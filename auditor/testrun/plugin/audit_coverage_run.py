@@ -83,7 +83,8 @@ def export(output: Path, data_file: Path, rc_file: str, filters: list[Any]) -> N
             "json", f"--data-file={data_file}", "-o", str(output), f"--rcfile={rc_file}",
             "--fail-under=0", "--ignore-errors",
         ])
-    said = printed.getvalue() + "".join(f"Coverage.py warning: {w.message}\n" for w in caught)
+    said = printed.getvalue() + "".join(
+        f"{w.category.__name__}: {w.message}\n" for w in caught)
     if status not in (0, None) or not output.exists():
         output.unlink(missing_ok=True)
         return
