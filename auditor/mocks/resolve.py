@@ -78,6 +78,7 @@ class ProjectIndex:
         # from the instance's class down its bases (the subclass's first)
         self._built: dict[str, tuple[str, list[str]]] = {}
         self._cache: dict[str, Resolution] = {}
+        self._raw: dict[str, str] = {}  # name -> status before boundary inference
         # Where static reading cannot tell (a dynamic module, a base class outside
         # the package): ``seen`` holds what importing the module showed (dotted
         # name -> found; None: looking failed), and ``doubts`` collects the
@@ -98,6 +99,18 @@ class ProjectIndex:
             return True
         module = self.module_of(name)
         return module is not None and module in self.inferred
+
+    def replaces_project_code(self, name: str) -> bool:
+        """Whether patching ``name`` replaces the project's own code: it resolves into
+        the packages under audit (an inferred boundary still is the project's code)
+        or cannot be resolved, and is not in a declared boundary."""
+        if _within(name, self.boundaries):
+            return False
+        status = self._raw.get(name)
+        if status is None:
+            status = self._raw[name] = self._resolve(name, 0).status
+        return status in ("internal", "unresolved") and not _within(
+            self.resolve(name).name, self.boundaries)
 
     def module_of(self, name: str) -> str | None:
         """The longest prefix of ``name`` that is a module under audit."""

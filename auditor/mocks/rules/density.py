@@ -26,11 +26,12 @@ class MockDensity(Rule):
         it calls, and patches made by the fixtures it uses from the same
         module or a `conftest.py`: each patched name counts one, and so do a
         `patch.multiple`, the `patch.dict`s of one dict, and a fixture.
-        Only patches of the code under audit count: replacing the standard
-        library, a third-party package or a boundary (declared or inferred)
-        isolates the test from the outside world and leaves the project's code
-        running (a test of process control has to fake `os.kill`). A target
-        that cannot be resolved counts. The limit is `[tool.audit.mocks]
+        Only patches of the project's own code count (its modules inferred to
+        be bindings to the outside included): replacing the standard library,
+        a third-party package or a declared boundary isolates the test from
+        the outside world and leaves the project's code running (a test of
+        process control has to fake `os.kill`). A target that cannot be
+        resolved counts. The limit is `[tool.audit.mocks]
         max_patches` (default 4).
     """
     invalid = (

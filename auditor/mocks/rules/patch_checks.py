@@ -376,11 +376,12 @@ def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
 
 
 def replaces_project_code(index: ProjectIndex, fact: PatchFact) -> bool:
-    """Whether the patch replaces code under audit (what mock-density counts):
-    not the standard library, a third-party package or a declared or inferred
-    boundary. A target that cannot be resolved counts: it may be the project's."""
+    """Whether the patch replaces the project's own code (what mock-density counts):
+    not the standard library, a third-party package or a declared boundary. A
+    first-party module inferred to be a binding still is the project's code, and
+    a target that cannot be resolved counts: it may be the project's."""
     name = patched_name(fact)
-    return name is None or index.resolve(name).status in ("internal", "unresolved")
+    return name is None or index.replaces_project_code(name)
 
 
 def density_message(count: int, limit: int) -> str:
