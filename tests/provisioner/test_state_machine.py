@@ -75,11 +75,17 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
     server = cluster.server
     # A permanent fault (every status poll answered 500) makes an operation wait
     # out its limit: on the test server, 3 s is enough for any rollout that
-    # can succeed (they take milliseconds) and keeps such waits short.
-    waits = {} if cluster.real else {"readiness_timeout": 3.0, "namespace_timeout": 3.0}
+    # can succeed (they take milliseconds) and keeps such waits short. Polling
+    # every 50 ms, not 5: such a wait is then ~60 requests, not ~250 (each a
+    # few ms of CPU in the client and the in-process server; the polls were
+    # half of this test's CPU), and a rollout that succeeds (ready after 5 ms)
+    # is seen one poll later.
+    waits = {} if cluster.real else {"readiness_timeout": 3.0, "namespace_timeout": 3.0,
+                                     "poll_interval": 0.05}
     fast = make_settings(cluster.real, max_attempts=2, **waits)
     # Operations during a stalled rollout use a short readiness timeout.
-    impatient = make_settings(cluster.real, max_attempts=2, readiness_timeout=0.1)
+    impatient = make_settings(cluster.real, max_attempts=2, readiness_timeout=0.1,
+                              **({} if cluster.real else {"poll_interval": 0.05}))
     # One client for every example: it holds no state between calls but its
     # connection pool, and building one (kubeconfig parsing, API objects) cost
     # half a second per example.
