@@ -251,7 +251,9 @@ def one_round(name: str, base: Path, audit_first: bool, kill_matrix: bool = Fals
         differ = sorted(k for k in set(theirs_d) | set(ours_d)
                         if theirs_d.get(k) != ours_d.get(k))
         agree = len(set(theirs_d) & set(ours_d)) - len(differ)
-        tested = [m for m in mutation["mutants"] if m.get("duration_seconds") is not None]
+        # a "no tests" mutant gets no process (duration 0): not part of the process floor
+        tested = [m for m in mutation["mutants"]
+                  if m.get("duration_seconds") is not None and m["status"] != "no_tests"]
         runs.append(AuditRun(runner, took, agree, differ, mutation.get("limit") or {},
                              [m["duration_seconds"] for m in tested],
                              [m["duration_seconds"] for m in tested if m["status"] == "timeout"],

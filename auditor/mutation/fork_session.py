@@ -1,13 +1,16 @@
 """The session-fork runner: one pytest session per run, one fork per mutant.
 
 Loaded by :mod:`auditor.mutation.mutmut_entry` into ``mutmut run`` (copied
-into the stage's plugin folder as ``audit_fork_session``); it runs in the
-project's interpreter and imports nothing from the auditor.
+into the stage's plugin folder as ``audit_fork_session``, with
+:mod:`auditor.mutation.fork_server` as ``audit_fork_server``); it runs in the
+project's interpreter and imports nothing from the auditor. This module is
+the runner in mutmut's main process; the server and each mutant's process
+are in :mod:`auditor.mutation.fork_server`.
 
 Plain mutmut (3.x, ``process_isolation = "fork"``) forks its main process per
 mutant and the child calls ``pytest.main``: a fresh configuration, plugin
 loading, conftest handling and collection of the mutant's tests, for every
-mutant, typically 10 to 100 times the mutant's own test time. This runner
+mutant, far more than the mutant's own tests take. This runner
 keeps everything of mutmut but the per-mutant process:
 
 - the stats, clean and forced-fail runs stay in mutmut's main process, as
@@ -48,21 +51,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import os
-import resource
 import select
 import signal
 import sys
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-import pytest
 from mutmut.configuration import config
 from mutmut.mutation.trampoline import set_mutant_under_test
 from mutmut.state import state
-from mutmut.utils.format_utils import mangled_name_from_mutant_name
 from mutmut.workers.isolation import (
     ForkRunner,
     ForkServerCrashError,
@@ -70,208 +69,20 @@ from mutmut.workers.isolation import (
     recv_message,
     send_message,
 )
-from mutmut.workers.timeout import register_timeout
 
-RUNNER_FILE_ENV = "AUDIT_MUTMUT_RUNNER_FILE"
-"""Where the runner records which runner ran (a ``kind<TAB>detail`` line each)."""
-SESSION_FORK = "session-fork"
-FRESH_SESSION = "fresh-session"
+SERVER_MODULE = "audit_fork_server"
+"""The stage's copy of auditor/mutation/fork_server.py (next to this module's copy)."""
 _MAX_RESTARTS = 1
 _POLL_SECONDS = 1.0
+_STUCK_GRACE_SECONDS = 30.0
 
-TestOrder = Callable[[str, list[str]], list[str]]
-
-
-def record(kind: str, detail: str) -> None:
-    """Append ``kind<TAB>detail`` to the runner file, in one write (O_APPEND)."""
-    path = os.environ.get(RUNNER_FILE_ENV, "")
-    if not path:
-        return
-    line = (kind + "\t" + detail.replace("\n", " ") + "\n").encode("utf-8")
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
-
-
-def _limit_memory() -> None:
-    """The stage plugin's per-mutant address-space cap (plain mutmut: at configure time)."""
-    plugin = sys.modules.get("audit_mutmut_plugin")
-    limit = getattr(plugin, "limit_memory", None)
-    if limit is not None:
-        limit()
-
-
-def _plain_exit_code(run: Callable[[], int]) -> int:
-    """``run()``'s code as plain mutmut's child ends: an exception out of it exits 1.
-
-    (mutmut raises for pytest's exit status 4; in its fork runner's child the
-    exception ends the process through the interpreter: status 1.)
-    """
-    try:
-        return int(run())
-    except Exception:
-        return 1
-
-
-class _SessionServer:
-    """The pytest plugin that turns the server's session into a mutant server."""
-
-    def __init__(self, runner: SessionForkRunner, work_fd: int, result_fd: int) -> None:
-        self.runner = runner
-        self.work_fd, self.result_fd = work_fd, result_fd
-        self.served = False
-        self.in_grandchild = False
-        self.collection_hits: set[str] = set()
-        self.items: dict[str, Any] = {}
-
-    @pytest.hookimpl(tryfirst=True)  # before pytest's own loop (and any plugin's)
-    def pytest_runtestloop(self, session: Any) -> bool | None:
-        # what the configuration and collection called, with the mutant "stats"
-        self.collection_hits = set(state()._stats)
-        state()._stats.clear()
-        set_mutant_under_test("")
-        self.served = True
-        self.items = {item.nodeid: item for item in session.items}
-        detail = f"{len(self.items)} tests collected once"
-        if self.collection_hits:
-            detail += "; collection calls " + ", ".join(sorted(self.collection_hits))
-        record(SESSION_FORK, detail)
-        gc.freeze()
-        job = serve(self.work_fd, self.result_fd)
-        if job is None:
-            return True  # all mutants served: the server itself runs no test
-        self.in_grandchild = True
-        mutant_name, tests = job
-        tests = self.runner.order(mutant_name, tests)
-        why = self._fresh_reason(mutant_name, tests)
-        if why:
-            record(FRESH_SESSION, f"{mutant_name}: {why}")
-            os._exit(_plain_exit_code(lambda: self.runner.run_fresh(mutant_name, tests)))
-        session.items = [self.items[test] for test in tests]
-        session.testscollected = len(session.items)
-        session.testsfailed = 0  # a collection error elsewhere in the suite is not this run's
-        _fresh_capture(session.config)
-        return None  # pytest's own main loop runs the mutant's tests
-
-    def _fresh_reason(self, mutant_name: str, tests: list[str]) -> str:
-        mangled = mangled_name_from_mutant_name(mutant_name)
-        if mangled in self.collection_hits:
-            return "the shared collection called this function"
-        missing = [t for t in tests if t not in self.items]
-        if missing:
-            return f"{len(missing)} of its tests are not in the shared collection ({missing[0]})"
-        return ""
-
-
-def _fresh_capture(pytest_config: Any) -> None:
-    """A capture of the grandchild's own: the server's capture files are shared with every fork."""
-    capman = pytest_config.pluginmanager.getplugin("capturemanager")
-    if capman is None:
-        return
-    capman.stop_global_capturing()
-    capman.start_global_capturing()
-    capman.suspend_global_capture()  # as between two tests (stdin stays captured)
-
-
-def serve(work_fd: int, result_fd: int) -> tuple[str, list[str]] | None:
-    """Fork a grandchild per mutant until the work pipe ends; report each exit status.
-
-    Returns None in the server once every grandchild ended; in a grandchild it
-    returns its mutant's name and tests, the grandchild set up to test them.
-    """
-    sigchld_r, sigchld_w = os.pipe()
-    os.set_blocking(sigchld_r, False)
-    os.set_blocking(sigchld_w, False)
-
-    def on_child(signum: int, frame: Any) -> None:
-        with contextlib.suppress(OSError):
-            os.write(sigchld_w, b"c")
-
-    previous_chld = signal.signal(signal.SIGCHLD, on_child)
-    running: dict[int, tuple[str, float]] = {}
-
-    def terminate(signum: int, frame: Any) -> None:
-        # mutmut's main process stops us on Ctrl-C: take the grandchildren down too
-        for pid in list(running):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, terminate)
-    work_open = True
-    while work_open or running:
-        readable, _, _ = select.select(
-            [sigchld_r, *([work_fd] if work_open else [])], [], [], _POLL_SECONDS
-        )
-        if sigchld_r in readable:
-            with contextlib.suppress(BlockingIOError):
-                while os.read(sigchld_r, 1024):
-                    pass
-        _reap(running, result_fd)
-        if work_fd not in readable:
-            continue
-        try:
-            message = recv_message(work_fd)
-        except EOFError:
-            message = None
-        if message is None:
-            work_open = False
-            continue
-        mutant_name, tests, cpu_time_limit, wall_timeout = message
-        pid = os.fork()
-        if pid == 0:
-            for fd in (sigchld_r, sigchld_w, work_fd, result_fd):
-                os.close(fd)
-            signal.signal(signal.SIGCHLD, previous_chld)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            _enter_mutant(mutant_name, cpu_time_limit)
-            return mutant_name, list(tests)
-        running[pid] = (mutant_name, time.monotonic())
-        register_timeout(pid, wall_timeout)  # SIGXCPU at plain mutmut's wall limit
-    signal.signal(signal.SIGCHLD, previous_chld)
-    os.close(sigchld_r)
-    os.close(sigchld_w)
-    return None
-
-
-def _enter_mutant(mutant_name: str, cpu_time_limit: int) -> None:
-    """What plain mutmut's fork runner does in its child before running the tests."""
-    set_mutant_under_test(mutant_name)
-    with contextlib.suppress(Exception):
-        from mutmut.utils.safe_setproctitle import safe_setproctitle
-
-        safe_setproctitle(f"mutmut: {mutant_name}")
-    limit = cpu_time_limit + int(time.process_time())
-    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
-    _limit_memory()
-    if not config().debug:
-        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the process's own
-
-
-def _reap(running: dict[int, tuple[str, float]], result_fd: int) -> None:
-    """Report every grandchild that ended (SIGCHLD signals coalesce: reap them all)."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        if pid not in running:
-            continue
-        mutant_name, started = running.pop(pid)
-        exit_code = os.waitstatus_to_exitcode(status)
-        send_message(result_fd, (mutant_name, exit_code, time.monotonic() - started))
+server: Any = importlib.import_module(SERVER_MODULE)
 
 
 class SessionForkRunner(ForkRunner):
     """mutmut's ``MutantRunner`` with a session server for the mutants (module docstring)."""
 
-    def __init__(self, max_workers: int, test_runner: Any, order: TestOrder) -> None:
+    def __init__(self, max_workers: int, test_runner: Any, order: Any) -> None:
         super().__init__(max_workers=max_workers, test_runner=test_runner, debug=config().debug)
         self.order = order
         self.server_pid: int | None = None
@@ -279,14 +90,16 @@ class SessionForkRunner(ForkRunner):
         self.result_r: int | None = None
         self.fresh_only = False  # after a crash of the server: no shared session
         self.restarts = 0
-        self.pending: dict[str, tuple[list[str], int, float, datetime]] = {}
+        # mutant -> (tests, CPU limit, wall limit, when it was sent to the server)
+        self.pending: dict[str, tuple[list[str], int, float, float]] = {}
         self.home = os.getcwd()
 
     # -- the server ----------------------------------------------------------
 
     def startup(self) -> None:
+        """Freeze the heap, as mutmut's fork runner does; the server starts with the first
+        mutant that has tests (a run that tests none, every verdict kept, collects nothing)."""
         gc.freeze()
-        self._start_server()
 
     def _start_server(self) -> None:
         work_r, self.work_w = os.pipe()
@@ -298,7 +111,7 @@ class SessionForkRunner(ForkRunner):
             try:
                 self._server_main(work_r, result_w)
             except BaseException as exc:  # the server's end, reported
-                record(FRESH_SESSION, f"the session server failed: {exc!r}")
+                server.record(server.FRESH_SESSION, f"the session server failed: {exc!r}")
                 os._exit(1)
             os._exit(0)
         os.close(work_r)
@@ -308,7 +121,7 @@ class SessionForkRunner(ForkRunner):
     def _server_main(self, work_fd: int, result_fd: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # mutmut's main process owns Ctrl-C
         self.home = os.getcwd()  # the stage folder: mutmut's runner changes into mutants/
-        plugin = _SessionServer(self, work_fd, result_fd)
+        plugin = server.SessionServer(self.order, self.run_fresh, work_fd, result_fd)
         reason = "the server restarted after a crash" if self.fresh_only else ""
         if not self.fresh_only:
             code = self._session(plugin)
@@ -317,14 +130,14 @@ class SessionForkRunner(ForkRunner):
             if plugin.served:
                 return
             reason = f"the shared session did not start (pytest exit status {code})"
-        record(FRESH_SESSION, "every mutant: " + reason)
-        job = serve(work_fd, result_fd)
+        server.record(server.FRESH_SESSION, "every mutant: " + reason)
+        job = server.serve(work_fd, result_fd)
         if job is not None:
             mutant_name, tests = job
             tests = self.order(mutant_name, tests)
-            os._exit(_plain_exit_code(lambda: self.run_fresh(mutant_name, tests)))
+            os._exit(server.plain_exit_code(lambda: self.run_fresh(mutant_name, tests)))
 
-    def _session(self, plugin: _SessionServer) -> int:
+    def _session(self, plugin: Any) -> int:
         """``pytest.main`` as mutmut's runner would call it for the whole suite, with ``plugin``."""
         import pytest
 
@@ -343,7 +156,7 @@ class SessionForkRunner(ForkRunner):
             os.chdir("mutants")
             return int(pytest.main(params, plugins=[plugin]))
         except Exception as exc:
-            record(FRESH_SESSION, f"every mutant: the shared session failed: {exc!r}")
+            server.record(server.FRESH_SESSION, f"every mutant: the shared session failed: {exc!r}")
             return -1
         finally:
             if not plugin.in_grandchild:
@@ -365,13 +178,16 @@ class SessionForkRunner(ForkRunner):
             return
         cfg = config()
         wall = (estimated_time + cfg.timeout_constant) * cfg.timeout_multiplier
-        self.pending[mutant_name] = (list(tests), cpu_time_limit, wall, datetime.now())
+        self.pending[mutant_name] = (list(tests), cpu_time_limit, wall, 0.0)
+        if self.server_pid is None and not self.restarts:
+            self._start_server()
         self._send(mutant_name)
 
     def _send(self, mutant_name: str) -> None:
         tests, cpu_time_limit, wall, _ = self.pending[mutant_name]
         if self.work_w is None:
             raise RuntimeError("the session server is not running")
+        self.pending[mutant_name] = (tests, cpu_time_limit, wall, time.monotonic())
         send_message(self.work_w, (mutant_name, tests, cpu_time_limit, wall))
 
     def has_capacity(self) -> bool:
@@ -395,7 +211,23 @@ class SessionForkRunner(ForkRunner):
                     continue
                 self.pending.pop(mutant_name, None)
                 return MutantResult(mutant_name, int(exit_code), float(duration))
+            self._stop_if_stuck()
             self._server_ended(block=False)
+
+    def _stop_if_stuck(self) -> None:
+        """Kill a server that holds a mutant far past its wall limit (say, stuck before serving).
+
+        Its grandchildren are killed at their limit, so this only happens when
+        the server itself does not serve; the restart gives every mutant a fresh session.
+        """
+        now = time.monotonic()
+        late = [name for name, (_, _, wall, sent) in self.pending.items()
+                if now - sent > 2 * wall + _STUCK_GRACE_SECONDS]
+        if late and self.server_pid is not None:
+            server.record(server.FRESH_SESSION,
+                          f"every mutant: the session server held {late[0]} too long")
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.server_pid, signal.SIGKILL)
 
     def _server_ended(self, block: bool) -> None:
         """Restart a server that died with mutants in flight (once), then give up as mutmut does."""
@@ -444,7 +276,7 @@ class SessionForkRunner(ForkRunner):
         gc.unfreeze()
 
 
-def install(main: Any, order: TestOrder) -> None:
+def install(main: Any, order: Any) -> None:
     """Make ``mutmut run`` (``mutmut.__main__``) test mutants with :class:`SessionForkRunner`."""
     original = main.get_mutant_runner
 
@@ -453,11 +285,10 @@ def install(main: Any, order: TestOrder) -> None:
         from mutmut.runners.harness import PytestRunner
 
         if config().process_isolation != ProcessIsolation.FORK:
-            record("mutmut", f"process_isolation = {config().process_isolation.value!r}")
+            server.record("mutmut", f"process_isolation = {config().process_isolation.value!r}")
             return original(max_workers)
         test_runner = PytestRunner()
         test_runner.prepare_main_test_run()
         return SessionForkRunner(max_workers, test_runner, order)
 
     main.get_mutant_runner = get_mutant_runner
-

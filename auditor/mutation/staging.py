@@ -32,6 +32,7 @@ STAGE_NAME = "mutation"
 PLUGIN_DIR = "_audit_plugin"
 PLUGIN_MODULE = "audit_mutmut_plugin"
 RUNNER_MODULE = "audit_fork_session"
+SERVER_MODULE = "audit_fork_server"
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".audit"}
 
 
@@ -236,9 +237,9 @@ def prepare_stage(
     plugin_source = Path(__file__).with_name("worker_plugin.py")
     stage.plugin_dir.mkdir(exist_ok=True)
     _sync_file(plugin_source, stage.plugin_dir / f"{PLUGIN_MODULE}.py")
-    # the session-fork runner, imported by the mutmut_entry program (mutation/fork_session.py)
-    runner_source = Path(__file__).with_name("fork_session.py")
-    _sync_file(runner_source, stage.plugin_dir / f"{RUNNER_MODULE}.py")
+    # the session-fork runner and its server, imported by the mutmut_entry program
+    for source, module in (("fork_session.py", RUNNER_MODULE), ("fork_server.py", SERVER_MODULE)):
+        _sync_file(Path(__file__).with_name(source), stage.plugin_dir / f"{module}.py")
 
     pytest_options = user_pytest_options(root)
     text = (

@@ -7,6 +7,11 @@ The kill matrix runs the covering tests of a mutant in one child under one
 wall limit; it used to stop at the hang, so test_b's kill was lost. The
 oracle: plain mutmut on a copy (its status for the mutant), then each test run
 by hand, alone, under the mutant (``MUTANT_UNDER_TEST``) with a time limit.
+
+The hanging mutant burns a core until it is stopped, so both limits are
+short: the oracle gets the audit's timeouts (multiplier 2, not mutmut's 15),
+and a test run by hand gets 10 s (test_b's verdict comes after its 2 s join
+plus pytest's start; test_a never ends).
 """
 
 from __future__ import annotations
@@ -51,12 +56,15 @@ TEST_A = "tests/test_ops.py::test_a_counts_down"
 TEST_B = "tests/test_ops.py::test_b_finishes"
 
 
+HAND_LIMIT_SECONDS = 10
+
+
 def _by_hand(mutants: Path, key: str, test: str) -> str:
     """``killed``, ``timeout`` or ``survived``: one test alone under one mutant."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
-            cwd=mutants, capture_output=True, text=True, timeout=30, check=False,
+            cwd=mutants, capture_output=True, text=True, timeout=HAND_LIMIT_SECONDS, check=False,
             env=dict(os.environ, MUTANT_UNDER_TEST=key, PYTHONDONTWRITEBYTECODE="1"),
         )
     except subprocess.TimeoutExpired:
@@ -77,6 +85,7 @@ def test_tests_after_a_hang_still_get_their_verdict(tmp_path: Path) -> None:
     shutil.copytree(project, copy)
     (copy / "pyproject.toml").write_text(
         '[tool.mutmut]\nsource_paths = ["calc"]\npytest_add_cli_args_test_selection = ["tests"]\n'
+        "timeout_multiplier = 2.0\ntimeout_constant = 1.0\n"  # the audit's defaults
     )
     entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")

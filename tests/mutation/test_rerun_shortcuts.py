@@ -3,7 +3,10 @@
 A root ``conftest.py`` in the fixture project logs every pytest session that
 mutmut starts (``MUTANT_UNDER_TEST`` and the selected tests), so the tests
 see which of mutmut's runs happened: the stats and listing runs, the clean
-run (``""``), the forced-fail run (``"fail"``) and one run per mutant.
+run (``""``), the forced-fail run (``"fail"``); and every test set up, with
+the mutant of its process: the session-fork runner starts one session for
+all mutants (``"stats"`` while it collects) and each mutant's tests run in
+a fork of it.
 """
 
 from __future__ import annotations
@@ -34,10 +37,17 @@ import json
 import os
 
 
-def pytest_sessionstart(session):
-    entry = {{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "args": list(session.config.args)}}
+def _log(entry):
     with open({log!r}, "a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\\n")
+
+
+def pytest_sessionstart(session):
+    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "args": list(session.config.args)}})
+
+
+def pytest_runtest_setup(item):
+    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "test": item.nodeid}})
 """
 
 
@@ -49,10 +59,20 @@ def logged_shop(root: Path, log: Path) -> Path:
     return project
 
 
-def sessions(log: Path) -> list[dict[str, object]]:
+def entries(log: Path) -> list[dict[str, object]]:
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def sessions(log: Path) -> list[dict[str, object]]:
+    return [entry for entry in entries(log) if "args" in entry]
+
+
+def mutants_tested(log: Path) -> set[str]:
+    """The mutants under test of the processes that set up a test."""
+    return {str(e["mutant"]) for e in entries(log)
+            if "test" in e and "__mutmut_" in str(e["mutant"])}
 
 
 def statuses(project: Path) -> dict[str, str]:
@@ -83,8 +103,8 @@ def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(tmp_path: 
     clean = [s for s in runs if s["mutant"] == ""]
     # one clean run, of the tests that reach add() (the only changed function)
     assert [sorted(s["args"]) for s in clean] == [["tests/test_strong.py::test_add"]]
-    tested = {s["mutant"] for s in runs if "__mutmut_" in str(s["mutant"])}
-    assert tested and all(".x_add__mutmut_" in str(m) for m in tested)
+    tested = mutants_tested(log)
+    assert tested and all(".x_add__mutmut_" in m for m in tested)
     assert detected(statuses(project)) == detected(mutmut_oracle(project, tmp_path))
     section = report(project / "audit-report")["analyses"]["mutation"]
     assert section["mutmut_version"] == importlib.metadata.version("mutmut")
