@@ -26,6 +26,7 @@ from auditor.coverage.reader import discard_export
 from auditor.errors import IncompleteAuditError
 from auditor.model import TestRun
 from auditor.testrun.command import (
+    COVERAGE_RUN_EXPORTING,
     build_command,
     combine_parallel_data,
     coverage_data_file,
@@ -93,7 +94,9 @@ def run_test_suite(
     with ctx.timings.phase(PROBE):
         facts = probe(ctx.python, ctx.root, env, ctx.state_dir / PROBE_CACHE_NAME)
     command = build_command(ctx, facts, with_coverage, export_coverage_json)
-    ctx.progress.step(f"running the test suite ({' '.join(command[1:4])} ...)")
+    # audit_coverage_run is coverage run (and then coverage.py's JSON): named as such
+    shown = ["coverage" if part == COVERAGE_RUN_EXPORTING else part for part in command[1:4]]
+    ctx.progress.step(f"running the test suite ({' '.join(shown)} ...)")
     started = time.monotonic()
     session = SessionRecord()
     offset = 0
