@@ -65,16 +65,15 @@ def exported_by_run(data_file: Path, root: Path) -> Export | None:
     output = json_file_of(data_file)
     try:
         record = json.loads(output.with_name(output.name + EXPORT_SUFFIX).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not output.exists():
-        return None
-    return Export(
-        json_file=output,
-        unparsable=_unparsable(str(record["said"]), root),
-        compile_errors={str(k): str(v) for k, v in record["compile_errors"].items()},
-        compiled={str(path) for path in record["compiled"]},
-    )
+        made = Export(
+            json_file=output,
+            unparsable=_unparsable(str(record["said"]), root),
+            compile_errors={str(k): str(v) for k, v in record["compile_errors"].items()},
+            compiled={str(path) for path in record["compiled"]},
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none, or not ours: coverage json runs here instead
+    return made if output.exists() else None
 
 
 def export_json(python: str, root: Path, env: dict[str, str], data_file: Path) -> Export:
