@@ -249,7 +249,7 @@ class MutationAnalysis:
                 "timeout_constant": settings.timeout_constant,
                 "memory_limit_mb": settings.memory_limit_mb,
                 "runner": settings.runner,
-                "runner_ran": runner_ran,
+                "runner_ran": runner_ran if tested else "none",
             },
             notes=notes + runner.notes + runner_notes,
             explain={**explain, "mutation_seconds": round(runner.seconds, 3)},

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.mutation.mutmut_entry import (
+    ASKED_FOR,
     KILLERS_ENV,
     RUNNER_ENV,
     RUNNER_FILE_ENV,
@@ -189,11 +190,11 @@ def run_mutmut(
         duration_seconds=time.monotonic() - started,
         mutant_phase_seconds=time.monotonic() - phase_started if phase_started else 0.0,
         version=version.group(1) if version else "",
-        runner_records=_runner_records(runner_file),
+        runner_records=read_runner_file(runner_file),
     )
 
 
-def _runner_records(path: Path) -> list[tuple[str, str]]:
+def read_runner_file(path: Path) -> list[tuple[str, str]]:
     """The runner file's ``kind<TAB>detail`` lines (none when mutmut never reached its runner)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -251,7 +252,8 @@ def runner_summary(records: list[tuple[str, str]]) -> tuple[str, list[str]]:
     """Which runner tested the mutants of an audit's mutmut runs, and notes on the fallbacks.
 
     The first value is ``session-fork``, ``mutmut``, both joined by ``+``,
-    or ``none`` when no run reached a mutant (every verdict was kept).
+    or ``none`` when no runner was started (the caller also says ``none``
+    when the runs tested no mutant: every verdict was kept).
     """
     ran: list[str] = []
     notes: list[str] = []
@@ -259,10 +261,12 @@ def runner_summary(records: list[tuple[str, str]]) -> tuple[str, list[str]]:
     for kind, detail in records:
         if kind == "mutmut":
             ran.append("mutmut")
-            notes.append(f"mutants tested by mutmut's own runner: {detail}")
+            if detail != ASKED_FOR:  # asked for: settings.runner says so
+                notes.append(f"mutants tested by mutmut's own runner: {detail}")
         elif kind == SESSION_FORK:
             ran.append(SESSION_FORK)
-        elif detail.startswith("every mutant: "):
+        elif detail.startswith("every mutant: "):  # its server gave each mutant a fresh session
+            ran.append(SESSION_FORK)
             notes.append("session-fork runner: " + detail)
         else:
             fresh.append(detail)

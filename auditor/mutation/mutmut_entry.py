@@ -51,6 +51,8 @@ RUNNER_ENV = "AUDIT_MUTMUT_RUNNER"
 RUNNER_FILE_ENV = "AUDIT_MUTMUT_RUNNER_FILE"
 """The runner file: ``kind<TAB>detail`` lines, which runner tested the mutants and why."""
 SESSION_FORK = "session-fork"
+ASKED_FOR = "asked for"
+"""The runner file's detail when ``[tool.audit.mutation] runner = "mutmut"`` chose it."""
 RUNNER_MODULE = "audit_fork_session"
 _STATUS_INTERVAL_SECONDS = 0.1
 
@@ -135,7 +137,7 @@ def _install_runner(main: Any, order: Any) -> None:
     """The session-fork runner when asked for and usable; otherwise mutmut's (recorded)."""
     asked = os.environ.get(RUNNER_ENV, "")
     if asked != SESSION_FORK:
-        _record_runner("mutmut", f"asked for ({RUNNER_ENV}={asked or 'unset'})")
+        _record_runner("mutmut", ASKED_FOR)
         return
     if not hasattr(os, "fork"):
         _record_runner("mutmut", "no os.fork on this platform")
