@@ -156,6 +156,19 @@ def print_timeline(loads: list[WorkerLoad]) -> None:
             print(f"    {wall:7.1f} s wall  {nodeid}")
 
 
+COSTS_HEADER = (
+    "# Per test file: tests, wall s, CPU s of one full run (bench/bench_suite.py --by-file N\n"
+    "# --write-costs FILE). The xdist scheduler (xdist_groups.py) hands out the costliest\n"
+    "# work first; figures need only be roughly right. Files not listed count 0.1 s a test.\n"
+)
+
+
+def write_costs(rows: list[tuple[str, float, float, int]], target: Path) -> None:
+    """The costs table the suite's xdist scheduler orders its work by (every file)."""
+    lines = [f"{name}\t{count}\t{wall:.1f}\t{cpu:.1f}\n" for name, cpu, wall, count in rows]
+    target.write_text(COSTS_HEADER + "".join(lines), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", choices=[*TIERS, "both"], default="both")
@@ -167,6 +180,9 @@ def main() -> int:
     parser.add_argument("--keep-cpu-log", type=Path, default=None, metavar="FILE",
                         help="with --by-file: copy the per-test CPU log here "
                              "(TIER is replaced by the tier's name)")
+    parser.add_argument("--write-costs", type=Path, default=None, metavar="FILE",
+                        help="with --by-file and the full tier: write the per-file costs "
+                             "table (tests/support/suite_costs.tsv) from this run")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
@@ -181,6 +197,8 @@ def main() -> int:
                     kept = Path(str(args.keep_cpu_log).replace("TIER", tier))
                     kept.write_text(cpu_log.read_text(encoding="utf-8"), encoding="utf-8")
                 rows = cpu_by_file(cpu_log)
+                if args.write_costs and tier == "full":
+                    write_costs(rows, args.write_costs)
                 print(f"  tests' CPU, summed: {sum(row[1] for row in rows):.0f} s; by file:")
                 for name, cpu, wall, count in rows[: args.by_file]:
                     print(f"  {cpu:8.1f} s CPU {wall:8.1f} s wall {count:4d} tests  {name}")

@@ -55,8 +55,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ModuleFixtureScheduling(config, log)
 
 
-# Where this process appends its tests' CPU times (None: not asked to).
+# Where this process appends its tests' CPU times (None: not asked to), and
+# the xdist worker it is ("main" without xdist; from the worker's own config,
+# not PYTEST_XDIST_WORKER, which a pytest run started by a test inherits).
 _cpu_log: str | None = None
+_worker = "main"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     suite on a planted-bug copy, the self-audit) do not log their own tests
     into the same file. An xdist controller keeps it for its workers.
     """
-    global _cpu_log
+    global _cpu_log, _worker
+    if hasattr(config, "workerinput"):
+        _worker = str(config.workerinput["workerid"])
     runs_tests_here = hasattr(config, "workerinput") or config.getoption("dist", "no") == "no"
     if runs_tests_here and os.environ.get("AUDIT_SUITE_CPU_LOG"):
         _cpu_log = os.environ.pop("AUDIT_SUITE_CPU_LOG")
@@ -87,9 +92,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
     finally:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         line = (f"{item.nodeid}\t{_cpu_seconds() - cpu:.3f}\t{time.monotonic() - wall:.3f}"
-                f"\t{worker}\t{started:.3f}\n")
+                f"\t{_worker}\t{started:.3f}\n")
         # One short write in append mode: lines of both workers never interleave.
         with open(_cpu_log, "a", encoding="utf-8") as out:
             out.write(line)

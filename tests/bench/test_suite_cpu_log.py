@@ -109,3 +109,18 @@ def test_a_tests_subprocesses_count_and_nested_runs_do_not_log(tmp_path: Path) -
     assert float(lines[1][4]) >= first_start + first_wall - 0.01
     assert float(child_cpu.read_text()) > 0
     assert logged["test_cpu.py::test_child_burns_cpu"] >= float(child_cpu.read_text())
+
+
+def test_written_costs_table_is_what_the_scheduler_reads(tmp_path: Path) -> None:
+    from tests.support.xdist_groups import seconds_per_test
+
+    log, table = tmp_path / "cpu.tsv", tmp_path / "costs.tsv"
+    log.write_text(
+        "tests/a.py::test_one\t1.000\t4.000\tgw0\t100.000\n"
+        "tests/a.py::test_two\t1.000\t2.000\tgw1\t100.000\n"
+        "tests/b.py::test_x\t0.500\t0.500\tgw0\t105.000\n"
+    )
+    bench = _bench_suite()
+    bench.write_costs(bench.cpu_by_file(log), table)
+    # a.py: 6 s wall over 2 tests; b.py: 0.5 s over 1.
+    assert seconds_per_test(table) == {"tests/a.py": 3.0, "tests/b.py": 0.5}
