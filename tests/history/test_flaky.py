@@ -197,7 +197,10 @@ def test_flaky_finds_a_src_layout_package_like_the_audit_run(tmp_path: Path) -> 
         for path, text in POLLUTED_SUITE.items()
     }
     root = write_files(tmp_path / "srcshop", files)
-    done = run_audit("flaky", root, "--runs", "6", "--seed", "2024", "--output", "out")
+    # Two runs, not six: of master seed 2024's runs the second puts the polluter
+    # first (found by running the flat project's shuffled orders by hand), so
+    # the finding needs no more; each run more is a pytest process.
+    done = run_audit("flaky", root, "--runs", "2", "--seed", "2024", "--output", "out")
     assert done.exit_code == 1, done.stderr
     report = json.loads((root / "out" / "flaky.json").read_text())
     # Same seed, same tests as the flat project: the same single finding.
