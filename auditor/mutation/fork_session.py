@@ -17,8 +17,8 @@ keeps everything of mutmut but the per-mutant process:
   plain mutmut does them (this class is a ``ForkRunner``);
 - the first mutant starts a *session server*: a child of mutmut's main
   process (so it inherits the same module state plain mutmut's children
-  inherit) that runs ``pytest.main`` with the arguments mutmut would give,
-  collecting the whole suite once. Our ``pytest_runtestloop`` hook (tryfirst)
+  inherit) that runs ``pytest.main`` with the arguments of mutmut's clean
+  run, collecting the tests of the run's mutants once. Our ``pytest_runtestloop`` hook (tryfirst)
   then serves mutants instead of running tests: per mutant it forks; the
   grandchild sets the mutant (``set_mutant_under_test``, as mutmut does),
   its CPU and memory limits, a fresh output capture, puts the mutant's
@@ -93,6 +93,14 @@ class SessionForkRunner(ForkRunner):
         # mutant -> (tests, CPU limit, wall limit, when it was sent to the server)
         self.pending: dict[str, tuple[list[str], int, float, float]] = {}
         self.home = os.getcwd()
+        # the clean run's tests: those of the mutants to test (none given: the whole suite)
+        self.session_tests: list[str] = []
+
+    def run_clean_tests(self, tests: Any) -> int:
+        """mutmut's clean run; its tests are the ones the session collects (as mutmut's
+        children collect only their own, so no more than the run's mutants need)."""
+        self.session_tests = sorted(tests)
+        return int(super().run_clean_tests(tests))
 
     # -- the server ----------------------------------------------------------
 
@@ -138,14 +146,15 @@ class SessionForkRunner(ForkRunner):
             os._exit(server.plain_exit_code(lambda: self.run_fresh(mutant_name, tests)))
 
     def _session(self, plugin: Any) -> int:
-        """``pytest.main`` as mutmut's runner would call it for the whole suite, with ``plugin``."""
+        """``pytest.main`` as mutmut's clean run calls it (the tests of the run's mutants),
+        with ``plugin``."""
         import pytest
 
         runner: Any = self.test_runner  # mutmut's PytestRunner (install() makes one)
         params = [
             "--rootdir=.",
             "--tb=native",
-            *runner._pytest_args_regular_run([]),
+            *runner._pytest_args_regular_run(self.session_tests),
             *runner._pytest_add_cli_args,
         ]
         saved = sys.stdout, sys.stderr
