@@ -87,8 +87,15 @@ def _instrument() -> None:
                 setattr(unittest.TestCase, name, _counting(method))
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml's configure reads the option
 def pytest_configure(config: pytest.Config) -> None:
     global _stream
+    junit = os.environ.get("AUDIT_JUNIT_XML")
+    if junit and getattr(config.option, "xmlpath", None):
+        # The project's options ask for a JUnit report (addopts, PYTEST_ADDOPTS): it
+        # goes into the run folder, the project's own file is left alone. Without
+        # such an option no report is made (pytest's XML of every test costs CPU).
+        config.option.xmlpath = junit
     path = os.environ.get("AUDIT_PYTEST_REPORT")
     if path and _stream is None and not hasattr(config, "workerinput"):
         _stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in unconfigure
