@@ -92,9 +92,18 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120,
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def started_pid(meeting: Path, name: str = "run") -> int:
-    """The pid of the pytest process whose meeting test announced ``name``."""
-    return int((meeting / f"started-{name}").read_text())
+def started_pid(meeting: Path, name: str = "run", timeout: float = 30) -> int:
+    """The pid of the pytest process whose meeting test announced ``name``.
+
+    The announcing process creates the file and then writes its pid: a
+    watcher can see the file while it is still empty (it did, on a loaded
+    machine), so an empty file is read again until the pid is there.
+    """
+    announced = meeting / f"started-{name}"
+    deadline = time.monotonic() + timeout
+    while not (text := announced.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return int(text)
 
 
 def is_alive(pid: int) -> bool:
