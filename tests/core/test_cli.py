@@ -8,6 +8,7 @@ import pytest
 
 from auditor.errors import EXIT_GATE_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from tests.support.projects import (
+    AuditRun,
     make_calc_project,
     read_report,
     run_audit,
@@ -22,10 +23,23 @@ GATE_PASSES = "[tool.audit.gate]\nline = 40\n"
 GATE_FAILS = "[tool.audit.gate]\nline = 90\n"
 
 
-def test_gate_pass_and_fail_exit_codes(tmp_path: Path) -> None:
-    passing = make_calc_project(tmp_path / "pass", GATE_PASSES)
+@pytest.fixture(scope="module")
+def passing_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, AuditRun]:
+    """A passing calc project audited once, from its own directory with no path argument.
+
+    Two tests read it (the exit code of a passing gate; the run in the current
+    directory): one audit, not two. The path-argument form is every other
+    audit here.
+    """
+    root = make_calc_project(tmp_path_factory.mktemp("pass"), GATE_PASSES)
+    return root, run_audit("report", cwd=root)
+
+
+def test_gate_pass_and_fail_exit_codes(
+    tmp_path: Path, passing_audit: tuple[Path, AuditRun]
+) -> None:
+    passing, ok = passing_audit
     failing = make_calc_project(tmp_path / "fail", GATE_FAILS)
-    ok = run_audit("report", passing)
     bad = run_audit("report", failing)
     assert ok.exit_code == EXIT_OK, ok.stderr
     assert bad.exit_code == EXIT_GATE_FAILED, bad.stderr
@@ -45,9 +59,10 @@ def test_no_gate_reports_but_exits_zero(tmp_path: Path) -> None:
         ("unparsable_files", "passed"), ("line", "failed")]
 
 
-def test_runs_in_the_current_directory_without_path(tmp_path: Path) -> None:
-    root = make_calc_project(tmp_path, GATE_PASSES)
-    run = run_audit("report", cwd=root)
+def test_runs_in_the_current_directory_without_path(
+    passing_audit: tuple[Path, AuditRun]
+) -> None:
+    root, run = passing_audit
     assert run.exit_code == EXIT_OK, run.stderr
     assert (root / "audit-report" / "report.json").is_file()
 
