@@ -61,6 +61,20 @@ class TestBroadExcept(Rule):
             """,
             "pytest.raises(Exception) without match",
         ),
+        Example(
+            """
+            from app.pricing import net_total
+
+
+            def test_totals_of_growing_lists():
+                for size in range(1, 4):
+                    try:
+                        assert net_total([1] * size) == size
+                    except Exception:
+                        break
+            """,
+            "a break that swallows the assertion inside the try",
+        ),
     )
     valid = (
         Example(
