@@ -140,6 +140,19 @@ def test_slow_add():
     time.sleep(0.3)
     assert add(1, 1) == 2
 """
+# Every test takes a while, so every mutant does: the signal lands while many
+# mutants are still to run, however fast the runner (the session-fork runner
+# finished the rest within the poll interval on a loaded machine).
+SLOW_EVERY_TEST = """\
+import time
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def slow_down():
+    time.sleep(0.1)
+"""
 
 
 def _wait_for_verdict(project: Path, proc: subprocess.Popen[str], deadline: float) -> None:
@@ -160,6 +173,7 @@ def _wait_for_verdict(project: Path, proc: subprocess.Popen[str], deadline: floa
 def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     project = make_shop(tmp_path / "p", extra="max_children = 1")
     (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
+    (project / "tests" / "conftest.py").write_text(SLOW_EVERY_TEST)
     before = _tree_digest(project)
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
