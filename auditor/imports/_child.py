@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import sysconfig
 import time
 import traceback
 from typing import Any
@@ -23,12 +24,31 @@ guard: Any = None  # _guard.py, set by _worker.py's loader (used at call time on
 MESSAGE_LIMIT = 2000
 
 
+def _library_folders() -> list[str]:
+    """This interpreter's standard library and site-packages folders."""
+    paths = sysconfig.get_paths()
+    return sorted({paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths})
+
+
+def _in_project(path: str, roots: list[str]) -> bool:
+    """Whether ``path`` is the project's code: under an import root, and not in a
+    library folder inside that root (a ``.venv`` in a flat layout's root holds
+    installed packages, not the project's code)."""
+    libraries = _library_folders()
+    return any(
+        guard.is_under(path, root) and not any(
+            guard.is_under(path, lib) for lib in libraries
+            if guard.is_under(lib, root) and os.path.abspath(lib) != os.path.abspath(root))
+        for root in roots
+    )
+
+
 def _user_frame(
     frames: list[traceback.FrameSummary], roots: list[str]
 ) -> traceback.FrameSummary | None:
     """The innermost frame in the project's code (under an import root), if any."""
     for frame in reversed(frames):
-        if any(guard.is_under(frame.filename, root) for root in roots):
+        if _in_project(frame.filename, roots):
             return frame
     return None
 
@@ -117,7 +137,7 @@ def _location(exc: BaseException, roots: list[str]) -> dict[str, Any]:
     if frame is None:
         return {"path": "", "line": None}
     raised_at = frames[-1].filename
-    in_library = not any(guard.is_under(raised_at, root) for root in roots)
+    in_library = not _in_project(raised_at, roots)
     return {"path": frame.filename, "line": frame.lineno, "raised_in_library": in_library,
             "raised_at": raised_at}  # fmt: skip
 
