@@ -224,3 +224,34 @@ def test_the_default_gate_fails_only_on_gated_causes(tmp_path: Path) -> None:
     after = tree_digest(root)
     del after["pyproject.toml"]
     assert after == before
+
+
+def test_a_venv_inside_the_root_holds_library_code(tmp_path: Path) -> None:
+    """A ``.venv`` in a flat layout's root lies under the import root, yet what is
+    installed there is not the project's code: an exception raised in it is
+    raised by library code (so ``optional`` applies), and the failure points at
+    the project's own import line, not into site-packages."""
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "pkg/__init__.py": "",
+            "pkg/integration.py": "import hostlib\n",  # hostlib needs its host to run
+            "pkg/own_bug.py": "VALUE = 1\nraise RuntimeError('broken on purpose')\n",
+        },
+        ["pkg"],
+        '[tool.audit.imports]\noptional = ["pkg.integration"]\n',
+    )
+    python = _bare_venv(root / ".venv")
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    (Path(purelib) / "hostlib.py").write_text(
+        "raise RuntimeError('hostlib runs only inside its host application')\n")
+    failures = _by_module(ImportsAnalysis().run(make_context(root, str(python))))
+    integration = failures["pkg.integration"]
+    assert integration.cause == "optional-missing"
+    assert "raised by library code" in integration.reason
+    assert (integration.path, integration.line) == ("pkg/integration.py", 1)
+    own = failures["pkg.own_bug"]
+    assert (own.cause, own.path, own.line) == ("first-party", "pkg/own_bug.py", 2)
