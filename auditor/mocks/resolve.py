@@ -106,11 +106,9 @@ class ProjectIndex:
         or cannot be resolved, and is not in a declared boundary."""
         if _within(name, self.boundaries):
             return False
-        status = self._raw.get(name)
-        if status is None:
-            status = self._raw[name] = self._resolve(name, 0).status
-        return status in ("internal", "unresolved") and not _within(
-            self.resolve(name).name, self.boundaries)
+        resolved = self.resolve(name)  # also records the status before inference
+        return self._raw[name] in ("internal", "unresolved") and not _within(
+            resolved.name, self.boundaries)
 
     def module_of(self, name: str) -> str | None:
         """The longest prefix of ``name`` that is a module under audit."""
@@ -240,6 +238,7 @@ class ProjectIndex:
     def resolve(self, name: str) -> Resolution:
         if name not in self._cache:
             result = self._resolve(name, 0)
+            self._raw[name] = result.status
             if result.status == "internal" and self.is_boundary(result.name):
                 result = Resolution("boundary", result.name, result.detail)
             elif result.status == "internal" and not _within(result.name, self.internal) and (
