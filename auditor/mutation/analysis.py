@@ -10,28 +10,27 @@ import click
 from auditor.analysis import GateRule
 from auditor.context import AuditContext
 from auditor.contribution.section import GATE_KEY as NEW_TESTS_GATE_KEY
-from auditor.errors import IncompleteAuditError, InterruptedAuditError, UsageError
-from auditor.globs import matching, nothing_matched
+from auditor.errors import UsageError
 from auditor.metrics import MetricSpec
 from auditor.model import JSONDict
 from auditor.mutation import incremental as inc
 from auditor.mutation import status as st
 from auditor.mutation.changed_tests import changed_tests, first_lines
-from auditor.mutation.collect import build_records, not_mutated
+from auditor.mutation.collect import build_records, not_mutated, source_files
 from auditor.mutation.driver import (
     LIST_ONLY_NAME,
     RUNNERS,
-    MutmutOutcome,
     mutmut_version,
-    run_mutmut,
     runner_summary,
 )
 from auditor.mutation.explain import pick, run_explain
+from auditor.mutation.gate import gate_rules
 from auditor.mutation.identity import identities
 from auditor.mutation.killmatrix import compact_killers, run_kill_matrix, save_killers
 from auditor.mutation.limit import run_limit
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
 from auditor.mutation.result import METRICS, MutantRecord, MutationResult
+from auditor.mutation.runs import MutmutRuns
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref
 from auditor.schema_parts import COUNT, PERCENT
@@ -40,9 +39,6 @@ from auditor.thresholds import ScoreThresholds
 _NUMBER_POS = {"type": "number", "exclusiveMinimum": 0}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _WHOLE_PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
-
-
-_NO_COVERAGE = "could not find any test case for any mutant"
 
 
 class MutationAnalysis:
@@ -174,7 +170,7 @@ class MutationAnalysis:
         if reset:
             notes.append(f"{len(reset)} mutants re-tested because their tests changed")
 
-        runner = _Runner(stage, ctx, settings)
+        runner = MutmutRuns(stage, ctx, settings)
         setup = inc.setup_fingerprint(stage, ctx.python, test_hashes)
         runner.forced_fail_passed_for = inc.forced_fail_version(stage, setup)
         names: list[str] | None = None
@@ -185,7 +181,7 @@ class MutationAnalysis:
             keys = inc.all_keys(stage)
             if since_sha is not None:
                 touched = inc.changed_lines(git_diff(ctx.root, since_sha))
-                changed_functions = inc.changed_functions(ctx.root, stage_files(stage), touched)
+                changed_functions = inc.changed_functions(ctx.root, source_files(stage), touched)
                 wanted = {f.split("::", 1)[1] for f in changed_functions}
                 keys = [
                     k for k in keys if _qualname(k) in wanted and _path_match(k, changed_functions)
@@ -269,105 +265,8 @@ class MutationAnalysis:
             inc.save_state(stage, test_hashes, setup, runner.forced_fail_passed_for)
         return result
 
-    # -- gate ----------------------------------------------------------------
-
     def gate_rules(self, gate: dict[str, Any], result: JSONDict) -> list[GateRule]:
-        rules = []
-
-        def percent(rule_id: str, key: str, path: tuple[str | int, ...], what: str) -> None:
-            if key in gate:
-                rules.append(
-                    GateRule(
-                        rule_id,
-                        self.name,
-                        f"{what} at least {gate[key]}%",
-                        path,
-                        ">=",
-                        float(gate[key]),
-                        skip_reason="no valid mutant to score",
-                    )
-                )
-
-        percent("mutation_score", "mutation_score", ("score",), "mutation score")
-        percent(
-            "mutation_covered_score",
-            "mutation_covered_score",
-            ("covered_score",),
-            "mutation score on covered code",
-        )
-        if "mutation_changed_score" in gate:
-            rules.append(
-                GateRule(
-                    "mutation_changed_score",
-                    self.name,
-                    "mutation score of changed functions at least "
-                    f"{gate['mutation_changed_score']}%",
-                    ("changed", "score"),
-                    ">=",
-                    float(gate["mutation_changed_score"]),
-                    skip_reason="run with --since REF to score changed functions",
-                )
-            )
-        for pattern, threshold in sorted(gate.get("mutation_modules", {}).items()):
-            matched = matching(pattern, result.get("modules", {}))
-            if not matched:  # a visible skipped rule, as coverage's `modules` gives
-                rules.append(
-                    GateRule(f"mutation_modules[{pattern}]", self.name,
-                             f"mutation score of modules matching {pattern}",
-                             ("no-such-module",), ">=", float(threshold),
-                             skip_reason=nothing_matched(pattern))
-                )
-            for path in matched:
-                rules.append(
-                    GateRule(
-                        f"mutation_modules[{pattern}]:{path}",
-                        self.name,
-                        f"mutation score of {path} ({pattern}) at least {threshold}%",
-                        ("modules", path, "score"),
-                        ">=",
-                        float(threshold),
-                        skip_reason="no valid mutant in this module",
-                    )
-                )
-        if "max_survivors" in gate:
-            rules.append(
-                GateRule(
-                    "max_survivors",
-                    self.name,
-                    f"at most {gate['max_survivors']} surviving mutants",
-                    ("survivor_count",),
-                    "<=",
-                    float(gate["max_survivors"]),
-                    percent=False,
-                )
-            )
-        if "max_pseudo_tested" in gate:
-            rules.append(
-                GateRule(
-                    "max_pseudo_tested",
-                    self.name,
-                    f"at most {gate['max_pseudo_tested']} pseudo-tested functions",
-                    ("pseudo_tested_count",),
-                    "<=",
-                    float(gate["max_pseudo_tested"]),
-                    percent=False,
-                )
-            )
-        if NEW_TESTS_GATE_KEY in gate:
-            rules.append(
-                GateRule(
-                    NEW_TESTS_GATE_KEY,
-                    self.name,
-                    f"at most {gate[NEW_TESTS_GATE_KEY]} tests added or changed since the "
-                    "reference that catch nothing new",
-                    ("contribution", NEW_TESTS_GATE_KEY),
-                    "<=",
-                    float(gate[NEW_TESTS_GATE_KEY]),
-                    percent=False,
-                    skip_reason="run with --since REF or --tests-since REF to judge new tests",
-                )
-            )
-        return rules
+        return gate_rules(self.name, gate, result)
 
 
 def _resolve(option: str, ctx: AuditContext, ref: str | None) -> str | None:
@@ -456,65 +355,3 @@ def _path_match(key: str, changed_functions: list[str]) -> bool:
         if dotted == module:
             return True
     return False
-
-
-def stage_files(stage: Stage) -> list[str]:
-    from auditor.mutation.collect import source_files
-
-    return source_files(stage)
-
-
-class _Runner:
-    """Runs mutmut and turns its failures into one-line audit errors."""
-
-    def __init__(self, stage: Stage, ctx: AuditContext, settings: StageSettings) -> None:
-        self.stage, self.ctx, self.settings = stage, ctx, settings
-        self.no_coverage = False
-        self.notes: list[str] = []
-        self.version = ""  # mutmut's version, reported by its runs
-        self.seconds = 0.0  # mutmut's runs, for the explanation's share of the cost
-        self.mutant_phase_seconds = 0.0  # mutmut's runs from its first mutant on
-        # the mutmut version whose forced-fail check passed with this stage setup
-        self.forced_fail_passed_for: str | None = None
-        self.runner_records: list[tuple[str, str]] = []  # every run's runner file lines
-
-    def run(self, names: list[str] | None, generate_only: bool = False) -> MutmutOutcome:
-        outcome = run_mutmut(
-            self.stage,
-            self.ctx.python,
-            self.ctx.progress,
-            names,
-            self.settings.max_children,
-            self.settings.memory_limit_mb,
-            skip_forced_fail_for=self.forced_fail_passed_for,
-            suite_timeout=self.ctx.config.test_timeout,
-            runner=self.settings.runner,
-        )
-        self.runner_records += outcome.runner_records
-        self.version = outcome.version or self.version
-        self.seconds += outcome.duration_seconds
-        self.mutant_phase_seconds += outcome.mutant_phase_seconds
-        if outcome.interrupted:
-            metas = read_metas(self.stage)
-            done = sum(c is not None for m in metas.values() for c in m.exit_code_by_key.values())
-            raise InterruptedAuditError(
-                f"mutation testing stopped; {done} verdicts kept in "
-                f"{self.stage.folder}, run again to resume"
-            )
-        if outcome.exit_code == 0:
-            # mutmut exits 0 only after its forced-fail check (run or skipped) passed
-            self.forced_fail_passed_for = outcome.version or None
-            return outcome
-        if generate_only and outcome.nothing_matched:
-            return outcome
-        if _NO_COVERAGE in outcome.output_tail:
-            self.no_coverage = True
-            self.notes.append("no test reaches any mutated function: every mutant is 'no tests'")
-            return outcome
-        last = [
-            ln.strip() for ln in outcome.output_tail.replace("\r", "\n").splitlines() if ln.strip()
-        ]
-        raise IncompleteAuditError(
-            f"mutmut run failed (exit {outcome.exit_code}) in {self.stage.folder}: "
-            + " | ".join(last[-3:])
-        )
