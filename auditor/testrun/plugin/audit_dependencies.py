@@ -42,8 +42,14 @@ from typing import Any
 
 import pytest
 
-# our plugin folder is on the suite's path: a sibling module by name, not a package import
-audit_patches: Any = importlib.import_module("audit_patches")
+# In the test run our plugin folder is on the suite's path, and the plugin is a
+# top-level module: its sibling is imported by name. Imported as a member of the
+# auditor package (our own import check imports every module of it), the same
+# sibling is the package's: the name alone would be a module nobody installed.
+audit_patches: Any = (
+    importlib.import_module(f"{__package__}.audit_patches") if __package__
+    else importlib.import_module("audit_patches")
+)
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _HTTP_METHODS = (b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ", b"OPTIONS ")
