@@ -37,6 +37,8 @@ class PatchFact:
     has_spec: bool = False
     allows_create: bool = False
     count: int = 1  # how many patches this one counts as (mock-density)
+    # patch.multiple: the attributes it replaces (its keywords), each a patched name
+    members: list[str] = field(default_factory=list)
     via: str = "call"  # call | decorator | class-decorator | assign (``obj.x = Mock()``)
     # the mock the patch makes is configured or asserted by the function (an unused
     # one is an inert placeholder, where a spec protects nothing)

@@ -61,8 +61,17 @@ def patched_name(fact: PatchFact) -> str | None:
     if fact.object_ref is None:
         return None
     if fact.attribute is None:
-        return fact.object_ref if fact.api == "dict" else None
+        return fact.object_ref if fact.api in ("dict", "multiple") else None
     return f"{fact.object_ref}.{fact.attribute}"
+
+
+def patched_names(fact: PatchFact) -> list[str] | None:
+    """Every dotted name the patch replaces: one, or each of a patch.multiple's
+    keywords on its target; ``None`` when not static."""
+    name = patched_name(fact)
+    if name is None:
+        return None
+    return [f"{name}.{member}" for member in fact.members] if fact.members else [name]
 
 
 @dataclass
@@ -102,4 +111,5 @@ class Verdict:
     source: str = "static"
 
 
-__all__ = ["FunctionContext", "PatchContext", "TestContext", "Verdict", "patched_name"]
+__all__ = ["FunctionContext", "PatchContext", "TestContext", "Verdict", "patched_name",
+           "patched_names"]

@@ -12,7 +12,7 @@ import libcst as cst
 from auditor.mocks import names as n
 from auditor.mocks.facts import FunctionFacts, LocalFinding, PatchFact
 from auditor.mocks.resolve import ProjectIndex
-from auditor.mocks.rules.hooks import PatchContext, patched_name
+from auditor.mocks.rules.hooks import PatchContext, patched_name, patched_names
 from auditor.mocks.scan import FunctionScan, patch_api
 
 _SPEC_KEYWORDS = ("spec", "spec_set")
@@ -64,6 +64,9 @@ def patch_fact(scan: FunctionScan, call: cst.Call, via: str) -> PatchFact | None
         _given(n.keyword(call, k)) for k in _SPEC_KEYWORDS
     )
     fact.allows_create = _given(n.keyword(call, "create"))
+    if api == "multiple":  # patch.multiple(target, name=DEFAULT, ...): each keyword a name
+        fact.members = [a.keyword.value for a in call.args
+                        if a.keyword is not None and a.keyword.value not in _PATCH_KEYWORDS]
     if first_expr is not None and fact.target is None:
         fact.shown = scan.code(first_expr)
     # patch(..., return_value=1) and other keywords configure the mock it makes
@@ -325,7 +328,14 @@ def _judged(patch: PatchContext) -> bool:
 def unresolved_message(patch: PatchContext) -> str:
     """Why the patch target certainly does not exist ("" when it exists or may)."""
     fact, resolution = patch.patch, patch.resolution
-    if not _judged(patch) or resolution is None or resolution.status != "unresolved":
+    if not _judged(patch) or resolution is None:
+        return ""
+    if fact.members and resolution.status != "unresolved" and not fact.allows_create:
+        missing = [(f"{patch.name}.{m}", r) for m in fact.members
+                   if (r := patch.index.resolve(f"{patch.name}.{m}")).status == "unresolved"]
+        return "; ".join(f"patch target {name!r} does not exist ({r.detail})"
+                         for name, r in missing)
+    if resolution.status != "unresolved":
         return ""
     if fact.via != "assign":
         if fact.allows_create:
@@ -354,6 +364,8 @@ def internal_message(patch: PatchContext) -> str:
         return ""  # the test calls the patch's mock to make a spec'd stand-in
     if resolution.status not in ("internal", "unresolved"):
         return ""
+    if fact.members:
+        return _internal_members_message(patch)
     if resolution.status == "internal" and patch.index.module_data(resolution.name):
         return ""  # ``monkeypatch.setattr(mod, "LINGER", 0)``: a constant, not code
     written = _shown(fact)
@@ -363,25 +375,45 @@ def internal_message(patch: PatchContext) -> str:
             f'"{module}" in [tool.audit.mocks] boundaries if it is one')
 
 
+def _internal_members_message(patch: PatchContext) -> str:
+    """mock-internal's message for a patch.multiple: the names of it that are code
+    under audit ("" when every name is a boundary, a constant or unresolved)."""
+    written = _shown(patch.patch)
+    internal = []
+    for member in patch.patch.members:
+        resolution = patch.index.resolve(f"{patch.name}.{member}")
+        if resolution.status == "internal" and not patch.index.module_data(resolution.name):
+            internal.append((f"{written}.{member}", resolution.name))
+    if not internal:
+        return ""
+    shown = ", ".join(w if w == name else f"{w} (= {name})" for w, name in internal)
+    modules = sorted({patch.index.module_of(name) or name for _, name in internal})
+    declare = ", ".join(f'"{m}"' for m in modules)
+    return (f"patch.multiple patches {shown}, code under audit; patch a boundary, or declare "
+            f"{declare} in [tool.audit.mocks] boundaries if it is one")
+
+
 def patches_boundary(index: ProjectIndex, fact: PatchFact) -> bool:
     """Whether the patch replaces a boundary (third-party, standard library, a
-    declared or inferred boundary of the package)."""
-    name = patched_name(fact)
-    return name is not None and index.resolve(name).status in ("external", "boundary")
+    declared or inferred boundary of the package); every name, for patch.multiple."""
+    names = patched_names(fact)
+    return names is not None and all(
+        index.resolve(name).status in ("external", "boundary") for name in names)
 
 
 def is_internal(index: ProjectIndex, fact: PatchFact) -> bool:
-    name = patched_name(fact)
-    return name is not None and index.resolve(name).status == "internal"
+    names = patched_names(fact)
+    return names is not None and any(index.resolve(name).status == "internal" for name in names)
 
 
 def replaces_project_code(index: ProjectIndex, fact: PatchFact) -> bool:
     """Whether the patch replaces the project's own code (what mock-density counts):
     not the standard library, a third-party package or a declared boundary. A
     first-party module inferred to be a binding still is the project's code, and
-    a target that cannot be resolved counts: it may be the project's."""
-    name = patched_name(fact)
-    return name is None or index.replaces_project_code(name)
+    a target that cannot be resolved counts: it may be the project's. A
+    patch.multiple counts when one of its names is the project's code."""
+    names = patched_names(fact)
+    return names is None or any(index.replaces_project_code(name) for name in names)
 
 
 def density_message(count: int, limit: int) -> str:

@@ -95,8 +95,36 @@ class MockInternal(Rule):
             """,
             "direct stubbing of a method on an object of the package",
         ),
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_total_of_fetched_prices():
+                with mock.patch.multiple("app.pricing", net_total=mock.DEFAULT) as patched:
+                    patched["net_total"].return_value = 3
+                    assert pricing.net_total([1, 2]) == 3
+            """,
+            "patch.multiple of a package function",
+        ),
     )
     valid = (
+        Example(
+            """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_git_tag_without_git():
+                with mock.patch.multiple("app.pricing", subprocess=mock.DEFAULT) as patched:
+                    patched["subprocess"].run.return_value.stdout = "v1"
+                    assert pricing.git_tag() == "v1"
+            """,
+            "patch.multiple of the standard library a package module uses",
+        ),
         Example(
             """
             from unittest import mock

@@ -71,6 +71,19 @@ class MockUnresolved(Rule):
         ),
         Example(
             """
+            from unittest import mock
+
+            from app import pricing
+
+
+            def test_total():
+                with mock.patch.multiple("app.pricing", net_totl=mock.DEFAULT):
+                    assert pricing.net_total([1]) == 1
+            """,
+            "typo in one of patch.multiple's names",
+        ),
+        Example(
+            """
             from unittest.mock import Mock
 
             from app.pricing import PriceBook
