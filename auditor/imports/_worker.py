@@ -47,7 +47,6 @@ so the auditor can tell a missing dependency from a first-party error.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import importlib.util
@@ -62,7 +61,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 
 def _load_helper(name: str, **shared: Any) -> Any:
@@ -85,75 +84,16 @@ def _load_helper(name: str, **shared: Any) -> Any:
 guard = _load_helper("guard")
 child = _load_helper("child", guard=guard)
 warm = _load_helper("preload", guard=guard)
+slots = _load_helper("slots", guard=guard)
+if TYPE_CHECKING:  # for the checker only: at run time the class is the loaded file's
+    from auditor.imports._slots import Slot
+else:
+    Slot = slots.Slot
 
-WRITES_PER_MODULE = 20
 _FAULT_FRAME = re.compile(r'^\s*File "(?P<path>.+)", line (?P<line>\d+)')
 
 
 # --------------------------------------------------------------- the parent
-
-
-class Slot:
-    """One running child: its process, result pipe and deadline."""
-
-    def __init__(
-        self,
-        module: str,
-        pid: int,
-        read_fd: int,
-        base: str,
-        deadline: float,
-        timeout: float,
-        popen: subprocess.Popen[bytes] | None = None,
-    ) -> None:
-        self.module = module
-        self.pid = pid
-        self.read_fd: int | None = read_fd
-        self.base = base  # the child's scratch folder: cwd/, home/, tmp/, its fault and write logs
-        self.places = {p: os.path.join(base, p) for p in ("cwd", "home", "tmp")}
-        self.fault_path = os.path.join(base, "fault")
-        self.writes_log = os.path.join(base, "writes.log")
-        self.started = deadline - timeout
-        self.deadline = deadline
-        self.popen = popen
-        self.buffer = b""
-
-    def poll(self) -> int | None:
-        """The raw wait status (fork) or returncode (fresh) once exited, else None."""
-        if self.popen is not None:
-            return self.popen.poll()
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        return status if pid else None
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
-        if self.popen is not None:
-            self.popen.kill()
-            self.popen.wait()
-        else:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-
-    def drain(self) -> bool:
-        """Read what the pipe holds; True at end of file."""
-        if self.read_fd is None:
-            return True
-        while True:
-            try:
-                chunk = os.read(self.read_fd, 65536)
-            except BlockingIOError:
-                return False
-            if not chunk:
-                os.close(self.read_fd)
-                self.read_fd = None
-                return True
-            self.buffer += chunk
-
-    def close(self) -> None:
-        if self.read_fd is not None:
-            os.close(self.read_fd)
-            self.read_fd = None
 
 
 class Runner:
@@ -233,7 +173,7 @@ class Runner:
     def finish(self, slot: Slot, status: int | None, timed_out: bool) -> dict[str, Any]:
         """Turn a finished child into a result message, with the writes it made."""
         report = self._outcome(slot, status, timed_out)
-        report["writes"] = _writes_of(slot)
+        report["writes"] = slots.writes_of(slot)
         shutil.rmtree(slot.base, ignore_errors=True)
         return report
 
@@ -264,10 +204,10 @@ class Runner:
             return "the interpreter died without reporting"
         if self.mode == "fork":
             if os.WIFSIGNALED(status):
-                return _signal_text(os.WTERMSIG(status))
+                return str(slots.signal_text(os.WTERMSIG(status)))
             return f"the interpreter exited with status {os.WEXITSTATUS(status)} during the import"
         if status < 0:
-            return _signal_text(-status)
+            return str(slots.signal_text(-status))
         return f"the interpreter exited with status {status} during the import"
 
     def _fault_location(self, fault_path: str) -> dict[str, Any]:
@@ -300,7 +240,7 @@ class Runner:
                     if status is not None:
                         slot.drain()
                         slot.close()
-                        _kill_group(slot.pid)  # anything the module left running
+                        slots.kill_group(slot.pid)  # anything the module left running
                         result = self.finish(slot, status, timed_out=False)
                     else:
                         slot.kill()
@@ -328,46 +268,6 @@ class Runner:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
-
-
-# Bookkeeping a module does inside its own scratch folders: not worth a finding.
-_QUIET_ACTIONS = frozenset({
-    "os.mkdir", "os.chmod", "os.chown", "os.utime", "os.remove", "os.rmdir", "shutil.rmtree",
-})  # fmt: skip
-
-
-def _writes_of(slot: Slot) -> list[dict[str, Any]]:
-    """What one child wrote: the guard's log, then files it left in scratch (C code...)."""
-    writes: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    logged = guard.read_log(slot.writes_log)
-    listed = guard.created_files(slot.places, WRITES_PER_MODULE)
-    for entry in logged + listed:
-        if not entry["blocked"] and entry["action"] in _QUIET_ACTIONS:
-            continue
-        key = (entry["where"], entry["path"].rstrip(os.sep))
-        if key in seen:
-            continue
-        seen.add(key)
-        writes.append(entry)
-    return writes[:WRITES_PER_MODULE]
-
-
-def _signal_text(number: int) -> str:
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        name = f"signal {number}"
-    description = signal.strsignal(number) if hasattr(signal, "strsignal") else None
-    suffix = f" ({description})" if description else ""
-    return f"the interpreter was killed by {name}{suffix}"
-
-
-def _kill_group(pid: int) -> None:
-    if not hasattr(os, "killpg"):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------- main
