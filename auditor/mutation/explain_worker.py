@@ -1,444 +1,59 @@
-"""Explain worker: records a mutated function's calls under the original and the mutant.
+"""Explain worker: a survivor's covering tests run under the original and the mutant, recorded.
 
 Runs in the project's interpreter with cwd = ``mutants/`` and imports nothing
-from the auditor. mutmut 3 routes every mutated function through one
-trampoline (``mutmut.mutation.trampoline.wrap_in_trampoline``, imported by
-each generated module as ``_mutmut_mutated``); the trampoline picks the
-original or the active mutant from ``MUTANT_UNDER_TEST``. This worker replaces
-``wrap_in_trampoline`` *before* the tests import the code, with a wrapper
-around mutmut's own that records, for the function under explanation, each
-call's arguments, return value or exception, the state of its arguments
-after the call, the other mutated functions it called, what it sent to the
-test doubles it can reach (mock arguments and mock attributes of arguments,
-such as ``self.db``), the calling test and the line of that test the call
-came from. No file is edited.
+from the auditor; the recording is :mod:`auditor.mutation.explain_recorder`.
+One run of the original records every explained function, and a second one
+shows what differs between two runs of the original (noise); then one run
+per mutant, its covering tests with the mutant active. Each run is a forked
+child that writes one JSON document; a run past its wall limit is killed,
+one that ends without its document crashed. One JSON line per mutant goes to
+``OUT_DIR/results.jsonl``.
 
-For each job item it forks twice - once without ``MUTANT_UNDER_TEST`` (the
-original) and once with it (the mutant) - and runs the item's covering
-tests. Each child writes one JSON document. Recording is bounded: calls and
-bytes per function (the shared run of the original records every explained
-function, each within its own share), characters per repr. Usage:
+The runs share one collection (:mod:`auditor.mutation.stage_session`): a
+session process collects the covering tests of every survivor once, and
+each run is a fork of it. The runs of a function that ran during the
+collection, and every run when the session cannot collect or collects with
+errors (the original's run would then fail as a whole), go the fresh way: a
+child of this process calls ``pytest.main`` with the run's tests, and
+records what the collection calls too. Both ways follow one plan
+(:func:`_plan`), so limits, timeouts and crashes are handled alike; a
+mutant the session did not finish is run the fresh way. Usage:
 ``python explain_worker.py JOB.json OUT_DIR``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import importlib.util
 import json
 import os
-import re
-import reprlib
 import resource
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator
+from typing import Any
 
-if TYPE_CHECKING:  # the project's interpreter may be older than ParamSpec
-    from collections.abc import Callable
-    from typing import ParamSpec, TypeVar
+_START_LIMIT = 60.0  # the session's collection; past it every run goes the fresh way
 
-    _P = ParamSpec("_P")
-    _R = TypeVar("_R")
 
-_SECRET = re.compile(r"pass(word|wd)?|token|secret|key|credential|auth", re.IGNORECASE)
-# object addresses and mock ids differ between two runs of the same code
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+| id='\d+'")
-_LIMITS = {"max_calls": 50, "repr_chars": 240, "max_bytes": 400_000}
-_STATE: dict[str, Any] = {
-    "test": "",
-    "test_file": "",
-    "calls": [],
-    "nested": None,
-    "assertions": {},
-    "outcomes": {},
-    # per function: the one run of the original records every explained function, and
-    # one function's many calls must not use up the others' share
-    "bytes": {},
-    "truncated": set(),  # functions whose recording was cut at a limit
-    "modules": set(),  # modules of the functions recorded in this run
-    "functions": set(),  # function keys (``function_key``) recorded in this run
-    "per_function": {},  # calls recorded per function (bounded by max_calls)
-    "mutant_name": "",  # mutant runs: e.g. x_price__mutmut_3
-    "mutated_code": None,  # that mutant's code object, once found
-    "mutated_lines": set(),  # its lines that differ from the original's
-    "reached": False,  # did a recorded call run one of those lines
-    "busy": False,  # the recorder itself is calling repr: nothing is noted or recorded
-}
+def _load(name: str) -> Any:
+    """A module next to this script, under a name no project module has."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"audit_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file is next to us
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def _unobserved(work: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run the recorder's own ``repr`` work unseen: a ``__repr__`` of the project's is a
-    mutated function too, and the recorder calling it is not a call the code made."""
+recorder = _load("explain_recorder")
+stage = _load("stage_session")
 
-    def quietly(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        busy = _STATE["busy"]
-        _STATE["busy"] = True
-        try:
-            return work(*args, **kwargs)
-        finally:
-            _STATE["busy"] = busy
 
-    return quietly
-
-
-@_unobserved
-def _short(value: Any, name: str = "") -> str:
-    """A short repr safe to show: secrets by name and unprintable values by type only."""
-    if name and _SECRET.search(name):
-        return f"<{type(value).__name__}>"
-    limiter = reprlib.Repr()
-    limiter.maxstring = limiter.maxother = int(_LIMITS["repr_chars"])
-    limiter.maxlist = limiter.maxdict = limiter.maxtuple = limiter.maxset = 6
-    try:
-        text = limiter.repr(value)
-    except Exception:  # a user __repr__ may raise anything
-        return f"<{type(value).__name__}>"
-    text = _ADDRESS.sub("", text)
-    if len(text) > int(_LIMITS["repr_chars"]):
-        text = text[: int(_LIMITS["repr_chars"]) - 3] + "..."
-    return text
-
-
-_SALT = os.urandom(16)  # drawn once before the forks: digests compare across this job's runs only
-_DIGEST_CHARS = 1_000_000
-
-
-@_unobserved
-def _digest(value: Any) -> str:
-    """A keyed digest of the *full* repr: the comparison must not depend on what was cut."""
-    try:
-        text = repr(value)
-    except Exception:  # a user __repr__ may raise anything
-        text = f"<{type(value).__name__}>"
-    text = _ADDRESS.sub("", text[:_DIGEST_CHARS])
-    return hmac.new(_SALT, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:16]
-
-
-def _is_double(value: Any) -> bool:
-    mock = sys.modules.get("unittest.mock")
-    return mock is not None and isinstance(value, mock.NonCallableMock)
-
-
-def _full_state(value: Any) -> Any:
-    if _is_double(value):
-        return None  # its call record holds clock readings; what it received is compared apart
-    attrs = getattr(value, "__dict__", None)
-    if isinstance(attrs, dict):
-        return sorted(attrs.items(), key=lambda item: str(item[0]))
-    if isinstance(value, (list, dict, set, bytearray)):
-        return value
-    return None
-
-
-def _state_parts(values: list[Any]) -> dict[str, str]:
-    """A digest per argument attribute (``0.count``) or per container argument (``1``), so
-    a part that differs between two runs of the original leaves the others comparable."""
-    parts: dict[str, str] = {}
-    for index, value in enumerate(values):
-        state = _full_state(value)
-        if state is None:
-            continue
-        if isinstance(getattr(value, "__dict__", None), dict):  # (name, value) pairs
-            for name, item in state[:50]:
-                parts[f"{index}.{name}"] = _digest(item)
-        else:  # a container's contents
-            parts[str(index)] = _digest(state)
-    return parts
-
-
-@_unobserved
-def _state_of(value: Any) -> str:
-    """What a call could change in an argument: its attributes, or its contents."""
-    if _is_double(value):
-        return ""
-    attrs = getattr(value, "__dict__", None)
-    if isinstance(attrs, dict):
-        shown = ", ".join(f"{k}={_short(v, k)}" for k, v in list(attrs.items())[:8])
-        return f"{type(value).__name__}({shown})"
-    if isinstance(value, (list, dict, set, bytearray)):
-        return _short(value)
-    return ""
-
-
-def _doubles(named: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """The test doubles a call can talk to: mock arguments and mock attributes of arguments
-    (``self.db`` in a method), each with the name it is reached by."""
-    found: list[tuple[str, Any]] = []
-    seen: set[int] = set()
-    for position, (parameter, value) in enumerate(named):
-        owner = parameter or f"arg{position}"
-        reachable = [(owner, value)]
-        attrs = getattr(value, "__dict__", None)
-        if isinstance(attrs, dict) and not _is_double(value):
-            prefix = "" if owner == "self" else f"{owner}."
-            reachable += [(f"{prefix}{k}", v) for k, v in list(attrs.items())[:50]]
-        for name, candidate in reachable:
-            if _is_double(candidate) and id(candidate) not in seen:
-                seen.add(id(candidate))
-                found.append((name, candidate))
-    return found
-
-
-def _comparable(value: Any) -> Any:
-    """A value as two runs can compare it: clock readings by type (and zone) only, since
-    the two runs read the clock at different times."""
-    import datetime
-
-    if isinstance(value, datetime.datetime):
-        return f"<datetime tzinfo={value.tzinfo!r}>"
-    if isinstance(value, (datetime.date, datetime.time)):
-        return f"<{type(value).__name__}>"
-    if isinstance(value, (list, tuple)):
-        return [_comparable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _comparable(v) for k, v in value.items()}
-    return value
-
-
-def _double_calls(doubles: list[tuple[str, Any]], before: list[int]) -> tuple[list[str], str]:
-    """What the call sent to each test double (shown, and a digest of all of it)."""
-    shown: list[str] = []
-    compared: list[Any] = []
-    for (name, double), start in zip(doubles, before, strict=True):
-        for made in list(double.mock_calls)[start:]:
-            try:
-                method, args, kwargs = made
-            except (TypeError, ValueError):
-                continue
-            target = f"{name}.{method}" if method else name
-            if len(shown) < 20:
-                parts = [_short(a) for a in args]
-                parts += [f"{k}={_short(v, k)}" for k, v in kwargs.items()]
-                shown.append(f"{target}({', '.join(parts)})")
-            compared.append((target, _comparable(list(args)), _comparable(dict(kwargs))))
-    return shown, _digest(compared)
-
-
-def _call_site() -> tuple[int, int]:
-    """(line in the running test's file the call came from, frames between it and the call)."""
-    frame: Any = sys._getframe(2)
-    depth = 0
-    test_file = _STATE["test_file"]
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if test_file and os.path.abspath(filename) == test_file:
-            return frame.f_lineno, depth
-        if "mutmut" not in filename and filename != __file__:
-            depth += 1
-        frame = frame.f_back
-    return 0, depth
-
-
-def _parameter_names(func: Any, count: int) -> list[str]:
-    code = getattr(func, "__code__", None)
-    names = list(code.co_varnames[: code.co_argcount]) if code is not None else []
-    return (names + [""] * count)[:count]
-
-
-def function_key(mutant_key: str) -> str:
-    """``pkg.mod.xǁBoxǁgrow`` of the mutant ``pkg.mod.xǁBoxǁgrow__mutmut_3``."""
-    return mutant_key.rsplit("__mutmut_", 1)[0]
-
-
-def _function_of(module: str, mutants_dict: dict[str, Any]) -> str:
-    original = mutants_dict.get("_mutmut_orig")
-    name = str(getattr(original, "__name__", ""))
-    return f"{module}.{name.removesuffix('__mutmut_orig')}"
-
-
-def _mutated_lines(mutants_dict: dict[str, Any]) -> None:
-    """Find the active mutant's code and the lines where it differs from the original."""
-    import difflib
-    import inspect
-
-    mutated = mutants_dict.get(_STATE["mutant_name"])
-    original = mutants_dict.get("_mutmut_orig")
-    try:
-        old, _ = inspect.getsourcelines(original)  # type: ignore[arg-type]
-        new, start = inspect.getsourcelines(mutated)  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return
-    lines: set[int] = set()
-    matcher = difflib.SequenceMatcher(a=old[1:], b=new[1:], autojunk=False)  # past the def line
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            lines.update(range(start + 1 + j1, start + 1 + max(j2, j1 + 1)))
-    _STATE["mutated_code"] = getattr(mutated, "__code__", None)
-    _STATE["mutated_lines"] = lines
-
-
-def _line_tracer(frame: Any, event: str, arg: Any) -> Any:
-    if event == "line" and frame.f_lineno in _STATE["mutated_lines"]:
-        _STATE["reached"] = True
-    return _line_tracer
-
-
-def _call_tracer(frame: Any, event: str, arg: Any) -> Any:
-    return _line_tracer if frame.f_code is _STATE["mutated_code"] else None
-
-
-def _traced(call: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Run the call, noting whether the mutant's changed lines run (mutant runs only)."""
-    if _STATE["mutated_code"] is None or _STATE["reached"]:
-        return call(*args, **kwargs)
-    previous = sys.gettrace()
-    sys.settrace(_call_tracer)
-    try:
-        return call(*args, **kwargs)
-    finally:
-        sys.settrace(previous)
-
-
-def _record(
-    function: str,
-    func: Any,
-    call: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    mutants_dict: dict[str, Any],
-) -> Any:
-    if _STATE["mutant_name"] and _STATE["mutated_code"] is None:
-        _mutated_lines(mutants_dict)
-    recorded = _STATE["per_function"]
-    if recorded.get(function, 0) >= int(_LIMITS["max_calls"]) or function in _STATE["truncated"]:
-        _STATE["truncated"].add(function)
-        return call(*args, **kwargs)
-    recorded[function] = recorded.get(function, 0) + 1
-    names = _parameter_names(func, len(args))
-    line, depth = _call_site()
-    entry: dict[str, Any] = {
-        # the input, in full: calls are compared only when both runs gave the same one
-        "args_digest": _digest((args, sorted(kwargs.items()))),
-        "function": function,
-        "test": _STATE["test"],
-        "args": [_short(a, n) for a, n in zip(args, names, strict=True)],
-        "kwargs": {k: _short(v, k) for k, v in sorted(kwargs.items())},
-        "test_line": line,
-        "depth": depth,
-        "nested": [],
-    }
-    doubles = _doubles([*zip(names, args, strict=True), *kwargs.items()])
-    sent_before = [len(d.mock_calls) for _, d in doubles]
-    outer = _STATE["nested"]
-    _STATE["nested"] = entry["nested"]
-    try:
-        result = _traced(call, args, kwargs)
-    except BaseException as exc:
-        entry["raised"] = f"{type(exc).__name__}: {_short(str(exc))}"
-        entry["raised_digest"] = _digest((type(exc).__qualname__, str(exc)))
-        raise
-    else:
-        entry["returned"] = _short(result)
-        entry["returned_digest"] = _digest(result)
-        return result
-    finally:
-        _STATE["nested"] = outer
-        _finish(entry, function, [*args, *kwargs.values()], doubles, sent_before)
-
-
-def _finish(
-    entry: dict[str, Any],
-    function: str,
-    values: list[Any],
-    doubles: list[tuple[str, Any]],
-    sent_before: list[int],
-) -> None:
-    """Note the arguments' state and what was sent to doubles, and keep the entry if it
-    fits. A failure here is the recorder's, never the test's: the entry is dropped."""
-    try:
-        entry["after"] = [_state_of(v) for v in values]
-        entry["after_parts"] = _state_parts(values)  # what the comparison reads
-        if doubles:
-            entry["sent"], entry["sent_digest"] = _double_calls(doubles, sent_before)
-        size = len(json.dumps(entry))
-    except Exception:  # an odd object the recorder cannot walk: this call is not kept
-        _STATE["truncated"].add(function)
-        return
-    used = _STATE["bytes"].get(function, 0)
-    if used + size > int(_LIMITS["max_bytes"]):
-        _STATE["truncated"].add(function)
-    else:
-        _STATE["bytes"][function] = used + size
-        _STATE["calls"].append(entry)
-
-
-def _install() -> None:
-    """Wrap mutmut's trampoline factory so the target function's calls are recorded."""
-    from mutmut.mutation import trampoline
-
-    original_factory = trampoline.wrap_in_trampoline
-
-    def wrap_in_trampoline(mutants_dict: dict[str, Any], is_classmethod: bool = False) -> Any:
-        decorate = original_factory(mutants_dict, is_classmethod)
-
-        def recording(func: Any) -> Any:
-            wrapped = decorate(func)
-            if getattr(func, "__code__", None) is not None and func.__code__.co_flags & 0x2A0:
-                return wrapped  # generators and coroutines: not recorded (see docs)
-            module = getattr(func, "__module__", "")
-
-            def boundary(*args: Any, **kwargs: Any) -> Any:
-                if _STATE["busy"]:
-                    return wrapped(*args, **kwargs)
-                # a direct call from a recorded call: noted there, whether or not it is
-                # recorded itself (the original run records every explained function)
-                nested = _STATE["nested"]
-                if nested is not None and len(nested) < 20:
-                    nested.append(f"{func.__qualname__}({', '.join(_short(a) for a in args)})")
-                if module in _STATE["modules"]:
-                    function = _function_of(module, mutants_dict)
-                    if function in _STATE["functions"]:
-                        return _record(function, func, wrapped, args, kwargs, mutants_dict)
-                _STATE["nested"] = None  # only direct calls are noted
-                try:
-                    return wrapped(*args, **kwargs)
-                finally:
-                    _STATE["nested"] = nested
-
-            for attr in ("__name__", "__qualname__", "__doc__", "__module__", "__wrapped__"):
-                if hasattr(wrapped, attr):
-                    setattr(boundary, attr, getattr(wrapped, attr))
-            return boundary
-
-        return recording
-
-    trampoline.wrap_in_trampoline = wrap_in_trampoline
-
-
-class _Plugin:
-    """Names the running test and counts its passing assertions."""
-
-    def pytest_runtest_setup(self, item: Any) -> None:
-        _STATE["test"] = item.nodeid
-        _STATE["test_file"] = os.path.abspath(str(item.path))
-
-    def pytest_assertion_pass(self, item: Any, lineno: int, orig: str, expl: str) -> None:
-        counts = _STATE["assertions"]
-        counts[item.nodeid] = counts.get(item.nodeid, 0) + 1
-
-    def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.failed or report.when == "call":
-            previous = _STATE["outcomes"].get(report.nodeid)
-            if previous != "failed":
-                _STATE["outcomes"][report.nodeid] = report.outcome
-
-
-def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
-    _STATE["functions"] = set(item["functions"])
-    _STATE["modules"] = {f.rpartition(".")[0] for f in item["functions"]}
-    os.environ.pop("MUTANT_UNDER_TEST", None)
-    if item.get("mutant"):
-        os.environ["MUTANT_UNDER_TEST"] = str(item["mutant"])
-        _STATE["mutant_name"] = str(item["mutant"]).rpartition(".")[2]
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
-    import pytest
-
-    args = [
+def _pytest_args(tests: list[str]) -> list[str]:
+    return [
         "--rootdir=.",
         "-q",
         "-p",  # the stage's plugin: no xdist (-n in addopts), the recorder is in this process
@@ -449,32 +64,39 @@ def _child(item: dict[str, Any], out_path: str, cpu_limit: int) -> None:
         "no:randomly",
         "-o",
         "enable_assertion_pass_hook=true",
-        *item["tests"],
+        *tests,
     ]
-    code = pytest.main(args, plugins=[_Plugin()])
-    document = {
-        "exit_code": int(code),
-        "calls": _STATE["calls"],
-        "truncated": sorted(_STATE["truncated"]),
-        "assertions": _STATE["assertions"],
-        "outcomes": _STATE["outcomes"],
-        # None: not a mutant run, or its changed lines could not be found
-        "reached": _STATE["reached"] if _STATE["mutated_code"] is not None else None,
-    }
+
+
+def _enter(item: dict[str, Any]) -> None:
+    """Set up one recording run in its own process, before its tests run."""
+    recorder.begin(item)
+    cpu_limit = max(1, int(float(item["wall_limit"]) * 2))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
+
+
+def _write(out_path: str, exit_code: int) -> None:
+    """Write the run's document and end its process."""
     with open(out_path, "w", encoding="utf-8") as handle:
-        json.dump(document, handle)
+        json.dump(recorder.document(exit_code), handle)
     os._exit(0)
 
 
-def _run(item: dict[str, Any], out_path: str) -> str:
-    """Fork one recording run; '' when it finished, else why it did not."""
+def _fresh(request: tuple[dict[str, Any], str]) -> None:
+    """A run the fresh way: its own ``pytest.main`` (a child of the worker's main process)."""
+    item, out_path = request
+    stage.silence()
+    _enter(item)
+    import pytest
+
+    code = pytest.main(_pytest_args(item["tests"]), plugins=[recorder.Plugin()])
+    _write(out_path, int(code))
+
+
+def _run(item: dict[str, Any], out_path: str) -> Generator[Any, int, str]:
+    """One recording run (its child is forked by the driver); '' when it finished, else why not."""
     wall = float(item["wall_limit"])
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _child(item, out_path, max(1, int(wall * 2)))
-        finally:
-            os._exit(1)
+    pid = yield (item, out_path)
     deadline = time.monotonic() + wall
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -490,12 +112,14 @@ def _run(item: dict[str, Any], out_path: str) -> str:
     return ""
 
 
-def _timed(item: dict[str, Any], path: str) -> tuple[dict[str, Any], float, str]:
+def _timed(
+    item: dict[str, Any], path: str
+) -> Generator[Any, int, tuple[dict[str, Any], float, str]]:
     """(recording, seconds, failure) of one run."""
     if os.path.exists(path):
         os.unlink(path)
     started = time.monotonic()
-    failure = _run(item, path)
+    failure = yield from _run(item, path)
     seconds = round(time.monotonic() - started, 4)
     if failure:
         return {}, seconds, failure
@@ -505,37 +129,42 @@ def _timed(item: dict[str, Any], path: str) -> tuple[dict[str, Any], float, str]
     return document, seconds, ""
 
 
-def main(job_path: str, out_dir: str) -> int:
-    with open(job_path, encoding="utf-8") as f:
-        job = json.load(f)
-    _LIMITS.update({k: int(v) for k, v in job.get("limits", {}).items() if k in _LIMITS})
-    sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
-    # once, before the forks: each child starts with pytest imported and the recorder in place
-    import pytest  # noqa: F401
+def _note_original(out_dir: str, seconds: float, failure: str) -> None:
+    """Add this plan's runs of the original to ``original-run.json`` (a fresh plan after the
+    session's adds its own)."""
+    path = os.path.join(out_dir, "original-run.json")
+    noted: dict[str, Any] = {"seconds": 0.0, "error": ""}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            noted = json.load(handle)
+    noted = {"seconds": float(noted["seconds"]) + seconds, "error": noted["error"] or failure}
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(noted, out)
 
-    _install()
-    mutants = job["mutants"]
+
+def _plan(
+    mutants: list[dict[str, Any]], original: dict[str, Any], out_dir: str
+) -> Generator[Any, int, None]:
+    """The runs of ``mutants``: the original's (all the job's tests: ``original``), then
+    each mutant's."""
+    function_key = recorder.function_key
     # one run of the original for every function explained: its calls are shared by its mutants
-    baseline_item = {
-        "functions": sorted({function_key(m["id"]) for m in mutants}),
-        "tests": sorted({t for m in mutants for t in m["tests"]}),
-        "wall_limit": sum(float(m["wall_limit"]) for m in mutants),
-    }
-    baseline, baseline_seconds, baseline_failure = _timed(
+    # (always all of the job's tests, so each function's recording is the same either way)
+    baseline_item = {**original, "functions": sorted({function_key(m["id"]) for m in mutants})}
+    baseline, baseline_seconds, baseline_failure = yield from _timed(
         baseline_item, os.path.join(out_dir, "original.json")
     )
     # a second run of the original: what differs between the two (a clock reading kept in
     # an object, a random value) is noise no mutant can be judged by
     again: dict[str, Any] = {}
     if not baseline_failure:
-        again, again_seconds, again_failure = _timed(
+        again, again_seconds, again_failure = yield from _timed(
             baseline_item, os.path.join(out_dir, "original-again.json")
         )
         baseline_seconds += again_seconds
         if again_failure:
             again = {}
-    with open(os.path.join(out_dir, "original-run.json"), "w", encoding="utf-8") as out:
-        json.dump({"seconds": baseline_seconds, "error": baseline_failure}, out)
+    _note_original(out_dir, baseline_seconds, baseline_failure)
     for index, item in enumerate(mutants):
         function = function_key(item["id"])
         record: dict[str, Any] = {"id": item["id"], "original_seconds": 0.0}
@@ -551,7 +180,9 @@ def main(job_path: str, out_dir: str) -> int:
                 calls = [c for c in again["calls"] if c["function"] == function]
                 record["original_again"] = {"calls": calls}
             mutant_item = {**item, "functions": [function], "mutant": item["id"]}
-            document, seconds, failure = _timed(mutant_item, os.path.join(out_dir, f"{index}.json"))
+            document, seconds, failure = yield from _timed(
+                mutant_item, os.path.join(out_dir, f"{index}.json")
+            )
             record["mutant_seconds"] = seconds
             if failure:
                 record["error"] = f"mutant: {failure}"
@@ -559,6 +190,72 @@ def main(job_path: str, out_dir: str) -> int:
                 record["mutant"] = {**document, "truncated": function in document["truncated"]}
         with open(os.path.join(out_dir, "results.jsonl"), "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
+
+
+def _session(
+    mutants: list[dict[str, Any]], original: dict[str, Any], out_dir: str, ready: int, parent: int
+) -> None:
+    """The session process: collect the job's tests once, serve every run it can share."""
+    stage.silence()
+    stage.watch_collection()
+    import pytest
+
+    def serve(session: Any) -> Any:
+        os.write(ready, b"c")
+        os.close(ready)
+        if session.collection_errors:
+            return None  # the original's run fails the fresh way: so it must here too
+        key = recorder.function_key
+        shared = [m for m in mutants if session.shareable(key(m["id"]), m["tests"])]
+        if not shared:
+            return None
+        plan = _plan(shared, original, out_dir)
+        return stage.drive(plan, parent=parent, before_fork=session.warm_up)
+
+    def prepare(request: tuple[dict[str, Any], str]) -> list[str]:
+        _enter(request[0])
+        return list(request[0]["tests"])
+
+    plugin = stage.Session(serve, prepare, os.path.join(out_dir, "run-imports.txt"))
+    code = pytest.main(_pytest_args(original["tests"]), plugins=[plugin, recorder.Plugin()])
+    if plugin.request is not None:  # a run's child: its tests have run
+        plugin.note_imports()
+        _write(plugin.request[1], int(code))
+    os._exit(0)
+
+
+def _recorded(out_dir: str) -> set[str]:
+    path = os.path.join(out_dir, "results.jsonl")
+    if not os.path.exists(path):
+        return set()
+    with open(path, encoding="utf-8") as handle:
+        return {json.loads(line)["id"] for line in handle if line.strip()}
+
+
+def main(job_path: str, out_dir: str) -> int:
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    recorder.set_limits(job.get("limits", {}))
+    sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
+    # once, before the forks: each child starts with pytest imported and the recorder in place
+    import pytest  # noqa: F401
+
+    recorder.install()
+    mutants = job["mutants"]
+    original = {
+        "tests": sorted({t for m in mutants for t in m["tests"]}),
+        "wall_limit": sum(float(m["wall_limit"]) for m in mutants),
+    }
+    me = os.getpid()
+    pid, _ = stage.start(
+        lambda ready: _session(mutants, original, out_dir, ready, me),
+        float(job.get("start_limit", _START_LIMIT)),
+    )
+    os.waitpid(pid, 0)
+    done = _recorded(out_dir)
+    rest = [m for m in mutants if m["id"] not in done]
+    if rest:
+        stage.drive(_plan(rest, original, out_dir), child=_fresh)
     return 0
 
 

@@ -10,18 +10,43 @@ run again, in a new child under the same limit, until each covering test has
 a verdict (without this, a mutant that makes one test hang left every later
 test unjudged: a lost kill could make another test look unique, or a test
 look as if it killed nothing). One JSON line per mutant goes to the output.
+
+The children share one collection (:mod:`auditor.mutation.stage_session`):
+a session process collects the covering tests of every mutant once, and
+each child is a fork of it. The mutants of a function that ran during the
+collection, or with a test the collection lacks, and every mutant when the
+session cannot collect, go the fresh way: a child of this process calls
+``pytest.main`` with the mutant's tests. Both ways follow one plan
+(:func:`_plan`); a mutant the session did not finish is run the fresh way.
 Usage: ``python killmatrix_worker.py JOB.json OUT.jsonl``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import resource
 import signal
 import sys
 import time
+from collections.abc import Generator
 from typing import Any
+
+
+def _load(name: str) -> Any:
+    """A module next to this script, under a name no project module has."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"audit_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file is next to us
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+stage = _load("stage_session")
 
 
 class _Recorder:
@@ -41,23 +66,24 @@ class _Recorder:
             self._emit("end", report.nodeid)
 
 
-def _child(mutant: str, tests: list[str], fd: int, memory_mb: int, cpu_limit: int) -> None:
+def _pytest_args(tests: list[str]) -> list[str]:
+    # the stage's plugin (auditor/mutation/worker_plugin.py) keeps the tests in this
+    # process when the project's addopts ask for xdist (-n): the recorder is here
+    return ["--rootdir=.", "-q", "-p", "audit_mutmut_plugin", "-p", "no:cacheprovider",
+            "-p", "no:randomly", *tests]
+
+
+def _enter(mutant: str, memory_mb: int, cpu_limit: int) -> None:
+    """Set up one mutant's child in its own process, before its tests run."""
     os.environ["MUTANT_UNDER_TEST"] = mutant
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
-    import pytest
 
-    # the stage's plugin (auditor/mutation/worker_plugin.py) keeps the tests in this
-    # process when the project's addopts ask for xdist (-n): the recorder is here
-    args = ["--rootdir=.", "-q", "-p", "audit_mutmut_plugin", "-p", "no:cacheprovider",
-            "-p", "no:randomly", *tests]
-    code = pytest.main(args, plugins=[_Recorder(fd)])
-    os._exit(int(code) if int(code) < 256 else 1)
+
+def _exit_code(code: int) -> int:
+    return int(code) if int(code) < 256 else 1
 
 
 def _collect(path: str) -> tuple[list[str], list[str], list[str]]:
@@ -78,17 +104,17 @@ def _collect(path: str) -> tuple[list[str], list[str], list[str]]:
     return failed, hung, started
 
 
-def main(job_path: str, out_path: str) -> int:
-    with open(job_path, encoding="utf-8") as f:
-        job = json.load(f)
-    sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
+def _plan(
+    mutants: list[dict[str, Any]], job: dict[str, Any], out_path: str
+) -> Generator[tuple[dict[str, Any], int], int, None]:
+    """Every mutant's covering tests, ``workers`` children at a time; yields (item, trace fd)
+    per child and gets its pid back."""
     workers = max(1, int(job.get("workers", 1)))
-    memory_mb = int(job.get("memory_limit_mb", 0))
     # pytest's start (imports, collection, conftest) is limited apart: a loaded
     # machine must not eat the mutant's own limit before its first test starts
     start_limit = float(job.get("start_limit", 60.0))
-    queue = list(job["mutants"])
-    next_index = len(queue)
+    queue = list(mutants)
+    next_index = max((int(m["index"]) for m in job["mutants"]), default=0) + 1
     kills: dict[str, list[str]] = {}  # mutant id -> killers found by earlier children
     # pid -> (item, trace file, when the child was forked, when its first test started)
     running: dict[int, tuple[dict[str, Any], str, float, float | None]] = {}
@@ -98,12 +124,7 @@ def main(job_path: str, out_path: str) -> int:
                 item = queue.pop(0)
                 trace = f"{out_path}.{item['index']}.trace"
                 fd = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                pid = os.fork()
-                if pid == 0:
-                    try:
-                        _child(item["id"], item["tests"], fd, memory_mb, int(item["cpu_limit"]))
-                    finally:
-                        os._exit(1)
+                pid = yield item, fd
                 os.close(fd)
                 running[pid] = (item, trace, time.monotonic(), None)
             time.sleep(0.005)
@@ -147,6 +168,79 @@ def main(job_path: str, out_path: str) -> int:
                 }
                 out.write(json.dumps(record) + "\n")
                 out.flush()
+
+
+def _fresh(memory_mb: int) -> Any:
+    """A mutant's child the fresh way: its own ``pytest.main`` (a child of the main process)."""
+
+    def child(request: tuple[dict[str, Any], int]) -> None:
+        item, fd = request
+        stage.silence()
+        _enter(item["id"], memory_mb, int(item["cpu_limit"]))
+        import pytest
+
+        code = pytest.main(_pytest_args(item["tests"]), plugins=[_Recorder(fd)])
+        os._exit(_exit_code(int(code)))
+
+    return child
+
+
+def _session(job: dict[str, Any], out_path: str, ready: int, parent: int) -> None:
+    """The session process: collect every mutant's tests once, serve the mutants it can share."""
+    stage.silence()
+    stage.watch_collection()
+    import pytest
+
+    memory_mb = int(job.get("memory_limit_mb", 0))
+    recorder = _Recorder(-1)  # each child's trace file, once forked
+
+    def serve(session: Any) -> Any:
+        os.write(ready, b"c")
+        os.close(ready)
+        shared = [
+            m for m in job["mutants"]
+            if session.shareable(m["id"].rsplit("__mutmut_", 1)[0], m["tests"])
+        ]
+        if not shared:
+            return None
+        plan = _plan(shared, job, out_path)
+        return stage.drive(plan, parent=parent, before_fork=session.warm_up)
+
+    def prepare(request: tuple[dict[str, Any], int]) -> list[str]:
+        item, recorder.fd = request
+        _enter(item["id"], memory_mb, int(item["cpu_limit"]))
+        return list(item["tests"])
+
+    plugin = stage.Session(serve, prepare, f"{out_path}.imports")
+    tests = sorted({t for m in job["mutants"] for t in m["tests"]})
+    code = pytest.main(_pytest_args(tests), plugins=[plugin, recorder])
+    if plugin.request is not None:  # a mutant's child: its tests have run
+        plugin.note_imports()
+        os._exit(_exit_code(int(code)))
+    os._exit(0)
+
+
+def _recorded(out_path: str) -> set[str]:
+    if not os.path.exists(out_path):
+        return set()
+    with open(out_path, encoding="utf-8") as handle:
+        return {json.loads(line)["id"] for line in handle if line.strip()}
+
+
+def main(job_path: str, out_path: str) -> int:
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    sys.path[:0] = [os.path.abspath("."), os.path.abspath("src")]
+    me = os.getpid()
+    pid, _ = stage.start(
+        lambda ready: _session(job, out_path, ready, me), float(job.get("start_limit", 60.0))
+    )
+    os.waitpid(pid, 0)
+    done = _recorded(out_path)
+    rest = [m for m in job["mutants"] if m["id"] not in done]
+    if rest:
+        memory_mb = int(job.get("memory_limit_mb", 0))
+        stage.drive(_plan(rest, job, out_path), child=_fresh(memory_mb))
     return 0
 
 
