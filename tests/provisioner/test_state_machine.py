@@ -73,15 +73,14 @@ class StepClock:
 
 def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMachine]:
     server = cluster.server
-    # A permanent fault (every status poll answered 500) makes an operation wait
-    # out its limit: on the test server, 1.5 s is enough for any rollout that
-    # can succeed (ready 5 ms after it is written, seen at the next poll) and
-    # keeps such waits short: they are most of this test's wall time (a run
-    # has a few dozen of them), and the test runs three times in our suite
-    # (itself, in the thesis audit, on the planted-bug copy). Polling every
-    # 50 ms, not 5: such a wait is ~30 requests, not ~250 (each a few ms of
-    # CPU in the client and the in-process server; the polls were half of
-    # this test's CPU).
+    # An operation that cannot succeed waits out its limit: on the test server,
+    # 1.5 s is enough for any rollout that can succeed (ready 5 ms after it is
+    # written, seen at the next poll), and a stalled rollout (below) is given
+    # 0.1 s: such waits were most of this test's wall time (a run has a dozen
+    # of them), and the test runs three times in our suite (itself, in the
+    # thesis audit, on the planted-bug copy). Polling every 50 ms, not 5: a
+    # wait is a few requests, not dozens (each a few ms of CPU in the client
+    # and the in-process server; the polls were half of this test's CPU).
     waits = {} if cluster.real else {"readiness_timeout": 1.5, "namespace_timeout": 1.5,
                                      "poll_interval": 0.05}
     fast = make_settings(cluster.real, max_attempts=2, **waits)
@@ -92,6 +91,12 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
     # connection pool, and building one (kubeconfig parsing, API objects) cost
     # half a second per example.
     kube = KubeClient.from_kubeconfig(str(cluster.kubeconfig), None, fast)
+    # The client, not the provisioner, reads ``readiness_timeout`` while it
+    # waits: a stalled operation needs a client with the impatient settings
+    # (on the same connection pool). With the patient client every stalled
+    # provision or restart waited out 1.5 s instead of 0.1 s: a dozen such
+    # waits were half of this test's wall time.
+    impatient_kube = KubeClient(kube.api_client, impatient)
 
     class ProvisionerMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -144,8 +149,9 @@ def _machine(cluster: Cluster, tmp: Callable[[], Path]) -> type[RuleBasedStateMa
             if server is not None:
                 self.stalled = stalled
                 server.store.ready_delay = 3600 if stalled else 0.005
-                self.provisioner = Provisioner(
-                    self.db, self.patient.kube, impatient if stalled else fast, clock=self.clock)
+                self.provisioner = (
+                    Provisioner(self.db, impatient_kube, impatient, clock=self.clock)
+                    if stalled else self.patient)
 
         @rule(name=st.sampled_from(NAMES), tier=st.none() | st.sampled_from(sorted(TIERS)),
               minutes=MINUTES, stalled=STALLED)
