@@ -25,6 +25,7 @@ from auditor.history import record_run
 from auditor.history.backends import opened
 from auditor.history.url import ServerURL
 from tests.history import builders
+from tests.history.forked import run_together
 from tests.history.postgres_server import Cluster, free_port
 from tests.support.projects import REPO_ROOT, make_calc_project, read_report, run_audit
 
@@ -149,20 +150,18 @@ def _consistency(url: str) -> tuple[int, set[str]]:
     return len(per_run), commits
 
 
-def test_sixteen_writer_processes_lose_nothing_and_duplicate_nothing(postgres_url: str) -> None:
+def test_sixteen_writer_processes_lose_nothing_and_duplicate_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
     # A fresh database: the 16 writers also race to create the schema.
-    writers = [
-        _spawn(_WRITER, postgres_url, str(i), str(OWN_RUNS), str(SHARED_RUNS))
-        for i in range(WRITERS)
-    ]
-    for proc in writers:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    for proc in writers:
-        out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
-        assert out.split() == [str(n) for n in range(OWN_RUNS + SHARED_RUNS)]
+    writers = run_together(
+        _WRITER,
+        [[postgres_url, str(i), str(OWN_RUNS), str(SHARED_RUNS)] for i in range(WRITERS)],
+        tmp_path / "writers",
+    )
+    for writer in writers:
+        assert writer.returncode == 0, writer.stderr
+        assert writer.stdout.split() == [str(n) for n in range(OWN_RUNS + SHARED_RUNS)]
     runs, commits = _consistency(postgres_url)
     expected = {f"{w:02d}{n:038d}" for w in range(WRITERS) for n in range(OWN_RUNS)}
     expected |= {f"ss{n:038d}" for n in range(SHARED_RUNS)}
@@ -185,20 +184,15 @@ _OPEN = textwrap.dedent(
 
 
 def test_sixteen_runners_creating_the_schema_at_once_all_succeed(
-    postgres_cluster: Cluster,
+    postgres_cluster: Cluster, tmp_path: Path
 ) -> None:
-    for _ in range(3):  # the race is in timing: try it on several fresh databases
+    for attempt in range(3):  # the race is in timing: try it on several fresh databases
         url = postgres_cluster.url(postgres_cluster.new_database())
-        openers = [_spawn(_OPEN, url) for _ in range(WRITERS)]
-        for proc in openers:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        failures = []
-        for proc in openers:
-            _, err = proc.communicate(timeout=300)
-            if proc.returncode != 0:
-                failures.append(err.strip().splitlines()[-1])
+        openers = run_together(_OPEN, [[url]] * WRITERS, tmp_path / f"openers-{attempt}",
+                               timeout=300)
+        failures = [
+            opener.stderr.strip().splitlines()[-1] for opener in openers if opener.returncode
+        ]
         assert failures == []
         with opened(ServerURL(url)) as store:
             assert store.execute("SELECT version FROM schema_info").fetchall() == [(2,)]
