@@ -136,6 +136,23 @@ def test_sigterm_while_waiting_for_a_lock_leaves_the_holders_reports(tmp_path: P
     assert json.loads(reports[MANIFEST_NAME])["status"] == "complete"
 
 
+# Every test of the mutated project takes a while, so every mutant does: the signal
+# lands while many mutants are still to run. With only test_slow_add slow, the
+# session-fork runner could finish the remaining (fast) mutants between the first
+# verdict and the signal on a loaded machine, and the audit exited 0, not 130 (the
+# intermittent failure; tests/mutation/test_mutate_runs.py had the same, 3439fb0).
+SLOW_EVERY_TEST = """\
+import time
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def slow_down():
+    time.sleep(0.1)
+"""
+
+
 def test_sigterm_during_mutation_keeps_the_finished_verdicts(tmp_path: Path) -> None:
     from tests.mutation.projects import make_shop
 
@@ -144,6 +161,7 @@ def test_sigterm_during_mutation_keeps_the_finished_verdicts(tmp_path: Path) -> 
         "import time\n\nfrom shop.pricing import add\n\n\n"
         "def test_slow_add():\n    time.sleep(0.3)\n    assert add(1, 1) == 2\n"
     )
+    (project / "tests" / "conftest.py").write_text(SLOW_EVERY_TEST)
     before = tree_digest(project)
     audit = start_audit("mutate", project)
     metas = project / ".audit" / "mutation" / "mutants"
