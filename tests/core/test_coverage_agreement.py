@@ -3,6 +3,9 @@
 The expected numbers come from running coverage.py directly on an identical
 copy of the project (``coverage run`` + ``coverage json``), not from the
 auditor, so a disagreement is caught whichever side changed.
+
+The three tests read one audit of the calc project (``calc_coverage_audit``,
+tests/core/shared_audits.py), each asserting its own part of it.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.projects import make_calc_project, read_report, run_audit, tree_digest
+from tests.core.shared_audits import SharedAudit
+from tests.support.projects import read_report, tree_digest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("core-calc-audits")]
 
 
 def coverage_py_json(project: Path, source: str, tests: str = "tests") -> dict[str, Any]:
@@ -44,10 +48,12 @@ def _pct(part: int, whole: int) -> float:
     return 100 * part / whole if whole else 100.0
 
 
-def test_line_and_branch_percentages_equal_coverage_py(tmp_path: Path) -> None:
-    audited = make_calc_project(tmp_path / "audited")
-    direct = shutil.copytree(audited, tmp_path / "direct")
-    run = run_audit("coverage", audited)
+def test_line_and_branch_percentages_equal_coverage_py(
+    calc_coverage_audit: SharedAudit, tmp_path: Path
+) -> None:
+    audited, run = calc_coverage_audit.root, calc_coverage_audit.run
+    # coverage.py runs on a copy of the never-audited twin (the twin stays as written)
+    direct = shutil.copytree(calc_coverage_audit.direct, tmp_path / "direct")
     assert run.exit_code == 0, run.stderr
     ours = read_report(audited)["analyses"]["coverage"]
     theirs = coverage_py_json(direct, "src/calc")
@@ -74,20 +80,17 @@ def test_line_and_branch_percentages_equal_coverage_py(tmp_path: Path) -> None:
     )
 
 
-def test_audit_leaves_the_project_tree_unchanged(tmp_path: Path) -> None:
-    root = make_calc_project(tmp_path)
-    before = tree_digest(root)
-    run = run_audit("coverage", root)
+def test_audit_leaves_the_project_tree_unchanged(calc_coverage_audit: SharedAudit) -> None:
+    root, run = calc_coverage_audit.root, calc_coverage_audit.run
     assert run.exit_code == 0, run.stderr
-    assert tree_digest(root) == before
+    assert tree_digest(root) == calc_coverage_audit.before
     assert (root / ".audit" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert not list(root.rglob("__pycache__"))
     assert not (root / ".coverage").exists()
 
 
-def test_every_test_outcome_is_recorded(tmp_path: Path) -> None:
-    root = make_calc_project(tmp_path)
-    run = run_audit("coverage", root)
+def test_every_test_outcome_is_recorded(calc_coverage_audit: SharedAudit) -> None:
+    root, run = calc_coverage_audit.root, calc_coverage_audit.run
     assert run.exit_code == 0, run.stderr
     tests = read_report(root)["tests"]
     assert {t["nodeid"]: t["outcome"] for t in tests["tests"]} == {

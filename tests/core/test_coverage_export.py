@@ -7,6 +7,10 @@ file with the same rc file. Each expected value comes from coverage.py or
 Python run independently here, in fresh interpreters. (A suite's leftovers
 do not reach the export: coverage.py's runner restores the working folder and
 pytest the warning filters; the export restores both itself as well.)
+
+The audit's export is read from the report audit of the calc project that
+other modules share (``calc_report_audit``, tests/core/shared_audits.py: it
+holds the module that warns when compiled).
 """
 
 from __future__ import annotations
@@ -20,16 +24,10 @@ from pathlib import Path
 import pytest
 
 from auditor.testrun.command import PLUGIN_DIR
-from tests.support.projects import make_calc_project, read_report, run_audit, write_files
+from tests.core.shared_audits import SharedAudit
+from tests.support.projects import read_report, write_files
 
-pytestmark = pytest.mark.slow
-
-# Valid Python that warns when compiled (an invalid escape): the export's
-# compile check must judge it as a fresh interpreter does.
-ESCAPE_MODULE = '''
-    def pattern():
-        return "\\d+"
-'''
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("core-calc-audits")]
 
 
 def _only_run_folder(root: Path) -> Path:
@@ -49,11 +47,10 @@ def _coverage_json(root: Path, data_file: Path, rc_file: Path, output: Path) -> 
 
 
 def test_the_runs_export_is_coverage_json_of_the_same_data(
-    tmp_path: Path,
+    calc_report_audit: SharedAudit, tmp_path: Path,
 ) -> None:
-    root = make_calc_project(tmp_path / "calc")
-    write_files(root, {"src/calc/escape.py": ESCAPE_MODULE})
-    done = run_audit("report", root, "--no-gate")
+    root, done = calc_report_audit.root, calc_report_audit.run
+    assert (root / "src/calc/escape.py").is_file()  # the module that warns when compiled
     assert done.exit_code == 0, done.stderr
     coverage_dir = _only_run_folder(root)
     # the run's interpreter exported (the separate coverage json did not run)

@@ -1,4 +1,8 @@
-"""Progress shows while tests run on a terminal, and stays out of CI logs."""
+"""Progress shows while tests run on a terminal, and stays out of CI logs.
+
+The run without a terminal is the shared coverage audit of the calc project
+(``calc_coverage_audit``, tests/core/shared_audits.py): its stderr is a pipe.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.projects import REPO_ROOT, make_calc_project, run_audit
+from tests.core.shared_audits import SharedAudit
+from tests.support.projects import REPO_ROOT, make_calc_project
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("core-calc-audits")]
 
 
 def _run_on_a_terminal(root: Path) -> str:
@@ -46,9 +51,8 @@ def test_progress_bar_counts_tests_on_a_terminal(tmp_path: Path) -> None:
     assert "3/3" in drawn
 
 
-def test_no_progress_bar_without_a_terminal(tmp_path: Path) -> None:
-    root = make_calc_project(tmp_path)
-    run = run_audit("coverage", root)
+def test_no_progress_bar_without_a_terminal(calc_coverage_audit: SharedAudit) -> None:
+    run = calc_coverage_audit.run
     assert run.exit_code == 0, run.stderr
     assert "━" not in run.stderr and "\r" not in run.stderr  # no bar drawn
     assert "running the test suite" in run.stderr

@@ -8,29 +8,21 @@ format and records the history; phases do not overlap, so their wall times
 add up to at most the command's own wall time, which the test measures from
 outside. The CPU of the test run is spent in the child interpreter: the
 test makes the suite burn a known amount of CPU and checks it is counted.
+
+Each test reads an audit shared with other modules (tests/core/shared_audits.py):
+the report audit of the calc project with the busy test, and the coverage
+audit with ``--timings``.
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 
 from auditor.reports.json_report import validate_report
-from tests.support.projects import make_calc_project, read_report, run_audit
+from tests.core.shared_audits import BUSY_CPU_SECONDS, SharedAudit
+from tests.support.projects import read_report
 
-# A test that spins the CPU for 0.5 s of *its* process time: the test run's
-# phase must count at least that much CPU, though it is the child's.
-BUSY_TEST = """
-    import time
-
-
-    def test_busy():
-        start = time.process_time()
-        while time.process_time() - start < 0.5:
-            pass
-"""
+pytestmark = pytest.mark.xdist_group("core-calc-audits")
 
 
 def _phases(report: dict[str, object]) -> dict[str, dict[str, float]]:
@@ -40,11 +32,11 @@ def _phases(report: dict[str, object]) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.slow
-def test_report_json_records_every_phase_of_a_coverage_audit(tmp_path: Path) -> None:
-    project = make_calc_project(tmp_path / "calc", **{"tests/test_busy.py": BUSY_TEST})
-    started = time.perf_counter()
-    done = run_audit("report", project, "--no-gate", cwd=project)
-    outside_wall = time.perf_counter() - started
+def test_report_json_records_every_phase_of_a_coverage_audit(
+    calc_report_audit: SharedAudit,
+) -> None:
+    project, done = calc_report_audit.root, calc_report_audit.run
+    outside_wall = calc_report_audit.outside_wall
     assert done.exit_code == 0, done.stderr
 
     report = read_report(project)
@@ -62,17 +54,16 @@ def test_report_json_records_every_phase_of_a_coverage_audit(tmp_path: Path) -> 
     # the command's wall time includes the interpreter start-up before the profile began
     assert total_wall <= outside_wall
     # the suite's 0.5 s of CPU is in the child process; counted in the test run's phase
-    assert phases["test_run"]["cpu_seconds"] >= 0.5
-    assert phases["test_run"]["wall_seconds"] >= 0.5
+    assert phases["test_run"]["cpu_seconds"] >= BUSY_CPU_SECONDS
+    assert phases["test_run"]["wall_seconds"] >= BUSY_CPU_SECONDS
     assert timings["total_cpu_seconds"] >= phases["test_run"]["cpu_seconds"]
     # the run's test duration (measured by the runner) is inside the test_run phase
     assert phases["test_run"]["wall_seconds"] >= report["tests"]["duration_seconds"] - 0.01
 
 
 @pytest.mark.slow
-def test_timings_flag_prints_the_same_phases(tmp_path: Path) -> None:
-    project = make_calc_project(tmp_path / "calc")
-    done = run_audit("coverage", project, "--no-gate", "--timings", cwd=project)
+def test_timings_flag_prints_the_same_phases(calc_coverage_audit: SharedAudit) -> None:
+    project, done = calc_coverage_audit.root, calc_coverage_audit.run
     assert done.exit_code == 0, done.stderr
     printed = {line.split()[0] for line in done.stdout.splitlines()
                if line.split() and line.split()[0] in {"test_run", "total", "analysis:coverage"}}
