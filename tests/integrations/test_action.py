@@ -222,7 +222,12 @@ def test_an_audit_that_cannot_run_still_writes_a_summary_and_fails_with_its_exit
 def test_mutation_shards_through_the_action_merge_and_gate(tmp_path: Path) -> None:
     """Two shard jobs through the action, then the recipe's merge (docs/ci-recipes.md)."""
     workspace = tmp_path / "workspace"
-    root = write_files(workspace / "shop", SHOP)
+    # Survivor explanations off: they add two recorded pytest runs per survivor to each
+    # shard (about 4 s of its 10) and nothing here asserts on them (tests/mutation/
+    # test_explain.py does); the zero-config action run is the pull-request test's.
+    root = write_files(workspace / "shop", {**SHOP, "pyproject.toml": SHOP["pyproject.toml"] + (
+        '\n[tool.audit]\npackages = ["shop"]\ntests = ["tests"]\n'
+        "\n[tool.audit.mutation]\nexplain = 0\n")})
     init_repo(root)
     env = runner_env(tmp_path)
     for k in (1, 2):
@@ -236,7 +241,7 @@ def test_mutation_shards_through_the_action_merge_and_gate(tmp_path: Path) -> No
          "shop/shard-2/report.json", "--output", "shop/merged", "--root", "shop"],
         cwd=workspace, capture_output=True, text=True, timeout=300, check=False)
     assert merged.returncode == 0, merged.stderr
-    # With a gate from the command line (no [tool.audit] here): `if discount:`'s body never
+    # With a gate from the command line (no [tool.audit.gate] here): `if discount:`'s body never
     # runs under test_total, so its mutants survive and a score of 100 cannot be reached.
     gated = subprocess.run(
         [sys.executable, "-m", "auditor", "merge", "shop/shard-1/report.json",
