@@ -40,9 +40,13 @@ from typing import Any
 
 import pytest
 
-_current: dict[str, Any] = {"nodeid": None, "count": 0, "depth": 0}
+_current: dict[str, Any] = {"nodeid": None, "count": 0, "depth": 0, "asserts_before": 0}
 _reports: dict[str, dict[str, Any]] = {}
 _stream: Any = None
+_ASSERTS = [0]
+"""Every rewritten ``assert`` executed so far, in this process (see
+:func:`_count_asserts_at_rewrite`); a test's own are the difference between
+its start and its end."""
 
 
 def _emit(record: dict[str, Any]) -> None:
@@ -154,8 +158,14 @@ def _count_asserts_at_rewrite() -> bool:
     *passing* assert: it calls ``repr`` on the values compared (running project
     code a plain run does not) and keeps them alive in the test's frame (on the
     real-project corpus a test waiting for ``__del__`` hung, and a Hypothesis
-    suite ran 70 times slower). Instead, the rewriter puts one call before each
-    assert, and nothing else changes.
+    suite ran 70 times slower). Instead, the rewriter puts one statement before
+    each assert, and nothing else changes: ``@pytest_ar._audit_asserts[0] += 1``,
+    an increment, not a call (a call per assert cost a coverage-traced suite a
+    function-call event each, about 5% of a small suite's run: the tracer is
+    called on every Python call, measured file or not). The test's count is
+    what the counter gained between the test's start and its end
+    (:func:`pytest_runtest_protocol`), so asserts run outside a test (at
+    collection, in a session fixture's set-up) count for none, as before.
     """
     try:
         from _pytest.assertion import rewrite
@@ -171,13 +181,10 @@ def _count_asserts_at_rewrite() -> bool:
     def visit_assert(self: Any, assert_: ast.Assert) -> list[ast.stmt]:
         if _installed(getattr(self, "module_path", None)):
             return original(self, assert_)  # type: ignore[no-any-return]
-        count = ast.Expr(self.helper("_audit_count_assert"))
-        for node in ast.walk(count):
-            ast.copy_location(node, assert_)
-        return [count, *original(self, assert_)]
+        return [_counting_statement(assert_), *original(self, assert_)]
 
     visit_assert.__audit_counting__ = True  # type: ignore[attr-defined]
-    rewrite._audit_count_assert = _count  # type: ignore[attr-defined]
+    rewrite._audit_asserts = _ASSERTS  # type: ignore[attr-defined]
     rewriter.visit_Assert = visit_assert  # type: ignore[union-attr]
     # Neither read the user's cached rewrites (they lack the call) nor leave
     # ours behind (a plain pytest run would then call a helper it lacks) --
@@ -196,6 +203,22 @@ def _count_asserts_at_rewrite() -> bool:
     rewrite._read_pyc = read_installed
     rewrite._write_pyc = write_installed
     return True
+
+
+def _counting_statement(assert_: ast.Assert) -> ast.stmt:
+    """``@pytest_ar._audit_asserts[0] += 1`` at the place of ``assert_``.
+
+    Each node gets its position as it is built: no ``ast.walk`` and
+    ``copy_location`` over it, which made 40 Python calls per assert while the
+    test modules were rewritten, each one a call event for coverage's tracer.
+    """
+    at: dict[str, Any] = {"lineno": assert_.lineno, "col_offset": assert_.col_offset,
+                          "end_lineno": assert_.end_lineno,
+                          "end_col_offset": assert_.end_col_offset}
+    counter = ast.Attribute(ast.Name("@pytest_ar", ast.Load(), **at), "_audit_asserts",
+                            ast.Load(), **at)
+    return ast.AugAssign(ast.Subscript(counter, ast.Constant(0, **at), ast.Store(), **at),
+                         ast.Add(), ast.Constant(1, **at), **at)
 
 
 def _installed_path(*args: Any) -> bool:
@@ -241,6 +264,7 @@ def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) 
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     _current["nodeid"] = item.nodeid
     _current["count"] = 0
+    _current["asserts_before"] = _ASSERTS[0]
     _emit({"event": "start", "nodeid": item.nodeid})
     _reports[item.nodeid] = {"start": time.perf_counter(), "phases": {}}
     yield
@@ -251,7 +275,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             "nodeid": item.nodeid,
             "outcome": _outcome(state["phases"]),
             "duration": sum(p["duration"] for p in state["phases"].values()),
-            "assertions": _current["count"] if _code_was_rewritten(item) else None,
+            "assertions": _current["count"] + _ASSERTS[0] - _current["asserts_before"]
+            if _code_was_rewritten(item) else None,
             "message": next(
                 (p["message"] for p in state["phases"].values() if p["message"]), ""
             ),
