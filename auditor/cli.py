@@ -7,16 +7,16 @@ one-line message; nothing reaches the user as a traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from auditor import __version__
+from auditor import __version__, registry_source
 from auditor.cli_lazy import LazyCommand, LazyGroup, class_attributes, function_docstring, imported
 from auditor.cli_targets import gate_options, gate_overrides, narrow_tests, split_target
 from auditor.config import AuditConfig
@@ -31,6 +31,7 @@ from auditor.errors import (
     UsageError,
 )
 from auditor.interrupts import handle_sigterm_as_interrupt
+from auditor.project import STATE_DIR_NAME
 from auditor.registry import (
     analysis_location,
     analysis_names,
@@ -90,6 +91,8 @@ def handle_errors(func: F) -> F:
         except Exception as exc:
             if os.environ.get("AUDIT_DEBUG"):
                 raise
+            import traceback  # only here: every audit would pay for importing it
+
             log = Path(".audit") / "crash.log"
             detail = ""
             if log.parent.is_dir():
@@ -215,10 +218,15 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     from auditor.output_folder import claim, mark_failed
     from auditor.progress import Progress, output_console
     from auditor.project import state_dir
-    from auditor.reports import report_file_names, write_reports
-    from auditor.reports.annotations import append_step_summary
-    from auditor.reports.terminal import print_summary
+    from auditor.reports import report_file_names, warm_up_steps, write_reports
 
+    # the analyses' declarations (report formats, partials) as the last audit parsed them
+    registry_source.use_cache(config.root / STATE_DIR_NAME)
+    # What runs after the suite (reports, summary, history) is imported while the
+    # suite runs (the warm-up), not before it starts: the suite starts sooner.
+    request.warm_up += [*warm_up_steps(config.root, request.analyses),
+                        *(functools.partial(importlib.import_module, name)
+                          for name in _AFTER_THE_SUITE)]
     ours = report_file_names()
     claim(config.output, ours)
     if record_history:
@@ -243,6 +251,9 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
             mark_failed(config.output, str(exc) or type(exc).__name__)
             raise
         written = write_reports(result, config.output, config.root, request.timings)
+        from auditor.reports.annotations import append_step_summary
+        from auditor.reports.terminal import print_summary
+
         out = output_console()  # summary and annotations: both on stdout, in order
         print_summary(result, out)
         out.print(f"reports: {config.output} ({len(written)} files)")
@@ -257,8 +268,18 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
             (out if recorded.fallback_reason is None else progress.console).print(
                 recorded.message)
         _finish_timings(request.timings, config, print_timings)
+    registry_source.save_cache()
     _annotate(result, annotations)
     sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
+
+
+_AFTER_THE_SUITE = (
+    "auditor.reports.terminal",  # the summary (rich's tables)
+    "auditor.reports.annotations",
+    "auditor.history",  # the history's gate rules
+    "auditor.history.fallback",  # recording the audit
+)
+"""Modules :func:`execute` needs once the suite has run, imported by the warm-up."""
 
 
 def _finish_timings(timings: PhaseTimings, config: AuditConfig, print_timings: bool) -> None:

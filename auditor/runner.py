@@ -8,6 +8,7 @@ measured.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from auditor.project import (
     resolve_ref,
     state_dir,
 )
-from auditor.registry import get_analysis
+from auditor.registry import declared, get_analysis
 from auditor.rundir import run_folder
 from auditor.timings import GATE, PhaseTimings, analysis_phase
 
@@ -53,6 +54,11 @@ class AuditRequest:
     on_wait: Callable[[str], None] = tell_on_stderr
     timings: PhaseTimings = field(default_factory=PhaseTimings)
     """Where the phases of the audit are recorded (the caller reads it back)."""
+    warm_up: list[Callable[[], object]] = field(default_factory=list)
+    """What the caller does after the audit (reports, history), as steps that warm it
+    while the suite runs (:mod:`auditor.testrun.warmup`): imports and in-memory caches,
+    never a write. Each selected analysis's ``warm_up_steps(ctx)``, where it has one,
+    runs first."""
 
 
 def locate_project_paths(config: AuditConfig) -> list[PackageLocation]:
@@ -99,29 +105,31 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
     """
     started = time.monotonic()
     ctx = build_context(config, progress, request.options, request.timings)
-    analyses: list[Analysis] = [get_analysis(name) for name in request.analyses]
+    names = request.analyses
     with contextlib.ExitStack() as held:
-        for stage in sorted({a.stage_lock for a in analyses if a.stage_lock}):
+        stages = {str(declared(name, "stage_lock", "")) for name in names} - {""}
+        for stage in sorted(stages):
             held.enter_context(hold(
                 lock_path(ctx.state_dir, stage),
                 f"the {stage} stage {ctx.state_dir / stage}",
                 request.wait,
                 request.on_wait,
             ))
-        if any(a.needs_test_run for a in analyses):
+        if _any_declares(names, "needs_test_run"):
             from auditor.testrun.runner import run_test_suite
 
             ctx.run_dir = held.enter_context(run_folder(ctx.state_dir))
             ctx.test_run = run_test_suite(
                 ctx,
-                with_coverage=any(a.needs_coverage for a in analyses),
-                record_classes=any(getattr(a, "needs_class_records", False) for a in analyses),
+                with_coverage=_any_declares(names, "needs_coverage"),
+                record_classes=_any_declares(names, "needs_class_records"),
                 # what an analysis asks the plugin to record (its companion's variables)
-                extra_env={k: v for a in analyses if hasattr(a, "test_run_environment")
-                           for k, v in a.test_run_environment(ctx).items()},
-                export_coverage_json=any(getattr(a, "needs_coverage_json", False)
-                                         for a in analyses),
+                extra_env={k: v for n in names if _has_hook(n, "test_run_environment")
+                           for k, v in _hook(n, "test_run_environment")(ctx).items()},
+                export_coverage_json=_any_declares(names, "needs_coverage_json"),
+                warm_up=_warm_up(ctx, names, request.warm_up),
             )
+        analyses: list[Analysis] = [get_analysis(name) for name in names]
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:
             progress.step(f"{analysis.title.lower()}...")
@@ -142,6 +150,40 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
         _judge(result, analyses, config, request)
     result.duration_seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _any_declares(names: list[str], attribute: str) -> bool:
+    """Whether one of the analyses ``names`` sets the flag ``attribute``.
+
+    Read as :func:`auditor.registry.declared` reads it (from the class source
+    when it says, else from the class): what the test run needs is known
+    without importing the analyses, whose modules the warm-up imports while
+    the suite runs.
+    """
+    return any(bool(declared(name, attribute, False)) for name in names)
+
+
+def _has_hook(name: str, method: str) -> bool:
+    """Whether the analysis ``name`` has the method ``method`` (imported only if it may)."""
+    return declared(name, method, None) is not None
+
+
+def _hook(name: str, method: str) -> Callable[[AuditContext], Any]:
+    """The optional method ``method`` of the analysis ``name`` (not in the protocol)."""
+    found: Callable[[AuditContext], Any] = getattr(get_analysis(name), method)
+    return found
+
+
+def _warm_up(ctx: AuditContext, names: list[str],
+             callers: list[Callable[[], object]]) -> list[Callable[[], object]]:
+    """The warm-up while the suite runs, in the order the audit needs things after it:
+    the analyses' modules, each analysis's own ``warm_up_steps(ctx)`` where it has
+    them, then the caller's steps (reports, history)."""
+    steps: list[Callable[[], object]] = [functools.partial(get_analysis, n) for n in names]
+    for name in names:
+        if _has_hook(name, "warm_up_steps"):
+            steps += _hook(name, "warm_up_steps")(ctx)
+    return steps + callers
 
 
 def _judge(result: AuditResult, analyses: list[Analysis], config: AuditConfig,

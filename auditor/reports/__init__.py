@@ -20,10 +20,12 @@ an error like any other bug.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -32,7 +34,8 @@ from auditor.output_folder import WRITING, Manifest, claim, current_umask, write
 from auditor.reports.sources import SourceReader
 from auditor.timings import PhaseTimings, report_phase
 
-__all__ = ["FORMATS", "SourceReader", "available_formats", "report_file_names", "write_reports"]
+__all__ = ["FORMATS", "SourceReader", "available_formats", "report_file_names", "warm_up_steps",
+           "write_reports"]
 
 FORMATS: list[str] = [
     "auditor.reports.html",  # index.html
@@ -54,6 +57,26 @@ def available_formats() -> list[ModuleType]:
             continue
         modules.append(importlib.import_module(name))
     return modules
+
+
+def warm_up_steps(root: Path, analyses: list[str]) -> list[Callable[[], object]]:
+    """What writing the reports needs, as steps of the warm-up while the suite runs.
+
+    The analyses' partial folders (their declarations, read from source or
+    class), then each format's ``prepare(root, analyses)`` where it has one
+    (it imports the libraries :func:`render` needs and loads what ``.audit/``
+    has cached, writing nothing; see :mod:`auditor.testrun.warmup`). A format
+    module stays cheap to import: the CLI imports each before the suite runs,
+    for its ``FILENAME``.
+    """
+    from auditor.registry import template_dirs
+
+    steps: list[Callable[[], object]] = [template_dirs]
+    for module in available_formats():
+        prepare = getattr(module, "prepare", None)
+        if callable(prepare):
+            steps.append(functools.partial(prepare, root, list(analyses)))
+    return steps
 
 
 def _applies(module: ModuleType, result: AuditResult) -> bool:

@@ -12,19 +12,29 @@ to its line there through :meth:`SourceViews.link`.
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.model import AuditResult
-from auditor.reports.highlight import stylesheet
-from auditor.reports.source_view import source_views
-from auditor.reports.sources import SourceReader
-from auditor.reports.templates import html_environment, partial_names
-from auditor.reports.view import base_context
+if TYPE_CHECKING:
+    from auditor.model import AuditResult
+    from auditor.reports.sources import SourceReader
 
 FILENAME = "index.html"
+MAIN_TEMPLATE = "index.html.j2"
+
+# The libraries (jinja2, Pygments, markupsafe) are imported by render() and
+# prepare(), not here: the CLI imports every format before the suite runs,
+# for its FILENAME, and prepare() imports them while the suite runs.
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
+    from markupsafe import Markup
+
+    from auditor.reports.highlight import stylesheet
+    from auditor.reports.source_view import source_views
+    from auditor.reports.templates import html_environment, partial_names
+    from auditor.reports.view import base_context
+
     env = html_environment(sources.root)
     views = source_views(result, sources)
     context = base_context(result, views.link)
@@ -32,4 +42,21 @@ def render(result: AuditResult, sources: SourceReader) -> str:
     context["source_views"] = views
     context["line_link"] = views.link
     context["highlight_css"] = Markup(stylesheet())  # our own CSS, not text
-    return env.get_template("index.html.j2").render(context)
+    return env.get_template(MAIN_TEMPLATE).render(context)
+
+
+def prepare(root: Path, analyses: list[str]) -> None:
+    """Warm what :func:`render` needs, writing nothing (the warm-up while the suite runs).
+
+    Its modules and libraries, the stylesheet, and the compiled templates
+    that ``.audit/`` holds: the page, its shared pieces (``_*``) and the
+    partials of ``analyses``.
+    """
+    import auditor.reports.source_view
+    import auditor.reports.view  # noqa: F401 - both imported for the warm-up
+    from auditor.reports.highlight import stylesheet
+    from auditor.reports.templates import load_cached, template_dir
+
+    stylesheet()
+    shared = sorted(p.name for p in template_dir().glob("_*.j2"))
+    load_cached(root, "html", [MAIN_TEMPLATE, *shared, *(f"html/{a}.html.j2" for a in analyses)])

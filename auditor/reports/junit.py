@@ -17,12 +17,18 @@ that parses.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from auditor.findings import Finding
-from auditor.model import AuditResult
-from auditor.reports.sources import SourceReader
-from auditor.reports.view import rule_rows
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
+    from auditor.model import AuditResult
+    from auditor.reports.sources import SourceReader
+
+# ElementTree and the gate's rows are imported by the functions that build the
+# document: the CLI imports every format before the suite runs, for its FILENAME.
 
 FILENAME = "junit.xml"
 LOCATIONS_LISTED = 50
@@ -38,6 +44,8 @@ def xml_text(value: object) -> str:
 
 def _findings_suite(suites: ET.Element, result: AuditResult) -> tuple[int, int]:
     """Add the findings suite; return (test cases, failures)."""
+    import xml.etree.ElementTree as ET
+
     by_rule: dict[tuple[str, str], list[Finding]] = {}
     for finding in result.report_findings():
         if not finding.suppressed:
@@ -69,6 +77,10 @@ def _findings_suite(suites: ET.Element, result: AuditResult) -> tuple[int, int]:
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
+    import xml.etree.ElementTree as ET
+
+    from auditor.reports.view import rule_rows
+
     del sources
     report = result.to_dict()
     rows = rule_rows(report)

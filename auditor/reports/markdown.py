@@ -9,16 +9,32 @@ code spans (:func:`auditor.reports.templates.code_span`), never both.
 
 from __future__ import annotations
 
-from auditor.model import AuditResult
-from auditor.reports.sources import SourceReader
-from auditor.reports.templates import markdown_environment, partial_names
-from auditor.reports.view import base_context
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.model import AuditResult
+    from auditor.reports.sources import SourceReader
 
 FILENAME = "report.md"
+MAIN_TEMPLATE = "report.md.j2"
+
+# jinja2 is imported by render() and prepare(), not here (see auditor.reports.html).
 
 
 def render(result: AuditResult, sources: SourceReader) -> str:
+    from auditor.reports.templates import markdown_environment, partial_names
+    from auditor.reports.view import base_context
+
     env = markdown_environment(sources.root)  # the summary shows no source
     context = base_context(result)
     context["partials"] = partial_names(env, "md", context["analysis_names"])
-    return env.get_template("report.md.j2").render(context)
+    return env.get_template(MAIN_TEMPLATE).render(context)
+
+
+def prepare(root: Path, analyses: list[str]) -> None:
+    """Warm what :func:`render` needs, writing nothing (as :func:`.html.prepare` does)."""
+    import auditor.reports.view  # noqa: F401 - imported for the warm-up
+    from auditor.reports.templates import load_cached
+
+    load_cached(root, "md", [MAIN_TEMPLATE, *(f"md/{a}.md.j2" for a in analyses)])

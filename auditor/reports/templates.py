@@ -31,9 +31,8 @@ from __future__ import annotations
 import contextlib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 import auditor
@@ -42,6 +41,9 @@ from auditor.metrics import PERCENT, Metric
 from auditor.numbers import display_percent, exact_percent, format_percent
 from auditor.project import STATE_DIR_NAME
 from auditor.thresholds import level_mark
+
+if TYPE_CHECKING:  # imported where an environment is built: the filters above need none
+    import jinja2
 
 PACKAGE_TEMPLATES = Path(auditor.__file__).resolve().parent / "_templates"
 CHECKOUT_TEMPLATES = Path(auditor.__file__).resolve().parent.parent / "reports" / "templates"
@@ -152,18 +154,30 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
-class _TemplateCache(jinja2.FileSystemBytecodeCache):
+@cache
+def _template_cache_class() -> type[jinja2.FileSystemBytecodeCache]:
     """jinja2's file cache of compiled templates; one it cannot write is no error.
 
     jinja2 writes through a temporary file and ``os.replace`` (a concurrent
     audit reads an old or a new file, whole) and ignores a file of another
     Python version or another source; only creating the temporary file can
     fail (a read-only ``.audit/``), and then the template is used uncached.
+    (A class made on first use: importing this module imports no jinja2.)
     """
+    import jinja2
 
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+    class TemplateCache(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return TemplateCache
+
+
+def _cache_folder(root: Path, kind: str) -> Path:
+    import jinja2
+
+    return root / STATE_DIR_NAME / "templates" / f"{kind}-jinja{jinja2.__version__}"
 
 
 def template_cache(root: Path | None, kind: str) -> jinja2.BytecodeCache | None:
@@ -175,28 +189,35 @@ def template_cache(root: Path | None, kind: str) -> jinja2.BytecodeCache | None:
     """
     if root is None or not (root / STATE_DIR_NAME).is_dir():
         return None
-    folder = root / STATE_DIR_NAME / "templates" / f"{kind}-jinja{jinja2.__version__}"
+    folder = _cache_folder(root, kind)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _TemplateCache(str(folder))
+    return _template_cache_class()(str(folder))
 
 
 @cache
 def _loader() -> jinja2.BaseLoader:
     """Our templates first, then each analysis's own partials folder (``template_dir``)."""
+    import jinja2
+
     from auditor.registry import template_dirs
 
     folders = [template_dir(), *template_dirs()]
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders])
 
 
+@cache
 def html_environment(root: Path | None = None) -> jinja2.Environment:
     """Environment for ``*.html.j2`` and ``*.xml.j2``: autoescaping on.
 
     ``root``: the audited project, whose ``.audit/`` keeps the compiled templates.
+    One per root and process (like :func:`markdown_environment`), so that the
+    templates the warm-up loaded (:func:`load_cached`) are the ones rendered.
     """
+    import jinja2
+
     return _common(
         jinja2.Environment(
             loader=_loader(),
@@ -216,6 +237,8 @@ def markdown_environment(root: Path | None = None) -> jinja2.Environment:
 
     ``root``: the audited project, whose ``.audit/`` keeps the compiled templates.
     """
+    import jinja2
+
     return _common(
         jinja2.Environment(
             loader=_loader(),
@@ -230,12 +253,46 @@ def markdown_environment(root: Path | None = None) -> jinja2.Environment:
     )
 
 
+def load_cached(root: Path, kind: str, names: list[str]) -> list[str]:
+    """Load the templates ``names`` into ``kind``'s environment of ``root``, from the cache only.
+
+    The warm-up while the suite runs (:mod:`auditor.testrun.warmup`) calls
+    this: a template whose compiled code is in ``.audit/`` and up to date is
+    loaded into the environment the report renders with; any other (none
+    cached, or its source changed) is left for the rendering, which compiles
+    it and writes the cache as before. So the warm-up writes nothing: no
+    cache file, and no cache folder (an environment is built only when its
+    folder is there). Returns the names loaded.
+    """
+    import jinja2
+
+    if not _cache_folder(root, kind).is_dir():
+        return []
+    env = html_environment(root) if kind == "html" else markdown_environment(root)
+    cache_ = env.bytecode_cache
+    if cache_ is None:
+        return []
+    loaded = []
+    for name in names:
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            continue
+        if cache_.get_bucket(env, name, filename, source).code is None:
+            continue  # not compiled yet, or its source changed: the rendering compiles it
+        env.get_template(name)
+        loaded.append(name)
+    return loaded
+
+
 def partial_names(env: jinja2.Environment, kind: str, analyses: list[str]) -> dict[str, str]:
     """``{analysis: template name}`` of the ``<kind>/<analysis>.<kind>.j2`` partials that exist.
 
     Partials are written by each analysis's owner; an analysis without one
     is still listed in the report (with its headline metrics), never an error.
     """
+    import jinja2
+
     found: dict[str, str] = {}
     for name in analyses:
         template = f"{kind}/{name}.{kind}.j2"

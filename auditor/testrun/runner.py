@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import select
 import subprocess
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from auditor.context import AuditContext
@@ -38,6 +41,7 @@ from auditor.testrun.probe import probe
 from auditor.testrun.probe_cache import CACHE_NAME as PROBE_CACHE_NAME
 from auditor.testrun.process_group import kill_process_group, stop_process_group
 from auditor.testrun.session import SessionRecord, describe_exit
+from auditor.testrun.warmup import Step, WarmUp
 from auditor.timings import COVERAGE_READ, PROBE, TEST_RUN
 
 _PYTEST_EXIT_MEANING = {
@@ -47,6 +51,9 @@ _PYTEST_EXIT_MEANING = {
     5: "no tests collected",
 }
 _POLL_SECONDS = 0.2
+NO_WARM_UP = "AUDIT_NO_WARM_UP"
+"""Set (to anything) in the auditor's environment: no warm-up thread while the suite runs
+(the audit then prepares its reports after the suite, as it did before the warm-up)."""
 
 
 def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]], int]:
@@ -65,6 +72,7 @@ def _read_events(report_file: Path, offset: int) -> tuple[list[dict[str, object]
 def run_test_suite(
     ctx: AuditContext, with_coverage: bool = True, record_classes: bool = False,
     extra_env: dict[str, str] | None = None, export_coverage_json: bool = False,
+    warm_up: Sequence[Step] = (),
 ) -> TestRun:
     """Run the suite once; raise :class:`IncompleteAuditError` if it is not a result.
 
@@ -75,6 +83,8 @@ def run_test_suite(
     ``export_coverage_json``: the run's interpreter writes coverage.py's JSON
     report after the suite (:mod:`auditor.coverage.reader` reads it), which
     saves the audit an interpreter start and an import of coverage.py.
+    ``warm_up``: steps that prepare what the audit does after the suite, run
+    in a thread while the suite runs (:mod:`auditor.testrun.warmup`).
     """
     run_dir = ctx.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -106,23 +116,29 @@ def run_test_suite(
             command, cwd=ctx.root, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
+        warming = WarmUp(() if os.environ.get(NO_WARM_UP) else warm_up)
         try:
-            while True:
-                finished = process.poll() is not None
-                events, offset = _read_events(report_file, offset)
-                for event in events:
-                    session.feed(event)
-                if session.collected is not None:
-                    task.update(total=float(session.collected), completed=len(session.outcomes))
-                if finished:
-                    break
-                if time.monotonic() - started > ctx.config.test_timeout:
-                    stop_process_group(process)
-                    raise IncompleteAuditError(_timeout_message(ctx, session, log_file))
-                _wait_a_moment(process)
+            warming.start()
+            with _exit_notice(process) as ended:
+                while True:
+                    finished = process.poll() is not None
+                    events, offset = _read_events(report_file, offset)
+                    for event in events:
+                        session.feed(event)
+                    if session.collected is not None:
+                        task.update(total=float(session.collected),
+                                    completed=len(session.outcomes))
+                    if finished:
+                        break
+                    if time.monotonic() - started > ctx.config.test_timeout:
+                        stop_process_group(process)
+                        raise IncompleteAuditError(_timeout_message(ctx, session, log_file))
+                    _wait_a_moment(process, ended)
         except BaseException:
+            warming.abandon()
             stop_process_group(process)
             raise
+        warming.finish()
     exit_code = process.returncode
     if session.started and not session.finished:
         kill_process_group(process.pid)  # cut short: what the dead test started goes too
@@ -141,12 +157,36 @@ def run_test_suite(
     return run
 
 
-def _wait_a_moment(process: subprocess.Popen[bytes]) -> None:
+@contextlib.contextmanager
+def _exit_notice(process: subprocess.Popen[bytes]) -> Iterator[int | None]:
+    """A file descriptor that becomes readable when ``process`` ends (Linux's pidfd).
+
+    None where there is none (another system, an old kernel): then
+    :func:`_wait_a_moment` falls back to :meth:`subprocess.Popen.wait`.
+    """
+    try:
+        fd: int | None = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # no pidfd_open, or the kernel refuses it
+        fd = None
+    try:
+        yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _wait_a_moment(process: subprocess.Popen[bytes], ended: int | None) -> None:
     """Wait up to one poll interval, returning at once when the suite ends.
 
     A plain sleep made every audit wait on average half an interval (up to a
-    whole one) after the suite had already finished.
+    whole one) after the suite had already finished; ``Popen.wait`` with a
+    timeout still sleeps in steps of up to 50 ms, so with a pidfd (``ended``)
+    the kernel wakes us when the process exits. A signal (SIGINT, SIGTERM)
+    interrupts either wait: its handler raises in this, the main, thread.
     """
+    if ended is not None:
+        select.select([ended], [], [], _POLL_SECONDS)
+        return
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=_POLL_SECONDS)
 
