@@ -7,11 +7,13 @@ The oracle is plain mutmut run on an independent copy of the same project
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,39 @@ def make_shop(root: Path, gate: str = "", extra: str = "") -> Path:
     return root
 
 
+# A root conftest.py that logs every pytest session mutmut (or the audit) starts in
+# the project, and every test set up, with the mutant under test of its process, as
+# JSON lines to the file SESSION_LOG names; without SESSION_LOG it does nothing. The
+# log's path is not in the project's files, so one audited project can be copied and
+# each copy's next run logged apart (tests/mutation/test_rerun_shortcuts.py).
+SESSION_LOG = "SHOP_SESSION_LOG"
+LOGGING_CONFTEST = f"""\
+import json
+import os
+
+
+def _log(entry):
+    path = os.environ.get({SESSION_LOG!r})
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\\n")
+
+
+def pytest_sessionstart(session):
+    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "args": list(session.config.args)}})
+
+
+def pytest_runtest_setup(item):
+    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "test": item.nodeid}})
+"""
+
+
+def with_session_log(project: Path) -> Path:
+    """``project`` with the root conftest.py of :data:`LOGGING_CONFTEST`."""
+    (project / "conftest.py").write_text(LOGGING_CONFTEST)
+    return project
+
+
 def audit(
     *args: str, cwd: Path | None = None, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -175,6 +210,10 @@ def report(output: Path) -> dict[str, Any]:
     return data
 
 
+# What the oracle leaves out of its copy: the audit's stage and reports.
+_NOT_COPIED = shutil.ignore_patterns(".audit", "audit-report*")
+
+
 def mutmut_oracle(
     project: Path,
     workdir: Path,
@@ -187,7 +226,7 @@ def mutmut_oracle(
     ``settings``: more ``[tool.mutmut]`` lines; ``env``: variables added to its environment.
     """
     copy = workdir / "oracle"
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".audit", "audit-report*"))
+    shutil.copytree(project, copy, ignore=_NOT_COPIED)
     (copy / "pyproject.toml").write_text(
         f'[tool.mutmut]\nsource_paths = ["{package}"]\n'
         f'pytest_add_cli_args_test_selection = ["tests"]\n{settings}'
@@ -219,6 +258,70 @@ def mutmut_oracle(
         if sep and "__mutmut_" in key:
             statuses[key] = status.replace(" ", "_").replace("segfault", "crash")
     return statuses
+
+
+def project_digest(project: Path) -> str:
+    """A digest of the files :func:`mutmut_oracle` copies, but ``pyproject.toml`` (it
+    writes its own): two projects with one digest are the same project to mutmut."""
+    digest = hashlib.sha256()
+
+    def walk(folder: Path) -> None:
+        names = sorted(p.name for p in folder.iterdir())
+        for name in sorted(set(names) - _NOT_COPIED(str(folder), names)):
+            path = folder / name
+            rel = path.relative_to(project).as_posix()
+            if path.is_dir() and not path.is_symlink():
+                walk(path)
+            elif rel != "pyproject.toml":
+                data = path.read_bytes()
+                digest.update(f"{rel}\0{len(data)}\0".encode() + data)
+
+    walk(project)
+    return digest.hexdigest()
+
+
+@dataclass
+class OracleRun:
+    """One plain mutmut run: its verdicts, and the folder it ran in (its ``mutants/``)."""
+
+    statuses: dict[str, str]
+    folder: Path
+
+
+@dataclass
+class Oracles:
+    """Plain mutmut's verdicts, one run per distinct project (see :func:`project_digest`).
+
+    Tests of several modules compare ``audit mutate`` with plain mutmut on the same
+    project state (the shop as written, with a function edited, with its weak tests made
+    strong): each state's oracle is run once per test session and shared. Each test
+    still gets the verdicts of an independent mutmut run on exactly its own project's
+    files; a project that differs in any file gets a run of its own.
+    """
+
+    workdir: Path
+    runs: dict[tuple[str, ...], OracleRun] = field(default_factory=dict)
+
+    def run(
+        self, project: Path, package: str = "shop", settings: str = "",
+        env: dict[str, str] | None = None,
+    ) -> OracleRun:
+        """The oracle run of ``project``'s files (:func:`mutmut_oracle`'s arguments)."""
+        key = (project_digest(project), package, settings,
+               json.dumps(sorted((env or {}).items())))
+        if key not in self.runs:
+            folder = self.workdir / f"run{len(self.runs)}"
+            folder.mkdir(parents=True)
+            statuses = mutmut_oracle(project, folder, package, settings, env)
+            self.runs[key] = OracleRun(statuses, folder / "oracle")
+        return self.runs[key]
+
+    def __call__(
+        self, project: Path, package: str = "shop", settings: str = "",
+        env: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """{mutant key: status} of plain mutmut on ``project`` (a copy: yours to change)."""
+        return dict(self.run(project, package, settings, env).statuses)
 
 
 def detected(verdicts: dict[str, str]) -> dict[str, str]:

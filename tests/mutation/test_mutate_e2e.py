@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -14,25 +15,25 @@ import jsonschema
 import pytest
 
 from auditor.numbers import display_percent
-from tests.mutation.projects import audit, make_shop, mutmut_oracle, report
+from tests.mutation.projects import Oracles, audit, make_shop, report
 from tests.support.browser import chromium, unavailable
 
-pytestmark = pytest.mark.slow
+# the oracle runs are shared with the other shop modules: one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mutation-shop")]
 
 SCHEMA = Path(__file__).with_name("data") / "mutation-testing-report-schema.json"
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def shop(tmp_path_factory: pytest.TempPathFactory, oracle: Oracles) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("shop")
     project = make_shop(base / "project", gate="mutation_score = 90")
     done = audit("mutate", str(project), "--kill-matrix")
-    oracle = mutmut_oracle(project, base)
     return {
         "project": project,
         "run": done,
         "report": report(project / "audit-report"),
-        "oracle": oracle,
+        "oracle": oracle(project),
     }
 
 
@@ -95,6 +96,14 @@ def test_kill_matrix_names_killers_and_useless_tests(shop: dict[str, Any]) -> No
     assert all(m["killed_by"] == ["tests/test_strong.py::test_add"] for m in add_mutants)
     assert "tests/test_weak.py::test_clamp_runs" in section["tests_killing_nothing"]
     assert "tests/test_strong.py::test_add" not in section["tests_killing_nothing"]
+
+
+def test_kill_matrix_reports_its_progress(shop: dict[str, Any]) -> None:
+    # the kill matrix runs in a child process; its progress is counted from the lines
+    # that child writes, one per mutant, up to every mutant it runs (100%)
+    stderr = shop["run"].stderr
+    assert any(re.match(r"audit: kill matrix: (\d+)/\1 \(100%\); ", line)
+               for line in stderr.splitlines()), stderr
 
 
 def test_mutation_json_is_valid_mutation_testing_elements(shop: dict[str, Any]) -> None:

@@ -18,15 +18,16 @@ from tests.mutation.projects import (
     PYTHON,
     REPO,
     STRONG_CLAMP_TESTS,
+    Oracles,
     audit,
     copy_project,
     detected,
     make_shop,
-    mutmut_oracle,
     report,
 )
 
-pytestmark = pytest.mark.slow
+# shop_mutated and the oracle runs are shared with the other shop modules: one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mutation-shop")]
 
 
 def statuses(output: Path) -> dict[str, str]:
@@ -59,7 +60,7 @@ def test_sharded_and_merged_equals_unsharded(tmp_path: Path, shop_mutated: Path)
 
 
 def test_edited_test_re_tests_survivors_mutmut_alone_keeps(
-    tmp_path: Path, shop_mutated: Path
+    tmp_path: Path, shop_mutated: Path, oracle: Oracles
 ) -> None:
     project = copy_project(shop_mutated, tmp_path / "p")  # after a first complete run
     before = statuses(project / "audit-report")
@@ -69,12 +70,14 @@ def test_edited_test_re_tests_survivors_mutmut_alone_keeps(
     second = audit("mutate", str(project))
     assert second.returncode == 0, second.stderr
     after = statuses(project / "audit-report")
-    # the independent oracle: a fresh mutmut run on the edited project
-    assert detected(after) == detected(mutmut_oracle(project, tmp_path))
+    # the independent oracle: plain mutmut on a copy of the edited project's files
+    assert detected(after) == detected(oracle(project))
     assert {after[k] for k in label_survivors} == {"killed"}
 
 
-def test_changed_function_is_the_only_one_re_tested(tmp_path: Path, shop_mutated: Path) -> None:
+def test_changed_function_is_the_only_one_re_tested(
+    tmp_path: Path, shop_mutated: Path, oracle: Oracles
+) -> None:
     project = copy_project(shop_mutated, tmp_path / "p")  # after a first complete run
     meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
     durations_before = json.loads(meta.read_text())["durations_by_key"]
@@ -84,9 +87,7 @@ def test_changed_function_is_the_only_one_re_tested(tmp_path: Path, shop_mutated
     durations_after = json.loads(meta.read_text())["durations_by_key"]
     retested = {k for k in durations_after if durations_after[k] != durations_before.get(k)}
     assert retested and all(".x_add__" in k for k in retested)
-    assert detected(statuses(project / "audit-report")) == detected(
-        mutmut_oracle(project, tmp_path)
-    )
+    assert detected(statuses(project / "audit-report")) == detected(oracle(project))
 
 
 def _git(project: Path, *args: str) -> None:
@@ -130,20 +131,25 @@ def _tree_digest(project: Path) -> dict[str, str]:
     return digest
 
 
-SLOW_TEST = """\
+# While SHOP_SLOW is set, every test takes a while, so every mutant does: the signal
+# lands while many mutants are still to run, however fast the runner (the session-fork
+# runner finished the rest within the poll interval on a loaded machine). The run that
+# resumes goes without it: the tree (the digest) is the same, only the waits are gone.
+SLOW = "SHOP_SLOW"
+SLOW_TEST = f"""\
+import os
 import time
 
 from shop.pricing import add
 
 
 def test_slow_add():
-    time.sleep(0.3)
+    if os.environ.get({SLOW!r}):
+        time.sleep(0.3)
     assert add(1, 1) == 2
 """
-# Every test takes a while, so every mutant does: the signal lands while many
-# mutants are still to run, however fast the runner (the session-fork runner
-# finished the rest within the poll interval on a loaded machine).
-SLOW_EVERY_TEST = """\
+SLOW_EVERY_TEST = f"""\
+import os
 import time
 
 import pytest
@@ -151,7 +157,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def slow_down():
-    time.sleep(0.1)
+    if os.environ.get({SLOW!r}):
+        time.sleep(0.1)
 """
 
 
@@ -175,7 +182,7 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
     (project / "tests" / "conftest.py").write_text(SLOW_EVERY_TEST)
     before = _tree_digest(project)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), **{SLOW: "1"})
     proc = subprocess.Popen(
         [PYTHON, "-m", "auditor", "mutate", str(project)],
         cwd=REPO,

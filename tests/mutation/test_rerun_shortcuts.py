@@ -1,12 +1,17 @@
 """Re-runs without mutmut's fixed costs keep mutmut's verdicts (real mutmut runs).
 
-A root ``conftest.py`` in the fixture project logs every pytest session that
-mutmut starts (``MUTANT_UNDER_TEST`` and the selected tests), so the tests
-see which of mutmut's runs happened: the stats and listing runs, the clean
-run (``""``), the forced-fail run (``"fail"``); and every test set up, with
-the mutant of its process: the session-fork runner starts one session for
-all mutants (``"stats"`` while it collects) and each mutant's tests run in
-a fork of it.
+A root ``conftest.py`` in the fixture project (``LOGGING_CONFTEST`` of
+tests/mutation/projects.py) logs every pytest session that mutmut starts
+(``MUTANT_UNDER_TEST`` and the selected tests), so the tests see which of
+mutmut's runs happened: the stats and listing runs, the clean run (``""``),
+the forced-fail run (``"fail"``); and every test set up, with the mutant of
+its process: the session-fork runner starts one session for all mutants
+(``"stats"`` while it collects) and each mutant's tests run in a fork of it.
+
+Every test starts from one copy of the shop after one complete run
+(``shop_mutated`` of tests/mutation/conftest.py, its first run logged) and
+logs its own second run. Explaining survivors runs covering tests of its own
+(every audit, by design): it is off in the shop.
 """
 
 from __future__ import annotations
@@ -17,56 +22,39 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.mutation.projects import (
     PYTHON,
+    SESSION_LOG,
     STRONG_CLAMP_TESTS,
+    Oracles,
     audit,
+    copy_project,
     detected,
-    make_shop,
-    mutmut_oracle,
     report,
 )
 
-pytestmark = pytest.mark.slow
-
-LOGGING_CONFTEST = """\
-import json
-import os
+# shop_mutated and the oracle runs are shared with the other shop modules: one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mutation-shop")]
 
 
-def _log(entry):
-    with open({log!r}, "a", encoding="utf-8") as log:
-        log.write(json.dumps(entry) + "\\n")
+def logged_audit(project: Path, log: Path) -> subprocess.CompletedProcess[str]:
+    """``audit mutate`` of ``project``, its pytest sessions logged to ``log``."""
+    return audit("mutate", str(project), env={SESSION_LOG: str(log)})
 
 
-def pytest_sessionstart(session):
-    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "args": list(session.config.args)}})
-
-
-def pytest_runtest_setup(item):
-    _log({{"mutant": os.environ.get("MUTANT_UNDER_TEST"), "test": item.nodeid}})
-"""
-
-
-def logged_shop(root: Path, log: Path) -> Path:
-    # The log counts mutmut's pytest sessions; explaining survivors runs covering
-    # tests of its own (every audit, by design), so it is off here.
-    project = make_shop(root / "p", extra="explain = 0")
-    (project / "conftest.py").write_text(LOGGING_CONFTEST.format(log=str(log)))
-    return project
-
-
-def entries(log: Path) -> list[dict[str, object]]:
+def entries(log: Path) -> list[dict[str, Any]]:
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
-def sessions(log: Path) -> list[dict[str, object]]:
-    return [entry for entry in entries(log) if "args" in entry]
+def sessions(log: Path | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    logged = entries(log) if isinstance(log, Path) else log
+    return [entry for entry in logged if "args" in entry]
 
 
 def mutants_tested(log: Path) -> set[str]:
@@ -86,17 +74,17 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(tmp_path: Path) -> None:
-    log = tmp_path / "sessions.jsonl"
-    project = logged_shop(tmp_path, log)
-    first = audit("mutate", str(project))
-    assert first.returncode == 0, first.stderr
-    kinds = [s["mutant"] for s in sessions(log)]
+def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(
+    tmp_path: Path, shop_mutated: Path, shop_first_run_log: list[dict[str, Any]],
+    oracle: Oracles,
+) -> None:
+    kinds = [s["mutant"] for s in sessions(shop_first_run_log)]
     assert "fail" in kinds and "" in kinds  # the first run checks both
 
-    log.unlink()
+    log = tmp_path / "sessions.jsonl"
+    project = copy_project(shop_mutated, tmp_path / "p")
     edit(project / "shop" / "pricing.py", "return a + b", "return b + a")
-    second = audit("mutate", str(project))
+    second = logged_audit(project, log)
     assert second.returncode == 0, second.stderr
     runs = sessions(log)
     assert "fail" not in [s["mutant"] for s in runs]
@@ -105,7 +93,7 @@ def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(tmp_path: 
     assert [sorted(s["args"]) for s in clean] == [["tests/test_strong.py::test_add"]]
     tested = mutants_tested(log)
     assert tested and all(".x_add__mutmut_" in m for m in tested)
-    assert detected(statuses(project)) == detected(mutmut_oracle(project, tmp_path))
+    assert detected(statuses(project)) == detected(oracle(project))
     section = report(project / "audit-report")["analyses"]["mutation"]
     assert section["mutmut_version"] == importlib.metadata.version("mutmut")
     # the edited file's mutants are located in its new text, not read back stale
@@ -113,40 +101,37 @@ def test_rerun_skips_forced_fail_narrows_clean_run_and_matches_mutmut(tmp_path: 
     assert add_mutants and all("b + a" in m["original"] for m in add_mutants)
 
 
-def test_unchanged_rerun_runs_no_clean_tests_and_keeps_verdicts(tmp_path: Path) -> None:
+def test_unchanged_rerun_runs_no_clean_tests_and_keeps_verdicts(
+    tmp_path: Path, shop_mutated: Path
+) -> None:
     log = tmp_path / "sessions.jsonl"
-    project = logged_shop(tmp_path, log)
-    assert audit("mutate", str(project)).returncode == 0
+    project = copy_project(shop_mutated, tmp_path / "p")
     before = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
-    log.unlink()
-    again = audit("mutate", str(project))
+    again = logged_audit(project, log)
     assert again.returncode == 0, again.stderr
     assert [s["mutant"] for s in sessions(log)] == ["list_all_tests"]
     after = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
     assert after == before  # verdicts, locations and diffs read back unchanged
 
 
-def test_changed_setup_runs_the_forced_fail_check_again(tmp_path: Path) -> None:
+def test_changed_setup_runs_the_forced_fail_check_again(
+    tmp_path: Path, shop_mutated: Path, oracle: Oracles
+) -> None:
     log = tmp_path / "sessions.jsonl"
-    project = logged_shop(tmp_path, log)
-    assert audit("mutate", str(project)).returncode == 0
-    log.unlink()
+    project = copy_project(shop_mutated, tmp_path / "p")
     (project / "tests" / "test_weak.py").write_text(STRONG_CLAMP_TESTS)
-    second = audit("mutate", str(project))
+    second = logged_audit(project, log)
     assert second.returncode == 0, second.stderr
     assert "fail" in [s["mutant"] for s in sessions(log)]
-    assert detected(statuses(project)) == detected(mutmut_oracle(project, tmp_path))
+    assert detected(statuses(project)) == detected(oracle(project))
 
 
-def plain_mutmut(project: Path) -> subprocess.CompletedProcess[str]:
-    """``mutmut run`` with its own configuration, in ``project`` itself."""
-    (project / "pyproject.toml").write_text(
-        '[tool.mutmut]\nsource_paths = ["shop"]\npytest_add_cli_args_test_selection = ["tests"]\n'
-    )
+def plain_mutmut(folder: Path) -> subprocess.CompletedProcess[str]:
+    """``mutmut run`` in ``folder``, with the configuration the oracle wrote there."""
     entry = "import sys; sys.argv[0]='mutmut'; from mutmut.__main__ import cli; cli()"
     return subprocess.run(
         [PYTHON, "-c", entry, "run"],
-        cwd=project,
+        cwd=folder,
         env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
         capture_output=True,
         text=True,
@@ -155,13 +140,14 @@ def plain_mutmut(project: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_source_change_breaking_a_test_stops_the_rerun_like_mutmut(tmp_path: Path) -> None:
-    log = tmp_path / "sessions.jsonl"
-    project = logged_shop(tmp_path, log)
-    copy = tmp_path / "plain"
-    shutil.copytree(project, copy)
-    assert plain_mutmut(copy).returncode == 0
-    assert audit("mutate", str(project)).returncode == 0
+def test_source_change_breaking_a_test_stops_the_rerun_like_mutmut(
+    tmp_path: Path, shop_mutated: Path, oracle: Oracles
+) -> None:
+    project = copy_project(shop_mutated, tmp_path / "p")  # after a first complete audit
+    # plain mutmut's own copy after its own complete run (the oracle run of the same
+    # files, its [tool.mutmut] source_paths and test selection), copied with its mtimes
+    copy = shutil.copytree(oracle.run(project).folder, tmp_path / "plain", symlinks=True)
+    assert (copy / "mutants").is_dir()
     for root in (project, copy):  # test_add fails on the unmutated code now
         edit(root / "shop" / "pricing.py", "return a + b", "return a - b")
     second = audit("mutate", str(project))
