@@ -5,6 +5,10 @@ A folder that is not ours is refused with exit 2 before anything runs (no
 the files our manifest names are replaced or removed; a failed run leaves no
 old report that could be read as new; unwritable output and history paths
 are exit 2 up front; report files follow the umask.
+
+The tests that start from a project already audited once share that first
+audit: it runs once per module (:func:`audited_once`) and each test gets a
+copy of the project, its reports and its ``.audit/`` state.
 """
 
 from __future__ import annotations
@@ -40,6 +44,20 @@ REPORTS = {"index.html", "report.md", "report.json", "junit.xml", "report.sarif"
 
 def _project(tmp_path: Path) -> Path:
     return make_calc_project(tmp_path / "p")
+
+
+@pytest.fixture(scope="module")
+def audited_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The calc project after one successful ``audit report`` (copy it, never change it)."""
+    project = _project(tmp_path_factory.mktemp("audited-once"))
+    first = run_audit("report", project)
+    assert first.exit_code == 0, first.stderr
+    return project
+
+
+def _audited_copy(audited_once: Path, tmp_path: Path) -> Path:
+    """A copy of the once-audited project: its tree, its reports, its history and state."""
+    return shutil.copytree(audited_once, tmp_path / "p", symlinks=True)
 
 
 def _refused_before_running(project: Path, done: AuditRun, before: dict[str, str],
@@ -134,11 +152,11 @@ def test_an_unwritable_history_is_refused_before_the_suite_runs(tmp_path: Path) 
     assert tree_digest(project) == before
 
 
-def test_only_files_in_the_manifest_are_replaced_or_removed(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+def test_only_files_in_the_manifest_are_replaced_or_removed(
+    audited_once: Path, tmp_path: Path
+) -> None:
+    project = _audited_copy(audited_once, tmp_path)  # after a first audit, exit 0
     output = project / "audit-report"
-    first = run_audit("report", project)
-    assert first.exit_code == 0, first.stderr
     assert set(_manifest(output)["files"]) == REPORTS
     assert set(os.listdir(output)) == REPORTS | {MANIFEST_NAME}
     (output / "notes.txt").write_text("my notes\n")  # a file of the user's, in our folder
@@ -158,10 +176,9 @@ def test_only_files_in_the_manifest_are_replaced_or_removed(tmp_path: Path) -> N
     assert tree_digest(project, ignore=(".audit",)) == before
 
 
-def test_a_failed_run_removes_the_old_reports(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+def test_a_failed_run_removes_the_old_reports(audited_once: Path, tmp_path: Path) -> None:
+    project = _audited_copy(audited_once, tmp_path)  # after a first audit, exit 0
     output = project / "audit-report"
-    assert run_audit("report", project).exit_code == 0
     (output / "notes.txt").write_text("my notes\n")
     (project / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 0\n")
     failed = run_audit("report", project)
@@ -178,10 +195,9 @@ def test_a_failed_run_removes_the_old_reports(tmp_path: Path) -> None:
     assert read_report(project)["tests"]["counts"]["passed"] == 3  # the calc suite's 3 tests
 
 
-def test_a_folder_written_before_manifests_is_adopted(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+def test_a_folder_written_before_manifests_is_adopted(audited_once: Path, tmp_path: Path) -> None:
+    project = _audited_copy(audited_once, tmp_path)  # after a first audit, exit 0
     output = project / "audit-report"
-    assert run_audit("report", project).exit_code == 0
     (output / MANIFEST_NAME).unlink()  # as an auditor from before manifests left it
     again = run_audit("report", project)
     assert again.exit_code == 0, again.stderr
@@ -214,11 +230,10 @@ def test_report_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
 
 
 def test_review_files_share_the_folder_and_review_refuses_a_foreign_one(
-    tmp_path: Path,
+    audited_once: Path, tmp_path: Path
 ) -> None:
-    project = _project(tmp_path)
+    project = _audited_copy(audited_once, tmp_path)  # after a first audit, exit 0
     output = project / "audit-report"
-    assert run_audit("report", project).exit_code == 0
     review = run_audit("review", project)
     assert review.exit_code == 0, review.stderr
     review_files = {n: (output / n).read_bytes() for n in ("review.html", "review.md")}
