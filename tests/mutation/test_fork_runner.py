@@ -11,8 +11,9 @@ timeout settings). The cases:
   the process and the mutant, is compared with plain mutmut's);
 - tests that end their process: ``os._exit(7)`` (mutmut: suspicious) and
   SIGSEGV (mutmut: segfault, our ``crash``);
-- a mutant that never ends (``i += 1`` -> ``i -= 1``): killed at mutmut's
-  wall-clock limit, ``(estimate + timeout_constant) * timeout_multiplier``;
+- a mutant that never ends (``i += 1`` -> ``i -= 1``, a loop that sleeps):
+  killed at mutmut's wall-clock limit,
+  ``(estimate + timeout_constant) * timeout_multiplier``;
 - parameters computed at collection time by a ``pytest_generate_tests``
   hook that calls the code under test (mutants of it can fail collection):
   the shared collection ran the original code, so these mutants run in a
@@ -82,10 +83,20 @@ def test_double_or_segfault():
     if double(2) != 4:
         os.kill(os.getpid(), signal.SIGSEGV)
 '''
+# The loop waits 10 ms a turn, so its mutants that never end (``i -= 1``, ``i = 1``)
+# wait at the wall limit rather than spin: the limit is what kills them (a CPU limit
+# never would), and three runs of two of them cost seconds of waiting, not of CPU.
+# PAUSE is module code, which mutmut leaves alone.
 HANG = '''\
+import time
+
+PAUSE = 0.01
+
+
 def count(n):
     i = 0
     while i < n:
+        time.sleep(PAUSE)
         i += 1
     return i
 '''
@@ -226,7 +237,7 @@ def test_hanging_mutant_killed_at_mutmut_wall_limit(runs: dict[str, Any]) -> Non
     hanging = [m for m in mutants if ".x_count__" in m["id"] and m["status"] == "timeout"]
     assert hanging, [(m["id"], m["status"]) for m in mutants if ".x_count__" in m["id"]]
     # (estimate + timeout_constant) * timeout_multiplier = (~0 + 1.0) * 2.0 s of wall time;
-    # mutmut's RLIMIT_CPU (twice that, in CPU seconds) would come later
+    # mutmut's RLIMIT_CPU (twice that, in CPU seconds) never comes: the loop sleeps
     for mutant in hanging:
         assert 2.0 <= mutant["duration_seconds"] < 8.0, mutant
 

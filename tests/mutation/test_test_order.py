@@ -7,10 +7,19 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.mutation.projects import PYPROJECT, PYTHON, REPO, detected, mutmut_oracle, report
+from tests.mutation.projects import (
+    PYPROJECT,
+    PYTHON,
+    REPO,
+    copy_project,
+    detected,
+    mutmut_oracle,
+    report,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -71,9 +80,19 @@ def traced_mutate(project: Path, trace: Path, output: Path) -> dict[str, list[st
     return runs
 
 
-def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(tmp_path: Path) -> None:
-    project = make_grades(tmp_path / "p")
-    runs = traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out")
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The grades project after one complete traced run: {project, runs, output}."""
+    base = tmp_path_factory.mktemp("grades")
+    project = make_grades(base / "p")
+    runs = traced_mutate(project, base / "trace.txt", base / "out")
+    return {"project": project, "runs": runs, "output": base / "out"}
+
+
+def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(
+    tmp_path: Path, first_run: dict[str, Any]
+) -> None:
+    project, runs = first_run["project"], first_run["runs"]
     order = list(runs)  # one worker: the mutants ran one after the other, in this order
     assert len(order) >= 4
     # no kill known yet: the first mutant runs mutmut's order, the faster test first
@@ -81,7 +100,7 @@ def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(tmp_path: Pa
     # from then on the test that killed it goes first, and the kill ends the run (-x)
     assert all(runs[m] == [VALUES] for m in order[1:])
 
-    mutation = report(tmp_path / "out")["analyses"]["mutation"]
+    mutation = report(first_run["output"])["analyses"]["mutation"]
     ours = {m["id"]: m["status"] for m in mutation["mutants"]}
     assert detected(ours) == detected(mutmut_oracle(project, tmp_path))
 
@@ -101,9 +120,9 @@ def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(tmp_path: Pa
     assert limit["actual_seconds"] >= limit["mutant_run_seconds"] * 0.9
 
 
-def test_killers_from_an_earlier_run_go_first(tmp_path: Path) -> None:
-    project = make_grades(tmp_path / "p")
-    traced_mutate(project, tmp_path / "trace.txt", tmp_path / "out1")
+def test_killers_from_an_earlier_run_go_first(tmp_path: Path, first_run: dict[str, Any]) -> None:
+    # the project after its first run (copied: its stage and killer files come along)
+    project = copy_project(first_run["project"], tmp_path / "p")
     # a changed function: all its mutants are tested again, the first one too
     source = project / "shop" / "grades.py"
     source.write_text(source.read_text().replace(":\n", ":\n    score = int(score)\n", 1))
