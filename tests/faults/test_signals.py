@@ -13,6 +13,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -63,17 +64,31 @@ def _send(process: subprocess.Popen[str], sig: signal.Signals) -> None:
         process.send_signal(sig)
 
 
+@pytest.fixture(scope="module")
+def audited_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """calc with the meeting test after a first, complete audit (copy it, never change it).
+
+    Its meeting folder holds ``release``, so the meeting test passed at once.
+    The tests that start from an audited project share this one audit.
+    """
+    base = tmp_path_factory.mktemp("audited-once")
+    project = make_calc_project(base / "p", **{"tests/test_meet.py": MEETING_TEST})
+    meeting = base / "meeting"
+    meeting.mkdir()
+    (meeting / "release").write_text("")
+    done = run_audit("report", project, env={MEETING_ENV: str(meeting)})
+    assert done.exit_code == 0, done.stderr
+    return project
+
+
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 def test_a_signal_during_the_test_run_stops_pytest_and_cleans_up(
-    tmp_path: Path, sig: signal.Signals
+    audited_once: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    project = make_calc_project(tmp_path / "p", **{"tests/test_meet.py": MEETING_TEST})
+    # a first, complete audit: its reports are there
+    project = shutil.copytree(audited_once, tmp_path / "p", symlinks=True)
     meeting = tmp_path / "meeting"
-    meeting.mkdir()
-    (meeting / "release").write_text("")  # a first, complete audit: its reports are there
-    assert run_audit("report", project, env={MEETING_ENV: str(meeting)}).exit_code == 0
-    (meeting / "release").unlink()
-    (meeting / "started-run").unlink()
+    meeting.mkdir()  # empty: this audit's meeting test waits
     old_runs = set((project / ".audit" / "runs").iterdir())
     before = tree_digest(project)
     audit = start_audit("report", project, env={MEETING_ENV: str(meeting)},
@@ -117,9 +132,11 @@ def test_sigterm_during_imports_exits_interrupted(tmp_path: Path) -> None:
     assert tree_digest(project) == before
 
 
-def test_sigterm_while_waiting_for_a_lock_leaves_the_holders_reports(tmp_path: Path) -> None:
-    project = make_calc_project(tmp_path / "p")
-    assert run_audit("report", project).exit_code == 0
+def test_sigterm_while_waiting_for_a_lock_leaves_the_holders_reports(
+    audited_once: Path, tmp_path: Path
+) -> None:
+    # after a first, complete audit (this one never reaches the suite)
+    project = shutil.copytree(audited_once, tmp_path / "p", symlinks=True)
     output = project / "audit-report"
     reports = {name: (output / name).read_bytes() for name in os.listdir(output)}
     # This test process plays the other audit, holding the output folder's lock.
