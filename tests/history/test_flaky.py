@@ -226,7 +226,10 @@ def test_flaky_without_audit_table_says_what_it_inferred(tmp_path: Path) -> None
     files = dict(POLLUTED_SUITE)
     files["pyproject.toml"] = '[project]\nname = "shop"\nversion = "0.1"\n'
     root = write_files(tmp_path / "shop", files)
-    done = run_audit("flaky", root, "--runs", "2", "--seed", "2024", "--output", "out")
+    # Master seed 1: neither of its two shuffled runs puts the polluter first (run by
+    # hand), so no bisection follows (2024's second run does: three pytest runs more, for
+    # a finding this test does not look at).
+    done = run_audit("flaky", root, "--runs", "2", "--seed", "1", "--output", "out")
     assert done.exit_code in (0, 1), done.stderr
     assert "no [tool.audit] table in pyproject.toml" in done.stderr
     assert 'packages = ["shop"]' in done.stderr and 'tests = ["tests"]' in done.stderr
