@@ -104,6 +104,7 @@ def watch_collection() -> None:
     """
     from mutmut.mutation import trampoline
 
+    _WATCH.update(called=set(), unknown=False)
     original = getattr(trampoline, "get_mutant_under_test", None)
     if original is None:  # a mutmut without it: no run can be judged safe to share
         _WATCH["unknown"] = True
