@@ -411,8 +411,9 @@ def run_explain(
     items: list[JSONDict] = []
     for mutant in todo:
         estimate = sum(durations.get(t, 0.0) for t in mutant.covered_by)
-        # a recording run starts pytest afresh (collection, assertion rewriting with the
-        # pass hook): a margin over mutmut's own limit, so a slow start is not a hang
+        # a run the fresh way starts pytest afresh (collection, assertion rewriting with
+        # the pass hook): a margin over mutmut's own limit, so a slow start is not a hang
+        # (most runs fork a collected session, explain_worker.py; their limit is the same)
         wall = (estimate + timeout_constant) * timeout_multiplier + _START_SECONDS
         items.append({"id": mutant.id, "tests": sorted(mutant.covered_by), "wall_limit": wall})
     job = work / "job.json"

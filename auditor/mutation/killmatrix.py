@@ -4,8 +4,10 @@ mutmut stops at the first failing test (``-x``) and records no test names,
 so for every mutant that some test covers, the worker
 (:mod:`auditor.mutation.killmatrix_worker`, run in the project's interpreter
 inside ``mutants/``) runs all its covering tests and records the failing
-ones. From that: ``killed_by`` per mutant, and per test the mutants it
-kills - including the tests that kill none although they cover mutated code.
+ones: the tests of all mutants collected once, each mutant's run a fork of
+that session (:mod:`auditor.mutation.stage_session`). From that:
+``killed_by`` per mutant, and per test the mutants it kills - including the
+tests that kill none although they cover mutated code.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, lines_in
 
-# Each mutant's child imports pytest and collects its tests before the first
-# test runs. That start has a limit of its own (the worker starts the
-# mutant's wall limit when its first test starts): counted in the mutant's
-# limit, on 2 loaded cores most children were killed while starting or
+# Before the first test runs, pytest starts and collects: once for all mutants
+# in the worker's session process (auditor/mutation/stage_session.py), and in
+# each child that runs the fresh way. That start has a limit of its own (the
+# worker starts the mutant's wall limit when its first test starts): when it
+# counted in the mutant's limit, on 2 loaded cores most children were killed while starting or
 # mid-run, and a test not yet started read as killing nothing (a wrong
 # "kills nothing", a lost unique kill: seen in tests/contribution and on the
 # provisioner's theater suite, where 19 mutants mutmut killed had no killer).
