@@ -230,10 +230,11 @@ def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
     ours = report_file_names()
     claim(config.output, ours)
     if record_history:
-        from auditor.history.fallback import check_history
-
         check_history_writable(config.history)
-        check_history(config.history_url)  # a server history: reachable now, or exit 2
+        if config.history_url:  # a server history: reachable now, or exit 2
+            from auditor.history.fallback import check_history
+
+            check_history(config.history_url)
     progress = Progress()
     with hold(output_lock_path(state_dir(config.root), config.output),
               f"the output folder {config.output}", request.wait, request.on_wait):
@@ -384,12 +385,27 @@ def _analysis_tools() -> list[LazyCommand]:
             for name, at in where.items()]
 
 
+def _history_command(name: str) -> click.Command:
+    """The history's command ``name``, its callback wrapped by :func:`handle_errors`."""
+    from auditor.history.cli import register
+
+    group = click.Group()
+    register(group, handle_errors)
+    return group.commands[name]
+
+
+def _history_commands() -> list[LazyCommand]:
+    """``audit history``, ``review`` and ``flaky``: auditor.history.cli imports the stores
+    and queries of the history, which ``audit report`` needs only after its suite."""
+    where = {"history": "history_group", "review": "review_command", "flaky": "flaky_command"}
+    return [LazyCommand(name, function_docstring(f"auditor.history.cli:{function}") or "",
+                        functools.partial(_history_command, name))
+            for name, function in where.items()]
+
+
 main.add_lazy(_analysis_commands)
 main.add_lazy(_analysis_tools)
-
-from auditor.history.cli import register as _register_history  # noqa: E402
-
-_register_history(main, handle_errors)
+main.add_lazy(_history_commands)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def _needed_for(table: Mapping[str, Any], names: list[str]) -> list[str]:
     and those that own a key of its ``gate`` table (read from the source when it
     tells: :func:`auditor.registry_source.dict_keys`). A gate key no source
     claims makes it all of them, so an unknown key is still named as one."""
-    from auditor.history.regression import HISTORY_GATE_SCHEMA
+    from auditor.history.gate_schema import HISTORY_GATE_SCHEMA
 
     needed = {name for name in names if name in table}
     gate = table.get("gate")
@@ -184,7 +184,7 @@ def schema_parts(table: Mapping[str, Any] | None = None) -> SchemaParts:
     :func:`_needed_for`): validating it gives the same answer as with every
     part, without importing the analyses it does not configure.
     """
-    from auditor.history.regression import HISTORY_GATE_SCHEMA
+    from auditor.history.gate_schema import HISTORY_GATE_SCHEMA
 
     names = analysis_names()
     chosen = names if table is None else _needed_for(table, names)
