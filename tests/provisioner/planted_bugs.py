@@ -13,13 +13,19 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class PlantedBug:
-    """``original`` -> ``replacement`` in ``module`` (relative to the package)."""
+    """``original`` -> ``replacement`` in ``module`` (relative to the package).
+
+    ``caught_by``: the strong suite's test file written to catch this bug; a
+    planted-bug run puts its tests first (the whole suite still runs after
+    them) and checks that the first failure is one of them.
+    """
 
     name: str
     description: str
     module: str
     original: str
     replacement: str
+    caught_by: str
 
     def apply(self, package_dir: Path) -> None:
         """Plant the bug into a copy of the package (never into the real one)."""
@@ -37,6 +43,7 @@ BUGS: tuple[PlantedBug, ...] = (
         module="kube.py",
         original='self._apis["apps"].patch_namespaced_deployment_scale,',
         replacement='self._apis["apps"].patch_namespaced_replica_set_scale,',
+        caught_by="test_kube_client.py",
     ),
     PlantedBug(
         name="wrong-chart-variable",
@@ -44,6 +51,7 @@ BUGS: tuple[PlantedBug, ...] = (
         module="rendering.py",
         original='"apiKey": settings.api_key.reveal(),',
         replacement='"apiKey": settings.license_key.reveal(),',
+        caught_by="test_chart_contract.py",
     ),
     PlantedBug(
         name="running-after-failed-deploy",
@@ -51,5 +59,6 @@ BUGS: tuple[PlantedBug, ...] = (
         module="service.py",
         original="if not self.kube.wait_deployment_ready(namespace, DEPLOYMENT_NAME):",
         replacement="if self.kube.wait_deployment_ready(namespace, DEPLOYMENT_NAME) is None:",
+        caught_by="test_service.py",
     ),
 )

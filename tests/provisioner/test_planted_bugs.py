@@ -1,7 +1,10 @@
 """Planted-bug proof: the strong suite fails on each classic bug the theater misses.
 
 Each slow test copies ``provisioner/`` into ``tmp_path``, plants one bug, and
-runs both suites in subprocesses against the copy (see ``support/runner.py``).
+runs both suites in subprocesses against the copy (see ``support/runner.py``):
+the theater whole (it passes: the proof it misses the bug), the strong suite
+whole with ``-x``, the tests written for the bug first (its one failure, in
+them, is the proof it catches the bug; the unmodified copy passes it whole).
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ def test_bug_definition_matches_the_code(bug: PlantedBug) -> None:
     source = (PACKAGE / bug.module).read_text(encoding="utf-8")
     assert source.count(bug.original) == 1
     assert bug.replacement not in source
+    assert (STRONG_SUITE / bug.caught_by).is_file()
 
 
 def test_planting_refuses_stale_definitions(tmp_path: Path) -> None:
-    stale = PlantedBug("stale", "gone", "kube.py", "text that is not there", "x")
+    stale = PlantedBug("stale", "gone", "kube.py", "text that is not there", "x",
+                       "test_kube_client.py")
     root = package_copy(tmp_path)
     with pytest.raises(ValueError, match="original text not found exactly once"):
         stale.apply(root / "provisioner")
@@ -56,7 +61,10 @@ def test_planted_bug_is_caught_by_strong_suite_and_missed_by_theater(
     theater = run_suite(THEATER_SUITE, root)
     assert theater.imported_from == root / "provisioner", theater.output[-2000:]
     assert theater.returncode == 0, theater.output[-3000:]
-    strong = run_suite(STRONG_SUITE, root, extra=FAST)
+    # The whole strong suite, the tests written for this bug first.
+    strong = run_suite(STRONG_SUITE, root, extra=FAST, first=bug.caught_by)
     assert strong.imported_from == root / "provisioner", strong.output[-2000:]
     assert strong.returncode == 1, strong.output[-3000:]
     assert "1 failed" in strong.output
+    failed = [line for line in strong.output.splitlines() if line.startswith("FAILED ")]
+    assert len(failed) == 1 and f"/{bug.caught_by}::" in failed[0], strong.output[-3000:]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.provisioner.planted_bugs import PlantedBug
+from tests.provisioner.support.run_first import RUN_FIRST_ENV
 
 REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "provisioner"
@@ -53,11 +54,19 @@ def package_copy(workdir: Path, bug: PlantedBug | None = None) -> Path:
 
 
 def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
-              extra: tuple[str, ...] = ()) -> SuiteRun:
-    """Run ``suite`` with ``root`` first on ``sys.path`` (optionally under coverage)."""
+              extra: tuple[str, ...] = (), first: str | None = None) -> SuiteRun:
+    """Run ``suite`` with ``root`` first on ``sys.path`` (optionally under coverage).
+
+    ``first``: a test file of ``suite`` (base name) whose tests run before the
+    others (``support/run_first.py``); the run still collects the whole suite.
+    """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)]),
            "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PROVISIONER_TEST_KUBECONFIG", None)  # inner runs use the test server
+    env.pop(RUN_FIRST_ENV, None)
+    if first is not None:
+        env[RUN_FIRST_ENV] = first
+        extra = ("-p", "tests.provisioner.support.run_first", *extra)
     # "-n 0": our pyproject.toml's addopts run xdist workers, which the
     # measured run (coverage of this process only) and the one-line report
     # header of the imported package must not be spread over.
