@@ -105,12 +105,14 @@ THEATER = REPO / "examples" / "coverage_theater"
 STRONG = REPO / "tests" / "provisioner"
 
 
-def test_theater_suite_flagged_strong_suite_clean() -> None:
+def test_theater_suite_flagged_strong_suite_clean(tmp_path: Path) -> None:
     packages = [PackageLocation("provisioner", REPO / "provisioner", REPO)]
     # the theater is what the opt-in rules are for: a team that wants them on
     settings = Settings(packages=["provisioner"], enabled=opt_in_ids())
-    theater = analyse_project(REPO, packages, [THEATER], settings, workers=1)
-    strong = analyse_project(REPO, packages, [STRONG], settings, workers=1)
+    # One parse cache for both (content-keyed): the provisioner's sources are
+    # parsed once, for the theater, and read back for the strong suite.
+    theater = analyse_project(REPO, packages, [THEATER], settings, workers=1, state_dir=tmp_path)
+    strong = analyse_project(REPO, packages, [STRONG], settings, workers=1, state_dir=tmp_path)
     assert [(f.path, f.line, f.rule) for f in strong.active] == []
     flagged = {f.test for f in theater.active}
     assert len(theater.tests) >= 20
