@@ -18,7 +18,7 @@ import pytest
 
 from auditor.history.backends import opened
 from auditor.history.review import build_review
-from tests.mutation.projects import PRICING, audit, make_shop, report
+from tests.mutation.projects import NO_HYPOTHESIS, PRICING, audit, make_shop, report
 from tests.support.projects import git, init_repo
 
 CLAMP = "def clamp(x, low, high):\n"
@@ -32,7 +32,7 @@ def test_the_review_lists_exactly_the_survivors_of_inserted_code(tmp_path: Path)
     assert PRICING.splitlines().index(CLAMP.rstrip("\n")) + 1 == 14
     project = make_shop(tmp_path / "shop")
     init_repo(project)
-    first = audit("report", str(project), "--only", "mutation", "--no-gate")
+    first = audit("report", str(project), "--only", "mutation", "--no-gate", env=NO_HYPOTHESIS)
     assert first.returncode == 0, first.stderr
     before = report(project / "audit-report")["analyses"]["mutation"]
     assert any(s["function"] == "clamp" for s in before["survivors"])
@@ -40,7 +40,7 @@ def test_the_review_lists_exactly_the_survivors_of_inserted_code(tmp_path: Path)
     source = project / "shop" / "pricing.py"
     source.write_text(PRICING.replace(CLAMP, CLAMP + INSERTED))
     git(project, "commit", "-qam", "clamp: None is the low end")
-    second = audit("report", str(project), "--only", "mutation", "--no-gate")
+    second = audit("report", str(project), "--only", "mutation", "--no-gate", env=NO_HYPOTHESIS)
     assert second.returncode == 0, second.stderr
     after = report(project / "audit-report")["analyses"]["mutation"]
 

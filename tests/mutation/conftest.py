@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from tests.mutation.projects import SESSION_LOG, Oracles, audit, make_shop, with_session_log
+from tests.mutation.projects import (
+    NO_HYPOTHESIS,
+    SESSION_LOG,
+    Oracles,
+    audit,
+    make_shop,
+    with_session_log,
+)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +39,8 @@ def shop_mutated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     root = tmp_path_factory.mktemp("shop-mutated")
     project = with_session_log(make_shop(root / "p"))
-    done = audit("mutate", str(project), env={SESSION_LOG: str(root / "first-run.jsonl")})
+    log = str(root / "first-run.jsonl")
+    done = audit("mutate", str(project), env={**NO_HYPOTHESIS, SESSION_LOG: log})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return project
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutation.projects import audit, report
+from tests.mutation.projects import NO_HYPOTHESIS, audit, report
 from tests.support.projects import write_files
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ PROJECT = {
 
 def test_star_does_not_cross_into_subpackages(tmp_path: Path) -> None:
     root = write_files(tmp_path / "p", PROJECT)
-    done = audit("mutate", str(root), "--output", str(tmp_path / "out"))
+    done = audit("mutate", str(root), "--output", str(tmp_path / "out"), env=NO_HYPOTHESIS)
     assert done.returncode == 0, done.stderr
     mutants = report(tmp_path / "out")["analyses"]["mutation"]["mutants"]
     # shop/pricing.py is left alone; shop/extra/more.py (x * 2) is mutated

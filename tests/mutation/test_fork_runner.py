@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.mutation.projects import audit, detected, mutmut_oracle, report
+from tests.mutation.projects import NO_HYPOTHESIS, audit, detected, mutmut_oracle, report
 
 pytestmark = pytest.mark.slow
 
@@ -182,7 +182,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for runner in ("session-fork", "mutmut"):
         project = make_edge(base / runner / "edge", runner)
         log = base / runner / "setups.log"
-        done = audit("mutate", str(project), env={"EDGE_SETUP_LOG": str(log)})
+        done = audit("mutate", str(project), env={**NO_HYPOTHESIS, "EDGE_SETUP_LOG": str(log)})
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         section = report(project / "audit-report")["analyses"]["mutation"]
         found[runner] = {"section": section, "setups": _setups(log)}
@@ -192,7 +192,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     log = base / "oracle-setups.log"
     found["oracle"] = {
         "verdicts": mutmut_oracle(template, oracle_dir, "edge", ORACLE_SETTINGS,
-                                  {"EDGE_SETUP_LOG": str(log)}),
+                                  {**NO_HYPOTHESIS, "EDGE_SETUP_LOG": str(log)}),
         "setups": _setups(log),
     }
     shutil.rmtree(base / "template")
@@ -250,6 +250,9 @@ def test_collection_time_calls_run_in_a_fresh_session(runs: dict[str, Any]) -> N
     [note] = [n for n in section["notes"] if "fresh pytest session" in n]
     assert note.startswith(f"session-fork runner: {len(tested)} mutants ran in a fresh")
     assert "the shared collection called this function" in note
-    # what plain mutmut made of them (some break the collection)
+    # what plain mutmut made of them (some break the collection). A fresh session per
+    # mutant takes about mutmut's 2 s limit on a loaded machine: killed or timeout, as
+    # in test_verdicts_equal_plain_mutmut (seen: three timeouts in the oracle at load 7)
     oracle = runs["oracle"]["verdicts"]
-    assert {m["id"]: m["status"] for m in tested} == {m["id"]: oracle[m["id"]] for m in tested}
+    assert detected({m["id"]: m["status"] for m in tested}) == detected(
+        {m["id"]: oracle[m["id"]] for m in tested})

@@ -15,7 +15,14 @@ import jsonschema
 import pytest
 
 from auditor.numbers import display_percent
-from tests.mutation.projects import Oracles, audit, make_shop, report
+from tests.mutation.projects import (
+    NO_HYPOTHESIS,
+    Oracles,
+    audit,
+    make_shop,
+    report,
+    with_session_log,
+)
 from tests.support.browser import chromium, unavailable
 
 # the oracle runs are shared with the other shop modules: one worker
@@ -27,8 +34,10 @@ SCHEMA = Path(__file__).with_name("data") / "mutation-testing-report-schema.json
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory, oracle: Oracles) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("shop")
-    project = make_shop(base / "project", gate="mutation_score = 90")
-    done = audit("mutate", str(project), "--kill-matrix")
+    # the shop of the other shop modules, its (idle) session-logging conftest too: the
+    # oracle run of these files is shared with test_rerun_shortcuts
+    project = with_session_log(make_shop(base / "project", gate="mutation_score = 90"))
+    done = audit("mutate", str(project), "--kill-matrix", env=NO_HYPOTHESIS)
     return {
         "project": project,
         "run": done,
@@ -123,7 +132,7 @@ def test_report_json_matches_our_schema(shop: dict[str, Any]) -> None:
 
 def test_user_tree_only_gains_audit_folders(shop: dict[str, Any]) -> None:
     names = {p.name for p in shop["project"].iterdir()}
-    assert names == {"shop", "tests", "pyproject.toml", ".audit", "audit-report"}
+    assert names == {"shop", "tests", "pyproject.toml", "conftest.py", ".audit", "audit-report"}
     assert not list(shop["project"].rglob("__pycache__"))
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from auditor.errors import EXIT_INTERRUPTED
 from tests.mutation.projects import (
+    NO_HYPOTHESIS,
     PYTHON,
     REPO,
     STRONG_CLAMP_TESTS,
@@ -42,7 +43,8 @@ def test_sharded_and_merged_equals_unsharded(tmp_path: Path, shop_mutated: Path)
     shard_files = []
     for k in (1, 2, 3):
         out = tmp_path / f"shard{k}"
-        done = audit("mutate", str(project), "--shard", f"{k}/3", "--output", str(out))
+        done = audit("mutate", str(project), "--shard", f"{k}/3", "--output", str(out),
+                     env=NO_HYPOTHESIS)
         assert done.returncode == 0, done.stderr
         shard_files.append(str(out / "report.json"))
     shard_ids = [set(statuses(Path(f).parent)) for f in shard_files]
@@ -67,7 +69,7 @@ def test_edited_test_re_tests_survivors_mutmut_alone_keeps(
     label_survivors = {k for k, s in before.items() if "x_label" in k and s == "survived"}
     assert label_survivors
     (project / "tests" / "test_weak.py").write_text(STRONG_CLAMP_TESTS)
-    second = audit("mutate", str(project))
+    second = audit("mutate", str(project), env=NO_HYPOTHESIS)
     assert second.returncode == 0, second.stderr
     after = statuses(project / "audit-report")
     # the independent oracle: plain mutmut on a copy of the edited project's files
@@ -83,7 +85,7 @@ def test_changed_function_is_the_only_one_re_tested(
     durations_before = json.loads(meta.read_text())["durations_by_key"]
     source = project / "shop" / "pricing.py"
     source.write_text(source.read_text().replace("return a + b", "return b + a"))
-    assert audit("mutate", str(project)).returncode == 0
+    assert audit("mutate", str(project), env=NO_HYPOTHESIS).returncode == 0
     durations_after = json.loads(meta.read_text())["durations_by_key"]
     retested = {k for k in durations_after if durations_after[k] != durations_before.get(k)}
     assert retested and all(".x_add__" in k for k in retested)
@@ -113,7 +115,7 @@ def test_since_limits_mutation_to_changed_functions(tmp_path: Path) -> None:
     _git(project, "commit", "-q", "-m", "base")
     source = project / "shop" / "pricing.py"
     source.write_text(source.read_text().replace('"item-" + str(n)', '"item:" + str(n)'))
-    done = audit("mutate", str(project), "--since", "HEAD")
+    done = audit("mutate", str(project), "--since", "HEAD", env=NO_HYPOTHESIS)
     section = report(project / "audit-report")["analyses"]["mutation"]
     assert section["changed_functions"] == ["shop/pricing.py::label"]
     assert {m["function"] for m in section["mutants"]} == {"label"}
@@ -182,7 +184,7 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     (project / "tests" / "test_slow.py").write_text(SLOW_TEST)
     (project / "tests" / "conftest.py").write_text(SLOW_EVERY_TEST)
     before = _tree_digest(project)
-    env = dict(os.environ, PYTHONPATH=str(REPO), **{SLOW: "1"})
+    env = dict(os.environ, PYTHONPATH=str(REPO), **NO_HYPOTHESIS, **{SLOW: "1"})
     proc = subprocess.Popen(
         [PYTHON, "-m", "auditor", "mutate", str(project)],
         cwd=REPO,
@@ -200,7 +202,7 @@ def test_interrupt_keeps_tree_identical_and_resumes(tmp_path: Path, sig: signal.
     meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"
     if meta.exists():
         meta.write_text(meta.read_text()[:40])
-    resumed = audit("mutate", str(project))
+    resumed = audit("mutate", str(project), env=NO_HYPOTHESIS)
     assert resumed.returncode == 0, resumed.stderr
     section = report(project / "audit-report")["analyses"]["mutation"]
     assert section["complete"] is True and section["counts"]["not_checked"] == 0
@@ -231,7 +233,7 @@ def test_runaway_mutant_becomes_a_verdict(tmp_path: Path) -> None:
     (project / "pyproject.toml").write_text(
         '[tool.audit]\npackages = ["shop"]\n\n[tool.audit.mutation]\nmemory_limit_mb = 300\n'
     )
-    done = audit("mutate", str(project))
+    done = audit("mutate", str(project), env=NO_HYPOTHESIS)
     assert done.returncode == 0, done.stderr
     mutants = report(project / "audit-report")["analyses"]["mutation"]["mutants"]
     runaway = [m for m in mutants if m["mutated"].strip() == "i -= 1"]

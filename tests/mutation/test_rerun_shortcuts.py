@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.mutation.projects import (
+    NO_HYPOTHESIS,
     PYTHON,
     SESSION_LOG,
     STRONG_CLAMP_TESTS,
@@ -43,7 +44,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mutation-shop")]
 
 def logged_audit(project: Path, log: Path) -> subprocess.CompletedProcess[str]:
     """``audit mutate`` of ``project``, its pytest sessions logged to ``log``."""
-    return audit("mutate", str(project), env={SESSION_LOG: str(log)})
+    return audit("mutate", str(project), env={**NO_HYPOTHESIS, SESSION_LOG: str(log)})
 
 
 def entries(log: Path) -> list[dict[str, Any]]:
@@ -132,7 +133,7 @@ def plain_mutmut(folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, "-c", entry, "run"],
         cwd=folder,
-        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **NO_HYPOTHESIS),
         capture_output=True,
         text=True,
         timeout=300,
@@ -150,7 +151,7 @@ def test_source_change_breaking_a_test_stops_the_rerun_like_mutmut(
     assert (copy / "mutants").is_dir()
     for root in (project, copy):  # test_add fails on the unmutated code now
         edit(root / "shop" / "pricing.py", "return a + b", "return a - b")
-    second = audit("mutate", str(project))
+    second = audit("mutate", str(project), env=NO_HYPOTHESIS)
     assert second.returncode not in (0, 1)
     assert "Failed to run clean test" in second.stdout + second.stderr
     meta = project / ".audit" / "mutation" / "mutants" / "shop" / "pricing.py.meta"

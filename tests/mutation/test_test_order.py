@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.mutation.projects import (
+    NO_HYPOTHESIS,
     PYPROJECT,
     PYTHON,
     REPO,
@@ -67,7 +68,8 @@ def make_grades(root: Path) -> Path:
 def traced_mutate(project: Path, trace: Path, output: Path) -> dict[str, list[str]]:
     """``audit mutate`` with the order trace on: {mutant: tests started, in order}."""
     trace.unlink(missing_ok=True)
-    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="", AUDIT_MUTMUT_TRACE=str(trace))
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="", AUDIT_MUTMUT_TRACE=str(trace),
+               **NO_HYPOTHESIS)
     done = subprocess.run(
         [PYTHON, "-m", "auditor", "mutate", str(project), "--output", str(output)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -102,7 +104,7 @@ def test_killer_of_the_function_runs_first_and_verdicts_are_mutmuts(
 
     mutation = report(first_run["output"])["analyses"]["mutation"]
     ours = {m["id"]: m["status"] for m in mutation["mutants"]}
-    assert detected(ours) == detected(mutmut_oracle(project, tmp_path))
+    assert detected(ours) == detected(mutmut_oracle(project, tmp_path, env=NO_HYPOTHESIS))
 
     # the limit, from mutmut's own stats file: without the kill matrix (a lower bound) a
     # killed mutant costs its fastest covering test (test_grade_runs, which sleeps not),
@@ -157,7 +159,8 @@ def test_kill_matrix_keeps_tests_in_its_process_despite_xdist_addopts(tmp_path: 
     done = subprocess.run(
         [PYTHON, "-m", "auditor", "mutate", str(project), "--kill-matrix",
          "--output", str(tmp_path / "out")],
-        cwd=REPO, env=_outside_xdist(dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="")),
+        cwd=REPO,
+        env=_outside_xdist(dict(os.environ, PYTHONPATH=str(REPO), AUDIT_DEBUG="", **NO_HYPOTHESIS)),
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mutation.projects import audit, make_shop, report
+from tests.mutation.projects import NO_HYPOTHESIS, audit, make_shop, report
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_thresholds_colour_levels_and_globs(tmp_path: Path) -> None:
         extra="thresholds = {high = 90, low = 50}\nexplain = 2",
     )
     out = tmp_path / "out"
-    done = audit("mutate", str(project), "--output", str(out))
+    done = audit("mutate", str(project), "--output", str(out), env=NO_HYPOTHESIS)
     assert done.returncode == 0, done.stderr
     mutation = report(out)["analyses"]["mutation"]
 
