@@ -81,8 +81,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client is gone: its request timed out (a "delay" fault longer
+            # than the request timeout, on purpose) before the answer was
+            # written. Nobody is left to answer; socketserver would print a
+            # traceback for every such request.
+            self.close_connection = True
 
     def _handle(self) -> None:
         kube = self.server.kube
