@@ -33,7 +33,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,10 +50,14 @@ class ClassSource:
 
     assignments: Mapping[str, ast.expr]
     plain: bool  # no bases, keywords or decorators: the body is all it declares
+    folders: Mapping[str, str] = field(default_factory=dict)
+    """Module-level names bound once to the module's own folder (``HERE =
+    Path(__file__).resolve().parent``), with that folder: ``HERE / "templates"``
+    is read as a path without importing the module (see :func:`_folder_path`)."""
 
 
 CACHE_NAME = "registry-source.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: with the module folders (HERE = Path(__file__)...)
 _cache: dict[str, Any] = {"file": None, "entries": {}, "changed": False}
 """The persistent cache of :func:`use_cache`: its file, what it holds (module file ->
 digest and classes), and whether this process parsed something new."""
@@ -141,30 +145,96 @@ def class_source(location: str) -> ClassSource | None:
         known = held.get("classes", {}).get(class_name)
         if known is None:
             return None
-        return ClassSource(_Expressions(known["assignments"]), bool(known["plain"]))
+        return ClassSource(_Expressions(known["assignments"]), bool(known["plain"]),
+                           dict(held.get("folders", {})))
     try:
         tree = ast.parse(data.decode("utf-8"), spec.origin)
     except (SyntaxError, UnicodeDecodeError, ValueError):
         return None
+    folders = _module_folders(tree, spec.origin)
     classes: dict[str, ClassSource] = {}
     for node in tree.body:  # the first class of a name, as before
         if isinstance(node, ast.ClassDef) and node.name not in classes:
-            classes[node.name] = _declared(node)
+            classes[node.name] = _declared(node, folders)
     if _cache["file"] is not None:
-        _cache["entries"][spec.origin] = {"sha256": digest, "classes": {
+        _cache["entries"][spec.origin] = {"sha256": digest, "folders": folders, "classes": {
             name: {"assignments": _as_texts(found.assignments), "plain": found.plain}
             for name, found in classes.items()}}
         _cache["changed"] = True
     return classes.get(class_name)
 
 
-def _declared(node: ast.ClassDef) -> ClassSource:
+def _declared(node: ast.ClassDef, folders: dict[str, str]) -> ClassSource:
     assignments = _assignments(node)
     # attributes could also come from a base, a decorator, a metaclass,
     # or be set on the instance by __init__ (or looked up by __getattr__)
     plain = not (node.bases or node.keywords or node.decorator_list
                  or any(name in assignments for name in _INSTANCE_HOOKS))
-    return ClassSource(assignments, plain)
+    return ClassSource(assignments, plain, folders)
+
+
+def _is_file_path(node: ast.expr) -> bool:
+    """``Path(__file__)``."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "Path" and not node.keywords and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name) and node.args[0].id == "__file__")
+
+
+def _module_folders(tree: ast.Module, origin: str) -> dict[str, str]:
+    """Names the module binds once, at its top level, to its own folder.
+
+    Only ``NAME = Path(__file__).parent`` and ``NAME = Path(__file__).resolve().parent``
+    with ``Path`` imported from :mod:`pathlib` (and never bound otherwise):
+    what the import would compute, ``__file__`` being the module's origin.
+    """
+    path_imported = any(
+        isinstance(node, ast.ImportFrom) and node.module == "pathlib" and node.level == 0
+        and any(a.name == "Path" and a.asname in (None, "Path") for a in node.names)
+        for node in tree.body)
+    if not path_imported:
+        return {}
+    bound: dict[str, int] = {}
+    candidates: dict[str, str] = {}
+    for node in ast.walk(tree):
+        names = ([n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                  and isinstance(n.ctx, ast.Store)]
+                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                                      ast.With, ast.NamedExpr)) else [])
+        names += [a.asname or a.name for a in node.names] if isinstance(
+            node, (ast.Import, ast.ImportFrom)) else []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        for name in names:
+            bound[name] = bound.get(name, 0) + 1
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            continue
+        value = node.value
+        if not (isinstance(value, ast.Attribute) and value.attr == "parent"):
+            continue
+        inner = value.value
+        if _is_file_path(inner):
+            candidates[node.targets[0].id] = str(Path(origin).parent)
+        elif (isinstance(inner, ast.Call) and not inner.args and not inner.keywords
+              and isinstance(inner.func, ast.Attribute) and inner.func.attr == "resolve"
+              and _is_file_path(inner.func.value)):
+            candidates[node.targets[0].id] = str(Path(origin).resolve().parent)
+    return {name: folder for name, folder in candidates.items()
+            if bound.get(name) == 1 and bound.get("Path") == 1}
+
+
+def _folder_path(value: ast.expr, folders: Mapping[str, str]) -> Path | None:
+    """``HERE / "a" / "b"`` (``HERE`` one of ``folders``) as the path it evaluates to."""
+    parts: list[str] = []
+    while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+        if not (isinstance(value.right, ast.Constant) and isinstance(value.right.value, str)):
+            return None
+        parts.insert(0, value.right.value)
+        value = value.left
+    if parts and isinstance(value, ast.Name) and value.id in folders:
+        return Path(folders[value.id], *parts)
+    return None
 
 
 def _assignments(node: ast.ClassDef) -> dict[str, ast.expr]:
@@ -196,7 +266,8 @@ def attribute(location: str, name: str, default: Any) -> Any:
     try:
         return ast.literal_eval(value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return UNKNOWN
+        path = _folder_path(value, source.folders)
+        return UNKNOWN if path is None else path
 
 
 def dict_keys(location: str, name: str) -> set[str] | Any:

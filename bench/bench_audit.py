@@ -188,6 +188,11 @@ def print_startup(homes: dict[str, Path], rounds: int) -> list[Row]:
     return rows
 
 
+def _load() -> str:
+    """The 1-minute load average: on a shared machine it says how far the ratios can go."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def bench_project(project: corpus.Project, parts: list[str], homes: dict[str, Path],
                   rounds: int, workers: int) -> list[Row]:
     """Every selected comparison the project's steps allow; the summary rows."""
@@ -195,12 +200,13 @@ def bench_project(project: corpus.Project, parts: list[str], homes: dict[str, Pa
     for part in parts:
         if part == "startup" or part not in project.steps:
             continue
-        print(f"\n# {project.name}, {part}: {rounds} interleaved rounds (median wall ratios)",
-              flush=True)
+        print(f"\n# {project.name}, {part}: {rounds} interleaved rounds (median wall ratios); "
+              f"load average {_load()}", flush=True)
         try:
             if part == "coverage":
                 rows += print_coverage(project.name, bench_coverage(project, homes, rounds),
                                        homes)
+                print(f"  load average after: {_load()}", flush=True)
             elif part == "imports":
                 rows += [(project.name, m, f) for m, f in
                          print_imports(bench_imports(project, rounds, workers, homes["now"]))]

@@ -6,6 +6,7 @@ and be ignored for a module whose source changed since it was written.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import textwrap
@@ -116,3 +117,50 @@ def test_without_an_audit_folder_nothing_is_written(tmp_path: Path) -> None:
     assert attribute(str(registry.analysis_location("coverage")), "title", None) == "Coverage"
     registry_source.save_cache()
     assert list(tmp_path.iterdir()) == []
+
+
+FOLDER_MODULE = """
+    from pathlib import Path
+
+    HERE = Path(__file__).resolve().parent
+    PLAIN = Path(__file__).parent
+    {rebinding}
+
+
+    class Thing:
+        template_dir = HERE / "templates"
+        schema = PLAIN / "schemas" / "thing.json"
+        computed = HERE.parent / "x"
+"""
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["parsed", "from the cache"])
+def test_a_path_under_the_modules_own_folder_is_read_without_importing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool) -> None:
+    package = tmp_path / "src" / "folderpkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    module = package / "analysis.py"
+    module.write_text(textwrap.dedent(FOLDER_MODULE.format(rebinding="")))
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    state = tmp_path / ".audit"
+    state.mkdir()
+    use_cache(state)
+    location = "folderpkg.analysis:Thing"
+    if cached:
+        assert class_source(location) is not None
+        registry_source.save_cache()
+        use_cache(state)
+    try:
+        imported = importlib.import_module("folderpkg.analysis")  # only to compare
+        for name in ("template_dir", "schema"):
+            assert attribute(location, name, None) == getattr(imported.Thing, name)
+        assert attribute(location, "computed", None) is registry_source.UNKNOWN
+        # bound twice: only the import can tell which value the class saw
+        rebound = FOLDER_MODULE.format(rebinding="HERE = Path('/elsewhere')")
+        module.write_text(textwrap.dedent(rebound))
+        use_cache(state)
+        assert attribute(location, "template_dir", None) is registry_source.UNKNOWN
+    finally:
+        sys.modules.pop("folderpkg.analysis", None)
+        sys.modules.pop("folderpkg", None)
