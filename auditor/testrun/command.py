@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from auditor.context import AuditContext
@@ -21,6 +22,12 @@ from auditor.coverage.rcfile import (
 from auditor.coverage.reader import json_file_of
 from auditor.errors import IncompleteAuditError
 from auditor.project import tool_environment
+from auditor.testrun.plugin_loading import (
+    PYTEST_COV_NAMES,
+    XDIST_NAMES,
+    loads,
+    named_plugins,
+)
 from auditor.testrun.probe import InterpreterFacts
 
 PLUGIN_DIR = Path(__file__).parent / "plugin"
@@ -62,7 +69,7 @@ def write_coverage_config(ctx: AuditContext, facts: InterpreterFacts) -> Path:
 
 
 def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: bool,
-                  export_json: bool = False) -> list[str]:
+                  export_json: bool = False, env: Mapping[str, str] | None = None) -> list[str]:
     """The test command; under coverage, it also writes the run's generated rc file.
 
     A ``--junitxml`` of the project's options goes into the run folder (the
@@ -73,7 +80,7 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
     (about 0.2 s of CPU on humanize's 893 tests). ``export_json``:
     ``coverage run`` through :data:`COVERAGE_RUN_EXPORTING`, which also writes
     coverage.py's JSON report when the suite is done (with
-    :func:`export_environment`).
+    :func:`export_environment`). ``env``: the run's environment (default ours).
     """
     command = [ctx.python, "-m"]
     if with_coverage:
@@ -87,9 +94,11 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
         "-p",
         "no:cacheprovider",
     ]
-    if facts.has_pytest_cov:
+    # their flags exist only where pytest loads them (not so when autoloading is off)
+    named = named_plugins(ctx.root, os.environ if env is None else env, ctx.config.pytest_args)
+    if loads(facts.has_pytest_cov, PYTEST_COV_NAMES, named):
         command.append("--no-cov")
-    if facts.has_xdist:
+    if loads(facts.has_xdist, XDIST_NAMES, named):
         command += ["-n", "0"]
     command += ctx.config.pytest_args
     command += [os.path.relpath(p, ctx.root) for p in ctx.test_paths]

@@ -103,7 +103,7 @@ def run_test_suite(
         env.update(export_environment(run_dir))
     with ctx.timings.phase(PROBE):
         facts = probe(ctx.python, ctx.root, env, ctx.state_dir / PROBE_CACHE_NAME)
-    command = build_command(ctx, facts, with_coverage, export_coverage_json)
+    command = build_command(ctx, facts, with_coverage, export_coverage_json, env)
     # audit_coverage_run is coverage run (and then coverage.py's JSON): named as such
     shown = ["coverage" if part == COVERAGE_RUN_EXPORTING else part for part in command[1:4]]
     ctx.progress.step(f"running the test suite ({' '.join(shown)} ...)")
