@@ -19,8 +19,6 @@ from auditor.errors import EXIT_OK
 from auditor.testrun.plugin_loading import named_plugins
 from tests.support.projects import make_calc_project, read_report, run_audit
 
-pytestmark = pytest.mark.slow
-
 AUTOLOAD_OFF = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 # src/calc/ops.py lines never run by calc's tests: sign after its first return (8-10),
 # clamp after its first return (16-18)
@@ -35,12 +33,14 @@ def _audit(root: Path) -> dict[str, object]:
     return coverage
 
 
+@pytest.mark.slow
 def test_no_plugin_named_no_flag_passed(tmp_path: Path) -> None:
     coverage = _audit(make_calc_project(tmp_path / "calc"))
     modules = coverage["modules"]
     assert modules["src/calc/ops.py"]["missing_lines"] == OPS_MISSING  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_a_named_xdist_is_switched_off_and_the_run_measured(tmp_path: Path) -> None:
     # -n 2 from the project's options: were it not overridden by -n 0, the tests
     # would run in two unmeasured worker processes and add's line would be missing
