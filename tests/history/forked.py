@@ -60,8 +60,8 @@ FORKER = textwrap.dedent(
             status = 0
             try:
                 exec(code, {"__name__": "__main__"})
-            except SystemExit as stop:
-                status = stop.code if isinstance(stop.code, int) else 1
+            except SystemExit as stop:  # sys.exit(): None is success, a message failure
+                status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
             except BaseException:
                 traceback.print_exc()
                 status = 1
