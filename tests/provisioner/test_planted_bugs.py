@@ -1,7 +1,9 @@
 """Planted-bug proof: the strong suite fails on each classic bug the theater misses.
 
 Each slow test copies ``provisioner/`` into ``tmp_path``, plants one bug, and
-runs both suites in subprocesses against the copy (see ``support/runner.py``):
+runs both suites against the copy, each run a process and pytest session of
+its own, forked from one server that has pytest and the Kubernetes client
+imported (see ``support/runner.py`` and ``support/fork_server.py``):
 the theater whole (it passes: the proof it misses the bug), the strong suite
 whole with ``-x``, the tests written for the bug first (its one failure, in
 them, is the proof it catches the bug; the unmodified copy passes it whole).
@@ -9,11 +11,13 @@ them, is the proof it catches the bug; the unmodified copy passes it whole).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.provisioner.planted_bugs import BUGS, PlantedBug
+from tests.provisioner.support.fork_server import ForkServer
 from tests.provisioner.support.runner import (
     PACKAGE,
     STRONG_SUITE,
@@ -24,6 +28,19 @@ from tests.provisioner.support.runner import (
 
 # Fail fast: one failing test is the proof; skip the slow meta-tests (no recursion).
 FAST = ("-m", "not slow", "-x")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer]:
+    """One fork server for every run of this module (the unmodified copy's too).
+
+    Each run is still its own process and pytest session on its own copy; the
+    server only imports pytest and the Kubernetes client once for all seven
+    (~1.6 CPU s a run). The unmodified copy's run is the control of the
+    mechanism: the same forked runs pass the whole strong suite.
+    """
+    with ForkServer(tmp_path_factory.mktemp("fork-server")) as forks:
+        yield forks
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
@@ -44,9 +61,9 @@ def test_planting_refuses_stale_definitions(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path) -> None:
+def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path, server: ForkServer) -> None:
     root = package_copy(tmp_path)
-    run = run_suite(STRONG_SUITE, root, extra=("-m", "not slow"))
+    run = run_suite(STRONG_SUITE, root, extra=("-m", "not slow"), server=server)
     assert run.imported_from == root / "provisioner", run.output[-2000:]
     assert run.returncode == 0, run.output[-3000:]
 
@@ -54,15 +71,15 @@ def test_strong_suite_passes_on_an_unmodified_copy(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.name)
 def test_planted_bug_is_caught_by_strong_suite_and_missed_by_theater(
-    tmp_path: Path, bug: PlantedBug
+    tmp_path: Path, bug: PlantedBug, server: ForkServer
 ) -> None:
     root = package_copy(tmp_path, bug)
     assert bug.replacement in (root / "provisioner" / bug.module).read_text(encoding="utf-8")
-    theater = run_suite(THEATER_SUITE, root)
+    theater = run_suite(THEATER_SUITE, root, server=server)
     assert theater.imported_from == root / "provisioner", theater.output[-2000:]
     assert theater.returncode == 0, theater.output[-3000:]
     # The whole strong suite, the tests written for this bug first.
-    strong = run_suite(STRONG_SUITE, root, extra=FAST, first=bug.caught_by)
+    strong = run_suite(STRONG_SUITE, root, extra=FAST, first=bug.caught_by, server=server)
     assert strong.imported_from == root / "provisioner", strong.output[-2000:]
     assert strong.returncode == 1, strong.output[-3000:]
     assert "1 failed" in strong.output

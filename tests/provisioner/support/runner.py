@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.provisioner.planted_bugs import PlantedBug
+from tests.provisioner.support.fork_server import ForkServer
 from tests.provisioner.support.run_first import RUN_FIRST_ENV
 
 REPO = Path(__file__).resolve().parents[3]
@@ -54,11 +55,15 @@ def package_copy(workdir: Path, bug: PlantedBug | None = None) -> Path:
 
 
 def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
-              extra: tuple[str, ...] = (), first: str | None = None) -> SuiteRun:
+              extra: tuple[str, ...] = (), first: str | None = None,
+              server: ForkServer | None = None) -> SuiteRun:
     """Run ``suite`` with ``root`` first on ``sys.path`` (optionally under coverage).
 
     ``first``: a test file of ``suite`` (base name) whose tests run before the
     others (``support/run_first.py``); the run still collects the whole suite.
+    ``server``: run it as a child of this fork server (``support/fork_server.py``:
+    the same pytest run, without paying for the libraries' imports again),
+    not as ``python -m pytest``; not with ``coverage_dir``.
     """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)]),
            "PYTHONDONTWRITEBYTECODE": "1"}
@@ -73,6 +78,11 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
     pytest_args = [str(suite), "-p", "no:cacheprovider", "--import-mode=append",
                    "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"), "-n", "0",
                    *extra]
+    if server is not None:
+        if coverage_dir is not None:
+            raise ValueError("a fork server's runs are not measured")
+        returncode, output = server.run(root, env, pytest_args, timeout=600)
+        return SuiteRun(returncode, output)
     if coverage_dir is None:
         command = [sys.executable, "-m", "pytest", *pytest_args]
     else:
