@@ -14,6 +14,7 @@ from auditor.gate import evaluate
 from auditor.model import AuditResult
 from auditor.mutation.merge import load_reports, merge_results
 from auditor.mutation.result import MutationResult
+from auditor.numbers import format_percent
 from auditor.registry import get_analysis, load_config, schema_parts
 
 
@@ -89,7 +90,7 @@ def merge(files: tuple[Path, ...], output: Path, root: Path, fail_under_mutation
     totals = mutation.totals
     click.echo(
         f"merged {mutation.shards_merged} shards: {totals.total} mutants, "
-        f"score {totals.to_dict()['score']}, {len(written)} files in {output}"
+        f"score {format_percent(totals.score)}, {len(written)} files in {output}"
     )
     append_step_summary(output.resolve())  # the merged report.md, as every audit does
     for rule in result.gate.failed_rules:

@@ -15,6 +15,7 @@ fails the test: the emulation would otherwise guess what GitHub computes.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -260,3 +261,9 @@ def test_mutation_shards_through_the_action_merge_and_gate(tmp_path: Path) -> No
     # The merged report holds each shard's verdicts; that shards and merge equal an
     # unsharded run is tests/mutation/test_mutate_runs.py's subject.
     assert mutants("merged") == {**shards[0], **shards[1]}
+    # The merge's line shows the merged score as every report does: two decimals, rounded
+    # down (it printed the float's 14 digits)
+    score = json.loads((root / "merged" / "report.json").read_text())["analyses"]["mutation"]
+    shown = re.search(r"score (\S+), ", merged.stdout)
+    assert shown is not None, merged.stdout
+    assert shown.group(1) == f"{math.floor(score['score'] * 100) / 100:.2f}%"
