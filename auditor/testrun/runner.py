@@ -158,24 +158,31 @@ def run_test_suite(
 
 
 @contextlib.contextmanager
-def _exit_notice(process: subprocess.Popen[bytes]) -> Iterator[int | None]:
-    """A file descriptor that becomes readable when ``process`` ends (Linux's pidfd).
+def _exit_notice(process: subprocess.Popen[bytes]) -> Iterator[select.poll | None]:
+    """A poll object that wakes when ``process`` ends (a pidfd, Linux).
 
     None where there is none (another system, an old kernel): then
     :func:`_wait_a_moment` falls back to :meth:`subprocess.Popen.wait`.
+    (``poll``, not ``select``: a process with many open files may get a
+    descriptor above ``select``'s limit.)
     """
     try:
         fd: int | None = os.pidfd_open(process.pid)
     except (AttributeError, OSError):  # no pidfd_open, or the kernel refuses it
         fd = None
     try:
-        yield fd
+        if fd is None:
+            yield None
+        else:
+            notice = select.poll()
+            notice.register(fd, select.POLLIN)
+            yield notice
     finally:
         if fd is not None:
             os.close(fd)
 
 
-def _wait_a_moment(process: subprocess.Popen[bytes], ended: int | None) -> None:
+def _wait_a_moment(process: subprocess.Popen[bytes], ended: select.poll | None) -> None:
     """Wait up to one poll interval, returning at once when the suite ends.
 
     A plain sleep made every audit wait on average half an interval (up to a
@@ -185,7 +192,7 @@ def _wait_a_moment(process: subprocess.Popen[bytes], ended: int | None) -> None:
     interrupts either wait: its handler raises in this, the main, thread.
     """
     if ended is not None:
-        select.select([ended], [], [], _POLL_SECONDS)
+        ended.poll(_POLL_SECONDS * 1000)
         return
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=_POLL_SECONDS)
