@@ -143,7 +143,7 @@ def list_command(
 
 
 def _table(runs: list[Any], specs: Specs) -> str:
-    from auditor.history.render import value_text
+    from auditor.history.text import value_text
 
     # Percent-like headline metrics make the columns; every metric is in --json.
     columns = sorted({k for r in runs for k in r.metrics if "percent" in k[1] or "score" in k[1]})
@@ -265,7 +265,6 @@ def review_command(
 ) -> None:
     """Write the test-effectiveness review of a period (review.html, review.md)."""
     from auditor.history.backends import exists, opened
-    from auditor.history.render import write_review
     from auditor.history.review import build_review, parse_since
     from auditor.history.scope import choose_branch
     from auditor.history.team import build_team_review, write_team_review
@@ -303,6 +302,8 @@ def review_command(
         return
     where = choice.reason if review.branch == choice.branch else "every branch"
     click.echo(f"review of {project_name or config.project}: {where}")
+    from auditor.history.render import write_review  # matplotlib: only to write it
+
     files = write_review(review, config.output, project_name or config.project)
     for sentence in verdict(review):
         click.echo(sentence)

@@ -9,51 +9,17 @@ percentage, a plain number for a count, ``s`` for seconds).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from auditor.history.charts import Chart, make_charts
-from auditor.history.metrics import shown
 from auditor.history.review import MetricChange, Review, SlowTest
+from auditor.history.text import delta_text, trend, value_text
 from auditor.history.verdict import verdict
-from auditor.metrics import COUNT, PERCENT, MetricSpec, format_value
+from auditor.reports import write_atomic
 from auditor.reports.templates import html_environment, markdown_environment
 from auditor.thresholds import level_mark
-
-
-def value_text(spec: MetricSpec | None, value: float | None) -> str:
-    """A value in its declared unit; a metric without a declaration as a plain number."""
-    if value is None:
-        return "n/a"
-    if spec is not None and spec.unit in (PERCENT, COUNT):
-        return format_value(value, spec.unit)
-    # Counts stay counts ("3", not "3.00"); other numbers use the rounding rule.
-    return str(int(value)) if float(value).is_integer() else f"{shown(value)}"
-
-
-def delta_text(delta: Decimal | float | None, spec: MetricSpec | None = None) -> str:
-    """A change as text: ``+6.67`` (a count that moved by whole units: ``+3``)."""
-    if delta is None:
-        return "n/a"
-    if not isinstance(delta, Decimal):
-        delta = shown(delta) if delta >= 0 else -shown(-delta)
-    if delta == 0:
-        return "±0"
-    if spec is not None and spec.unit == COUNT and delta == delta.to_integral_value():
-        return f"{int(delta):+d}"
-    return f"{delta:+}"
-
-
-def trend(improved: bool | None, delta: Decimal | None) -> str:
-    if delta is None:
-        return "n/a"
-    if improved is None:
-        return "same"
-    return "better" if improved else "worse"
 
 
 @dataclass
@@ -156,26 +122,14 @@ def _run_view(run: Any) -> dict[str, str]:
     }
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file so a reader never sees half a review."""
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_review(review: Review, output_dir: Path, project: str) -> ReviewFiles:
     """Render the charts and both review files into ``output_dir``."""
     charts = make_charts(review)
     view = view_model(review, charts, project)
     output_dir.mkdir(parents=True, exist_ok=True)
     html_path, md_path = output_dir / "review.html", output_dir / "review.md"
-    write_text_atomic(html_path, html_environment().get_template("review.html.j2").render(**view))
-    write_text_atomic(md_path, markdown_environment().get_template("review.md.j2").render(**view))
+    write_atomic(html_path, html_environment().get_template("review.html.j2").render(**view))
+    write_atomic(md_path, markdown_environment().get_template("review.md.j2").render(**view))
     # The Markdown review links the charts as files (Markdown viewers drop data: URIs).
     chart_dir = output_dir / "review-charts"
     chart_dir.mkdir(exist_ok=True)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.history.metrics import THEATER_GAP
-from auditor.history.render import delta_text, value_text, write_text_atomic
 from auditor.history.review import MetricChange, Review, build_review
 from auditor.history.store import HistoryStore
+from auditor.history.text import delta_text, value_text
+from auditor.reports import write_atomic
 
 # A headline column: (analysis, metric, column title).
 Column = tuple[str, str, str]
@@ -152,7 +153,7 @@ def write_team_review(
     """Write ``review.html`` and ``review.md`` (the team table) into ``output_dir``."""
     output_dir.mkdir(parents=True, exist_ok=True)
     files = TeamFiles(output_dir / "review.html", output_dir / "review.md")
-    write_text_atomic(files.html, _html(rows, since, branch))
-    write_text_atomic(files.markdown, _markdown(rows, since, branch))
+    write_atomic(files.html, _html(rows, since, branch))
+    write_atomic(files.markdown, _markdown(rows, since, branch))
     return files
 
