@@ -11,6 +11,8 @@ has 12 of 15 lines, 80.00%).
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +64,9 @@ def test_a_review_loads_it_to_draw(tmp_path: Path) -> None:
     outcome, _, stderr = _run("review", project, "--history", project / "history.db",
                               "--since", "7d")
     assert outcome == {"code": 0, "matplotlib": True}, stderr
+    # written as a plain open() would be, under the umask (mkstemp alone makes 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("review.html", "review.md"):
+        mode = stat.S_IMODE((project / "audit-report" / name).stat().st_mode)
+        assert mode == 0o666 & ~umask, (name, oct(mode))
