@@ -165,6 +165,7 @@ def test_every_declared_metric_has_a_direction_unit_and_label() -> None:
         assert spec.label.strip(), (analysis, metric)
 
 
+@pytest.mark.slow  # 17 matplotlib charts: ~2.5 s of CPU
 def test_the_written_review_shows_every_declared_metric_worse(tmp_path: Path) -> None:
     """:func:`write_review` (charts and files) on two runs, every declared metric worse
     in the second: each metric's row on the page it wrote is worse, never better."""
