@@ -29,7 +29,8 @@ from auditor.mutation.identity import identities
 from auditor.mutation.killmatrix import compact_killers, run_kill_matrix, save_killers
 from auditor.mutation.limit import run_limit
 from auditor.mutation.reader import read_metas, read_stats, repair_meta_files
-from auditor.mutation.result import METRICS, MutantRecord, MutationResult
+from auditor.mutation.records import MutantRecord
+from auditor.mutation.result import METRICS, MutationResult
 from auditor.mutation.runs import MutmutRuns
 from auditor.mutation.staging import Stage, StageSettings, prepare_stage
 from auditor.project import git_diff, resolve_ref

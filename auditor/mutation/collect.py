@@ -19,7 +19,7 @@ from auditor.mutation.reader import (
     module_of,
     qualname_of_mangled,
 )
-from auditor.mutation.result import ModuleInfo, MutantRecord, NotMutated
+from auditor.mutation.records import ModuleInfo, MutantRecord, NotMutated
 from auditor.mutation.staging import Stage
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import JSONDict
-from auditor.mutation.result import MutantRecord
+from auditor.mutation.records import MutantRecord
 from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, lines_in

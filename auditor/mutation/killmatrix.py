@@ -20,7 +20,7 @@ from auditor.errors import IncompleteAuditError
 from auditor.mutation import status as st
 from auditor.mutation.mutmut_entry import killer_file, read_killers
 from auditor.mutation.reader import mangled_of
-from auditor.mutation.result import MutantRecord
+from auditor.mutation.records import MutantRecord
 from auditor.mutation.stage_worker import run_stage_worker
 from auditor.mutation.staging import Stage
 from auditor.progress import Progress, lines_in

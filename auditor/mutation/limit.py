@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from auditor.model import JSONDict
 from auditor.mutation import status as st
-from auditor.mutation.result import MutantRecord
+from auditor.mutation.records import MutantRecord
 
 KILL_MATRIX_BASIS = "kill matrix"
 COVERING_BASIS = "fastest covering test"

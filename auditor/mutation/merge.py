@@ -14,7 +14,8 @@ from pathlib import Path
 from auditor.errors import UsageError
 from auditor.model import AuditResult
 from auditor.mutation import status as st
-from auditor.mutation.result import MutantRecord, MutationResult
+from auditor.mutation.records import MutantRecord
+from auditor.mutation.result import MutationResult
 from auditor.registry import result_types
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from auditor.mutation.reader import mangled_of_qualname
-from auditor.mutation.result import ModuleInfo, NotMutated
+from auditor.mutation.records import ModuleInfo, NotMutated
 
 _ENUM_BASES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"}
 

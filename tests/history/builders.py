@@ -15,7 +15,8 @@ from auditor.findings import Finding
 from auditor.imports.result import ImportFailure, ImportsResult
 from auditor.metrics import COUNT, LOWER, PERCENT, Metric, MetricSpec
 from auditor.model import AuditResult, GateResult, JSONDict, RuleResult, TestOutcome, TestRun
-from auditor.mutation.result import MutantRecord, MutationResult
+from auditor.mutation.records import MutantRecord
+from auditor.mutation.result import MutationResult
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.mutation.explain import compare, pick
-from auditor.mutation.result import MutantRecord
+from auditor.mutation.records import MutantRecord
 
 
 def _mutant(function: str = "price", path: str = "pkg/a.py", line: int = 1) -> MutantRecord:

@@ -11,7 +11,8 @@ from auditor.mutation import status as st
 from auditor.mutation.killmatrix import compact_killers, save_killers
 from auditor.mutation.limit import COVERING_BASIS, KILL_MATRIX_BASIS, mutant_cost, run_limit
 from auditor.mutation.mutmut_entry import killer_file, killers_first, read_killers
-from auditor.mutation.result import MutantRecord, MutationResult
+from auditor.mutation.records import MutantRecord
+from auditor.mutation.result import MutationResult
 from auditor.mutation.staging import Stage
 
 TESTS = [f"tests/test_x.py::test_{i}" for i in range(6)]

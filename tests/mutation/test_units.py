@@ -15,7 +15,8 @@ from auditor.mutation.locations import FileLocator
 from auditor.mutation.merge import merge_results
 from auditor.mutation.notmutated import analyse_module
 from auditor.mutation.reader import mangled_of_qualname, qualname_of_mangled
-from auditor.mutation.result import MutantRecord, MutationResult, count
+from auditor.mutation.records import MutantRecord, count
+from auditor.mutation.result import MutationResult
 
 
 @pytest.mark.parametrize("code", [*status_by_exit_code.keys(), 99, -6])

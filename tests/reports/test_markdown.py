@@ -134,7 +134,8 @@ def test_markdown_escape_neutralises_every_inline_construct() -> None:
 
 
 def test_survivors_are_inline_and_capped_with_a_count(tmp_path: Path) -> None:
-    from auditor.mutation.result import MutantRecord, MutationResult
+    from auditor.mutation.records import MutantRecord
+    from auditor.mutation.result import MutationResult
 
     survivors = [
         MutantRecord(id=f"pkg.core.x_classify__mutmut_{i}", path=samples.CORE_PATH,
