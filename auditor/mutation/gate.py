@@ -77,42 +77,14 @@ def gate_rules(owner: str, gate: dict[str, Any], result: JSONDict) -> list[GateR
                     skip_reason="no valid mutant in this module",
                 )
             )
-    if "max_survivors" in gate:
-        rules.append(
-            GateRule(
-                "max_survivors",
-                owner,
-                f"at most {gate['max_survivors']} surviving mutants",
-                ("survivor_count",),
-                "<=",
-                float(gate["max_survivors"]),
-                percent=False,
-            )
-        )
-    if "max_pseudo_tested" in gate:
-        rules.append(
-            GateRule(
-                "max_pseudo_tested",
-                owner,
-                f"at most {gate['max_pseudo_tested']} pseudo-tested functions",
-                ("pseudo_tested_count",),
-                "<=",
-                float(gate["max_pseudo_tested"]),
-                percent=False,
-            )
-        )
-    if NEW_TESTS_GATE_KEY in gate:
-        rules.append(
-            GateRule(
-                NEW_TESTS_GATE_KEY,
-                owner,
-                f"at most {gate[NEW_TESTS_GATE_KEY]} tests added or changed since the "
-                "reference that catch nothing new",
-                ("contribution", NEW_TESTS_GATE_KEY),
-                "<=",
-                float(gate[NEW_TESTS_GATE_KEY]),
-                percent=False,
-                skip_reason="run with --since REF or --tests-since REF to judge new tests",
-            )
-        )
+    def at_most(key: str, what: str, path: tuple[str | int, ...], skip_reason: str = "") -> None:
+        if key in gate:
+            rules.append(GateRule(key, owner, f"at most {gate[key]} {what}", path, "<=",
+                                  float(gate[key]), percent=False, skip_reason=skip_reason))
+
+    at_most("max_survivors", "surviving mutants", ("survivor_count",))
+    at_most("max_pseudo_tested", "pseudo-tested functions", ("pseudo_tested_count",))
+    at_most(NEW_TESTS_GATE_KEY, "tests added or changed since the reference that catch nothing new",
+            ("contribution", NEW_TESTS_GATE_KEY),
+            skip_reason="run with --since REF or --tests-since REF to judge new tests")
     return rules
