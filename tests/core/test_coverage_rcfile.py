@@ -43,7 +43,12 @@ def _read_back(path: Path) -> coverage.Coverage:
 
 
 @pytest.mark.parametrize("render, name", [(render_toml, "rc.toml"), (render_ini, "rc")])
-def test_generated_rc_file_reads_back_as_written(tmp_path: Path, render: Any, name: str) -> None:
+def test_generated_rc_file_reads_back_as_written(tmp_path: Path, render: Any, name: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # coverage.py lets COVERAGE_FILE override the data file of any rc file; the test run
+    # drops it (testrun/command.py), and so does this read-back (a user running our suite
+    # under `COVERAGE_FILE=... coverage run` set it)
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
     sections = {
         "run": {"branch": True, "parallel": True, "omit": ["*/legacy.py", "src/x/*"],
                 "source": [str(tmp_path)], "concurrency": ["thread", "multiprocessing"],
