@@ -19,6 +19,7 @@ import fnmatch
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,24 +150,37 @@ def infer_packages(root: Path, document: dict[str, Any]) -> Inferred:
 
 def _pytest_testpaths(root: Path, document: dict[str, Any]) -> tuple[list[str], str] | None:
     """pytest's ``testpaths`` from the file pytest itself would read, and that file's name."""
+    return pytest_option(root, document, "testpaths", str.split)
+
+
+def pytest_option(root: Path, document: dict[str, Any], key: str,
+                  split: Callable[[str], list[str]]) -> tuple[list[str], str] | None:
+    """An ini option of pytest's (``testpaths``, ``addopts``) from the first of its
+    configuration files that sets it, in pytest's order, and that file's name.
+
+    ``document`` is the parsed ``pyproject.toml`` (``[tool.pytest.ini_options]``
+    or pytest's own ``[tool.pytest]`` table, where a value may be a list);
+    ``split`` splits a value given as one string, as pytest does for the key.
+    """
     for file_name, section in _PYTEST_INI_FILES[:2]:
-        found = _ini_testpaths(root / file_name, section)
+        found = _ini_option(root / file_name, section, key, split)
         if found is not None:
             return found, file_name
     pytest_tool = document.get("tool", {}).get("pytest", {})
     for table in (pytest_tool.get("ini_options"), pytest_tool):
-        if isinstance(table, dict) and "testpaths" in table:
-            value = table["testpaths"]
-            paths = value.split() if isinstance(value, str) else [str(v) for v in value]
+        if isinstance(table, dict) and key in table:
+            value = table[key]
+            paths = split(value) if isinstance(value, str) else [str(v) for v in value]
             return paths, "pyproject.toml"
     for file_name, section in _PYTEST_INI_FILES[2:]:
-        found = _ini_testpaths(root / file_name, section)
+        found = _ini_option(root / file_name, section, key, split)
         if found is not None:
             return found, file_name
     return None
 
 
-def _ini_testpaths(path: Path, section: str) -> list[str] | None:
+def _ini_option(path: Path, section: str, key: str,
+                split: Callable[[str], list[str]]) -> list[str] | None:
     if not path.is_file():
         return None
     parser = configparser.ConfigParser(interpolation=None)
@@ -174,9 +188,9 @@ def _ini_testpaths(path: Path, section: str) -> list[str] | None:
         parser.read(path, encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError):
         return None  # pytest will say what is wrong with it, in its own words
-    if not parser.has_option(section, "testpaths"):
+    if not parser.has_option(section, key):
         return None
-    return parser.get(section, "testpaths").split()
+    return split(parser.get(section, key))
 
 
 def infer_tests(root: Path, document: dict[str, Any]) -> Inferred:

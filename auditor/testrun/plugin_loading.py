@@ -15,11 +15,12 @@ and its flags are not passed: the run then uses it as the project does).
 
 from __future__ import annotations
 
-import configparser
 import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from auditor.inference import pytest_option, read_document
 
 AUTOLOAD_OFF = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 # The names a plugin can be asked for by: its entry point's name and its module.
@@ -48,50 +49,12 @@ def loads(installed: bool, names: frozenset[str], named: set[str] | None) -> boo
 
 
 def _ini_addopts(root: Path) -> list[str]:
-    """``addopts`` of the ini file pytest uses in ``root``, split as pytest splits it.
-
-    pytest's order: ``pytest.ini`` (even without the section), ``.pytest.ini``,
-    ``pyproject.toml`` with ``[tool.pytest.ini_options]``, ``tox.ini`` with
-    ``[pytest]``, ``setup.cfg`` with ``[tool:pytest]``. An unreadable file gives
-    nothing: the run itself reports it.
-    """
-    for name in ("pytest.ini", ".pytest.ini"):
-        if (root / name).is_file():
-            return _from_ini(root / name, "pytest")
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            table = {}
-        options = table.get("tool", {}).get("pytest", {}).get("ini_options")
-        if isinstance(options, dict):
-            addopts = options.get("addopts", "")
-            if isinstance(addopts, list):
-                return [str(word) for word in addopts]
-            return shlex.split(str(addopts))
-    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        if _has_section(root / name, section):
-            return _from_ini(root / name, section)
-    return []
-
-
-def _read_ini(path: Path) -> configparser.RawConfigParser | None:
-    parser = configparser.RawConfigParser()
+    """``addopts`` of pytest's configuration in ``root``, split as pytest splits it
+    (read by :func:`auditor.inference.pytest_option`, in pytest's order of files).
+    An unreadable ``pyproject.toml`` gives nothing here: the run itself reports it."""
     try:
-        parser.read(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        return None
-    return parser
-
-
-def _has_section(path: Path, section: str) -> bool:
-    parser = _read_ini(path) if path.is_file() else None
-    return parser is not None and parser.has_section(section)
-
-
-def _from_ini(path: Path, section: str) -> list[str]:
-    parser = _read_ini(path) if path.is_file() else None
-    if parser is None or not parser.has_option(section, "addopts"):
-        return []
-    return shlex.split(parser.get(section, "addopts"))
+        document = read_document(root / "pyproject.toml")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = {}
+    found = pytest_option(root, document, "addopts", shlex.split)
+    return found[0] if found else []
