@@ -7,6 +7,16 @@ keys it adds to ``[tool.audit.gate]``, a ``run`` that fills its result object
 and ``gate_rules`` that turns the gate configuration into :class:`GateRule`
 data. The core (:mod:`auditor.runner`) composes them; nothing else needs to
 know which analyses exist.
+
+Optional class attributes the core reads where an analysis has them (with
+:func:`auditor.registry.declared`, from the source when it says):
+``template_dir``, ``report_schema``, ``report_formats``, the hooks
+``test_run_environment(ctx)`` and ``warm_up_steps(ctx)``, and
+``beside_suite``: ``"run"`` when ``run`` needs nothing from the test run, so
+that it runs beside the suite, in another process on a core the suite leaves
+idle; ``"prepare"`` when its ``prepare(ctx)`` does part of the work there
+(filling a cache in ``.audit/`` that ``run`` reads after the suite). See
+:mod:`auditor.beside`.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ CORE_SCHEMA: dict[str, Any] = {
     "test_timeout": {"type": "number", "exclusiveMinimum": 0},
     "tolerate_test_failures": {"type": "boolean"},
     "history": {"type": "string", "minLength": 1},
+    "beside_suite": {"type": "boolean"},
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -50,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "test_timeout": 1800,
     "tolerate_test_failures": False,
     "history": ".audit/history.db",
+    "beside_suite": True,
 }
 
 # One line, like every error: the README's "Configuration reference" has the full example.
@@ -84,6 +86,9 @@ class AuditConfig:
     inferred: list[str] = field(default_factory=list)
     # [project].name of the project's pyproject.toml ("" when it has none)
     project_name: str = ""
+    # Analyses that need nothing from the suite run beside it on an idle core
+    # (auditor.beside); false: after it, one at a time.
+    beside_suite: bool = True
 
     @property
     def project(self) -> str:
@@ -280,6 +285,7 @@ def load_config(
         history_url=history_url,
         inferred=inferred,
         project_name=_project_name(root),
+        beside_suite=bool(values["beside_suite"]),
     )
 
 

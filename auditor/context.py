@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ class AuditContext:
     data); ``state_dir/run`` unless the caller gives one."""
     timings: PhaseTimings = field(default_factory=PhaseTimings)
     """The audit's phase profile: the test run records its phases here."""
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """The CPUs an analysis may keep busy (its default number of workers): all of
+    them, or beside the suite the ones it leaves idle (:mod:`auditor.beside`)."""
 
     def __post_init__(self) -> None:
         if self.run_dir == Path():

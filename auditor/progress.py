@@ -192,6 +192,11 @@ class Progress:
     def step(self, message: str) -> None:
         self.console.print(f"[dim]audit:[/dim] {message}", markup=True)
 
+    def replay(self, text: str) -> None:
+        """Print what another process's progress display captured (its lines, as they were)."""
+        self.stream.write(text)
+        self.stream.flush()
+
     def _plain_line(self, text: str) -> None:
         self.step(escape(text))
 

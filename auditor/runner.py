@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.analysis import Analysis
+from auditor.beside import RUN, BesideOutcome, BesideSuite, beside_work
 from auditor.config import AuditConfig
 from auditor.context import AuditContext
 from auditor.errors import ConfigError
@@ -115,24 +116,24 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
                 request.wait,
                 request.on_wait,
             ))
+        beside = BesideOutcome()
         if _any_declares(names, "needs_test_run"):
-            from auditor.testrun.runner import run_test_suite
-
             ctx.run_dir = held.enter_context(run_folder(ctx.state_dir))
-            ctx.test_run = run_test_suite(
-                ctx,
-                with_coverage=_any_declares(names, "needs_coverage"),
-                record_classes=_any_declares(names, "needs_class_records"),
-                # what an analysis asks the plugin to record (its companion's variables)
-                extra_env={k: v for n in names if _has_hook(n, "test_run_environment")
-                           for k, v in _hook(n, "test_run_environment")(ctx).items()},
-                export_coverage_json=_any_declares(names, "needs_coverage_json"),
-                warm_up=_warm_up(ctx, names, request.warm_up),
-            )
+            beside = _run_suite(ctx, names, request)
         analyses: list[Analysis] = [get_analysis(name) for name in names]
         results: dict[str, AnalysisResult] = {}
         for analysis in analyses:
             progress.step(f"{analysis.title.lower()}...")
+            entry = beside.entries.get(analysis.name)
+            if entry is not None:
+                progress.replay(entry.lines)
+                if entry.phase is not None:
+                    request.timings.add([entry.phase])
+                if entry.mode == RUN:
+                    if entry.error is not None:
+                        raise entry.error
+                    results[analysis.name] = entry.result
+                    continue
             with request.timings.phase(analysis_phase(analysis.name)):
                 results[analysis.name] = analysis.run(ctx)
     result = AuditResult(
@@ -150,6 +151,30 @@ def run_audit(config: AuditConfig, request: AuditRequest, progress: Progress) ->
         _judge(result, analyses, config, request)
     result.duration_seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _run_suite(ctx: AuditContext, names: list[str], request: AuditRequest) -> BesideOutcome:
+    """The one test run, with the analyses that may run beside it (:mod:`auditor.beside`)."""
+    from auditor.testrun.runner import run_test_suite
+
+    work = beside_work(ctx, names)
+    worker = BesideSuite(ctx, work).start() if work else None
+    try:
+        ctx.test_run = run_test_suite(
+            ctx,
+            with_coverage=_any_declares(names, "needs_coverage"),
+            record_classes=_any_declares(names, "needs_class_records"),
+            # what an analysis asks the plugin to record (its companion's variables)
+            extra_env={k: v for n in names if _has_hook(n, "test_run_environment")
+                       for k, v in _hook(n, "test_run_environment")(ctx).items()},
+            export_coverage_json=_any_declares(names, "needs_coverage_json"),
+            warm_up=_warm_up(ctx, names, request.warm_up),
+        )
+    except BaseException:
+        if worker is not None:
+            worker.stop()
+        raise
+    return worker.finish(request.timings) if worker is not None else BesideOutcome()
 
 
 def _any_declares(names: list[str], attribute: str) -> bool:

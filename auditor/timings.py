@@ -12,6 +12,11 @@ child processes it waited for during the phase
 spent in the suite's interpreter, not in ours. A child still running when a
 phase ends (none should) is counted in the phase that reaps it.
 
+Analyses that run beside the suite (:mod:`auditor.beside`) run in another
+process while the suite runs: their phases are marked ``beside = "test_run"``
+and carry that process's own wall and CPU time; the CPU of that process is
+taken out of the phase that reaped it, so no CPU second is counted twice.
+
 This module imports nothing heavy: the CLI creates the profile before it
 knows which analyses run.
 """
@@ -58,13 +63,27 @@ class Phase:
     name: str
     wall_seconds: float
     cpu_seconds: float
+    beside: str = ""
+    """The phase this one overlapped, in another process ("" for the serial phases)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "name": self.name,
             "wall_seconds": round(self.wall_seconds, 4),
             "cpu_seconds": round(self.cpu_seconds, 4),
         }
+        if self.beside:
+            found["beside"] = self.beside
+        return found
+
+
+@dataclass
+class Measuring:
+    """What the block of :meth:`PhaseTimings.phase` may tell about the phase under way."""
+
+    counted_elsewhere: float = 0.0
+    """CPU seconds of a child process the block reaped whose own phases carry that CPU
+    already (the process beside the suite): left out of this phase."""
 
 
 @dataclass
@@ -72,8 +91,8 @@ class PhaseTimings:
     """The phases of one audit, in the order they ran, and the audit's total.
 
     ``total`` runs from the creation of the profile (the command starting)
-    to :meth:`finish`; phases never overlap, so their sum is at most the
-    total (the rest is configuration, locking and printing).
+    to :meth:`finish`; the serial phases never overlap, so their sum is at
+    most the total (the rest is configuration, locking and printing).
     """
 
     phases: list[Phase] = field(default_factory=list)
@@ -82,13 +101,18 @@ class PhaseTimings:
     total: Phase | None = None
 
     @contextlib.contextmanager
-    def phase(self, name: str) -> Iterator[None]:
+    def phase(self, name: str) -> Iterator[Measuring]:
         """Measure the block as the phase ``name`` (recorded even when it raises)."""
-        wall, cpu = time.perf_counter(), _cpu_now()
+        wall, cpu, measuring = time.perf_counter(), _cpu_now(), Measuring()
         try:
-            yield
+            yield measuring
         finally:
-            self.phases.append(Phase(name, time.perf_counter() - wall, _cpu_now() - cpu))
+            spent = max(0.0, _cpu_now() - cpu - measuring.counted_elsewhere)
+            self.phases.append(Phase(name, time.perf_counter() - wall, spent))
+
+    def add(self, phases: list[Phase]) -> None:
+        """Record phases measured elsewhere (another process's)."""
+        self.phases.extend(phases)
 
     def finish(self) -> Phase:
         """Close the profile: the total wall and CPU time since it was created."""
@@ -120,5 +144,6 @@ class PhaseTimings:
         width = max([len(p.name) for p in self.phases] + [len("total")])
         out = [f"{'phase':<{width}}  {'wall s':>8}  {'cpu s':>8}"]
         for p in [*self.phases, total]:
-            out.append(f"{p.name:<{width}}  {p.wall_seconds:>8.3f}  {p.cpu_seconds:>8.3f}")
+            line = f"{p.name:<{width}}  {p.wall_seconds:>8.3f}  {p.cpu_seconds:>8.3f}"
+            out.append(f"{line}  (beside {p.beside})" if p.beside else line)
         return out

@@ -18,7 +18,6 @@ was.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -160,6 +159,8 @@ class ImportsAnalysis:
     )
     needs_test_run: ClassVar[bool] = False
     needs_coverage: ClassVar[bool] = False
+    # needs nothing from the suite: runs beside it (auditor.beside)
+    beside_suite: ClassVar[str] = "run"
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[ImportsResult]] = ImportsResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
@@ -198,7 +199,7 @@ class ImportsAnalysis:
             preload_candidates=sorted(graph.external),
             preload=list(settings.get("preload", [])),
             timeout=timeout,
-            workers=int(settings.get("workers") or os.cpu_count() or 1),
+            workers=int(settings.get("workers") or ctx.cores),
             mode=str(settings.get("mode", "fork")),
             project_names=declared.names,
         )

@@ -10,7 +10,7 @@ from auditor.analysis import GateRule
 from auditor.config import COUNT, PERCENT, STRINGS
 from auditor.context import AuditContext
 from auditor.metrics import MetricSpec
-from auditor.mocks.engine import analyse_project
+from auditor.mocks.engine import analyse_project, prepare_cache
 from auditor.mocks.evaluate import Settings
 from auditor.mocks.lookup import importing_look_up
 from auditor.mocks.result import METRICS, MocksResult
@@ -32,6 +32,8 @@ class MocksAnalysis:
     )
     needs_test_run: ClassVar[bool] = True
     needs_coverage: ClassVar[bool] = False
+    # the parse of the test code needs nothing from the suite: prepare() runs beside it
+    beside_suite: ClassVar[str] = "prepare"
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[MocksResult]] = MocksResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
@@ -56,6 +58,22 @@ class MocksAnalysis:
         "untested_modules": COUNT,
     }
 
+    def prepare(self, ctx: AuditContext) -> None:
+        """Parse the test files found without the run into the parse cache (beside the suite).
+
+        The files only pytest's collection names (a ``tests.py``) are parsed by
+        ``run``; without the cache there is nothing to prepare.
+        """
+        section = ctx.config.section(self.name)
+        if self._uses_cache(ctx):
+            prepare_cache(ctx.root, ctx.packages, ctx.test_paths, ctx.state_dir,
+                          workers=section.get("workers") or ctx.cores,
+                          exclude=list(section.get("exclude", [])))
+
+    def _uses_cache(self, ctx: AuditContext) -> bool:
+        return (bool(ctx.config.section(self.name).get("cache", True))
+                and not ctx.options.get("no_mocks_cache"))
+
     def run(self, ctx: AuditContext) -> MocksResult:
         section = ctx.config.section(self.name)
         settings = Settings(
@@ -66,16 +84,15 @@ class MocksAnalysis:
             internal=list(section.get("internal", [])),
             enabled=list(section.get("enable", [])),
         )
-        use_cache = bool(section.get("cache", True)) and not ctx.options.get("no_mocks_cache")
         with ctx.progress.task("mocks: parsing test code", total=None) as task:
             result = analyse_project(
                 ctx.root,
                 ctx.packages,
                 ctx.test_paths,
                 settings,
-                state_dir=ctx.state_dir if use_cache else None,
+                state_dir=ctx.state_dir if self._uses_cache(ctx) else None,
                 test_run=ctx.test_run,
-                workers=section.get("workers"),
+                workers=section.get("workers") or ctx.cores,
                 exclude=list(section.get("exclude", [])),
                 on_progress=lambda done, total: task.update(completed=done, total=total),
                 look_up=importing_look_up(ctx.python, ctx.root, ctx.packages),

@@ -190,9 +190,11 @@ def load_facts(
     cache_dir: Path | None,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    prune: bool = True,
 ) -> tuple[list[FileFacts], LoadStats]:
     """The facts of every file: from the cache when the content is unchanged,
-    otherwise parsed (in a process pool when there are enough files)."""
+    otherwise parsed (in a process pool when there are enough files). ``prune``:
+    remove the cache entries of files not among ``refs`` (changed or gone)."""
     version = analyser_version()
     stats = LoadStats()
     results: dict[int, FileFacts] = {}
@@ -243,7 +245,7 @@ def load_facts(
         results[index] = facts
         _write_cache(cache_dir, key, facts)
     stats.parsed = len(pending)
-    if cache_dir is not None:
+    if cache_dir is not None and prune:
         _prune(cache_dir, used)
     return [results[i] for i in range(len(refs))], stats
 

@@ -65,6 +65,17 @@ def analyse_project(
     return result
 
 
+def prepare_cache(root: Path, packages: list[PackageLocation], test_paths: list[Path],
+                  state_dir: Path, *, workers: int | None = None,
+                  exclude: list[str] | None = None) -> None:
+    """Fill the parse cache with the files :func:`analyse_project` will read, as far
+    as they are known before the suite runs (the run may add files pytest collected
+    under other names); an unchanged file already cached costs one read."""
+    refs = discover(root, test_paths, packages, exclude or [], set())
+    # no pruning: the run's own pass knows every file (those pytest collected too)
+    load_facts(refs, cache_folder(state_dir), workers, None, prune=False)
+
+
 def empty_test_path_notes(root: Path, test_paths: list[Path], result: MocksResult,
                           collected: set[str], ran: bool) -> list[str]:
     """A note for each configured test path in which no test was analysed, so

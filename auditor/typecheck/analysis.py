@@ -73,6 +73,8 @@ class TypecheckAnalysis:
     )
     needs_test_run: ClassVar[bool] = False
     needs_coverage: ClassVar[bool] = False
+    # needs nothing from the suite: runs beside it (auditor.beside)
+    beside_suite: ClassVar[str] = "run"
     stage_lock: ClassVar[str] = ""
     result_type: ClassVar[type[TypecheckResult]] = TypecheckResult
     metrics: ClassVar[dict[str, MetricSpec]] = METRICS
