@@ -130,18 +130,24 @@ class BesideSuite:
             cores=max(1, (os.cpu_count() or 1) - 1), work=self.work,
         )
         request_file = ctx.run_dir / REQUEST_FILE
-        request_file.write_bytes(pickle.dumps(request))
+        try:
+            request_file.write_bytes(pickle.dumps(request))
+            with (ctx.run_dir / LOG_FILE).open("wb") as log:
+                self.process = subprocess.Popen(
+                    # -P: the user's current folder is not on the path (a folder named
+                    # auditor there would be imported instead of us)
+                    [sys.executable, "-P", "-m", "auditor.beside_worker", str(request_file)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            # an option value that cannot be pickled, no process to spare: as without
+            ctx.progress.step(f"beside the suite: not started ({exc}); every analysis "
+                              "runs after the suite")
+            return self
         shown = ", ".join(f"{name} ({'its preparation' if mode == PREPARE else 'all of it'})"
                           for name, mode in self.work)
         ctx.progress.step(f"beside the suite, on an idle core: {shown}")
-        with (ctx.run_dir / LOG_FILE).open("wb") as log:
-            self.process = subprocess.Popen(
-                # -P: the user's current folder is not on the path (a folder named
-                # auditor there would be imported instead of us)
-                [sys.executable, "-P", "-m", "auditor.beside_worker", str(request_file)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
         return self
 
     def stop(self) -> None:
@@ -150,13 +156,14 @@ class BesideSuite:
             stop_process_group(self.process)
 
     def finish(self, timings: PhaseTimings) -> BesideOutcome:
-        """Wait for the worker after the suite; its outcome (empty if it died).
+        """Wait for the worker after the suite; its outcome (empty if it died or never started).
 
         An analysis missing from the outcome runs after the suite as usual.
         """
         process = self.process
-        assert process is not None
         outcome = BesideOutcome()
+        if process is None:  # not started
+            return outcome
         try:
             with timings.phase(WAIT_PHASE) as measuring:
                 _, status, _usage = os.wait4(process.pid, 0)

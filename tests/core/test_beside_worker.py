@@ -80,3 +80,16 @@ def test_an_error_that_cannot_travel_comes_back_as_one_that_says_what_it_was() -
     changed = _picklable(_Unpicklable(7, "seven"))
     assert isinstance(changed, RuntimeError)
     assert str(changed) == "_Unpicklable: 7: seven"
+
+
+def test_a_request_that_cannot_be_pickled_leaves_every_analysis_to_the_audit(
+        tmp_path: Path) -> None:
+    project = make_calc_project(tmp_path / "p")
+    ctx = _context(project, tmp_path / "run")
+    said = io.StringIO()
+    ctx.progress = Progress(stream=said, live=False)
+    ctx.options = {"a hook": lambda: None}  # no option value is a function; one that is
+    outcome = BesideSuite(ctx, [("imports", RUN)]).start().finish(PhaseTimings())
+    assert outcome.entries == {}
+    assert "beside the suite: not started" in said.getvalue()
+    assert "every analysis runs after the suite" in said.getvalue()
