@@ -21,6 +21,8 @@ were met for real.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -237,3 +239,52 @@ def test_off_target_points_is_the_share_of_tests_on_the_wrong_level() -> None:
     # all 10 unit: 30 points of tests belong elsewhere
     assert off_target_points({"unit": 10, "integration": 0, "e2e": 0}, target) == 30
     assert off_target_points({"unit": 0, "integration": 0, "e2e": 0}, target) is None
+
+
+SCRATCH_AND_PROJECT_WRITES = {
+    "pyproject.toml": """
+        [tool.audit]
+        packages = ["notes"]
+        tests = ["tests"]
+        analyses = ["dependencies"]
+    """,
+    "notes/__init__.py": "def note(text):\n    return text.upper()\n",
+    "tests/test_notes.py": """
+        from pathlib import Path
+
+        from notes import note
+
+
+        def test_writes_into_tmp_path(tmp_path):
+            (tmp_path / "n.txt").write_text(note("a"))
+            assert (tmp_path / "n.txt").read_text() == "A"
+
+
+        def test_writes_into_the_project():
+            Path("out.txt").write_text(note("b"))
+            assert Path("out.txt").read_text() == "B"
+    """,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm on this machine")
+def test_a_project_and_pytests_temporary_root_on_tmpfs_are_files_not_devices(
+        tmp_path: Path) -> None:
+    # /dev/ holds devices, whose writes are no dependency; /dev/shm is a file system.
+    # The project there: its own files are real writes. pytest's temporary root
+    # (PYTEST_DEBUG_TEMPROOT) there too, apart from the system's: tmp_path is scratch.
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="audit-deps-"))
+    try:
+        root = write_files(shm / "notes", SCRATCH_AND_PROJECT_WRITES)
+        temp_root = shm / "pytest-root"
+        temp_root.mkdir()
+        run = run_audit("dependencies", root, "--no-gate",
+                        env={"PYTEST_DEBUG_TEMPROOT": str(temp_root), "TMPDIR": str(tmp_path)})
+        assert run.exit_code == 0, run.stderr
+        assert any(temp_root.iterdir()), "the suite's tmp_path was not under the set root"
+        levels = _levels(read_report(root)["analyses"]["dependencies"])
+        assert levels == {"test_writes_into_tmp_path": "unit",
+                          "test_writes_into_the_project": "integration"}
+    finally:
+        shutil.rmtree(shm, ignore_errors=True)

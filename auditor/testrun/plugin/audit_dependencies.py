@@ -169,7 +169,8 @@ def _on_open(args: tuple[Any, ...]) -> None:
     name = os.path.abspath(os.fsdecode(path))
     # with a separator: TemporaryFile opens the temporary folder itself (O_TMPFILE)
     inside = os.path.join(name, "")
-    if inside.startswith(_State.ignored_dirs) or name.endswith(".pyc"):
+    if name.endswith(".pyc") or (inside.startswith(_State.ignored_dirs)
+                                 and not inside.startswith(_SHARED_MEMORY)):
         return
     # The project's own tree counts even when it lives in a temporary folder
     # (a CI checkout, a fixture project): only temporary folders outside it are scratch.
@@ -262,6 +263,11 @@ def _switch_context(name: str) -> None:
             _State.coverage = None
 
 
+_SHARED_MEMORY = "/dev/shm/"
+"""Under /dev/ (devices, ignored) but a file system (tmpfs): a project or a temporary
+folder may live there, and its files are files."""
+
+
 def _spellings(folders: list[str]) -> tuple[str, ...]:
     """Each folder as a prefix, both as given and resolved (/tmp may be a link)."""
     return tuple({os.path.join(f(p), "") for p in folders
@@ -278,7 +284,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if basetemp:
         ignored.append(os.path.abspath(str(basetemp)))
     _State.ignored_dirs = _spellings(ignored)
-    _State.temp_dirs = _spellings([tempfile.gettempdir()])
+    # pytest's own temporary root (tmp_path's) may be set apart from the system's
+    temp_root = os.environ.get("PYTEST_DEBUG_TEMPROOT")
+    _State.temp_dirs = _spellings([tempfile.gettempdir(), *([temp_root] if temp_root else [])])
     _State.project_dirs = _spellings([str(config.rootpath)])
     _State.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
     audit_patches.on_start = _patch_started
