@@ -23,7 +23,8 @@ from auditor.mutation.driver import (
     mutmut_version,
     runner_summary,
 )
-from auditor.mutation.explain import pick, run_explain
+from auditor.mutation.explain import pick
+from auditor.mutation.explain_run import run_explain
 from auditor.mutation.gate import gate_rules
 from auditor.mutation.identity import identities
 from auditor.mutation.killmatrix import compact_killers, run_kill_matrix, save_killers
