@@ -7,16 +7,16 @@ one-line message; nothing reaches the user as a traceback.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from auditor import __version__, registry_source
+from auditor import __version__
+from auditor.cli_execute import execute, history_rules
 from auditor.cli_lazy import LazyCommand, LazyGroup, class_attributes, function_docstring, imported
 from auditor.cli_targets import gate_options, gate_overrides, narrow_tests, split_target
 from auditor.config import AuditConfig
@@ -31,7 +31,6 @@ from auditor.errors import (
     UsageError,
 )
 from auditor.interrupts import handle_sigterm_as_interrupt
-from auditor.project import STATE_DIR_NAME
 from auditor.registry import (
     analysis_location,
     analysis_names,
@@ -39,11 +38,7 @@ from auditor.registry import (
     load_config,
     schema_parts,
 )
-from auditor.timings import CONFIGURATION, HISTORY, PhaseTimings
-
-if TYPE_CHECKING:
-    from auditor.model import AuditResult
-    from auditor.runner import AuditRequest
+from auditor.timings import CONFIGURATION, PhaseTimings
 
 # What runs an audit (the runner, the progress display with rich, the
 # analyses and their libraries) is imported by the command that runs it:
@@ -196,122 +191,9 @@ def _selected(only: str | None, config: AuditConfig) -> list[str]:
     return names
 
 
-def _history_rules(config: AuditConfig, document: dict[str, Any]) -> list[Any]:
-    from auditor.history import regression_rules
-    from auditor.history.fallback import target_of
-
-    return regression_rules(target_of(config.history, config.history_url), config.gate, document)
-
-
-def execute(config: AuditConfig, request: AuditRequest, annotations: str | None,
-            record_history: bool = False, print_timings: bool = False) -> None:
-    """Run, write reports, print the summary, exit with the gate's verdict.
-
-    Before anything runs: the output folder must be ours (or new, or empty)
-    and writable, the history database writable, and the output folder's
-    lock free (or waited for, with ``--wait``). A failed or interrupted
-    audit removes the previous reports from the folder (the manifest says
-    why), so nobody reads an old result as the new one.
-    """
-    from auditor.history.db import check_writable as check_history_writable
-    from auditor.locking import hold, output_lock_path
-    from auditor.output_folder import claim, mark_failed
-    from auditor.progress import Progress, output_console
-    from auditor.project import state_dir
-    from auditor.reports import report_file_names, warm_up_steps, write_reports
-
-    # the analyses' declarations (report formats, partials) as the last audit parsed them
-    registry_source.use_cache(config.root / STATE_DIR_NAME)
-    # What runs after the suite (reports, summary, history) is imported while the
-    # suite runs (the warm-up), not before it starts: the suite starts sooner.
-    request.warm_up += [*warm_up_steps(config.root, request.analyses),
-                        *(functools.partial(importlib.import_module, name)
-                          for name in _AFTER_THE_SUITE)]
-    ours = report_file_names()
-    claim(config.output, ours)
-    if record_history:
-        check_history_writable(config.history)
-        if config.history_url:  # a server history: reachable now, or exit 2
-            from auditor.history.fallback import check_history
-
-            check_history(config.history_url)
-    progress = Progress()
-    with hold(output_lock_path(state_dir(config.root), config.output),
-              f"the output folder {config.output}", request.wait, request.on_wait):
-        claim(config.output, ours)  # again: the audit we waited for may have changed it
-        try:
-            from auditor.runner import run_audit
-
-            result = run_audit(config, request, progress)
-        except UsageError:
-            raise  # nothing was measured: the previous reports still say what they said
-        except KeyboardInterrupt:
-            mark_failed(config.output, "the audit was interrupted")
-            raise
-        except Exception as exc:  # exit 3, an AuditError or an internal error
-            mark_failed(config.output, str(exc) or type(exc).__name__)
-            raise
-        written = write_reports(result, config.output, config.root, request.timings)
-        from auditor.reports.annotations import append_step_summary
-        from auditor.reports.terminal import print_summary
-
-        out = output_console()  # summary and annotations: both on stdout, in order
-        print_summary(result, out)
-        out.print(f"reports: {config.output} ({len(written)} files)")
-        append_step_summary(config.output)
-        if record_history:
-            from auditor.history.fallback import record_audit
-
-            # A server gone since the check: the run goes to the local fallback file.
-            with request.timings.phase(HISTORY):
-                recorded = record_audit(result, config.history, config.history_url)
-            # a run saved to the fallback file instead is a warning: stderr
-            (out if recorded.fallback_reason is None else progress.console).print(
-                recorded.message)
-        _finish_timings(request.timings, config, print_timings)
-    registry_source.save_cache()
-    _annotate(result, annotations)
-    sys.exit(EXIT_OK if result.gate.passed else EXIT_GATE_FAILED)
-
-
-_AFTER_THE_SUITE = (
-    "auditor.reports.terminal",  # the summary (rich's tables)
-    "auditor.reports.annotations",
-    "auditor.history",  # the history's gate rules
-    "auditor.history.fallback",  # recording the audit
-)
-"""Modules :func:`execute` needs once the suite has run, imported by the warm-up."""
-
-
-def _finish_timings(timings: PhaseTimings, config: AuditConfig, print_timings: bool) -> None:
-    """Close the phase profile, add it to ``report.json``; print it with ``--timings``."""
-    import json
-
-    from auditor.reports import write_atomic
-
-    timings.finish()
-    report_file = config.output / "report.json"
-    if report_file.is_file():
-        document = timings.add_to(json.loads(report_file.read_text(encoding="utf-8")))
-        write_atomic(report_file, json.dumps(document, indent=2, sort_keys=True) + "\n")
-    if print_timings:
-        for line in timings.lines():
-            click.echo(line)
-
-
 timings_option = click.option(
     "--timings", "print_timings", is_flag=True,
     help="Print the wall and CPU time of every phase (always in report.json timings).")
-
-
-def _annotate(result: AuditResult, annotations: str | None) -> None:
-    mode = annotations or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "none")
-    if mode != "github":
-        return
-    from auditor.reports.annotations import github_annotations
-
-    for line in github_annotations(result):
-        click.echo(line)
 
 
 @click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP,
@@ -334,7 +216,7 @@ def report(path: tuple[Path, ...], config_file: Path | None, only: str | None,
     timings = PhaseTimings()  # the total counts from here: configuration included
     with timings.phase(CONFIGURATION):
         config = load(path, config_file, **overrides)
-    request = AuditRequest(analyses=_selected(only, config), extra_rules=[_history_rules],
+    request = AuditRequest(analyses=_selected(only, config), extra_rules=[history_rules],
                            wait=wait, timings=timings)
     execute(config, request, annotations, record_history=True, print_timings=print_timings)
 
