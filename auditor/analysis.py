@@ -12,10 +12,11 @@ Optional class attributes the core reads where an analysis has them (with
 :func:`auditor.registry.declared`, from the source when it says):
 ``template_dir``, ``report_schema``, ``report_formats``, the hooks
 ``test_run_environment(ctx)`` and ``warm_up_steps(ctx)``, and
-``beside_suite``: ``"run"`` when ``run`` needs nothing from the test run, so
-that it runs beside the suite, in another process on a core the suite leaves
-idle; ``"prepare"`` when its ``prepare(ctx)`` does part of the work there
-(filling a cache in ``.audit/`` that ``run`` reads after the suite). See
+``beside_suite``: ``"run"`` when ``run`` needs nothing from the test run and
+only reads the project (writing under ``.audit/`` at most), so that it runs
+beside the suite, in another process on a core the suite leaves idle;
+``"prepare"`` when its ``prepare(ctx)`` does part of the work there (filling
+a cache in ``.audit/`` that ``run`` reads after the suite). See
 :mod:`auditor.beside`.
 """
 

@@ -3,8 +3,8 @@
 The audit runs the project's suite once, in one interpreter (the run adds
 ``-n 0`` when xdist is there, so that coverage and the per-test records come
 from one process). On a machine with two cores one of them idles while the
-suite runs, and analyses that need nothing from the run (the import check,
-mypy, the parse of the test code) used to start only when it ended: the
+suite runs, and analyses that need nothing from the run (mypy, the parse of
+the test code) used to start only when it ended: the
 audit took the suite's time plus theirs. An analysis that declares
 ``beside_suite = "run"`` (its ``run``) or ``"prepare"`` (its ``prepare(ctx)``,
 which fills a cache in ``.audit/`` that ``run`` reads after the suite) now
@@ -25,8 +25,14 @@ What stays as it was, on purpose:
   CPU, nothing runs beside the suite.
 - **stopping**: when the suite's run ends the audit (interrupt, timeout, a
   failed suite), the worker's process group gets SIGTERM, which its
-  analyses handle as Ctrl-C (mypy's own process group and the import
-  worker are stopped by their clean-up paths), then SIGKILL after a grace.
+  analyses handle as Ctrl-C (mypy's own process group is stopped by its
+  clean-up path), then SIGKILL after a grace.
+- **only what reads**: an analysis beside the suite must not act on the
+  project while its tests run. Reading it and writing under ``.audit/`` is
+  fine (mypy, the parse); importing its modules is not (the imports
+  analysis stays after the suite: an import's side effects would meet the
+  tests, and its check of the tree would take the suite's writes for an
+  import's).
 - **a worker that dies** without a result (killed, out of memory): its
   analyses run after the suite, as without it, and the audit says so.
 

@@ -1,23 +1,24 @@
 """Analyses beside the suite (auditor/beside.py) change nothing but the wall time.
 
-Real audits of the calc project in subprocesses, with the imports check,
-mypy and the mocks parse beside the suite (the default on two or more CPUs)
-and with ``AUDIT_NO_BESIDE`` (all of them after the suite, as before):
+Real audits of the calc project in subprocesses, with mypy and the mocks
+parse beside the suite (the default on two or more CPUs) and with
+``AUDIT_NO_BESIDE`` (all of them after the suite, as before); the imports
+check runs after the suite either way:
 
 - the two ``report.json`` are equal apart from what every run measures anew;
   the profile marks the phases that ran beside the suite, and no CPU second
   is counted twice (all phases' CPU add up to at most the audit's total);
 - an analysis's error is the audit's error at that analysis's turn: the same
   one line and exit code as without;
-- SIGINT, and the suite's timeout, stop the worker and what it started (an
-  import held in the middle of a module) along with the suite;
+- SIGINT, and the suite's timeout, stop the worker and what it started (a
+  mypy held in the middle of its start) along with the suite;
 - a worker killed halfway: its analyses run after the suite, the audit says
   so, and its result is the one a plain audit gives.
 
-The held import is a module of the project that, while a flag file exists
+The held mypy loads a plugin of the project that, while a flag file exists
 in the meeting folder, writes its pid there and waits: the test then knows
-the processes beside the suite (that pid, its parent the import worker,
-theirs the beside worker) without sleeping "long enough".
+the processes beside the suite (that pid, its parent the beside worker)
+without sleeping "long enough".
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ pytestmark = [
 ]
 
 ONLY = "coverage,imports,mocks,typecheck"
-BESIDE = {"analysis:imports", "analysis:typecheck", "analysis:mocks:prepare"}
+BESIDE = {"analysis:typecheck", "analysis:mocks:prepare"}
 MEASURED_ANEW = {"timings", "created", "duration_seconds"}
 """Keys whose values every run measures afresh, wherever they are in ``report.json``."""
 
@@ -112,17 +113,23 @@ def test_an_analysis_error_beside_the_suite_is_the_audits_error_at_its_turn(
     assert "warn_unused_ignores: Not a boolean: 3" in runs["beside"].error_lines[0]
 
 
-HELD_IMPORT = """
+HELD_PLUGIN = """
 import os
 import pathlib
 import time
 
+from mypy.plugin import Plugin
+
 meeting = pathlib.Path({meeting!r})
-if (meeting / "hold-imports").exists():
-    (meeting / "import-held").write_text(str(os.getpid()))
+if (meeting / "hold-mypy").exists():
+    (meeting / "mypy-held").write_text(str(os.getpid()))
     deadline = time.monotonic() + 120
-    while (meeting / "hold-imports").exists() and time.monotonic() < deadline:
+    while (meeting / "hold-mypy").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def plugin(version):
+    return Plugin
 """
 
 
@@ -130,26 +137,25 @@ def _parent(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def _held_project(tmp_path: Path, extra_config: str = "") -> tuple[Path, Path]:
+def _held_project(tmp_path: Path) -> tuple[Path, Path]:
     meeting = tmp_path / "meeting"
     meeting.mkdir()
-    (meeting / "hold-imports").write_text("")
+    (meeting / "hold-mypy").write_text("")
     project = make_calc_project(
-        tmp_path / "p", "[tool.audit.imports]\ntimeout = 300\n" + extra_config,
+        tmp_path / "p", '[tool.mypy]\nplugins = ["holdplugin.py"]\n',
         **{"tests/test_meet.py": SUITE_MEETS,
-           "src/calc/held.py": HELD_IMPORT.format(meeting=str(meeting))})
+           "holdplugin.py": HELD_PLUGIN.format(meeting=str(meeting))})
     return project, meeting
 
 
 def _beside_processes(meeting: Path, audit: Any) -> list[int]:
-    """The held import, the import worker, the beside worker: pids, once all are there."""
-    wait_until(lambda: (meeting / "started-run").exists() and (meeting / "import-held").exists(),
-               "the suite and the held import", process=audit)
+    """The held mypy and the beside worker (its parent): pids, once both are there."""
+    wait_until(lambda: (meeting / "started-run").exists() and (meeting / "mypy-held").exists(),
+               "the suite and the held mypy", process=audit)
     # the file is created before its pid is written into it
-    wait_until(lambda: (meeting / "import-held").read_text().strip() != "", "the held pid")
-    held = int((meeting / "import-held").read_text())
-    import_worker = _parent(held)
-    return [held, import_worker, _parent(import_worker)]
+    wait_until(lambda: (meeting / "mypy-held").read_text().strip() != "", "the held pid")
+    held = int((meeting / "mypy-held").read_text())
+    return [held, _parent(held)]
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "the suite's timeout"])
@@ -161,7 +167,7 @@ def test_stopping_the_audit_stops_what_runs_beside_the_suite(tmp_path: Path, how
         pyproject.write_text(pyproject.read_text().replace(
             "[tool.audit]\n", f"[tool.audit]\n{timeout}", 1))
     before = tree_digest(project)
-    audit = start_audit("report", project, "--only", "coverage,imports", "--no-gate",
+    audit = start_audit("report", project, "--only", "coverage,typecheck", "--no-gate",
                         env={MEETING_ENV: str(meeting)}, new_session=True)
     beside = _beside_processes(meeting, audit)
     assert all(is_alive(pid) for pid in beside)
@@ -179,19 +185,21 @@ def test_stopping_the_audit_stops_what_runs_beside_the_suite(tmp_path: Path, how
 
 def test_a_worker_that_dies_leaves_its_analyses_to_the_audit(tmp_path: Path) -> None:
     project, meeting = _held_project(tmp_path)
-    audit = start_audit("report", project, "--only", "coverage,imports", "--no-gate",
+    audit = start_audit("report", project, "--only", "coverage,typecheck", "--no-gate",
                         env={MEETING_ENV: str(meeting)})
-    held, _import_worker, worker = _beside_processes(meeting, audit)
+    held, worker = _beside_processes(meeting, audit)
     os.kill(worker, signal.SIGKILL)  # out of memory, say
     wait_until(lambda: not is_alive(worker), "the worker to die")
-    (meeting / "hold-imports").unlink()  # the audit's own import of held.py goes through
+    # mypy leads its own process group (so that the worker can stop it whole): a
+    # worker killed outright leaves it to finish on its own, which it does once let go
+    (meeting / "hold-mypy").unlink()
     (meeting / "release").write_text("")  # and the suite ends
     done = finish(audit)
     assert done.exit_code == 0, done.stderr
-    assert "without the results of imports: they run now" in done.stderr
-    assert not is_alive(held)  # the worker's group went with it
-    imports = read_report(project)["analyses"]["imports"]
-    assert imports["modules_checked"] == 4  # calc, held, ops, unused
-    assert imports["failures"] == []
-    phases = read_report(project)["timings"]["phases"]
-    assert [p.get("beside") for p in phases if p["name"] == "analysis:imports"] == [None]
+    assert "without the results of typecheck: they run now" in done.stderr
+    wait_until(lambda: not is_alive(held), "the orphaned mypy to end", timeout=60)
+    report = read_report(project)
+    typecheck = report["analyses"]["typecheck"]
+    assert typecheck["errors"] == [] and typecheck["files_checked"] == 3  # calc, ops, unused
+    phases = report["timings"]["phases"]
+    assert [p.get("beside") for p in phases if p["name"] == "analysis:typecheck"] == [None]

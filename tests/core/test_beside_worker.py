@@ -1,7 +1,7 @@
 """The worker beside the suite, driven in this process (auditor/beside.py, beside_worker.py).
 
 A real worker process on the calc project, without a suite: what it hands
-back for ``run`` equals what the analysis's ``run`` returns here, its
+back for typecheck's ``run`` equals what that ``run`` returns here, mocks's
 ``prepare`` leaves the mocks parse cache filled (the audit's own pass then
 reads every file from it), its phases are marked as beside the suite, and
 an error the worker cannot pickle still comes back as an error that says
@@ -33,31 +33,33 @@ def _context(project: Path, run_dir: Path) -> AuditContext:
 
 
 def _without_times(document: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in document.items() if k != "import_seconds"}
+    return {k: v for k, v in document.items() if k != "seconds"}
 
 
 def test_the_worker_hands_back_what_run_returns_and_fills_the_parse_cache(
         tmp_path: Path) -> None:
     project = make_calc_project(tmp_path / "p")
+    (project / "src/calc/typed.py").write_text("def half(x: int) -> int:\n    return x / 2\n")
     ctx = _context(project, tmp_path / "run")
-    work = [("imports", RUN), ("mocks", PREPARE)]
-    assert [w for w in beside_work(ctx, ["coverage", "imports", "mocks"]) if w in work] == work
+    work = [("mocks", PREPARE), ("typecheck", RUN)]
+    assert beside_work(ctx, ["coverage", "imports", "mocks", "typecheck"]) == work
     timings = PhaseTimings()
     outcome = BesideSuite(ctx, work).start().finish(timings)
 
-    imports = outcome.entries["imports"]
-    assert imports.error is None
-    direct = get_analysis("imports").run(_context(project, tmp_path / "direct"))
-    assert _without_times(imports.result.to_dict()) == _without_times(direct.to_dict())
-    assert "importing 3 modules" in imports.lines  # printed by the audit at its turn
+    typecheck = outcome.entries["typecheck"]
+    assert typecheck.error is None
+    direct = get_analysis("typecheck").run(_context(project, tmp_path / "direct"))
+    assert _without_times(typecheck.result.to_dict()) == _without_times(direct.to_dict())
+    assert [e["line"] for e in typecheck.result.to_dict()["errors"]] == [2]  # int / 2 is float
+    assert "typecheck: mypy" in typecheck.lines  # printed by the audit at its turn
 
     assert outcome.entries["mocks"].result is None and outcome.entries["mocks"].error is None
     mocks = get_analysis("mocks").run(ctx)
     assert mocks.files_analyzed > 0
-    assert mocks.cache_hits == mocks.files_analyzed + 3  # the test file and the 3 modules
+    assert mocks.cache_hits == mocks.files_analyzed + 4  # the test file and the 4 modules
 
     names = {e.phase.name: e.phase.beside for e in outcome.entries.values() if e.phase}
-    assert names == {"analysis:imports": "test_run", "analysis:mocks:prepare": "test_run"}
+    assert names == {"analysis:typecheck": "test_run", "analysis:mocks:prepare": "test_run"}
     waited = [p for p in timings.phases if p.name == "beside_suite_wait"]
     assert len(waited) == 1 and not waited[0].beside
 
@@ -89,7 +91,7 @@ def test_a_request_that_cannot_be_pickled_leaves_every_analysis_to_the_audit(
     said = io.StringIO()
     ctx.progress = Progress(stream=said, live=False)
     ctx.options = {"a hook": lambda: None}  # no option value is a function; one that is
-    outcome = BesideSuite(ctx, [("imports", RUN)]).start().finish(PhaseTimings())
+    outcome = BesideSuite(ctx, [("typecheck", RUN)]).start().finish(PhaseTimings())
     assert outcome.entries == {}
     assert "beside the suite: not started" in said.getvalue()
     assert "every analysis runs after the suite" in said.getvalue()
