@@ -40,9 +40,10 @@ Not used: when no test run is part of the audit, when no selected analysis
 declares it, with ``[tool.audit] beside_suite = false``, with
 ``AUDIT_NO_BESIDE`` set in the environment, or on one CPU.
 
-Time: the worker is reaped with :func:`os.wait4`, so its CPU is known
-exactly; its phases carry it (marked ``beside = "test_run"``) and it is left
-out of the phase that waited for it (:mod:`auditor.timings`).
+Time: the worker measures each of its analyses as a phase of its own
+(marked ``beside = "test_run"``); their CPU is left out of the phase that
+waited for the worker, which keeps only the worker's start-up and ours
+(:mod:`auditor.timings`), so no CPU second is counted twice.
 """
 
 from __future__ import annotations
@@ -172,8 +173,7 @@ class BesideSuite:
             return outcome
         try:
             with timings.phase(WAIT_PHASE) as measuring:
-                _, status, _usage = os.wait4(process.pid, 0)
-                process.returncode = os.waitstatus_to_exitcode(status)
+                process.wait()
                 outcome = _read_outcome(self.ctx.run_dir / OUTCOME_FILE)
                 measuring.counted_elsewhere = outcome.cpu_seconds()
         except BaseException:
