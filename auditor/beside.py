@@ -57,7 +57,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.config import AuditConfig
 from auditor.context import AuditContext
+from auditor.project import PackageLocation
 from auditor.registry import analysis_location, declared
 from auditor.testrun.process_group import kill_process_group, stop_process_group
 from auditor.timings import Phase, PhaseTimings
@@ -74,11 +76,11 @@ REQUEST_FILE, OUTCOME_FILE, LOG_FILE = "beside-request.pickle", "beside.pickle",
 class BesideRequest:
     """What the worker needs to build the analyses' context (everything picklable)."""
 
-    config: Any  # AuditConfig
+    config: AuditConfig
     root: Path
     state_dir: Path
     python: str
-    packages: list[Any]  # PackageLocation
+    packages: list[PackageLocation]
     options: dict[str, Any]
     run_dir: Path
     cores: int
@@ -112,8 +114,7 @@ class BesideOutcome:
 
 def beside_work(ctx: AuditContext, names: list[str]) -> list[tuple[str, str]]:
     """``(analysis, mode)`` of the selected analyses that may run beside the suite now."""
-    if (not ctx.config.beside_suite or os.environ.get(NO_BESIDE)
-            or (os.cpu_count() or 1) < 2):
+    if not ctx.config.beside_suite or os.environ.get(NO_BESIDE) or ctx.cores < 2:
         return []
     return [(name, str(mode)) for name in names
             if (mode := declared(name, "beside_suite", "")) in (RUN, PREPARE)
@@ -134,7 +135,7 @@ class BesideSuite:
         request = BesideRequest(
             config=ctx.config, root=ctx.root, state_dir=ctx.state_dir, python=ctx.python,
             packages=ctx.packages, options=ctx.options, run_dir=ctx.run_dir,
-            cores=max(1, (os.cpu_count() or 1) - 1), work=self.work,
+            cores=ctx.cores - 1, work=self.work,  # the suite keeps one
         )
         request_file = ctx.run_dir / REQUEST_FILE
         try:

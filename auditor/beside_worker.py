@@ -24,7 +24,7 @@ from auditor.context import AuditContext
 from auditor.interrupts import handle_sigterm_as_interrupt
 from auditor.progress import Progress
 from auditor.registry import get_analysis
-from auditor.timings import PhaseTimings, analysis_phase
+from auditor.timings import TEST_RUN, PhaseTimings, analysis_phase, prepare_phase
 
 
 def _picklable(error: BaseException) -> BaseException:
@@ -49,7 +49,7 @@ def run_request(request: BesideRequest) -> BesideOutcome:
             run_dir=request.run_dir, timings=timings, cores=request.cores,
         )
         entry = BesideEntry(name, mode)
-        phase_name = analysis_phase(name) if mode == RUN else f"{analysis_phase(name)}:prepare"
+        phase_name = analysis_phase(name) if mode == RUN else prepare_phase(name)
         try:
             with timings.phase(phase_name):
                 analysis = get_analysis(name)
@@ -61,7 +61,7 @@ def run_request(request: BesideRequest) -> BesideOutcome:
             traceback.print_exc()  # into the worker's log in the run folder
             entry.error = _picklable(exc)
         entry.phase = timings.phases[-1]
-        entry.phase.beside = "test_run"
+        entry.phase.beside = TEST_RUN
         entry.lines = captured.getvalue()
         try:
             pickle.dumps(entry)

@@ -45,6 +45,12 @@ def analysis_phase(name: str) -> str:
     return f"analysis:{name}"
 
 
+def prepare_phase(name: str) -> str:
+    """The phase of the part of the analysis ``name`` done beside the suite
+    (``analysis:mocks:prepare``, :mod:`auditor.beside`)."""
+    return f"{analysis_phase(name)}:prepare"
+
+
 def report_phase(filename: str) -> str:
     """The phase name of the report format that writes ``filename`` (``report:index.html``)."""
     return f"report:{filename}"

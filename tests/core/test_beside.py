@@ -23,7 +23,6 @@ without sleeping "long enough".
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from pathlib import Path
@@ -42,7 +41,13 @@ from tests.faults.processes import (
     wait_until,
 )
 from tests.faults.processes import MEETING_TEST as SUITE_MEETS
-from tests.support.projects import make_calc_project, read_report, run_audit, tree_digest
+from tests.support.projects import (
+    make_calc_project,
+    measured_anew_removed,
+    read_report,
+    run_audit,
+    tree_digest,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,29 +56,6 @@ pytestmark = [
 
 ONLY = "coverage,imports,mocks,typecheck"
 BESIDE = {"analysis:typecheck", "analysis:mocks:prepare"}
-MEASURED_ANEW = {"timings", "created", "duration_seconds"}
-"""Keys whose values every run measures afresh, wherever they are in ``report.json``."""
-
-
-def _measured_anew_removed(document: Any) -> Any:
-    """``document`` without what every run measures afresh (times, the run folder)."""
-    if isinstance(document, dict):
-        kept = {k: _measured_anew_removed(v) for k, v in document.items()
-                if k not in MEASURED_ANEW}
-        analyses = kept.get("analyses", {})
-        for name, key in (("typecheck", "seconds"), ("imports", "import_seconds"),
-                          ("mocks", "cache_hits")):  # the parse beside the suite hits the cache
-            analyses.get(name, {}).pop(key, None)
-        metrics = kept.get("metrics", {})
-        metrics.get("typecheck", {}).pop("typecheck_seconds", None)
-        metrics.get("tests", {}).pop("suite_seconds", None)
-        return kept
-    if isinstance(document, list):
-        return [_measured_anew_removed(item) for item in document
-                if not (isinstance(item, str) and item.startswith("--rcfile="))]
-    return document
-
-
 def test_an_audit_beside_the_suite_reports_what_one_after_it_reports(tmp_path: Path) -> None:
     reports = {}
     for label, env in (("beside", {}), ("after", {NO_BESIDE: "1"})):
@@ -81,8 +63,7 @@ def test_an_audit_beside_the_suite_reports_what_one_after_it_reports(tmp_path: P
         done = run_audit("report", project, "--only", ONLY, "--no-gate", env=env)
         assert done.exit_code == 0, done.stderr
         reports[label] = read_report(project)  # validated against the schema, timings included
-        text = json.dumps(_measured_anew_removed(reports[label]))
-        reports[label + " (compared)"] = json.loads(text.replace(str(tmp_path / label), "<p>"))
+        reports[label + " (compared)"] = measured_anew_removed(reports[label], project)
     assert reports["beside (compared)"] == reports["after (compared)"]
     assert reports["beside"]["analyses"]["imports"]["modules_checked"] == 3  # calc, ops, unused
 

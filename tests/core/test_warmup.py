@@ -22,7 +22,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -37,7 +36,13 @@ from tests.faults.processes import (
     started_pid,
     wait_until,
 )
-from tests.support.projects import REPO_ROOT, make_calc_project, run_audit, tree_digest
+from tests.support.projects import (
+    REPO_ROOT,
+    make_calc_project,
+    measured_anew_removed,
+    run_audit,
+    tree_digest,
+)
 
 
 def test_finish_lets_the_step_under_way_end_and_skips_the_rest() -> None:
@@ -171,22 +176,6 @@ def test_reports_rendered_after_the_warm_up_equal_those_without(tmp_path: Path) 
         assert with_warm_up == without, state
 
 
-def _measured_anew(document: dict[str, Any]) -> dict[str, Any]:
-    """``report.json`` without what every run measures afresh."""
-    kept = {k: v for k, v in document.items() if k not in ("timings", "created",
-                                                          "duration_seconds")}
-    tests = dict(kept["tests"])
-    tests.pop("duration_seconds")
-    tests["command"] = [part for part in tests["command"] if "--rcfile=" not in part]
-    tests["tests"] = [{k: v for k, v in t.items() if k != "duration_seconds"}
-                      for t in tests["tests"]]
-    kept["tests"] = tests
-    metrics = dict(kept["metrics"])
-    metrics["tests"] = {k: v for k, v in metrics["tests"].items() if k != "suite_seconds"}
-    kept["metrics"] = metrics
-    return kept
-
-
 @pytest.mark.slow
 def test_an_audit_with_the_warm_up_reports_what_one_without_reports(tmp_path: Path) -> None:
     reports = {}
@@ -196,10 +185,8 @@ def test_an_audit_with_the_warm_up_reports_what_one_without_reports(tmp_path: Pa
         assert done.exit_code == 0, done.stderr
         reports[label] = json.loads((project / "audit-report" / "report.json").read_text())
     assert reports["with"]["tests"]["counts"]["passed"] > 0
-    with_warm_up = json.loads(json.dumps(_measured_anew(reports["with"])).replace(
-        str(tmp_path / "with"), "<project>"))
-    without = json.loads(json.dumps(_measured_anew(reports["without"])).replace(
-        str(tmp_path / "without"), "<project>"))
+    with_warm_up = measured_anew_removed(reports["with"], tmp_path / "with")
+    without = measured_anew_removed(reports["without"], tmp_path / "without")
     assert with_warm_up == without
 
 

@@ -161,3 +161,35 @@ def init_repo(root: Path) -> None:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
+
+
+MEASURED_ANEW = {"timings", "created", "duration_seconds"}
+"""Keys of ``report.json`` whose values every run measures afresh, wherever they are."""
+
+
+def measured_anew_removed(document: Any, root: Path | None = None) -> Any:
+    """``document`` without what every run measures afresh: times, the run folder in the
+    command, the parse cache's hits; ``root`` (the project) written as ``<project>``.
+
+    Two audits of equal projects that must report the same (with and without the
+    warm-up, beside the suite or after it) compare equal after this.
+    """
+    if root is not None:
+        text = json.dumps(measured_anew_removed(document)).replace(str(root), "<project>")
+        return json.loads(text)
+    if isinstance(document, dict):
+        kept = {k: measured_anew_removed(v) for k, v in document.items()
+                if k not in MEASURED_ANEW}
+        analyses = kept.get("analyses", {})
+        for name, key in (("typecheck", "seconds"), ("imports", "import_seconds"),
+                          ("mocks", "cache_hits")):  # a warm parse cache hits, a cold one not
+            analyses.get(name, {}).pop(key, None)
+        metrics = kept.get("metrics", {})
+        metrics.get("typecheck", {}).pop("typecheck_seconds", None)
+        metrics.get("tests", {}).pop("suite_seconds", None)
+        return kept
+    if isinstance(document, list):
+        return [measured_anew_removed(item) for item in document
+                if not (isinstance(item, str) and item.startswith("--rcfile="))]
+    return document
+
