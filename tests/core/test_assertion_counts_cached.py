@@ -26,7 +26,8 @@ import pytest
 from auditor.testrun.command import PLUGIN_DIR
 from tests.support.projects import write_files
 
-pytestmark = pytest.mark.slow
+# The plugin under test is installed (an entry point): only autoload loads it.
+pytestmark = [pytest.mark.slow, pytest.mark.installed_plugins]
 
 PROJECT = {
     "tests/test_one.py": """

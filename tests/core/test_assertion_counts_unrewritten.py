@@ -192,6 +192,7 @@ def test_under_assert_plain_no_test_has_a_count(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.installed_plugins  # the plugin is an entry point: only autoload loads it
 def test_asserts_of_an_installed_plugin_are_not_the_tests(tmp_path: Path) -> None:
     root = write_files(tmp_path / "proj", {
         "tests/test_one.py": """

@@ -40,6 +40,7 @@ def _audit_ok(root: Path) -> dict[str, object]:
     return read_report(root)
 
 
+@pytest.mark.installed_plugins  # the project's addopts ask for pytest-cov
 def test_pytest_cov_forced_in_addopts_does_not_clobber_our_data(tmp_path: Path) -> None:
     root = write_files(tmp_path, {
         **FLAT_PACKAGE,

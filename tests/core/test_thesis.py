@@ -14,7 +14,8 @@ import pytest
 from auditor.errors import EXIT_GATE_FAILED, EXIT_OK
 from tests.support.projects import REPO_ROOT, read_report, run_audit
 
-pytestmark = pytest.mark.slow
+# The audited copy runs under our pyproject.toml, whose addopts name xdist.
+pytestmark = [pytest.mark.slow, pytest.mark.installed_plugins]
 
 CONFIG = """
 packages = ["provisioner"]

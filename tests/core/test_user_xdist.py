@@ -23,7 +23,8 @@ import pytest
 from tests.mutation.projects import audit, make_shop, mutmut_oracle, report
 from tests.support.projects import make_calc_project, read_report, run_audit
 
-pytestmark = pytest.mark.slow
+# The project asks for xdist in its addopts: its pytest runs load the installed plugins.
+pytestmark = [pytest.mark.slow, pytest.mark.installed_plugins]
 
 XDIST_ADDOPTS = """
 [tool.pytest.ini_options]

@@ -141,6 +141,7 @@ def _outside_xdist(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith("PYTEST_XDIST_")}
 
 
+@pytest.mark.installed_plugins  # the project's addopts ask for xdist
 def test_kill_matrix_keeps_tests_in_its_process_despite_xdist_addopts(tmp_path: Path) -> None:
     project = make_grades(tmp_path / "p")
     marker = tmp_path / "in-xdist-worker.txt"

@@ -69,6 +69,10 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
            "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PROVISIONER_TEST_KUBECONFIG", None)  # inner runs use the test server
     env.pop(RUN_FIRST_ENV, None)
+    # Our pyproject.toml's addopts name xdist: these runs load the installed
+    # plugins, as a developer's run of the suite does (tests/conftest.py turns
+    # autoload off for the fixture projects' runs only).
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
     if first is not None:
         env[RUN_FIRST_ENV] = first
         extra = ("-p", "tests.provisioner.support.run_first", *extra)
