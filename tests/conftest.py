@@ -39,6 +39,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from auditor.testrun.plugin_loading import AUTOLOAD_OFF
+
 settings.register_profile(
     "suite",
     deadline=None,
@@ -89,7 +91,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 # a test of the installed-plugin path (xdist's -n 0, pytest-cov's --no-cov, a plugin a
 # fixture project needs) is marked ``installed_plugins``. Set where tests run, never in
 # an xdist controller: its workers would inherit it and start without xdist.
-AUTOLOAD_OFF = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 _autoload_turned_off = False  # True once this process has set it (a user's own value stays)
 
 # Where this process appends its tests' CPU times (None: not asked to), and
@@ -118,16 +119,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _installed_plugins_where_asked(request: pytest.FixtureRequest) -> Iterator[None]:
+def _installed_plugins_where_asked(request: pytest.FixtureRequest) -> None:
     """Autoload the installed pytest plugins again for a test marked ``installed_plugins``."""
-    if not _autoload_turned_off or request.node.get_closest_marker("installed_plugins") is None:
-        yield
-        return
-    del os.environ[AUTOLOAD_OFF]
-    try:
-        yield
-    finally:
-        os.environ[AUTOLOAD_OFF] = "1"
+    if _autoload_turned_off and request.node.get_closest_marker("installed_plugins") is not None:
+        request.getfixturevalue("monkeypatch").delenv(AUTOLOAD_OFF)
 
 
 def _cpu_seconds() -> float:

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.testrun.plugin_loading import AUTOLOAD_OFF
 from tests.provisioner.planted_bugs import PlantedBug
 from tests.provisioner.support.fork_server import ForkServer
 from tests.provisioner.support.run_first import RUN_FIRST_ENV
@@ -72,7 +73,7 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
     # Our pyproject.toml's addopts name xdist: these runs load the installed
     # plugins, as a developer's run of the suite does (tests/conftest.py turns
     # autoload off for the fixture projects' runs only).
-    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+    env.pop(AUTOLOAD_OFF, None)
     if first is not None:
         env[RUN_FIRST_ENV] = first
         extra = ("-p", "tests.provisioner.support.run_first", *extra)
