@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support import audit_server
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -108,10 +110,18 @@ def make_calc_project(root: Path, extra_config: str = "", **files: str) -> Path:
 
 def run_audit(*args: str | Path, cwd: Path | None = None,
               env: dict[str, str] | None = None, timeout: float = 300) -> AuditRun:
-    """Run ``python -m auditor ARGS`` like a user would."""
+    """Run ``python -m auditor ARGS`` like a user would.
+
+    The audit is a fork of this process's audit server when that can stand
+    in for a fresh interpreter (``audit_server.py``), else a fresh one.
+    """
     full_env = dict(os.environ)
     full_env.pop("GITHUB_ACTIONS", None)
     full_env.update(env or {})
+    server = audit_server.client_for(full_env)
+    if server is not None:
+        return AuditRun(*server.run([str(arg) for arg in args], Path(cwd or REPO_ROOT),
+                                    full_env, timeout))
     done = subprocess.run(
         [sys.executable, "-m", "auditor", *map(str, args)],
         cwd=cwd or REPO_ROOT,
