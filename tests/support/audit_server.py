@@ -2,7 +2,7 @@
 
 Each ``python -m auditor`` a test starts used to pay the interpreter's start
 and the auditor's imports (its CLI, runner, reports, jinja2, rich: about
-0.12 s of CPU of a warm ``report`` run's 0.16 s outside the suite) before
+0.11 s of CPU of a warm ``report`` run's 0.16 s outside the suite) before
 doing anything, a few hundred times a suite. This server imports those once,
 then forks one child per audit; the child is the audit: it takes the caller's
 working directory, environment, ``sys.path[0]`` and arguments, runs
@@ -193,6 +193,7 @@ class Client:
         self.folder = Path(tempfile.mkdtemp(prefix="audit-server-"))
         self.socket_path = str(self.folder / "socket")
         self._count = itertools.count()
+        self._pid = os.getpid()  # a fork of this process must not end the server
         env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.audit_server", self.socket_path],
@@ -210,6 +211,8 @@ class Client:
             timeout: float) -> tuple[int, str, str]:
         """One audit: (exit code, stdout, stderr), or ``subprocess.TimeoutExpired``."""
         global served_cpu_seconds
+        if not cwd.is_dir():  # as subprocess.run raises for a missing working directory
+            raise FileNotFoundError(2, "No such file or directory", str(cwd))
         number = next(self._count)
         out, err = self.folder / f"{number}.out", self.folder / f"{number}.err"
         job = {"cwd": str(cwd), "env": env, "args": args, "stdout": str(out), "stderr": str(err)}
@@ -236,6 +239,8 @@ class Client:
 
     def close(self) -> None:
         """End the server once its audits are reaped, so its CPU counts in this process's."""
+        if os.getpid() != self._pid:
+            return
         if self._process.stdin is not None and not self._process.stdin.closed:
             self._process.stdin.close()
         try:
