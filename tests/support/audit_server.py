@@ -16,8 +16,8 @@ What a fork cannot give a child, the caller does not ask of it:
 ``run_audit`` falls back to a real interpreter when the audit's environment
 sets any ``PYTHON*`` variable differently from the server's (those act at
 interpreter start: hash seed, warnings, bytecode, I/O encoding, paths).
-Only the auditor and the libraries every audit loads are preloaded, never
-code under test: the tests that check what a fresh interpreter imports
+Only the auditor and libraries it loads in its own process are preloaded,
+never code under test or the tools it drives: the tests that check what a fresh interpreter imports
 (``tests/core/test_startup_imports.py`` and others) start their own.
 
 Protocol, one connection per audit over a Unix socket: the caller sends one
@@ -50,11 +50,15 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-# What every audit imports (``report`` with its reports), measured with -X importtime.
+# What an audit imports (``report`` with its reports, -X importtime), and the costliest
+# imports of the runs that validate a [tool.audit] table (jsonschema) or scan test code
+# (the mocks analysis, libcst).
 PRELOAD = ("auditor.cli", "auditor.runner", "auditor.reports.source_view", "jinja2",
-           "rich.table", "rich.console")
-# Code under test or our test code: a child must import its own, never the server's.
-NOT_PRELOADED = ("provisioner", "pytest", "coverage", "mutmut", "libcst")
+           "rich.table", "rich.console", "jsonschema", "referencing.jsonschema", "libcst",
+           "auditor.mocks.analysis")
+# Code under test, the tools an audit drives in its own processes (mutmut reads its
+# configuration when imported): a child imports its own, never the server's.
+NOT_PRELOADED = ("provisioner", "pytest", "_pytest", "coverage", "mutmut")
 
 
 def _preload() -> None:
