@@ -64,6 +64,11 @@ def test_a_forked_audit_says_what_a_fresh_interpreter_says(tmp_path: Path, args:
     assert outcomes[0][0] == exit_code
 
 
+SERVER_OFF = pytest.mark.skipif(bool(os.environ.get("AUDIT_TESTS_NO_SERVER")),
+                                reason="AUDIT_TESTS_NO_SERVER: every audit is a fresh interpreter")
+
+
+@SERVER_OFF
 def test_a_forked_audit_runs_in_the_callers_folder_and_its_cpu_is_counted(tmp_path: Path) -> None:
     project = make_calc_project(tmp_path / "calc")
     before = audit_server.served_cpu_seconds
@@ -84,6 +89,7 @@ def test_the_callers_timeout_stops_the_audit_and_the_server_serves_on(tmp_path: 
     assert after.exit_code == 2 and "no such directory" in after.stderr
 
 
+@SERVER_OFF
 def test_start_up_settings_a_fork_cannot_take_get_a_fresh_interpreter() -> None:
     same = dict(os.environ)
     assert audit_server.client_for(same) is not None
