@@ -1,7 +1,8 @@
 """Small real projects written into ``tmp_path``, and ways to run the auditor on them.
 
-Tests run the real ``audit`` command in a subprocess (the way a user and CI
-run it) and then look at its exit code, its one-line errors and the files it
+Tests run the real ``audit`` command in a process of its own (the way a user
+and CI run it; a fork of ``audit_server.py``'s where that stands in for a
+fresh interpreter) and then look at its exit code, its one-line errors and the files it
 wrote. Nothing is mocked.
 """
 
