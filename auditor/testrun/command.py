@@ -105,6 +105,16 @@ def build_command(ctx: AuditContext, facts: InterpreterFacts, with_coverage: boo
     return command
 
 
+# The files and switches of one run that our plugin reads. An audit running inside
+# another one's test run (a suite whose tests audit a project) inherits that run's;
+# left in, its suite's plugin wrote into the outer run's files (it truncated the outer
+# dependencies.jsonl). This run sets its own after removing them.
+# AUDIT_DEPENDENCIES_CONTEXTS is a setting, not a file: it passes through.
+PLUGIN_RUN_VARIABLES = ("AUDIT_PYTEST_REPORT", "AUDIT_COUNT_ASSERTIONS", "AUDIT_JUNIT_XML",
+                        "AUDIT_CLASSES_FILE", "AUDIT_CLASSES_PACKAGES", "AUDIT_DEPENDENCIES_FILE",
+                        "AUDIT_DEPENDENCIES_IGNORE", "AUDIT_COVERAGE_JSON", "AUDIT_COVERAGE_DATA")
+
+
 def test_environment(ctx: AuditContext, report_file: Path,
                      record_classes: bool = False) -> dict[str, str]:
     """The run's environment: our plugin records every test with its assertion count.
@@ -116,6 +126,8 @@ def test_environment(ctx: AuditContext, report_file: Path,
     roots = {loc.import_root for loc in ctx.packages if loc.import_root != ctx.root}
     extra = [PLUGIN_DIR, *sorted(roots)]
     env = tool_environment(ctx.python, extra)
+    for name in PLUGIN_RUN_VARIABLES:
+        env.pop(name, None)
     env["AUDIT_PYTEST_REPORT"] = str(report_file)
     env["AUDIT_COUNT_ASSERTIONS"] = "1"
     env["AUDIT_JUNIT_XML"] = str(report_file.parent / "pytest-junit.xml")

@@ -22,6 +22,8 @@ import pytest
 from tests.support import audit_server
 from tests.support.projects import make_calc_project, run_audit
 
+pytestmark = pytest.mark.slow  # real audits, as every test that runs the auditor
+
 SLEEPING_TEST = """\
 import time
 
