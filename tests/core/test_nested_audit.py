@@ -25,20 +25,19 @@ OUTER_RECORDS = '{"nodeid": "tests/test_outer.py::test_one"}\n'
 def test_the_outer_runs_files_are_not_the_inner_audits(tmp_path: Path) -> None:
     outer = tmp_path / "outer-run"
     outer.mkdir()
-    files = {name: outer / f"{name.lower()}.txt" for name in PLUGIN_RUN_VARIABLES}
+    switches = {"AUDIT_COUNT_ASSERTIONS": "1", "AUDIT_CLASSES_PACKAGES": "outer"}
+    files = {name: outer / f"{name.lower()}.txt"
+             for name in PLUGIN_RUN_VARIABLES if name not in switches}
     for path in files.values():
         path.write_text(OUTER_RECORDS, encoding="utf-8")
-    env = {name: str(path) for name, path in files.items()}
-    env["AUDIT_COUNT_ASSERTIONS"] = "1"
-    env["AUDIT_CLASSES_PACKAGES"] = "outer"
     project = make_calc_project(tmp_path / "calc")
 
-    run = run_audit("report", project, "--only", "coverage", "--no-gate", env=env)
+    run = run_audit("report", project, "--only", "coverage", "--no-gate",
+                    env={**{name: str(path) for name, path in files.items()}, **switches})
 
     assert run.exit_code == 0, run.stderr
     for name, path in files.items():
-        if name not in ("AUDIT_COUNT_ASSERTIONS", "AUDIT_CLASSES_PACKAGES"):
-            assert path.read_text(encoding="utf-8") == OUTER_RECORDS, name
+        assert path.read_text(encoding="utf-8") == OUTER_RECORDS, name
     # The inner audit recorded its own three tests, with their assertions counted.
     tests = read_report(project)["tests"]["tests"]
     assert len(tests) == 3 and all(test["assertions_executed"] >= 1 for test in tests)

@@ -284,4 +284,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    Path(sys.argv[1]).unlink(missing_ok=True)
