@@ -12,7 +12,8 @@ their own example budgets. In CI (``CI`` set) examples are derandomized, so a
 red build reproduces from the same commit; locally they stay random to find
 new counterexamples.
 
-The suite runs under pytest-xdist (``-n auto`` in pyproject.toml) with the
+The suite runs under pytest-xdist (``-n auto`` in pyproject.toml: one worker
+more than the cores, see ``pytest_xdist_auto_num_workers``) with the
 scheduler of :mod:`tests.support.xdist_groups`: tests go one by one to the
 free worker, except that a module with a module- or class-scoped fixture (a
 mutmut run, a wheel build, a browser) stays on one worker, so that fixture is
@@ -72,6 +73,24 @@ if "PYTEST_DEBUG_TEMPROOT" not in os.environ and os.path.isdir(_SHM) and os.acce
 # The suite takes SIGINT back for itself; its children get the default on exec.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# Workers for `-n auto`: one more than the cores. A quarter of the suite's worker time
+# is waiting, not computing (hang limits, sleeps a test needs, fsyncs, a server's
+# start): with one worker per core that time leaves a core idle. Full tier on a quiet
+# 2-core machine, the same tree, one run after the other (bench/bench_suite.py
+# --workers N): 2 workers 240 s and 236 s wall (362 s and 358 s CPU), 3 workers 207 s
+# (370 s), 4 workers 199 s (375 s). The third fills most of the waits; a fourth adds
+# little and raises the load the timing-sensitive tests run under.
+EXTRA_WORKERS = 1
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist nothing calls it
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """The cores this process may run on, plus EXTRA_WORKERS; xdist's own variable wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    return len(os.sched_getaffinity(0)) + EXTRA_WORKERS
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist nothing calls it
