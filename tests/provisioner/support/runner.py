@@ -57,7 +57,7 @@ def package_copy(workdir: Path, bug: PlantedBug | None = None) -> Path:
 
 def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
               extra: tuple[str, ...] = (), first: str | None = None,
-              server: ForkServer | None = None) -> SuiteRun:
+              only: tuple[str, ...] = (), server: ForkServer | None = None) -> SuiteRun:
     """Run ``suite`` with ``root`` first on ``sys.path`` (optionally under coverage).
 
     ``first``: a test file of ``suite`` (base name) whose tests run before the
@@ -65,6 +65,7 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
     ``server``: run it as a child of this fork server (``support/fork_server.py``:
     the same pytest run, without paying for the libraries' imports again),
     not as ``python -m pytest``; not with ``coverage_dir``.
+    ``only``: test files of ``suite`` (base names) to run instead of all of it.
     """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)]),
            "PYTHONDONTWRITEBYTECODE": "1"}
@@ -80,7 +81,8 @@ def run_suite(suite: Path, root: Path, *, coverage_dir: Path | None = None,
     # "-n 0": our pyproject.toml's addopts run xdist workers, which the
     # measured run (coverage of this process only) and the one-line report
     # header of the imported package must not be spread over.
-    pytest_args = [str(suite), "-p", "no:cacheprovider", "--import-mode=append",
+    paths = [str(suite / name) for name in only] or [str(suite)]
+    pytest_args = [*paths, "-p", "no:cacheprovider", "--import-mode=append",
                    "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"), "-n", "0",
                    *extra]
     if server is not None:
